@@ -1,0 +1,48 @@
+# Jiebang — the two commands are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?= -n 2 --dist loadgroup
+
+.PHONY: run test worker bench lint i18n-extract i18n-update translations install
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -q -d webapp/translations
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+worker: install translations
+	$(BIN)/celery -A worker worker --beat --loglevel INFO --concurrency 2 \
+		--schedule instance/celerybeat-schedule
+
+# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: install translations
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS) --db sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		$(BIN)/pytest $(PYTEST_ARGS) --db postgresql; \
+	fi
+
+bench: install translations
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+i18n-update: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching

@@ -1,0 +1,234 @@
+"""Fixtures shared by the whole suite.
+
+The same tests run on SQLite and on PostgreSQL (`--db`, defaulting to PostgreSQL when
+TEST_DATABASE_URL is set). Each xdist worker gets its own database, built by the migrations.
+Every test runs inside a transaction that is rolled back; tests marked `live` instead use a
+second database with committed data, for a live server or a real Celery worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from webapp import create_app
+from webapp.accounts.models import Organisation, OrgKind, Role, User
+from webapp.extensions import db, limiter
+
+CI = bool(os.environ.get("CI"))
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+PASSWORD = "correct-horse-42"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="postgresql" if TEST_DATABASE_URL else "sqlite",
+        help="database the suite runs against",
+    )
+
+
+def pytest_configure(config):
+    missing = [name for name, value in (("TEST_DATABASE_URL", TEST_DATABASE_URL), ("TEST_REDIS_URL", TEST_REDIS_URL)) if not value]
+    if CI and missing:
+        raise pytest.UsageError(f"CI is set but {', '.join(missing)} is not: the suite must run on the real services")
+    if config.getoption("--db") == "postgresql" and not TEST_DATABASE_URL:
+        raise pytest.UsageError("--db postgresql needs TEST_DATABASE_URL")
+
+
+def worker_id(config) -> str:
+    return getattr(config, "workerinput", {}).get("workerid", "main")
+
+
+def _postgres_database(base_url: str, name: str) -> str:
+    """Create an empty database `name` next to the one in base_url; return its URL."""
+    url = sa.engine.make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def make_database(config, tmp_path_factory, label: str) -> str:
+    if config.getoption("--db") == "postgresql":
+        return _postgres_database(TEST_DATABASE_URL, f"jiebang_{label}_{worker_id(config)}")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / f'{label}.sqlite3'}"
+
+
+def migrate(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def redis_url_for(config) -> str | None:
+    """A Redis database number per xdist worker keeps parallel workers' queues apart."""
+    if not TEST_REDIS_URL:
+        return None
+    wid = worker_id(config)
+    number = 1 + (int(wid[2:]) if wid.startswith("gw") else 0)
+    return re.sub(r"/\d*$", "", TEST_REDIS_URL.rstrip("/")) + f"/{number}"
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory) -> str:
+    return make_database(request.config, tmp_path_factory, "unit")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_FOLDER=str(tmp_path_factory.mktemp("mail")),
+    )
+    migrate(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _isolate(request):
+    """Run each test in a transaction that is rolled back (not for `live` tests)."""
+    if request.node.get_closest_marker("live"):
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():  # popped again before the test: requests must push their own
+        limiter.reset()
+        connection = db.engine.connect()
+    transaction = connection.begin()
+    original = db.session
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False),
+        scopefunc=_app_ctx_id,
+    )
+    try:
+        yield
+    finally:
+        db.session = original
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """For tests that call services directly. Do not combine with the HTTP client: a request
+    reuses an application context that is already pushed, and with it `g` and the session."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def mailbox(app, tmp_path) -> Path:
+    """The folder development e-mail is written to, emptied for this test."""
+    old = app.config["MAIL_FOLDER"]
+    app.config["MAIL_FOLDER"] = str(tmp_path / "mail")
+    yield tmp_path / "mail"
+    app.config["MAIL_FOLDER"] = old
+
+
+class Client:
+    """A test client that behaves like a browser: it reads the CSRF token from the page."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = app.test_client()
+
+    def csrf(self) -> str:
+        page = self.http.get("/")
+        match = re.search(r'name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+        assert match, "no CSRF token in page"
+        return match.group(1)
+
+    def get(self, *args, **kwargs):
+        # buffered: the body is read and closed as a server would, which runs call_on_close hooks
+        return self.http.get(*args, buffered=True, **kwargs)
+
+    def post(self, url, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf())
+        return self.http.post(url, data=data, buffered=True, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        return self.post("/login", {"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self.post("/logout")
+
+    def session_cookie(self) -> str | None:
+        cookie = self.http.get_cookie("session")
+        return cookie.value if cookie else None
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app)
+
+
+@pytest.fixture
+def query(app):
+    """Run a function with the database session, outside any request: query(lambda s: ...)."""
+
+    def run(fn):
+        with app.app_context():
+            return fn(db.session)
+
+    return run
+
+
+@pytest.fixture
+def make_client(app):
+    return lambda: Client(app)
+
+
+@pytest.fixture
+def make_org(app):
+    from webapp.core.identifiers import uscc_check_char
+
+    def make(kind: OrgKind = OrgKind.ENTERPRISE, name: str | None = None, **fields) -> Organisation:
+        if kind is OrgKind.ENTERPRISE and "uscc" not in fields:
+            body = "91120112MA" + "".join(c if c in "0123456789ABCDEF" else "1" for c in uuid.uuid4().hex[:7].upper())
+            fields["uscc"] = body + uscc_check_char(body)
+        org = Organisation(kind=kind, name=name or f"测试单位{uuid.uuid4().hex[:8]}", **fields)
+        with app.app_context():
+            db.session.add(org)
+            db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    from werkzeug.security import generate_password_hash
+
+    hashed = generate_password_hash(PASSWORD)
+
+    def make(role: str | Role = Role.RESEARCHER, email: str | None = None, **fields) -> User:
+        role = Role(role)
+        user = User(
+            email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@test.jiebang.cn",
+            name=fields.pop("name", f"{role.value} tester"),
+            role=role,
+            password_hash=hashed,
+            **fields,
+        )
+        with app.app_context():
+            db.session.add(user)
+            db.session.commit()
+        return user
+
+    return make

@@ -1,0 +1,153 @@
+"""Jiebang: the technology-transfer matchmaking platform of Jinnan District, Tianjin."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, INSTANCE_DIR
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    config_name = config_name or os.environ.get("JIEBANG_ENV", "development")
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    app.json.ensure_ascii = False
+    if app.config.get("RATELIMIT_STORAGE_URI") is None:
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+
+    from webapp.core.security import ensure_secret_key, register_headers
+
+    ensure_secret_key(app, Path(app.instance_path))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if os.environ.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    init_extensions(app)
+    register_headers(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+
+    from webapp.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from webapp.cli import register_cli
+
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # SQLAlchemy emits BEGIN itself (below), so savepoints and isolation behave as documented.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    lang = request.cookies.get("lang")
+    if lang in languages:
+        return lang
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_extensions(app: Flask) -> None:
+    # Every model module is imported so the metadata (and Alembic) sees every table.
+    import webapp.models  # noqa: F401
+    from webapp.core.celery import celery_init_app
+    from webapp.core.outbox import register_request_hook
+    from webapp.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    from webapp.accounts.services import load_user_from_session_token
+
+    login_manager.user_loader(load_user_from_session_token)
+
+    celery_init_app(app)
+    import webapp.core.tasks  # noqa: F401
+    import webapp.notifications.tasks  # noqa: F401
+
+    register_request_hook(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.accounts.views import bp as accounts_bp
+    from webapp.admin.views import bp as admin_bp
+    from webapp.core.views import bp as core_bp
+    from webapp.notifications.views import bp as notifications_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from webapp.core import formatting
+    from webapp.notifications.services import unread_count
+
+    formatting.register(app)
+
+    @app.context_processor
+    def inject():
+        from flask_babel import get_locale
+
+        from webapp.accounts.models import Role
+
+        unread = 0
+        if current_user.is_authenticated:
+            unread = unread_count(current_user)
+        return {
+            "Role": Role,
+            "unread_notifications": unread,
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+        }

@@ -1,0 +1,75 @@
+"""Command-line interface: `flask --app wsgi users create ...`, `flask --app wsgi demo load`."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from webapp.accounts import services
+from webapp.accounts.models import Organisation, OrgKind, Role
+from webapp.extensions import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+demo_cli = AppGroup("demo", help="Built-in demonstration content.")
+
+ROLE_ORG_KIND = {
+    Role.ENTERPRISE: OrgKind.ENTERPRISE,
+    Role.RESEARCHER: OrgKind.INSTITUTE,
+    Role.BROKER: OrgKind.AGENCY,
+}
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password", default=None, help="Generated and printed when omitted.")
+@click.option("--org", "org_name", default=None, help="Name of the user's organisation.")
+@click.option("--name", default=None, help="Display name (defaults to the part of the e-mail before @).")
+def create_user(email: str, role: str, password: str | None, org_name: str | None, name: str | None) -> None:
+    """Create a user of any role, e.g. the first administrator."""
+    role_enum = Role(role)
+    organisation = None
+    if org_name:
+        organisation = db.session.scalar(sa.select(Organisation).where(Organisation.name == org_name.strip()))
+        if organisation is None:
+            kind = ROLE_ORG_KIND.get(role_enum)
+            if kind is None or kind is OrgKind.ENTERPRISE:
+                raise click.ClickException(
+                    f"No organisation named {org_name!r}. Enterprises need a credit code: create it in the admin screens first."
+                )
+            organisation = Organisation(kind=kind, name=org_name.strip())
+            db.session.add(organisation)
+            db.session.flush()
+    try:
+        user, generated = services.create_user(
+            email=email, role=role_enum, password=password, organisation=organisation, name=name
+        )
+    except services.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+    if generated:
+        click.echo(f"Password: {generated}")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load the demo organisations and users once; running it again changes nothing."""
+    from webapp.demo import DEMO_PASSWORD, load
+
+    created = load()
+    db.session.commit()
+    if created:
+        click.echo(f"Demo content loaded. Demo users, all with the password {DEMO_PASSWORD}:")
+        for email, role in created:
+            click.echo(f"  {role:<10} {email}")
+    else:
+        click.echo("Demo content already present.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,52 @@
+"""Celery wired the Flask way: every task runs inside an application context."""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    redis_url = app.config["REDIS_URL"]
+    timeout = app.config["REDIS_SOCKET_TIMEOUT"]
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.conf.update(
+        broker_url=redis_url or "memory://",
+        result_backend=None,
+        task_ignore_result=True,
+        task_always_eager=not redis_url,
+        task_eager_propagates=False,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_timeout=timeout,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            # A job lost with its worker comes back after this long instead of kombu's hour.
+            "visibility_timeout": 900,
+            "health_check_interval": 10,
+        },
+        redis_socket_timeout=timeout,
+        redis_socket_connect_timeout=timeout,
+        beat_schedule={
+            "relay-outbox": {
+                "task": "core.relay_outbox",
+                "schedule": app.config["OUTBOX_RELAY_SECONDS"],
+            },
+        },
+        timezone="UTC",
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -1,0 +1,53 @@
+"""Generic error pages (never a traceback) and JSON errors under /api/."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        403: (_("Not allowed"), _("Your account does not have permission to open this page.")),
+        404: (_("Page not found"), _("The page does not exist or has been removed.")),
+        405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
+        413: (_("Upload too large"), _("The file is larger than the upload limit.")),
+        429: (_("Too many attempts"), _("Too many requests in a short time. Please wait a minute and try again.")),
+        500: (_("Server error"), _("Something went wrong on our side. It has been logged; please try again later.")),
+    }
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = _messages().get(code, (_("Error"), _("The request failed.")))
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": code, "message": detail or message}}), code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, _("The form expired or was sent from another site. Please reload the page and submit again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code and exc.code < 400:
+            return exc
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from webapp.extensions import db
+
+        db.session.rollback()
+        return render_error(InternalServerError.code)

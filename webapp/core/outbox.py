@@ -1,0 +1,185 @@
+"""Transactional outbox.
+
+Work that must happen is written in the same transaction as the change that causes it; only
+after that transaction commits is it handed to Celery. If Redis is down or hung the hand-over
+fails quickly (or is skipped while a recent failure is remembered), the row stays pending, and
+the relay task re-sends it once the broker is back. Requests never wait on the broker: inside a
+request the hand-over runs after the response has been sent.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from webapp.core.db import UTCDateTime, enum_type, utcnow
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    kwargs: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_type(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING, nullable=False
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=0, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    __table_args__ = (
+        sa.Index("ix_outbox_messages_pending", "status", "created_at"),
+        sa.CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_has_time"),
+    )
+
+
+_SESSION_KEY = "outbox_new_ids"
+
+
+def enqueue(task: str, **kwargs: Any) -> OutboxMessage:
+    """Add a task to the current transaction; it is handed to Celery after commit."""
+    message = OutboxMessage(task=task, kwargs=kwargs)
+    db.session.add(message)
+    db.session.flush()
+    db.session.info.setdefault(_SESSION_KEY, []).append(message.id)
+    return message
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop(_SESSION_KEY, None)
+    if not ids:
+        return
+    if has_request_context():
+        from flask import g
+
+        g.setdefault("outbox_committed", []).extend(ids)
+    else:
+        # A fresh application context brings a fresh session: this one is mid-commit.
+        with current_app.app_context():
+            dispatch(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_SESSION_KEY, None)
+
+
+def register_request_hook(app) -> None:
+    @app.after_request
+    def _dispatch_after_response(response):
+        from flask import g
+
+        ids = g.pop("outbox_committed", None)
+        if ids:
+            flask_app = current_app._get_current_object()
+
+            def run() -> None:
+                with flask_app.app_context():
+                    dispatch(ids)
+
+            response.call_on_close(run)
+        return response
+
+
+class _BrokerHealth:
+    """Remembers a recent failure so that later requests do not each wait on a dead broker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+
+    def available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def failed(self, seconds: float) -> None:
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+
+    def ok(self) -> None:
+        self._down_until = 0.0
+
+
+broker_health = _BrokerHealth()
+
+
+def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Hand pending messages to Celery; returns how many were accepted by the broker.
+
+    Call it in an application context of its own (it commits the context's session): after a
+    commit, from the request hook, or from the relay task. Each row is leased before sending so
+    two dispatchers never send it together.
+    """
+    app = current_app._get_current_object()
+    celery_app = app.extensions["celery"]
+    eager = celery_app.conf.task_always_eager
+    if not eager and not broker_health.available():
+        return 0
+    sent = 0
+    session = db.session
+    now = utcnow()
+    query = sa.select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+    )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    if older_than is not None:
+        query = query.where(OutboxMessage.created_at < now - older_than)
+    candidates = session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
+    for message_id in candidates:
+        claimed = session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            )
+            .values(lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        ).rowcount
+        session.commit()
+        if not claimed:
+            continue
+        message = session.get(OutboxMessage, message_id)
+        try:
+            task = celery_app.tasks[message.task]
+            task.apply_async(kwargs=message.kwargs, retry=False)
+        except Exception as exc:  # broker down, hung, or unknown task: keep it pending
+            log.warning("outbox %s (%s) not handed over: %s", message_id, message.task, exc)
+            message.lease_until = None
+            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            session.commit()
+            if not eager:
+                broker_health.failed(app.config["OUTBOX_BROKER_BACKOFF_SECONDS"])
+                break
+            continue
+        message.status = OutboxStatus.SENT
+        message.sent_at = utcnow()
+        message.lease_until = None
+        message.last_error = None
+        session.commit()
+        broker_health.ok()
+        sent += 1
+    return sent
