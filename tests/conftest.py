@@ -232,3 +232,61 @@ def make_user(app):
         return user
 
     return make
+
+
+# --- live data: a second database whose commits other threads and processes can see ----------
+
+
+@pytest.fixture(scope="session")
+def live_database_url(request, tmp_path_factory) -> str:
+    return make_database(request.config, tmp_path_factory, "live")
+
+
+@pytest.fixture(scope="session")
+def live_app(app, live_database_url, tmp_path_factory):
+    """An app on the live database, tasks in-process. Tests using it are marked `live` and must
+    not assume an empty database: the live database keeps what earlier live tests committed."""
+    live = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=live_database_url,
+        MAIL_FOLDER=str(tmp_path_factory.mktemp("live-mail")),
+    )
+    migrate(live)
+    return live
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The live app served over HTTP on a free loopback port, in a thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def make_live_user(live_app):
+    from werkzeug.security import generate_password_hash
+
+    def make(role: str | Role = Role.RESEARCHER, email: str | None = None, **fields) -> User:
+        role = Role(role)
+        user = User(
+            email=email or f"{role.value}-{uuid.uuid4().hex[:8]}@live.jiebang.cn",
+            name=fields.pop("name", f"{role.value} tester"),
+            role=role,
+            password_hash=generate_password_hash(PASSWORD),
+            **fields,
+        )
+        with live_app.app_context():
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return make
