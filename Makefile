@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -q -d webapp/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d webapp/translations
 
 run: install translations
 	$(FLASK) db upgrade
