@@ -290,3 +290,11 @@ def make_live_user(live_app):
         return user
 
     return make
+
+
+def read_mail(path: Path):
+    """An .eml file as (message, plain-text body), decoded as a mail client would."""
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    return message, message.get_body(("plain",)).get_content()

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from tests.conftest import read_mail
 from webapp.core.outbox import OutboxMessage, OutboxStatus
 
 
@@ -12,9 +13,9 @@ def test_password_reset_mail_is_written_after_the_request(client, make_user, mai
 
     mails = list(mailbox.glob("*.eml"))
     assert len(mails) == 1
-    text = mails[0].read_bytes().decode()
-    assert user.email in text
-    assert "/password/reset/" in text
+    message, body = read_mail(mails[0])
+    assert message["To"] == user.email
+    assert "/password/reset/" in body
     statuses = query(lambda s: s.scalars(sa.select(OutboxMessage.status)).all())
     assert statuses == [OutboxStatus.SENT]
 

@@ -36,6 +36,12 @@ def celery_init_app(app: Flask) -> Celery:
             # A job lost with its worker comes back after this long instead of kombu's hour.
             "visibility_timeout": 900,
             "health_check_interval": 10,
+            # Publishing gives up after one quick retry instead of kombu's default back-off; the
+            # outbox keeps the message and the relay sends it later.
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
         },
         redis_socket_timeout=timeout,
         redis_socket_connect_timeout=timeout,

@@ -1,0 +1,131 @@
+"""Work handed to Celery through the outbox is executed by a real worker on a real Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import Client, read_mail
+from tests.integration.conftest import Worker, wait_for
+from webapp import create_app
+from webapp.core.outbox import OutboxMessage, OutboxStatus, broker_health
+from webapp.extensions import db
+
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("celery")]
+
+
+def mail_to(folder, email: str):
+    return [p for p in folder.glob("*.eml") if read_mail(p)[0]["To"] == email]
+
+
+def outbox_rows(app, email: str) -> list[OutboxMessage]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        return [r for r in rows if r.kwargs.get("to") == email]
+
+
+def timed_post(client: Client, url: str, data: dict):
+    """Time until the response is complete, as a WSGI server delivers it; then close it, as the
+    server does after sending, which runs the after-response hand-over to the broker."""
+    started = time.monotonic()
+    response = client.http.post(url, data=data, buffered=False)
+    response.get_data()
+    elapsed = time.monotonic() - started
+    response.close()
+    return response, elapsed
+
+
+def test_reset_mail_is_sent_by_the_worker(redis_app, celery_worker, worker_mail, make_live_user):
+    user = make_live_user("researcher")
+    client = Client(redis_app)
+
+    response = client.post("/password/forgot", {"email": user.email})
+
+    assert response.status_code == 302
+    mails = wait_for(lambda: mail_to(worker_mail, user.email), timeout=30)
+    assert mails, "the worker did not send the mail:\n" + celery_worker.output()[-2000:]
+    assert "/password/reset/" in read_mail(mails[0])[1]
+    rows = outbox_rows(redis_app, user.email)
+    assert [r.status for r in rows] == [OutboxStatus.SENT]
+    assert "notifications.send_email" in celery_worker.output()
+
+
+def test_request_answers_quickly_with_redis_down_and_the_work_runs_when_it_is_back(
+    live_app, live_database_url, make_live_user, private_redis, tmp_path
+):
+    mail = tmp_path / "mail"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=live_database_url, REDIS_URL=private_redis.url,
+                     MAIL_FOLDER=str(mail))
+    worker = Worker(database_url=live_database_url, redis_url=private_redis.url, mail_folder=mail,
+                    tmp=tmp_path).start()
+    try:
+        private_redis.stop()
+        user = make_live_user("enterprise", email=f"down-{uuid.uuid4().hex[:8]}@live.jiebang.cn")
+        client = Client(app)
+        token = client.csrf()
+
+        response, elapsed = timed_post(client, "/password/forgot", {"email": user.email, "csrf_token": token})
+
+        assert response.status_code == 302
+        assert elapsed < 2.0, f"the request waited {elapsed:.1f}s on the broker"
+        rows = outbox_rows(app, user.email)
+        assert [r.status for r in rows] == [OutboxStatus.PENDING]
+        assert rows[0].last_error
+
+        private_redis.start()
+        mails = wait_for(lambda: mail_to(mail, user.email), timeout=90)
+        assert mails, "the work did not run after Redis came back:\n" + worker.output()[-3000:]
+        assert wait_for(lambda: [r.status for r in outbox_rows(app, user.email)] == [OutboxStatus.SENT], 10)
+    finally:
+        worker.stop()
+        broker_health.ok()
+
+
+@pytest.fixture
+def black_hole():
+    """A TCP port that accepts connections and never answers: a hung Redis."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_requests_do_not_wait_on_a_hung_redis(live_app, live_database_url, make_live_user, black_hole, tmp_path):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=live_database_url, REDIS_URL=black_hole,
+                     MAIL_FOLDER=str(tmp_path / "mail"))
+    client = Client(app)
+    token = client.csrf()
+    users = [make_live_user("researcher") for _ in range(2)]
+    try:
+        for user in users:
+            response, elapsed = timed_post(client, "/password/forgot", {"email": user.email, "csrf_token": token})
+            assert response.status_code == 302
+            assert elapsed < 2.0, f"the request waited {elapsed:.1f}s on a hung broker"
+        for user in users:
+            assert [r.status for r in outbox_rows(app, user.email)] == [OutboxStatus.PENDING]
+    finally:
+        broker_health.ok()
