@@ -1,0 +1,190 @@
+"""Who may open what: every rule in the URL map, requested as every role, against one policy table.
+
+A new route must be added to POLICY before the suite passes; the table is the one place that says
+who can reach a page. Expected outcomes:
+
+- ALLOW: 200, or a redirect (302/303) to any page other than /login, i.e. the view ran and
+  finished its work (a form re-rendered for empty data, a redirect after an action, an expired
+  reset link sent back to /password/forgot). Every sample id in a URL points at an object the
+  requesting user may see, so 404 is never an allowed answer here.
+- TO_LOGIN: 302 to /login with ?next= pointing back at the requested path.
+- TO_HOME: 302 to the home page (login and register pages for a signed-in user).
+- FORBIDDEN: 403.
+
+Rules that accept GET are requested with GET; rules that accept POST (or PUT, PATCH, DELETE) are
+also requested with that method, carrying a valid CSRF token and no other data.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from webapp.accounts.models import OrgKind
+from webapp.notifications.models import Notification
+
+ROLES = ["anonymous", "enterprise", "researcher", "broker", "expert", "admin"]
+SIGNED_IN = [role for role in ROLES if role != "anonymous"]
+
+ALLOW, TO_LOGIN, TO_HOME, FORBIDDEN = "allow", "to_login", "to_home", "forbidden"
+
+# What each policy answers to each role.
+OUTCOMES = {
+    "public": dict.fromkeys(ROLES, ALLOW),
+    "anonymous_only": {"anonymous": ALLOW, **dict.fromkeys(SIGNED_IN, TO_HOME)},
+    "login": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, ALLOW)},
+    "admin": {
+        "anonymous": TO_LOGIN,
+        **dict.fromkeys(SIGNED_IN, FORBIDDEN),
+        "admin": ALLOW,
+    },
+}
+
+# THE policy table: every endpoint in app.url_map, with the policy it must follow.
+POLICY = {
+    "static": "public",
+    "bootstrap.static": "public",
+    "core.index": "public",
+    "core.set_language": "public",
+    "core.healthz": "public",
+    "accounts.login": "anonymous_only",
+    "accounts.register": "anonymous_only",
+    "accounts.logout": "login",
+    "accounts.forgot_password": "public",
+    "accounts.reset_password": "public",
+    "accounts.profile": "login",
+    "accounts.change_password": "login",
+    "accounts.organisation": "login",
+    "notifications.index": "login",
+    "notifications.open_": "login",
+    "notifications.read_all": "login",
+    "admin.index": "admin",
+    "admin.users": "admin",
+    "admin.new_user": "admin",
+    "admin.edit_user": "admin",
+    "admin.organisations": "admin",
+    "admin.new_organisation": "admin",
+    "admin.edit_organisation": "admin",
+    "admin.audit_log": "admin",
+}
+
+# Requests that end the login; the client signs in again after them.
+ENDS_SESSION = {"accounts.logout"}
+
+# Sample values for URL variables; a per-endpoint entry wins over the per-name one.
+STATIC_SAMPLES = {
+    ("static", "filename"): "css/app.css",
+    ("bootstrap.static", "filename"): "css/bootstrap.min.css",
+    (None, "code"): "en",
+    (None, "token"): "not-a-valid-reset-token",
+}
+
+
+def _rules(app):
+    return sorted(app.url_map.iter_rules(), key=lambda rule: (rule.rule, rule.endpoint))
+
+
+def _methods(rule) -> list[str]:
+    return [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE") if m in rule.methods]
+
+
+def _missing_policies(app) -> list[str]:
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()} - POLICY.keys())
+
+
+def test_every_endpoint_has_a_policy(app):
+    missing = _missing_policies(app)
+    assert not missing, (
+        f"endpoints without an access policy: {', '.join(missing)} - add them to the policy table "
+        "(POLICY in tests/core/test_access_matrix.py)"
+    )
+    unknown_policy = {e: p for e, p in POLICY.items() if p not in OUTCOMES}
+    assert not unknown_policy, f"policies without expected outcomes: {unknown_policy}"
+    stale = sorted(POLICY.keys() - {rule.endpoint for rule in app.url_map.iter_rules()})
+    assert not stale, f"policy table names endpoints that no longer exist: {', '.join(stale)}"
+
+
+def _url(app, rule, samples: dict) -> str:
+    values = {}
+    for arg in sorted(rule.arguments):
+        for key in ((rule.endpoint, arg), (None, arg)):
+            if key in samples:
+                values[arg] = samples[key]
+                break
+        else:
+            pytest.fail(f"no sample value for <{arg}> in {rule.rule} ({rule.endpoint}): add one to the samples")
+    return app.url_map.bind("localhost").build(rule.endpoint, values, method=_methods(rule)[0])
+
+
+def _check(outcome: str, response, path: str) -> str | None:
+    """None if the response matches the expected outcome, otherwise what was wrong."""
+    status = response.status_code
+    location = urlsplit(response.headers.get("Location", ""))
+    redirect = status in (302, 303)
+    matches = {
+        ALLOW: status == 200 or (redirect and location.path != "/login"),
+        TO_LOGIN: redirect and location.path == "/login" and parse_qs(location.query).get("next") == [path],
+        TO_HOME: redirect and location.path == "/",
+        FORBIDDEN: status == 403,
+    }[outcome]
+    if matches:
+        return None
+    where = f" -> {response.headers['Location']}" if "Location" in response.headers else ""
+    return f"expected {outcome}, got {status}{where}"
+
+
+def _notification_for(query, user_id: int) -> int:
+    def add(session):
+        note = Notification(user_id=user_id, kind="account.welcome", params={"name": "tester"})
+        session.add(note)
+        session.commit()
+        return note.id
+
+    return query(add)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(role, app, client, make_user, make_org, query):
+    missing = _missing_policies(app)
+    assert not missing, f"no access policy for {', '.join(missing)} - add it to the policy table"
+
+    org = make_org(OrgKind.UNIVERSITY)
+    other = make_user("researcher", organisation_id=org.id)
+    user = None if role == "anonymous" else make_user(role)
+    owner = user or other
+    samples = {
+        **STATIC_SAMPLES,
+        (None, "org_id"): org.id,
+        (None, "user_id"): other.id,
+        (None, "note_id"): _notification_for(query, owner.id),
+    }
+    if user is not None:
+        assert client.login(user.email).status_code == 302
+
+    failures = []
+    for rule in _rules(app):
+        outcome = OUTCOMES[POLICY[rule.endpoint]][role]
+        url = _url(app, rule, samples)
+        for method in _methods(rule):
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.http.open(url, method=method, data={"csrf_token": client.csrf()}, buffered=True)
+            problem = _check(outcome, response, urlsplit(url).path)
+            if problem:
+                failures.append(f"{method} {url} ({rule.endpoint}, policy {POLICY[rule.endpoint]!r}): {problem}")
+            if user is not None and rule.endpoint in ENDS_SESSION:
+                assert client.login(user.email).status_code == 302
+
+    if failures:
+        pytest.fail(f"access matrix for {role}:\n" + "\n".join(failures), pytrace=False)
+
+
+def test_sample_notification_of_someone_else_is_not_found(client, make_user, query):
+    """The matrix only opens the user's own notification; another user's answers 404."""
+    owner, intruder = make_user("enterprise"), make_user("enterprise")
+    note_id = _notification_for(query, owner.id)
+    client.login(intruder.email)
+    assert client.post(f"/notifications/{note_id}/open").status_code == 404
+    assert query(lambda s: s.get(Notification, note_id).read_at) is None
