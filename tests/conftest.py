@@ -101,12 +101,13 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _isolate(request):
     """Run each test in a transaction that is rolled back (not for `live` tests)."""
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        limiter.reset()  # one storage is shared by every app in the process
     if request.node.get_closest_marker("live"):
         yield
         return
-    app = request.getfixturevalue("app")
     with app.app_context():  # popped again before the test: requests must push their own
-        limiter.reset()
         connection = db.engine.connect()
     transaction = connection.begin()
     original = db.session
