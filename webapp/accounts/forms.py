@@ -133,7 +133,7 @@ class AdminEditUserForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     kind = SelectField(_l("Type"))
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=200)])
     uscc = StringField(_l("Unified social credit code"), validators=[Optional(), uscc_validator])
     industry = StringField(_l("Industry"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -297,17 +298,18 @@ def create_user(
     )
     if send_invitation:
         link = current_app.config["SITE_URL"].rstrip("/") + f"/password/reset/{make_reset_token(user)}"
-        queue_email(
-            to=user.email,
-            subject=_("[Jiebang] Your account"),
-            body=_(
-                "An administrator created a %(role)s account for you on Jiebang.\n\n"
-                "Choose your password here:\n%(link)s",
-                role=role.label,
-                link=link,
-            ),
-        )
-        notify(user, "account.created_by_admin", email=False, role=role.label)
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # the invitee's language is not known yet
+            queue_email(
+                to=user.email,
+                subject=_("[Jiebang] Your account"),
+                body=_(
+                    "An administrator created a %(role)s account for you on Jiebang.\n\n"
+                    "Choose your password here:\n%(link)s",
+                    role=role.label,
+                    link=link,
+                ),
+            )
+        notify(user, "account.created_by_admin", email=False, role=role.value)
     return user, generated
 
 
@@ -354,7 +356,12 @@ def save_organisation(actor: User | None, organisation: Organisation | None, *, 
     )
     if clash:
         field = "name" if clash.name == name else "uscc"
-        raise AccountError(_("Another organisation already uses this %(what)s.", what=_("name") if field == "name" else _("code")), field)
+        message = (
+            _("Another organisation already uses this name.")
+            if field == "name"
+            else _("Another organisation already uses this unified social credit code.")
+        )
+        raise AccountError(message, field)
     creating = organisation is None
     before = None if creating else audit.changes(organisation, ORG_FIELDS)
     if creating:

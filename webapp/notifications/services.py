@@ -31,6 +31,11 @@ def render_text(kind: str, params: dict) -> str:
     template = TEXTS.get(kind)
     if template is None:
         return kind
+    params = dict(params)
+    if "role" in params:  # stored as the code, shown in the reader's language
+        from webapp.accounts.models import Role
+
+        params["role"] = Role(params["role"]).label
     try:
         return str(template) % params
     except (KeyError, TypeError, ValueError):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from webapp.core.security import is_safe_next
@@ -44,6 +44,6 @@ def open_(note_id: int):
 def read_all():
     count = services.mark_all_read(current_user)
     db.session.commit()
-    flash(_("%(n)d notifications marked as read.", n=count), "info")
+    flash(ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", count), "info")
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("notifications.index"))
