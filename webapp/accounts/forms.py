@@ -13,6 +13,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -43,8 +44,8 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     role = RadioField(
         _l("I am"),
-        choices=[(Role.ENTERPRISE.value, _l("An enterprise with technology needs")),
-                 (Role.RESEARCHER.value, _l("A researcher with results to transfer"))],
+        choices=[SelectChoice(Role.ENTERPRISE.value, _l("An enterprise with technology needs")),
+                 SelectChoice(Role.RESEARCHER.value, _l("A researcher with results to transfer"))],
         default=Role.ENTERPRISE.value,
         validators=[DataRequired()],
     )
@@ -102,7 +103,7 @@ class ChangePasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
-    locale = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")])
     email_notifications = BooleanField(_l("Also send my notifications by e-mail"))
     submit = SubmitField(_l("Save"))
 
@@ -110,14 +111,14 @@ class ProfileForm(FlaskForm):
 class AdminUserForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[(r.value, r.label) for r in Role])
+    role = SelectField(_l("Role"))
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()])
     send_invitation = BooleanField(_l("E-mail an invitation to choose a password"), default=True)
     submit = SubmitField(_l("Create user"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r.value, r.label) for r in Role]
+        self.role.choices = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class AdminEditUserForm(FlaskForm):
@@ -128,7 +129,7 @@ class AdminEditUserForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r.value, r.label) for r in Role]
+        self.role.choices = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class OrganisationForm(FlaskForm):
@@ -144,5 +145,5 @@ class OrganisationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, k.label) for k in OrgKind]
-        self.tiers.choices = [(t.value, t.label) for t in Tier]
+        self.kind.choices = [SelectChoice(k.value, k.label) for k in OrgKind]
+        self.tiers.choices = [SelectChoice(t.value, t.label) for t in Tier]

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from webapp.accounts import services
 from webapp.accounts.forms import (
@@ -67,13 +68,13 @@ def logout():
     return redirect(url_for("core.index"))
 
 
-def _institution_choices() -> list[tuple[int, str]]:
+def _institution_choices() -> list[SelectChoice]:
     orgs = db.session.scalars(
         sa.select(Organisation)
         .where(Organisation.kind.in_([OrgKind.UNIVERSITY, OrgKind.INSTITUTE]))
         .order_by(Organisation.kind, Organisation.name)
     )
-    return [(0, _("— choose —"))] + [(o.id, o.name) for o in orgs]
+    return [SelectChoice(0, _("— choose —"))] + [SelectChoice(o.id, o.name) for o in orgs]
 
 
 @bp.route("/register", methods=["GET", "POST"])

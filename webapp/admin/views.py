@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from webapp.accounts import services
 from webapp.accounts.forms import AdminEditUserForm, AdminUserForm, OrganisationForm
@@ -20,9 +21,9 @@ bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admi
 PER_PAGE = 30
 
 
-def _org_choices() -> list[tuple[int, str]]:
+def _org_choices() -> list[SelectChoice]:
     orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.kind, Organisation.name))
-    return [(0, _("— none —"))] + [(o.id, f"{o.name} · {o.kind.label}") for o in orgs]
+    return [SelectChoice(0, _("— none —"))] + [SelectChoice(o.id, f"{o.name} · {o.kind.label}") for o in orgs]
 
 
 def _field_error(form, exc) -> None:
