@@ -88,14 +88,8 @@ class Watch:
 
 
 @pytest.fixture
-def open_page(browser, live_app, live_server, request):
+def open_page(browser, live_server, request):
     """open_page() gives a page in a new, empty, watched browser context (its own cookies)."""
-    from webapp.extensions import limiter
-
-    # One Limiter (and storage) serves every app in the process, and all clients are 127.0.0.1:
-    # failed logins left by earlier tests on this worker must not throttle the browser.
-    with live_app.app_context():
-        limiter.reset()
     opened = []
     for stale in ARTIFACTS.glob(f"FAILED-{request.node.name}-*.png"):
         stale.unlink(missing_ok=True)
