@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -75,3 +76,40 @@ def record(
 def changes(obj: Any, fields: list[str]) -> dict:
     """A snapshot of fields, to pass as before= or after=."""
     return {f: getattr(obj, f) for f in fields}
+
+
+# How actions and objects are named to people reading the log; unknown codes are shown as they are.
+ACTION_LABELS = {
+    "account.register": _l("Registered"),
+    "account.create": _l("Account created"),
+    "account.login": _l("Logged in"),
+    "account.login_failed": _l("Wrong password"),
+    "account.logout": _l("Logged out"),
+    "account.password_change": _l("Password changed"),
+    "account.password_reset_requested": _l("Password reset requested"),
+    "account.password_reset": _l("Password reset"),
+    "account.profile_update": _l("Profile edited"),
+    "account.admin_update": _l("Account changed by an administrator"),
+    "organisation.create": _l("Organisation created"),
+    "organisation.update": _l("Organisation edited"),
+    "notification.read": _l("Notification read"),
+    "notification.read_all": _l("All notifications read"),
+}
+
+OBJECT_LABELS = {
+    "users": _l("User"),
+    "organisations": _l("Organisation"),
+    "notifications": _l("Notification"),
+}
+
+
+def action_label(code: str) -> str:
+    label = ACTION_LABELS.get(code)
+    return str(label) if label else code
+
+
+def object_label(object_type: str | None) -> str:
+    if not object_type:
+        return ""
+    label = OBJECT_LABELS.get(object_type)
+    return str(label) if label else object_type

@@ -39,3 +39,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_dt, "dt")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_wan, "wan")
+
+    from webapp.core.audit import action_label, object_label
+
+    app.add_template_filter(action_label, "action_label")
+    app.add_template_filter(object_label, "object_label")
