@@ -122,14 +122,19 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from webapp.accounts.views import bp as accounts_bp
+    from webapp.achievements.views import bp as achievements_bp
     from webapp.admin.views import bp as admin_bp
     from webapp.core.views import bp as core_bp
+    from webapp.dedupe.views import bp as dedupe_bp
+    from webapp.imports.views import bp as imports_bp
+    from webapp.listings.views import bp as listings_bp
+    from webapp.needs.views import bp as needs_bp
     from webapp.notifications.views import bp as notifications_bp
+    from webapp.taxonomy.views import bp as taxonomy_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (core_bp, accounts_bp, notifications_bp, admin_bp, listings_bp, achievements_bp, needs_bp,
+                      imports_bp, dedupe_bp, taxonomy_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,6 +1,10 @@
 """Imports every model so that SQLAlchemy's metadata is complete."""
 
 from webapp.accounts.models import Organisation, OrganisationTier, User, UserSession  # noqa: F401
+from webapp.achievements.models import Achievement, AchievementAccess  # noqa: F401
 from webapp.core.audit import AuditEvent  # noqa: F401
 from webapp.core.outbox import OutboxMessage  # noqa: F401
+from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401
+from webapp.needs.models import Need  # noqa: F401
 from webapp.notifications.models import Notification  # noqa: F401
+from webapp.taxonomy.models import TechField  # noqa: F401

@@ -24,6 +24,13 @@ TEXTS = {
     "account.created_by_admin": _l("An administrator created your %(role)s account."),
     "account.deactivated": _l("Your account was deactivated by an administrator."),
     "account.reactivated": _l("Your account was reactivated by an administrator."),
+    "listing.approve": _l("“%(title)s” has been approved and published."),
+    "listing.return": _l("“%(title)s” was returned for changes: %(reason)s"),
+    "listing.take_down": _l("“%(title)s” was taken down by an administrator: %(reason)s"),
+    "listing.awaiting_review": _l("“%(title)s” is waiting for review."),
+    "achievement.access_requested": _l("%(name)s asks to see the confidential part of “%(title)s”."),
+    "achievement.access_granted": _l("You may now see the confidential part of “%(title)s”."),
+    "achievement.access_denied": _l("Your request to see the confidential part of “%(title)s” was declined."),
 }
 
 

@@ -1,0 +1,60 @@
+"""企业技术需求: problems enterprises need solved."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from webapp.core.db import enum_type
+from webapp.extensions import db
+from webapp.listings.models import ListingMixin, Maturity
+
+
+class Need(ListingMixin, db.Model):
+    __tablename__ = "needs"
+    KIND = "n"
+
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    indicators: Mapped[str | None] = mapped_column(sa.Text)
+    # Budget in 元; both empty means 面议 (negotiable).
+    budget_min: Mapped[int | None] = mapped_column(sa.BigInteger)
+    budget_max: Mapped[int | None] = mapped_column(sa.BigInteger)
+    deadline: Mapped[date | None] = mapped_column(sa.Date)
+    # The least mature result that would still help (matching compares against achievements).
+    expected_maturity: Mapped[Maturity | None] = mapped_column(enum_type(Maturity, "expected_maturity"))
+    organisation_name: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(100))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(30))
+    # Needs are de-identified in public unless the owner chooses to show who is asking.
+    show_identity: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (
+            *cls.listing_constraints(),
+            sa.CheckConstraint("budget_min IS NULL OR budget_min >= 0", name="budget_min_positive"),
+            sa.CheckConstraint(
+                "(budget_min IS NULL) = (budget_max IS NULL) AND (budget_min IS NULL OR budget_min <= budget_max)",
+                name="budget_range",
+            ),
+            sa.CheckConstraint("length(trim(description)) > 0", name="description_not_blank"),
+        )
+
+    @property
+    def organisation_label(self) -> str:
+        return self.organisation.name if self.organisation else (self.organisation_name or "")
+
+    def can_see_identity(self, user) -> bool:
+        """Who posted the need and how to reach them: public only if the owner chose so."""
+        if self.show_identity:
+            return True
+        if user is None or not user.is_authenticated:
+            return False
+        from webapp.accounts.models import Role
+
+        return self.can_edit(user) or user.role in (Role.BROKER, Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<Need {self.id} {self.title[:20]}>"
