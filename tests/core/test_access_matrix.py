@@ -48,6 +48,8 @@ POLICY = {
     "core.index": "public",
     "core.set_language": "public",
     "core.healthz": "public",
+    "listings.achievements": "public",
+    "listings.needs": "public",
     "accounts.login": "anonymous_only",
     "accounts.register": "anonymous_only",
     "accounts.logout": "login",
