@@ -127,13 +127,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.core.views import bp as core_bp
     from webapp.dedupe.views import bp as dedupe_bp
     from webapp.imports.views import bp as imports_bp
+    from webapp.listings.moderation import bp as moderation_bp
     from webapp.listings.views import bp as listings_bp
     from webapp.needs.views import bp as needs_bp
     from webapp.notifications.views import bp as notifications_bp
     from webapp.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (core_bp, accounts_bp, notifications_bp, admin_bp, listings_bp, achievements_bp, needs_bp,
-                      imports_bp, dedupe_bp, taxonomy_bp):
+                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp):
         app.register_blueprint(blueprint)
 
 

@@ -39,6 +39,11 @@ OUTCOMES = {
         **dict.fromkeys(SIGNED_IN, FORBIDDEN),
         "admin": ALLOW,
     },
+    # Roles that list achievements (researchers) or post needs (enterprises), and admins.
+    "researcher": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "researcher": ALLOW, "admin": ALLOW},
+    "enterprise": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "enterprise": ALLOW, "admin": ALLOW},
+    # The owner of the sample object (never the requesting user) and admins.
+    "owner_or_admin": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "admin": ALLOW},
 }
 
 # THE policy table: every endpoint in app.url_map, with the policy it must follow.
@@ -69,6 +74,19 @@ POLICY = {
     "admin.new_organisation": "admin",
     "admin.edit_organisation": "admin",
     "admin.audit_log": "admin",
+    "achievements.new": "researcher",
+    "achievements.mine": "researcher",
+    "achievements.detail": "public",
+    "achievements.edit": "owner_or_admin",
+    "achievements.transition": "owner_or_admin",
+    "achievements.request_access": "login",
+    "achievements.decide_access": "owner_or_admin",
+    "needs.new": "enterprise",
+    "needs.mine": "enterprise",
+    "needs.detail": "public",
+    "needs.edit": "owner_or_admin",
+    "needs.transition": "owner_or_admin",
+    "moderation.queue": "admin",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -136,6 +154,28 @@ def _check(outcome: str, response, path: str) -> str | None:
     return f"expected {outcome}, got {status}{where}"
 
 
+def _listings_of(query, researcher_id: int, enterprise_id: int, requester_id: int) -> dict:
+    """A published achievement (with a confidential part and an access request) and a published need,
+    owned by other users than the one requesting the URLs."""
+    from webapp.achievements.models import Achievement, AchievementAccess
+    from webapp.core.db import utcnow
+    from webapp.listings.models import ListingStatus
+    from webapp.needs.models import Need
+
+    def add(session):
+        published = {"status": ListingStatus.PUBLISHED, "published_at": utcnow()}
+        achievement = Achievement(title="矩阵样例成果", summary="样例", confidential="细节", owner_id=researcher_id, **published)
+        need = Need(title="矩阵样例需求", description="样例", owner_id=enterprise_id, **published)
+        session.add_all([achievement, need])
+        session.flush()
+        grant = AchievementAccess(achievement_id=achievement.id, user_id=requester_id)
+        session.add(grant)
+        session.commit()
+        return {(None, "achievement_id"): achievement.id, (None, "need_id"): need.id, (None, "grant_id"): grant.id}
+
+    return query(add)
+
+
 def _notification_for(query, user_id: int) -> int:
     def add(session):
         note = Notification(user_id=user_id, kind="account.welcome", params={"name": "tester"})
@@ -160,6 +200,7 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
         (None, "org_id"): org.id,
         (None, "user_id"): other.id,
         (None, "note_id"): _notification_for(query, owner.id),
+        **_listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id),
     }
     if user is not None:
         assert client.login(user.email).status_code == 302

@@ -1,7 +1,190 @@
-"""Achievement pages: create, edit, detail, moderation, my listings, confidential access."""
+"""Achievement pages: create, edit, detail, lifecycle steps, my listings, confidential access."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webapp.accounts.models import OrgKind
+from webapp.achievements import services
+from webapp.achievements.forms import AccessDecisionForm, AccessRequestForm, AchievementForm
+from webapp.achievements.models import AccessStatus, Achievement, AchievementAccess
+from webapp.core.permissions import roles_required
+from webapp.extensions import db
+from webapp.listings import lifecycle
+from webapp.listings.moderation import duplicates_for, run_transition
+from webapp.listings.validation import ListingInvalid, clean_achievement
+from webapp.taxonomy.models import TechField
 
 bp = Blueprint("achievements", __name__, template_folder="templates", url_prefix="/achievements")
+
+PER_PAGE = 30
+
+
+def _get(achievement_id: int) -> Achievement:
+    return db.session.get(Achievement, achievement_id) or abort(404)
+
+
+def _linked_institution(achievement: Achievement | None):
+    """The university or institute the listing belongs to, when it is a registered organisation."""
+    if achievement is not None:
+        return achievement.organisation
+    org = current_user.organisation
+    return org if org is not None and org.kind in (OrgKind.UNIVERSITY, OrgKind.INSTITUTE) else None
+
+
+def _form_page(achievement: Achievement | None):
+    """Create and edit share one page: the service validates, errors go next to their fields."""
+    form = AchievementForm()
+    institution = _linked_institution(achievement)
+    if institution is not None:
+        del form.institution
+    if request.method == "GET" and achievement is not None:
+        form.load(achievement)
+    can_submit = achievement is None or any(t.name == "submit" for t in lifecycle.allowed(achievement, current_user))
+    if request.method == "POST":
+        form_ok = form.validate_on_submit()
+        data = form.data_for_service(form.SERVICE_KEYS)
+        try:
+            if not form_ok:
+                clean_achievement(data)  # still show the service's messages for the other fields
+            else:
+                field = db.session.get(TechField, form.field_id.data)
+                achievement = services.save_achievement(current_user, achievement, data, field=field)
+                submitted = _maybe_submit(achievement, form.submit_review.data and can_submit)
+        except ListingInvalid as exc:
+            db.session.rollback()
+            for message in form.apply_errors(exc.errors):
+                flash(message, "danger")
+        else:
+            if form_ok:
+                db.session.commit()
+                flash(_("Submitted for review.") if submitted else _("Saved."), "success")
+                return redirect(url_for("achievements.detail", achievement_id=achievement.id))
+    return render_template("achievements/form.html", form=form, achievement=achievement,
+                           institution=institution, can_submit=can_submit)
+
+
+def _maybe_submit(listing, wanted: bool) -> bool:
+    """"Save and submit": an owner's edit of a published listing is already back in review."""
+    if not wanted:
+        return False
+    if listing.status is not lifecycle.S.SUBMITTED:
+        lifecycle.apply(listing, "submit", current_user)
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*services.AUTHOR_ROLES)
+def new():
+    return _form_page(None)
+
+
+@bp.route("/<int:achievement_id>/edit", methods=["GET", "POST"])
+@roles_required()
+def edit(achievement_id: int):
+    achievement = _get(achievement_id)
+    if not achievement.can_edit(current_user):
+        abort(403)
+    return _form_page(achievement)
+
+
+@bp.route("/<int:achievement_id>")
+def detail(achievement_id: int):
+    achievement = _get(achievement_id)
+    if not achievement.can_view(current_user):
+        abort(404)
+    manage = achievement.can_edit(current_user)
+    own_request = None
+    if current_user.is_authenticated and not manage:
+        own_request = db.session.scalar(
+            sa.select(AchievementAccess).where(
+                AchievementAccess.achievement_id == achievement.id, AchievementAccess.user_id == current_user.id
+            )
+        )
+    requests = []
+    if manage and achievement.confidential:
+        requests = db.session.scalars(
+            sa.select(AchievementAccess).where(AchievementAccess.achievement_id == achievement.id)
+            .order_by(AchievementAccess.status != AccessStatus.REQUESTED, AchievementAccess.created_at.desc())
+        ).all()
+    return render_template(
+        "achievements/detail.html",
+        achievement=achievement,
+        manage=manage,
+        transitions=lifecycle.allowed(achievement, current_user),
+        access_form=AccessRequestForm(),
+        decision_form=AccessDecisionForm(),
+        own_request=own_request,
+        requests=requests,
+        duplicates=duplicates_for(achievement) if manage else [],
+    )
+
+
+@bp.route("/<int:achievement_id>/transition", methods=["POST"])
+@roles_required()
+def transition(achievement_id: int):
+    achievement = _get(achievement_id)
+    return run_transition(achievement, url_for("achievements.detail", achievement_id=achievement.id))
+
+
+@bp.route("/<int:achievement_id>/access", methods=["POST"])
+@roles_required()
+def request_access(achievement_id: int):
+    achievement = _get(achievement_id)
+    if not achievement.can_view(current_user):
+        abort(404)
+    back = redirect(url_for("achievements.detail", achievement_id=achievement.id))
+    if achievement.can_see_confidential(current_user) or achievement.can_edit(current_user):
+        flash(_("You can already see the confidential details."), "info")
+        return back
+    form = AccessRequestForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "danger")
+        return back
+    try:
+        services.request_access(current_user, achievement, form.message.data)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return back
+    db.session.commit()
+    flash(_("Your request has been sent to the owner."), "success")
+    return back
+
+
+DECISIONS = {"grant": AccessStatus.GRANTED, "decline": AccessStatus.DENIED, "revoke": AccessStatus.REVOKED}
+
+
+@bp.route("/access/<int:grant_id>", methods=["POST"])
+@roles_required()
+def decide_access(grant_id: int):
+    grant = db.session.get(AchievementAccess, grant_id) or abort(404)
+    if not grant.achievement.can_edit(current_user):
+        abort(403)
+    back = redirect(url_for("achievements.detail", achievement_id=grant.achievement_id))
+    form = AccessDecisionForm()
+    status = DECISIONS.get(form.decision.data or "")
+    if not form.validate_on_submit() or status is None:
+        flash(_("Choose grant, decline or revoke."), "danger")
+        return back
+    services.decide_access(current_user, grant, status)
+    db.session.commit()
+    flash(_("%(name)s: %(status)s.", name=grant.user.name, status=status.label), "success")
+    return back
+
+
+@bp.route("/mine")
+@roles_required(*services.AUTHOR_ROLES)
+def mine():
+    """The owner's achievements in every state, with what to do next."""
+    query = (
+        sa.select(Achievement).where(Achievement.owner_id == current_user.id)
+        .order_by(Achievement.updated_at.desc(), Achievement.id.desc())
+    )
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("achievements/mine.html", page=page)

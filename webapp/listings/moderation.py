@@ -1,0 +1,171 @@
+"""The moderation queue, and the page helpers achievements and needs share: transition buttons,
+status badges, money ranges, the owner's next step and the near-duplicate warning."""
+
+from __future__ import annotations
+
+import importlib
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+
+from webapp.accounts.models import Role
+from webapp.core.permissions import roles_required
+from webapp.core.security import is_safe_next
+from webapp.extensions import db
+from webapp.listings import lifecycle
+from webapp.listings.forms import TransitionForm
+from webapp.listings.models import ListingStatus
+from webapp.listings.money import format_wan_range
+
+bp = Blueprint("moderation", __name__, template_folder="templates", url_prefix="/admin/moderation")
+
+PER_PAGE = 30
+
+# What the owner of a listing in each state should do next ("my listings").
+NEXT_STEPS = {
+    ListingStatus.DRAFT: _l("Complete it and submit it for review."),
+    ListingStatus.SUBMITTED: _l("Waiting for an administrator's review."),
+    ListingStatus.PUBLISHED: _l("Public in the library."),
+    ListingStatus.RETURNED: _l("Edit it as the reviewer asked, then submit it again."),
+    ListingStatus.OFFLINE: _l("Offline: submit it again to republish it."),
+}
+
+# The confirmation after each lifecycle step.
+DONE = {
+    "submit": _l("Submitted for review: an administrator will look at it soon."),
+    "approve": _l("Approved: the listing is now public."),
+    "return": _l("Returned to the owner with your reason."),
+    "withdraw": _l("Taken offline: it no longer shows in the library."),
+    "take_down": _l("Taken down: the owner sees your reason."),
+}
+
+BADGES = {
+    ListingStatus.DRAFT: "text-bg-secondary",
+    ListingStatus.SUBMITTED: "text-bg-warning",
+    ListingStatus.PUBLISHED: "text-bg-success",
+    ListingStatus.RETURNED: "text-bg-danger",
+    ListingStatus.OFFLINE: "text-bg-dark",
+}
+
+
+def run_transition(listing, detail_url: str):
+    """POST handler shared by both kinds: apply one lifecycle step and go back where the user was
+    (the detail page, or the queue / my listings page the button was on)."""
+    if not (listing.can_edit(current_user) or listing.can_moderate(current_user)):
+        abort(403)
+    form = TransitionForm()
+    target = form.next.data if is_safe_next(form.next.data) else detail_url
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "danger")
+        return redirect(target)
+    try:
+        lifecycle.apply(listing, form.action.data or "", current_user, form.reason.data)
+    except lifecycle.TransitionError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(target)
+    db.session.commit()
+    flash(str(DONE[form.action.data]), "success")
+    return redirect(target)
+
+
+def duplicates_for(listing) -> list:
+    """Near-duplicates of the listing for its owner, once the duplicate finder is installed."""
+    try:
+        dedupe = importlib.import_module("webapp.dedupe.services")
+    except ModuleNotFoundError as exc:
+        if exc.name != "webapp.dedupe.services":
+            raise
+        return []
+    finder = getattr(dedupe, "candidates_for", None)
+    return list(finder(listing) or []) if finder else []
+
+
+def waiting_count() -> int:
+    from webapp.achievements.models import Achievement
+    from webapp.needs.models import Need
+
+    count = 0
+    for model in (Achievement, Need):
+        count += db.session.scalar(
+            sa.select(sa.func.count()).select_from(model).where(model.status == ListingStatus.SUBMITTED)
+        ) or 0
+    return count
+
+
+@bp.app_context_processor
+def _inject():
+    def moderation_waiting() -> int:
+        if current_user.is_authenticated and current_user.is_admin:
+            return waiting_count()
+        return 0
+
+    return {
+        "moderation_waiting": moderation_waiting,
+        "listing_transitions": lambda listing: lifecycle.allowed(listing, current_user),
+        "listing_next_step": lambda listing: str(NEXT_STEPS[listing.status]),
+        "status_badge_class": lambda listing: BADGES[listing.status],
+    }
+
+
+@bp.app_template_filter("wan_range")
+def wan_range(low: int | None, high: int | None = None) -> str:
+    """An amount or range in 元 shown in 万元 (面议 when there is none)."""
+    from webapp.core.formatting import format_wan
+
+    if low is None:
+        return _("Negotiable")
+    if high is None or high == low:
+        return format_wan(low)
+    return _("%(amount)s 10k CNY", amount=format_wan_range(low, high).replace("-", "–"))
+
+
+class _QueuePagination(Pagination):
+    """Submitted achievements and needs in one list, oldest first (a UNION of both tables)."""
+
+    def _union(self):
+        from webapp.achievements.models import Achievement
+        from webapp.needs.models import Need
+
+        parts = []
+        for model in (Achievement, Need):
+            parts.append(
+                sa.select(sa.literal(model.KIND).label("kind"), model.id.label("id"), model.updated_at.label("at"))
+                .where(model.status == ListingStatus.SUBMITTED)
+            )
+        return sa.union_all(*parts).subquery()
+
+    def _query_items(self) -> list:
+        from webapp.achievements.models import Achievement
+        from webapp.needs.models import Need
+
+        union = self._union()
+        rows = db.session.execute(
+            sa.select(union.c.kind, union.c.id).order_by(union.c.at, union.c.kind, union.c.id)
+            .limit(self.per_page).offset(self._query_offset)
+        ).all()
+        models = {"a": Achievement, "n": Need}
+        loaded = {}
+        for kind, model in models.items():
+            ids = [r.id for r in rows if r.kind == kind]
+            if ids:
+                loaded.update({(kind, o.id): o for o in db.session.scalars(sa.select(model).where(model.id.in_(ids)))})
+        return [loaded[(r.kind, r.id)] for r in rows if (r.kind, r.id) in loaded]
+
+    def _query_count(self) -> int:
+        union = self._union()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(union)) or 0
+
+
+@bp.route("/")
+@roles_required(Role.ADMIN)
+def queue():
+    """Listings waiting for review, oldest first, with approve and return on each row."""
+    page = _QueuePagination(per_page=PER_PAGE, error_out=False)
+    return render_template("moderation/queue.html", page=page)
