@@ -71,5 +71,8 @@ def load_demo() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from webapp.imports.cli import import_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(import_cli)
