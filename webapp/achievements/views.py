@@ -14,7 +14,7 @@ from webapp.achievements.models import AccessStatus, Achievement, AchievementAcc
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings import lifecycle
-from webapp.listings.moderation import duplicates_for, run_transition
+from webapp.listings.moderation import duplicates_for, run_transition, submit_after_save
 from webapp.listings.validation import ListingInvalid, clean_achievement
 from webapp.taxonomy.models import TechField
 
@@ -53,7 +53,7 @@ def _form_page(achievement: Achievement | None):
             else:
                 field = db.session.get(TechField, form.field_id.data)
                 achievement = services.save_achievement(current_user, achievement, data, field=field)
-                submitted = _maybe_submit(achievement, form.submit_review.data and can_submit)
+                submitted = submit_after_save(achievement, current_user, form.submit_review.data and can_submit)
         except ListingInvalid as exc:
             db.session.rollback()
             for message in form.apply_errors(exc.errors):
@@ -65,15 +65,6 @@ def _form_page(achievement: Achievement | None):
                 return redirect(url_for("achievements.detail", achievement_id=achievement.id))
     return render_template("achievements/form.html", form=form, achievement=achievement,
                            institution=institution, can_submit=can_submit)
-
-
-def _maybe_submit(listing, wanted: bool) -> bool:
-    """"Save and submit": an owner's edit of a published listing is already back in review."""
-    if not wanted:
-        return False
-    if listing.status is not lifecycle.S.SUBMITTED:
-        lifecycle.apply(listing, "submit", current_user)
-    return True
 
 
 @bp.route("/new", methods=["GET", "POST"])

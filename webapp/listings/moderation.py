@@ -75,6 +75,16 @@ def run_transition(listing, detail_url: str):
     return redirect(target)
 
 
+def submit_after_save(listing, user, wanted: bool) -> bool:
+    """"Save and submit for review" after the service saved: an owner's edit of a published listing
+    is already back in review, so only the other states take the submit step."""
+    if not wanted:
+        return False
+    if listing.status is not ListingStatus.SUBMITTED:
+        lifecycle.apply(listing, "submit", user)
+    return True
+
+
 def duplicates_for(listing) -> list:
     """Near-duplicates of the listing for its owner, once the duplicate finder is installed."""
     try:
@@ -84,7 +94,7 @@ def duplicates_for(listing) -> list:
             raise
         return []
     finder = getattr(dedupe, "candidates_for", None)
-    return list(finder(listing) or []) if finder else []
+    return list(finder(listing, user=current_user) or []) if finder else []
 
 
 def waiting_count() -> int:

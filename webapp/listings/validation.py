@@ -5,6 +5,7 @@ unless every field is valid."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import gettext as _
@@ -116,8 +117,14 @@ def clean_common(data: dict, errors: dict) -> dict:
     return out
 
 
+def normalise_paragraphs(value) -> str:
+    """Like normalise(), but a long text keeps its line breaks (one blank line at most between paragraphs)."""
+    lines = [normalise(line) for line in str(value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def clean_text(data: dict, key: str, errors: dict, *, required: bool, label_required: str | None = None) -> str | None:
-    text = normalise(data.get(key)) if data.get(key) is not None else ""
+    text = normalise_paragraphs(data.get(key)) if data.get(key) is not None else ""
     if not text:
         if required:
             errors[key] = label_required or _("This field is required.")

@@ -12,7 +12,7 @@ from flask_login import current_user
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings import lifecycle
-from webapp.listings.moderation import duplicates_for, run_transition
+from webapp.listings.moderation import duplicates_for, run_transition, submit_after_save
 from webapp.listings.validation import ListingInvalid, clean_need
 from webapp.needs import services
 from webapp.needs.forms import NeedForm
@@ -65,9 +65,7 @@ def _form_page(need: Need | None):
                     contact_name=form.contact_name.data or "",
                     contact_phone=form.contact_phone.data or "",
                 )
-                submitted = form.submit_review.data and can_submit
-                if submitted and need.status is not lifecycle.S.SUBMITTED:
-                    lifecycle.apply(need, "submit", current_user)
+                submitted = submit_after_save(need, current_user, form.submit_review.data and can_submit)
         except ListingInvalid as exc:
             db.session.rollback()
             for message in form.apply_errors(exc.errors):
