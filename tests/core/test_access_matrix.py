@@ -87,6 +87,13 @@ POLICY = {
     "needs.edit": "owner_or_admin",
     "needs.transition": "owner_or_admin",
     "moderation.queue": "admin",
+    "dedupe.index": "admin",
+    "dedupe.merge": "admin",
+    "dedupe.dismiss": "admin",
+    "taxonomy.index": "admin",
+    "taxonomy.new": "admin",
+    "taxonomy.edit": "admin",
+    "taxonomy.delete": "admin",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -176,6 +183,28 @@ def _listings_of(query, researcher_id: int, enterprise_id: int, requester_id: in
     return query(add)
 
 
+def _duplicates_and_field(query) -> dict:
+    """A possible-duplicate pair of two published achievements, and a technical field no listing uses."""
+    from webapp.achievements.models import Achievement
+    from webapp.core.db import utcnow
+    from webapp.listings.models import DuplicateCandidate, ListingStatus
+    from webapp.taxonomy.models import TechField
+
+    def add(session):
+        published = {"status": ListingStatus.PUBLISHED, "published_at": utcnow()}
+        older = Achievement(title="矩阵样例重复成果", summary="样例", **published)
+        newer = Achievement(title="矩阵样例重复成果", summary="样例", **published)
+        field = TechField(code="ZZ99", name="矩阵样例领域", parent_id=None)
+        session.add_all([older, newer, field])
+        session.flush()
+        pair = DuplicateCandidate(kind="a", listing_id=newer.id, other_id=older.id, score=95.0)
+        session.add(pair)
+        session.commit()
+        return {(None, "candidate_id"): pair.id, (None, "field_id"): field.id}
+
+    return query(add)
+
+
 def _notification_for(query, user_id: int) -> int:
     def add(session):
         note = Notification(user_id=user_id, kind="account.welcome", params={"name": "tester"})
@@ -200,6 +229,7 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
         (None, "org_id"): org.id,
         (None, "user_id"): other.id,
         (None, "note_id"): _notification_for(query, owner.id),
+        **_duplicates_and_field(query),
         **_listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id),
     }
     if user is not None:

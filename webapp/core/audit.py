@@ -94,12 +94,19 @@ ACTION_LABELS = {
     "organisation.update": _l("Organisation edited"),
     "notification.read": _l("Notification read"),
     "notification.read_all": _l("All notifications read"),
+    "duplicate.merge": _l("Merged as a duplicate"),
+    "duplicate.dismiss": _l("Possible duplicate dismissed"),
+    "field.create": _l("Technical field created"),
+    "field.update": _l("Technical field edited"),
+    "field.delete": _l("Technical field deleted"),
 }
 
 OBJECT_LABELS = {
     "users": _l("User"),
     "organisations": _l("Organisation"),
     "notifications": _l("Notification"),
+    "duplicate_candidates": _l("Possible duplicate"),
+    "tech_fields": _l("Technical field"),
 }
 
 

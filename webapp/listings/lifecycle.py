@@ -86,6 +86,10 @@ def apply(listing, name: str, user, reason: str | None = None) -> None:
         f"{listing.__tablename__[:-1]}.{name}", listing, actor=user,
         before={"status": before}, after={"status": listing.status, "reason": reason or None},
     )
+    if name == "submit":
+        from webapp.dedupe.services import flag  # imported here: dedupe imports the listing models
+
+        flag(listing)
     _notify(listing, transition, user, reason)
 
 

@@ -28,6 +28,7 @@ TEXTS = {
     "listing.return": _l("“%(title)s” was returned for changes: %(reason)s"),
     "listing.take_down": _l("“%(title)s” was taken down by an administrator: %(reason)s"),
     "listing.awaiting_review": _l("“%(title)s” is waiting for review."),
+    "listing.duplicate": _l("“%(title)s” was marked as a duplicate of “%(other)s”."),
     "achievement.access_requested": _l("%(name)s asks to see the confidential part of “%(title)s”."),
     "achievement.access_granted": _l("You may now see the confidential part of “%(title)s”."),
     "achievement.access_denied": _l("Your request to see the confidential part of “%(title)s” was declined."),
