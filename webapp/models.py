@@ -4,6 +4,7 @@ from webapp.accounts.models import Organisation, OrganisationTier, User, UserSes
 from webapp.achievements.models import Achievement, AchievementAccess  # noqa: F401
 from webapp.core.audit import AuditEvent  # noqa: F401
 from webapp.core.outbox import OutboxMessage  # noqa: F401
+from webapp.imports.models import ImportJob  # noqa: F401
 from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401
 from webapp.needs.models import Need  # noqa: F401
 from webapp.notifications.models import Notification  # noqa: F401

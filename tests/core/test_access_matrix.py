@@ -42,6 +42,8 @@ OUTCOMES = {
     # Roles that list achievements (researchers) or post needs (enterprises), and admins.
     "researcher": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "researcher": ALLOW, "admin": ALLOW},
     "enterprise": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "enterprise": ALLOW, "admin": ALLOW},
+    # Admins, and researchers of a university or institute (the matrix's researcher has none).
+    "uploader": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "admin": ALLOW},
     # The owner of the sample object (never the requesting user) and admins.
     "owner_or_admin": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "admin": ALLOW},
 }
@@ -94,6 +96,9 @@ POLICY = {
     "taxonomy.new": "admin",
     "taxonomy.edit": "admin",
     "taxonomy.delete": "admin",
+    "imports.upload": "uploader",
+    "imports.job": "login",  # the sample job is the requesting user's own upload
+    "imports.status": "login",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -183,6 +188,18 @@ def _listings_of(query, researcher_id: int, enterprise_id: int, requester_id: in
     return query(add)
 
 
+def _import_job_for(query, user_id: int) -> int:
+    from webapp.imports.models import ImportJob
+
+    def add(session):
+        job = ImportJob(kind="achievements", filename="样例.csv", target_status="draft", created_by_id=user_id)
+        session.add(job)
+        session.commit()
+        return job.id
+
+    return query(add)
+
+
 def _duplicates_and_field(query) -> dict:
     """A possible-duplicate pair of two published achievements, and a technical field no listing uses."""
     from webapp.achievements.models import Achievement
@@ -230,6 +247,7 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
         (None, "user_id"): other.id,
         (None, "note_id"): _notification_for(query, owner.id),
         **_duplicates_and_field(query),
+        (None, "job_id"): _import_job_for(query, owner.id),
         **_listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id),
     }
     if user is not None:

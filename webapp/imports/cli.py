@@ -76,7 +76,7 @@ def run_import(kind_name: str, file: Path, mapping: str | None, status: str, own
         batch_size=max(1, batch_size),
     ))
     total = len(source.rows)
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     label = _("Importing %(kind)s from %(file)s", kind=kind.name, file=file.name)
     if err.isatty():
         with click.progressbar(length=total, label=label, file=err, show_pos=True) as bar:

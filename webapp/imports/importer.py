@@ -369,7 +369,8 @@ class Importer:
         statement = (
             sa.update(t)
             .where(t.c.id == sa.bindparam("_id"))
-            .values({c: sa.bindparam(c) for c in present}, status=sa.bindparam("_status"), updated_at=sa.bindparam("_now"))
+            .values({**{c: sa.bindparam(c) for c in present}, "status": sa.bindparam("_status"),
+                     "updated_at": sa.bindparam("_now")})
         )
         db.session.execute(statement, params, execution_options={"synchronize_session": False})
         merged = []

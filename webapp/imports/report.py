@@ -6,6 +6,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 SHOWN_LINES = 30  # line numbers listed per warning kind; the count is always complete
 
@@ -91,8 +92,9 @@ class ImportReport:
             out.append(_("Imported with warnings:"))
             for g in groups:
                 more = "…" if g["count"] > len(g["lines"]) else ""
-                out.append(_("  %(text)s — %(count)d rows (lines %(lines)s%(more)s)", text=g["text"], count=g["count"],
-                             lines=", ".join(map(str, g["lines"])), more=more))
+                out.append(ngettext("  %(text)s: %(num)d row (line %(lines)s%(more)s)",
+                                    "  %(text)s: %(num)d rows (lines %(lines)s%(more)s)", g["count"],
+                                    text=g["text"], lines=", ".join(map(str, g["lines"])), more=more))
         field = self.field_line()
         if field:
             out.append(field)

@@ -1,0 +1,58 @@
+"""Background import jobs: a crash loses at most a batch, and running the job again resumes it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tests.imports.conftest import achievement, write_jsonl
+from webapp.achievements.models import Achievement
+from webapp.extensions import db
+from webapp.imports import services
+from webapp.imports.models import ImportJob, JobStatus
+
+
+class Crash(BaseException):
+    """Stands for the worker being killed: nothing in the job catches it."""
+
+
+def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_user, tmp_path, monkeypatch):
+    admin = make_user("admin")
+    content = write_jsonl(tmp_path / "a.jsonl", [achievement(n) for n in range(1, 8)]).read_bytes()
+    job = ImportJob(kind="achievements", filename="a.jsonl", content=content, target_status="published",
+                    created_by_id=admin.id)  # as create_job() makes it, without handing it to the task queue
+    db.session.add(job)
+    db.session.commit()
+    monkeypatch.setattr(services, "ImportOptions", _small_batches(services.ImportOptions))
+
+    commits = []
+
+    def crash_after_first_batch():
+        commits.append(1)
+        db.session.commit()
+        if len(commits) == 2:  # "started", then the first batch: then the worker dies
+            raise Crash
+
+    try:
+        services.execute_job(job.id, commit=crash_after_first_batch)
+    except Crash:
+        db.session.rollback()
+    stopped = db.session.get(ImportJob, job.id)
+    assert stopped.status is JobStatus.RUNNING and stopped.processed == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == 3
+
+    services.execute_job(job.id, commit=db.session.commit)
+
+    done = db.session.get(ImportJob, job.id)
+    assert done.status is JobStatus.DONE and done.processed == 7
+    assert (done.report["imported"], done.report["unchanged"], done.report["skipped"]) == (7, 0, [])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == 7
+
+    services.execute_job(job.id, commit=db.session.commit)  # a duplicate delivery does nothing
+    assert db.session.get(ImportJob, job.id).report["imported"] == 7
+
+
+def _small_batches(options_class):
+    def make(**kwargs):
+        return options_class(**kwargs, batch_size=3)
+
+    return make

@@ -1,0 +1,139 @@
+"""Uploads: who may import what, queueing a file, and running the queued import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from webapp.accounts.models import OrgKind, Role
+from webapp.core import audit, outbox
+from webapp.core.db import utcnow
+from webapp.core.permissions import require
+from webapp.extensions import db
+from webapp.imports.columns import KINDS, parse_mapping
+from webapp.imports.importer import Importer, ImportOptions
+from webapp.imports.models import ImportJob, JobStatus
+from webapp.imports.readers import ImportFileError, detect_format, read_source
+from webapp.imports.report import ImportReport
+from webapp.listings.models import ListingStatus
+
+log = logging.getLogger(__name__)
+
+INSTITUTION_KINDS = (OrgKind.UNIVERSITY, OrgKind.INSTITUTE)
+
+
+def is_institution_user(user) -> bool:
+    """A researcher attached to a university or institute: uploads their institution's results."""
+    return bool(
+        user and user.is_authenticated and user.role is Role.RESEARCHER and user.organisation is not None
+        and user.organisation.kind in INSTITUTION_KINDS
+    )
+
+
+def upload_kinds(user) -> list[str]:
+    """The kinds of file this user may upload: admins both, institution researchers achievements."""
+    if user is None or not user.is_authenticated:
+        return []
+    if user.is_admin:
+        return ["achievements", "needs"]
+    return ["achievements"] if is_institution_user(user) else []
+
+
+def can_upload(user, kind: str | None = None) -> bool:
+    kinds = upload_kinds(user)
+    return bool(kinds) if kind is None else kind in kinds
+
+
+def create_job(actor, *, kind: str, filename: str, content: bytes, mapping: str | None, status: str,
+               locale: str | None = None) -> ImportJob:
+    """Check and queue an uploaded file. Raises MappingError or ImportFileError for the form.
+
+    Admins choose whether new listings are published or drafts; a researcher's rows always wait
+    for review, as when they submit a form."""
+    require(can_upload(actor, kind))
+    detect_format(filename)
+    if not content:
+        raise ImportFileError(_("The file is empty."))
+    parse_mapping(mapping, KINDS[kind])
+    if not actor.is_admin:
+        status = ListingStatus.SUBMITTED.value
+    elif status not in (ListingStatus.PUBLISHED.value, ListingStatus.DRAFT.value):
+        status = ListingStatus.PUBLISHED.value
+    job = ImportJob(
+        kind=kind, filename=filename[:255], content=content, mapping=(mapping or "").strip()[:1000] or None,
+        target_status=status, created_by_id=actor.id, locale=locale,
+        organisation_id=actor.organisation_id if not actor.is_admin else None,
+    )
+    db.session.add(job)
+    db.session.flush()
+    audit.record("import.upload", job, actor=actor,
+                 after={"file": job.filename, "kind": kind, "bytes": len(content), "status": status})
+    outbox.enqueue("imports.run_job", job_id=job.id)
+    return job
+
+
+def execute_job(job_id: int, commit: Callable[[], None]) -> ImportJob | None:
+    """Run a queued import, committing after every batch with the job's progress in the same
+    transaction. Run again after a crash it resumes after the last committed batch; run again
+    after it finished it does nothing."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status.finished:
+        return job
+    locale = job.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        try:
+            _run(job, commit)
+        except Exception as exc:
+            log.exception("import job %s failed", job_id)
+            db.session.rollback()
+            job = db.session.get(ImportJob, job_id)
+            report = ImportReport.from_dict(job.report) if job.report else ImportReport(job.kind, job.filename)
+            report.error = _("The import stopped after %(done)d rows (those are saved): %(error)s",
+                             done=job.processed, error=f"{type(exc).__name__}: {exc}"[:300])
+            _finish(job, JobStatus.FAILED, report)
+            commit()
+    return job
+
+
+def _run(job: ImportJob, commit: Callable[[], None]) -> None:
+    kind = KINDS[job.kind]
+    try:
+        source = read_source(job.filename, job.content or b"")
+    except ImportFileError as exc:
+        report = ImportReport(job.kind, job.filename, error=str(exc))
+        _finish(job, JobStatus.FAILED, report)
+        commit()
+        return
+    actor = job.created_by
+    options = ImportOptions(
+        kind=kind, filename=job.filename, mapping=parse_mapping(job.mapping, kind),
+        status=ListingStatus(job.target_status), owner_id=None if actor is None or actor.is_admin else actor.id,
+        organisation_id=job.organisation_id, actor=actor, audit_object=job,
+    )
+    importer = Importer(options)
+    start = 0
+    if job.status is JobStatus.RUNNING and job.report:  # resuming after a crash
+        start = job.processed
+        importer.report = ImportReport.from_dict(job.report)
+    job.status = JobStatus.RUNNING
+    job.total = len(source.rows)
+    job.started_at = job.started_at or utcnow()
+    commit()
+    for done in importer.run(source, start):
+        job.processed = done
+        job.report = importer.report.to_dict()
+        commit()
+    _finish(job, JobStatus.DONE, importer.report)
+    commit()
+
+
+def _finish(job: ImportJob, status: JobStatus, report: ImportReport) -> None:
+    job.status = status
+    job.report = report.to_dict()
+    job.finished_at = utcnow()
+    job.processed = min(job.processed, job.total)
+    job.content = None  # the listings hold the data now; the upload is not kept
