@@ -99,6 +99,8 @@ ACTION_LABELS = {
     "field.create": _l("Technical field created"),
     "field.update": _l("Technical field edited"),
     "field.delete": _l("Technical field deleted"),
+    "import.upload": _l("File uploaded for import"),
+    "import.batch": _l("Listings imported from a file (one batch)"),
 }
 
 OBJECT_LABELS = {
@@ -107,6 +109,7 @@ OBJECT_LABELS = {
     "notifications": _l("Notification"),
     "duplicate_candidates": _l("Possible duplicate"),
     "tech_fields": _l("Technical field"),
+    "import_jobs": _l("Import"),
 }
 
 
