@@ -117,10 +117,19 @@ def clean_common(data: dict, errors: dict) -> dict:
     return out
 
 
+# Chinese punctuation NFKC would turn into ASCII (，→ ,): kept in the texts people read; the search
+# index and the duplicate finder normalise their own copies.
+_CJK_PUNCTUATION = "，：；！？（）"
+_PROTECT = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(_CJK_PUNCTUATION)})
+_RESTORE = str.maketrans({chr(0xE000 + i): c for i, c in enumerate(_CJK_PUNCTUATION)})
+
+
 def normalise_paragraphs(value) -> str:
-    """Like normalise(), but a long text keeps its line breaks (one blank line at most between paragraphs)."""
-    lines = [normalise(line) for line in str(value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    """Like normalise(), but a long text keeps its line breaks (one blank line at most between
+    paragraphs) and its Chinese punctuation."""
+    text = str(value or "").translate(_PROTECT).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [normalise(line) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip().translate(_RESTORE)
 
 
 def clean_text(data: dict, key: str, errors: dict, *, required: bool, label_required: str | None = None) -> str | None:
