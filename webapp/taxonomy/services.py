@@ -175,19 +175,19 @@ def save_field(
     if creating:
         field = TechField(code=_next_code(parent))
     field.name = name
-    field.parent = parent
+    field.parent_id = parent.id if parent is not None else None
     field.aliases = parse_aliases(aliases, name)
     field.priority = bool(priority)
     field.position = max(0, int(position or 0))
     try:
         with db.session.begin_nested():
-            if creating:
-                db.session.add(field)
+            db.session.add(field)
             db.session.flush()
     except IntegrityError as exc:
         where = parent.name if parent is not None else _("the top level")
         raise FieldError(_("There is already a field named “%(name)s” under %(parent)s.", name=name, parent=where),
                          "name") from exc
+    db.session.expire(field, ["parent", "children"])
     audit.record(f"field.{'create' if creating else 'update'}", field, actor=actor, before=before,
                  after=audit.changes(field, AUDIT_FIELDS))
     return field
