@@ -57,6 +57,8 @@ POLICY = {
     "core.healthz": "public",
     "listings.achievements": "public",
     "listings.needs": "public",
+    "listings.export_achievements": "login",
+    "listings.export_needs": "login",
     "accounts.login": "anonymous_only",
     "accounts.register": "anonymous_only",
     "accounts.logout": "login",
@@ -106,6 +108,7 @@ ENDS_SESSION = {"accounts.logout"}
 
 # Sample values for URL variables; a per-endpoint entry wins over the per-name one.
 STATIC_SAMPLES = {
+    (None, "fmt"): "csv",
     ("static", "filename"): "css/app.css",
     ("bootstrap.static", "filename"): "css/bootstrap.min.css",
     (None, "code"): "en",

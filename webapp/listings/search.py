@@ -1,0 +1,444 @@
+"""Full-text search and browsing over both libraries, on the `listing_terms` index.
+
+The query is segmented like the listings were (`text.tokens`), plus the whole query and its
+comma-separated parts as terms, so 锂电池 reaches 锂离子电池组 through 电池 while an exact keyword
+hit still counts. A listing's score is Σ weight × idf over the query terms it has; the index
+already weights title terms ×3 and keywords ×2, so title hits rank first.
+
+Scores are summed as integers (weight and idf each scaled by 1000 and rounded) so SQLite and
+PostgreSQL rank ties identically: floating-point sums depend on the order rows are added in.
+
+Lists without a query are paged by a cursor on the sort key and the id (keyset pagination), which
+costs the same on page 500 as on page 1 and never repeats or skips a listing when new ones are
+published meanwhile; search results, which are scored as a whole anyway, are paged by number.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+
+from webapp.extensions import db
+from webapp.listings.models import CoopMode, ListingStatus, ListingTerm, Maturity
+from webapp.listings.text import idf, normalise, split_list, tokens
+
+PER_PAGE = 20
+BEIJING = timezone(timedelta(hours=8))  # posting dates are days in Beijing time (no daylight saving)
+SCALE = 1000  # fixed-point factor for weights and idf
+MAX_QUERY_TERMS = 30
+NO_PRICE_HIGH = 10**15  # sorts 面议 after every figure in an ascending price sort
+SORTS = ("relevance", "newest", "price_asc", "price_desc")
+
+
+def model_for(kind: str):
+    from webapp.achievements.models import Achievement
+    from webapp.needs.models import Need
+
+    return {"a": Achievement, "n": Need}[kind]
+
+
+@dataclass
+class Criteria:
+    """What a list shows. Amounts in 元; dates are Beijing days, both ends included."""
+
+    q: str = ""
+    field_id: int | None = None
+    maturity: Maturity | None = None
+    coop: CoopMode | None = None
+    org: str = ""
+    money_min: int | None = None
+    money_max: int | None = None
+    posted_from: date | None = None
+    posted_to: date | None = None
+    statuses: frozenset[ListingStatus] = frozenset({ListingStatus.PUBLISHED})
+    owner_id: int | None = None
+    sort: str = ""  # "" = relevance with a query, newest without
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.q.strip():
+            return "newest"
+        if self.sort in SORTS:
+            return self.sort
+        return "relevance" if self.q.strip() else "newest"
+
+    @property
+    def public_only(self) -> bool:
+        return self.statuses == frozenset({ListingStatus.PUBLISHED})
+
+
+@dataclass
+class Results:
+    items: list
+    total: int
+    terms: list[str]  # to highlight
+    sort: str
+    numbered: bool = False  # search results are paged by number, lists by cursor
+    page: int = 1
+    pages: int = 1
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    scores: dict[int, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Query terms and scores
+
+
+def query_terms(q: str | None) -> list[str]:
+    """Segmented words, then the comma-separated parts and the whole query, as index terms."""
+    q = normalise(q).lower()
+    if not q:
+        return []
+    terms = dict.fromkeys(tokens(q))
+    for part in [*split_list(q), q]:
+        if 2 <= len(part) <= 40:
+            terms.setdefault(part.lower(), None)
+    return list(terms)[:MAX_QUERY_TERMS]
+
+
+def term_idf(kind: str, terms: Sequence[str]) -> dict[str, int]:
+    """Scaled idf of each term that occurs in the index (absent terms are left out)."""
+    if not terms:
+        return {}
+    freqs = dict(
+        db.session.execute(
+            sa.select(ListingTerm.term, sa.func.count())
+            .where(ListingTerm.kind == kind, ListingTerm.term.in_(terms))
+            .group_by(ListingTerm.term)
+        ).all()
+    )
+    if not freqs:
+        return {}
+    model = model_for(kind)
+    docs = db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 1
+    return {t: max(1, round(idf(docs, freqs[t]) * SCALE)) for t in terms if t in freqs}
+
+
+def score_column(idfs: dict[str, int]):
+    """Σ round(weight × 1000) × idf₁₀₀₀ over the matched terms: integer arithmetic on both databases."""
+    weight = sa.cast(sa.func.round(ListingTerm.weight * SCALE), sa.BigInteger)
+    return sa.func.sum(weight * sa.case(idfs, value=ListingTerm.term, else_=0)).label("score")
+
+
+def rank(kind: str, text: str, *, limit: int = 200, where: Iterable = ()) -> list[tuple[int, float]]:
+    """Best published listings for a text, as (id, score); for the matching engine's candidate lists."""
+    model = model_for(kind)
+    idfs = term_idf(kind, query_terms(text))
+    if not idfs:
+        return []
+    score = score_column(idfs)
+    stmt = (
+        sa.select(model.id, score)
+        .join(ListingTerm, sa.and_(ListingTerm.listing_id == model.id, ListingTerm.kind == kind))
+        .where(ListingTerm.term.in_(list(idfs)), model.status == ListingStatus.PUBLISHED, *where)
+        .group_by(model.id)
+        .order_by(sa.desc("score"), model.id.desc())
+        .limit(limit)
+    )
+    return [(row.id, int(row.score) / SCALE / SCALE) for row in db.session.execute(stmt)]
+
+
+# --------------------------------------------------------------------------------------------
+# Filters
+
+
+def field_ids(field_id: int) -> list[int]:
+    """The field and everything under it."""
+    from webapp.taxonomy.models import TechField
+
+    rows = db.session.execute(sa.select(TechField.id, TechField.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for fid, parent in rows:
+        children.setdefault(parent, []).append(fid)
+    found, todo = [], [field_id]
+    while todo:
+        fid = todo.pop()
+        if fid in found:
+            continue
+        found.append(fid)
+        todo.extend(children.get(fid, []))
+    return found
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=BEIJING)
+
+
+def sees_all_identities(viewer) -> bool:
+    from webapp.accounts.models import Role
+
+    return bool(viewer is not None and viewer.is_authenticated and viewer.role in (Role.BROKER, Role.ADMIN))
+
+
+def date_column(model, criteria: Criteria):
+    """When a listing went public; drafts (never published) count from when they were written."""
+    if criteria.public_only:
+        return model.published_at
+    return sa.func.coalesce(model.published_at, model.created_at)
+
+
+def conditions(model, criteria: Criteria, viewer=None) -> list:
+    from webapp.accounts.models import Organisation
+
+    kind = model.KIND
+    statuses = sorted(criteria.statuses, key=lambda s: s.value)
+    # One status as an equality, so the (status, published_at, id) index serves the order too.
+    where = [model.status == statuses[0] if len(statuses) == 1 else model.status.in_(statuses)]
+    if criteria.owner_id is not None:
+        where.append(model.owner_id == criteria.owner_id)
+    if criteria.field_id is not None:
+        where.append(model.field_id.in_(field_ids(criteria.field_id)))
+    if criteria.maturity is not None:
+        where.append((model.maturity if kind == "a" else model.expected_maturity) == criteria.maturity)
+    if criteria.coop is not None:
+        where.append(model.coop_mask.op("&")(criteria.coop.bit) != 0)
+    org = normalise(criteria.org)
+    if org:
+        named = sa.or_(
+            model.organisation_id.in_(sa.select(Organisation.id).where(Organisation.name.contains(org, autoescape=True))),
+            (model.institution_name if kind == "a" else model.organisation_name).contains(org, autoescape=True),
+        )
+        if kind == "n" and not sees_all_identities(viewer):
+            # Matching a hidden organisation would tell who posted a de-identified need.
+            mine = model.owner_id == viewer.id if viewer is not None and viewer.is_authenticated else sa.false()
+            named = sa.and_(named, sa.or_(model.show_identity.is_(True), mine))
+        where.append(named)
+    low_col, high_col = (model.price_min, model.price_max) if kind == "a" else (model.budget_min, model.budget_max)
+    if criteria.money_min is not None:  # ranges overlap; 面议 (no figure) never matches a range
+        where.append(high_col >= criteria.money_min)
+    if criteria.money_max is not None:
+        where.append(low_col <= criteria.money_max)
+    when = date_column(model, criteria)
+    if criteria.posted_from is not None:
+        where.append(when >= day_start(criteria.posted_from))
+    if criteria.posted_to is not None:
+        where.append(when < day_start(criteria.posted_to + timedelta(days=1)))
+    return where
+
+
+# --------------------------------------------------------------------------------------------
+# Sorting and cursors
+
+
+def sort_key(model, criteria: Criteria) -> tuple:
+    """(expression, descending) of the list order; the id breaks ties in the same direction."""
+    sort = criteria.effective_sort
+    low_col, high_col = (model.price_min, model.price_max) if model.KIND == "a" else (model.budget_min, model.budget_max)
+    if sort == "price_asc":
+        return sa.func.coalesce(low_col, NO_PRICE_HIGH), False
+    if sort == "price_desc":
+        return sa.func.coalesce(high_col, -1), True
+    return date_column(model, criteria), True
+
+
+def encode_cursor(sort: str, value, listing_id: int) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, listing_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, sort: str):
+    """(value, id) from a cursor of this sort, or None for anything else (a stale or edited link)."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, listing_id = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if cursor_sort != sort or not isinstance(listing_id, int) or isinstance(listing_id, bool):
+        return None
+    if sort in ("price_asc", "price_desc"):
+        return (value, listing_id) if isinstance(value, int) and not isinstance(value, bool) else None
+    try:
+        when = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)), listing_id
+
+
+def _key_value(listing, criteria: Criteria):
+    sort = criteria.effective_sort
+    kind = listing.KIND
+    low, high = (listing.price_min, listing.price_max) if kind == "a" else (listing.budget_min, listing.budget_max)
+    if sort == "price_asc":
+        return NO_PRICE_HIGH if low is None else low
+    if sort == "price_desc":
+        return -1 if high is None else high
+    return listing.published_at if criteria.public_only else (listing.published_at or listing.created_at)
+
+
+# --------------------------------------------------------------------------------------------
+# The search
+
+
+def search(
+    kind: str,
+    criteria: Criteria,
+    viewer=None,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Results:
+    model = model_for(kind)
+    where = conditions(model, criteria, viewer)
+    sort = criteria.effective_sort
+    if criteria.q.strip():
+        return _search_text(model, criteria, where, sort, page, per_page)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+    return _list_keyset(model, criteria, where, sort, total, after, before, per_page)
+
+
+def _load(model, ids: list[int]) -> list:
+    """The listings with these ids, in this order. Pages are chosen on narrow rows (ids and sort
+    keys) and loaded afterwards: sorting whole rows, long texts included, costs several times more."""
+    if not ids:
+        return []
+    found = {item.id: item for item in db.session.scalars(sa.select(model).where(model.id.in_(ids))).unique()}
+    return [found[i] for i in ids if i in found]
+
+
+def _list_keyset(model, criteria, where, sort, total, after, before, per_page) -> Results:
+    key, descending = sort_key(model, criteria)
+    order = [key.desc(), model.id.desc()] if descending else [key.asc(), model.id.asc()]
+    stmt = sa.select(model.id, key.label("key")).where(*where)
+    backwards = False
+    position = decode_cursor(after, sort) or decode_cursor(before, sort)
+    if position is not None:
+        backwards = decode_cursor(after, sort) is None
+        value, listing_id = position
+        mark = sa.tuple_(key, model.id)
+        other = sa.tuple_(sa.bindparam(None, value, type_=key.type), sa.bindparam(None, listing_id, type_=sa.Integer))
+        forward_cmp = (mark < other) if descending else (mark > other)
+        backward_cmp = (mark > other) if descending else (mark < other)
+        stmt = stmt.where(backward_cmp if backwards else forward_cmp)
+    if backwards:
+        order = [key.asc(), model.id.asc()] if descending else [key.desc(), model.id.desc()]
+    rows = db.session.execute(stmt.order_by(*order).limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+    results = Results(items=_load(model, [r.id for r in rows]), total=total, terms=[], sort=sort)
+    if rows:
+        first, last = rows[0], rows[-1]
+        has_next = (not backwards and more) or (backwards and position is not None)
+        has_prev = (backwards and more) or (not backwards and position is not None)
+        if has_next:
+            results.next_cursor = encode_cursor(sort, last.key, last.id)
+        if has_prev:
+            results.prev_cursor = encode_cursor(sort, first.key, first.id)
+    return results
+
+
+def _search_text(model, criteria, where, sort, page, per_page) -> Results:
+    kind = model.KIND
+    terms = query_terms(criteria.q)
+    idfs = term_idf(kind, terms)
+    if idfs:
+        # Postings are summed first, on the index alone, then joined to the listings and filtered:
+        # SQLite would otherwise walk every listing and probe the index for each.
+        scored = (
+            sa.select(ListingTerm.listing_id.label("id"), score_column(idfs))
+            .where(ListingTerm.kind == kind, ListingTerm.term.in_(list(idfs)))
+            .group_by(ListingTerm.listing_id)
+            .subquery()
+        )
+        ranked = sa.select(model.id, scored.c.score).join(scored, scored.c.id == model.id).where(*where)
+        highlight_terms = [t for t in terms if t in idfs]
+    else:
+        # Nothing in the index (a single character, a stopword): a plain substring of the title.
+        q = normalise(criteria.q)
+        ranked = sa.select(model.id, sa.literal(0).label("score")).where(model.title.contains(q, autoescape=True), *where)
+        highlight_terms = [q]
+        if sort == "relevance":
+            sort = "newest"
+    key, descending = sort_key(model, criteria)
+    if sort == "relevance":
+        order = [sa.desc("score"), date_column(model, criteria).desc(), model.id.desc()]
+    else:
+        order = [key.desc(), model.id.desc()] if descending else [key.asc(), model.id.asc()]
+    page = max(1, page)
+    ranked = ranked.add_columns(sa.func.count().over().label("total")).order_by(*order)
+    rows = db.session.execute(ranked.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the end (or nothing at all): count, and show the last page
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(ranked.subquery())) or 0
+        if total and page > 1:
+            page = -(-total // per_page)
+            rows = db.session.execute(ranked.limit(per_page).offset((page - 1) * per_page)).all()
+    return Results(
+        items=_load(model, [r.id for r in rows]),
+        total=total,
+        terms=highlight_terms,
+        sort=sort,
+        numbered=True,
+        page=page,
+        pages=max(1, -(-total // per_page)),
+        scores={r.id: int(r.score or 0) / SCALE / SCALE for r in rows},
+    )
+
+
+def all_matching(kind: str, criteria: Criteria, viewer=None, *, limit: int) -> list:
+    """Every listing of the current list in its order, at most `limit` (for exports)."""
+    model = model_for(kind)
+    where = conditions(model, criteria, viewer)
+    if criteria.q.strip():
+        return _search_text(model, criteria, where, criteria.effective_sort, 1, limit).items
+    return _list_keyset(model, criteria, where, criteria.effective_sort, 0, None, None, limit).items
+
+
+# --------------------------------------------------------------------------------------------
+# Highlighting
+
+
+def _pattern(terms: Iterable[str]) -> re.Pattern | None:
+    words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def highlight(text: str | None, terms: Iterable[str]) -> Markup:
+    """The text escaped, with each hit wrapped in <mark>. Matches are found in the raw text and
+    every piece is escaped on its own, so a hit never lands inside an HTML entity."""
+    text = text or ""
+    pattern = _pattern(terms)
+    if pattern is None:
+        return escape(text)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(Markup("<mark>%s</mark>") % text[match.start() : match.end()])
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+def snippet(text: str | None, terms: Iterable[str], width: int = 140) -> Markup:
+    """About `width` characters around the first hit (or the start), highlighted."""
+    text = normalise(text)
+    terms = list(terms)
+    pattern = _pattern(terms)
+    start = 0
+    if pattern is not None:
+        match = pattern.search(text)
+        if match and match.end() > width:
+            start = max(0, match.start() - width // 4)
+    piece = text[start : start + width]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(text) else ""
+    return escape(prefix) + highlight(piece, terms) + escape(suffix)
