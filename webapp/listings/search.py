@@ -129,6 +129,17 @@ def score_column(idfs: dict[str, int]):
     return sa.func.sum(weight * sa.case(idfs, value=ListingTerm.term, else_=0)).label("score")
 
 
+def title_hits(model, q: str):
+    """How many of the query's words (as typed, split on commas and spaces) the title contains:
+    the first sort key of search results, so a title holding what was asked for comes first even
+    when another listing carries the same word as an explicit keyword."""
+    parts = [p.lower() for p in split_list(normalise(q))][:5] or [normalise(q).lower()]
+    title = sa.func.lower(model.title)
+    return sum(
+        (sa.case((title.contains(p, autoescape=True), 1), else_=0) for p in parts), sa.literal(0)
+    ).label("title_hits")
+
+
 def rank(kind: str, text: str, *, limit: int = 200, where: Iterable = ()) -> list[tuple[int, float]]:
     """Best published listings for a text, as (id, score); for the matching engine's candidate lists."""
     model = model_for(kind)
@@ -356,18 +367,24 @@ def _search_text(model, criteria, where, sort, page, per_page) -> Results:
             .group_by(ListingTerm.listing_id)
             .subquery()
         )
-        ranked = sa.select(model.id, scored.c.score).join(scored, scored.c.id == model.id).where(*where)
+        ranked = (
+            sa.select(model.id, scored.c.score, title_hits(model, criteria.q))
+            .join(scored, scored.c.id == model.id)
+            .where(*where)
+        )
         highlight_terms = [t for t in terms if t in idfs]
     else:
         # Nothing in the index (a single character, a stopword): a plain substring of the title.
         q = normalise(criteria.q)
-        ranked = sa.select(model.id, sa.literal(0).label("score")).where(model.title.contains(q, autoescape=True), *where)
+        ranked = sa.select(model.id, sa.literal(0).label("score"), sa.literal(0).label("title_hits")).where(
+            model.title.contains(q, autoescape=True), *where
+        )
         highlight_terms = [q]
         if sort == "relevance":
             sort = "newest"
     key, descending = sort_key(model, criteria)
     if sort == "relevance":
-        order = [sa.desc("score"), date_column(model, criteria).desc(), model.id.desc()]
+        order = [sa.desc("title_hits"), sa.desc("score"), date_column(model, criteria).desc(), model.id.desc()]
     else:
         order = [key.desc(), model.id.desc()] if descending else [key.asc(), model.id.asc()]
     page = max(1, page)
