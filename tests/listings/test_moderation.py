@@ -81,6 +81,13 @@ def test_approving_from_the_queue_publishes_and_comes_back_to_the_queue(admin_cl
     assert make_client().get(f"/achievements/{item}").status_code == 200
 
 
+def test_the_audit_log_names_each_moderation_step(admin_client, make_user, query):
+    item = add_need(query, make_user("enterprise"), S.SUBMITTED, title="审计日志里的需求")
+    admin_client.post(f"/needs/{item}/transition", {"action": "return", "reason": "请补充预算"})
+    html = admin_client.get("/admin/audit?action=need.").get_data(as_text=True)
+    assert "Need returned for changes" in html and "请补充预算" in html
+
+
 def test_a_return_from_the_queue_needs_a_reason(admin_client, make_user, query):
     item = add_need(query, make_user("enterprise"), S.SUBMITTED)
     admin_client.post(f"/needs/{item}/transition", {"action": "return", "next": "/admin/moderation/"})

@@ -101,6 +101,22 @@ ACTION_LABELS = {
     "field.delete": _l("Technical field deleted"),
     "import.upload": _l("File uploaded for import"),
     "import.batch": _l("Listings imported from a file (one batch)"),
+    "achievement.create": _l("Achievement created"),
+    "achievement.update": _l("Achievement edited"),
+    "achievement.submit": _l("Achievement submitted for review"),
+    "achievement.approve": _l("Achievement approved and published"),
+    "achievement.return": _l("Achievement returned for changes"),
+    "achievement.withdraw": _l("Achievement taken offline by its owner"),
+    "achievement.take_down": _l("Achievement taken down by an administrator"),
+    "achievement.access_request": _l("Access to confidential details requested"),
+    "achievement.access_decision": _l("Access to confidential details decided"),
+    "need.create": _l("Need created"),
+    "need.update": _l("Need edited"),
+    "need.submit": _l("Need submitted for review"),
+    "need.approve": _l("Need approved and published"),
+    "need.return": _l("Need returned for changes"),
+    "need.withdraw": _l("Need taken offline by its owner"),
+    "need.take_down": _l("Need taken down by an administrator"),
 }
 
 OBJECT_LABELS = {
@@ -110,6 +126,9 @@ OBJECT_LABELS = {
     "duplicate_candidates": _l("Possible duplicate"),
     "tech_fields": _l("Technical field"),
     "import_jobs": _l("Import"),
+    "achievements": _l("Achievement"),
+    "needs": _l("Need"),
+    "achievement_access": _l("Access request"),
 }
 
 
