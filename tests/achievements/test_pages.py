@@ -337,6 +337,7 @@ def test_an_owners_edit_of_a_published_achievement_goes_back_to_review(en, resea
     form_page = en.get(f"/achievements/{item}/edit").get_data(as_text=True)
     assert "Saving your changes takes it off the public pages" in form_page
     assert "Save and submit for review" not in form_page  # saving already resubmits it
+    assert "Save changes" in form_page and "Save draft" not in form_page  # it is no draft
 
     en.post(f"/achievements/{item}/edit", form_data(query, summary="新摘要"))
     assert status_of(query, Achievement, item) is S.SUBMITTED

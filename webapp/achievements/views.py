@@ -14,6 +14,7 @@ from webapp.achievements.models import AccessStatus, Achievement, AchievementAcc
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings import lifecycle
+from webapp.listings.models import ListingStatus
 from webapp.listings.moderation import duplicates_for, run_transition, submit_after_save
 from webapp.listings.validation import ListingInvalid, clean_achievement
 from webapp.taxonomy.models import TechField
@@ -44,6 +45,8 @@ def _form_page(achievement: Achievement | None):
     if request.method == "GET" and achievement is not None:
         form.load(achievement)
     can_submit = achievement is None or any(t.name == "submit" for t in lifecycle.allowed(achievement, current_user))
+    if achievement is not None and achievement.status is not ListingStatus.DRAFT:
+        form.save.label.text = _("Save changes")  # it stays in review, returned or public: not a draft
     if request.method == "POST":
         form_ok = form.validate_on_submit()
         data = form.data_for_service(form.SERVICE_KEYS)

@@ -12,6 +12,7 @@ from flask_login import current_user
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings import lifecycle
+from webapp.listings.models import ListingStatus
 from webapp.listings.moderation import duplicates_for, run_transition, submit_after_save
 from webapp.listings.validation import ListingInvalid, clean_need
 from webapp.needs import services
@@ -51,6 +52,8 @@ def _form_page(need: Need | None):
             form.contact_name.data = current_user.name
             form.contact_phone.data = current_user.phone or ""
     can_submit = need is None or any(t.name == "submit" for t in lifecycle.allowed(need, current_user))
+    if need is not None and need.status is not ListingStatus.DRAFT:
+        form.save.label.text = _("Save changes")  # it stays in review, returned or public: not a draft
     if request.method == "POST":
         form_ok = form.validate_on_submit()
         data = form.data_for_service(form.SERVICE_KEYS)
