@@ -187,6 +187,8 @@ def upgrade():
     )
     with op.batch_alter_table('achievements', schema=None) as batch_op:
         batch_op.create_index('ix_achievements_browse', ['status', 'published_at', 'id'], unique=False)
+        batch_op.create_index('ix_achievements_amount_asc', ['status', sa.text('coalesce(price_min, 1000000000000000)'), 'id'], unique=False)
+        batch_op.create_index('ix_achievements_amount_desc', ['status', sa.text('coalesce(price_max, -1)'), 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_achievements_field_id'), ['field_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_achievements_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_achievements_owner_id'), ['owner_id'], unique=False)
@@ -252,6 +254,8 @@ def upgrade():
     )
     with op.batch_alter_table('needs', schema=None) as batch_op:
         batch_op.create_index('ix_needs_browse', ['status', 'published_at', 'id'], unique=False)
+        batch_op.create_index('ix_needs_amount_asc', ['status', sa.text('coalesce(budget_min, 1000000000000000)'), 'id'], unique=False)
+        batch_op.create_index('ix_needs_amount_desc', ['status', sa.text('coalesce(budget_max, -1)'), 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_needs_field_id'), ['field_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_needs_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_needs_owner_id'), ['owner_id'], unique=False)
@@ -321,6 +325,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_needs_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_needs_field_id'))
         batch_op.drop_index('ix_needs_browse')
+        batch_op.drop_index('ix_needs_amount_asc')
+        batch_op.drop_index('ix_needs_amount_desc')
 
     op.drop_table('needs')
     with op.batch_alter_table('duplicate_candidates', schema=None) as batch_op:
@@ -332,6 +338,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_achievements_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_achievements_field_id'))
         batch_op.drop_index('ix_achievements_browse')
+        batch_op.drop_index('ix_achievements_amount_asc')
+        batch_op.drop_index('ix_achievements_amount_desc')
 
     op.drop_table('achievements')
     op.execute("DELETE FROM tech_fields WHERE parent_id IS NOT NULL")  # children first (self reference)

@@ -38,6 +38,7 @@ class Achievement(ListingMixin, db.Model):
     def __table_args__(cls):
         return (
             *cls.listing_constraints(),
+            *cls.amount_indexes("price_min", "price_max"),
             sa.CheckConstraint("trl IS NULL OR trl BETWEEN 1 AND 9", name="trl_range"),
             sa.CheckConstraint("price_min IS NULL OR price_min >= 0", name="price_min_positive"),
             sa.CheckConstraint(

@@ -101,6 +101,15 @@ def mask_to_modes(mask: int) -> list[CoopMode]:
     return [m for m in CoopMode if mask & m.bit]
 
 
+# Where 面议 (no amount) sorts: after every figure, in either direction.
+NO_AMOUNT_HIGH = 10**15
+NO_AMOUNT_LOW = -1
+
+
+def amount_sort_sql(column: str, *, ascending: bool) -> str:
+    return f"coalesce({column}, {NO_AMOUNT_HIGH if ascending else NO_AMOUNT_LOW})"
+
+
 class ListingMixin(TimestampMixin):
     """Columns and rules common to achievements and needs."""
 
@@ -156,6 +165,17 @@ class ListingMixin(TimestampMixin):
                 "status NOT IN ('returned') OR moderation_reason IS NOT NULL", name="returned_has_reason"
             ),
             sa.Index(f"ix_{cls.__tablename__}_browse", "status", "published_at", "id"),
+        )
+
+    @classmethod
+    def amount_indexes(cls, low: str, high: str) -> tuple:
+        """The lists sorted by price or budget (面议 last either way), paged by cursor like the date
+        order. The search orders by exactly these expressions, literals included, which is what
+        lets SQLite and PostgreSQL use the indexes."""
+        table = cls.__tablename__
+        return (
+            sa.Index(f"ix_{table}_amount_asc", "status", sa.text(amount_sort_sql(low, ascending=True)), "id"),
+            sa.Index(f"ix_{table}_amount_desc", "status", sa.text(amount_sort_sql(high, ascending=False)), "id"),
         )
 
     @property

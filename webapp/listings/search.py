@@ -27,14 +27,13 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from webapp.extensions import db
-from webapp.listings.models import CoopMode, ListingStatus, ListingTerm, Maturity
+from webapp.listings.models import NO_AMOUNT_HIGH, NO_AMOUNT_LOW, CoopMode, ListingStatus, ListingTerm, Maturity
 from webapp.listings.text import idf, normalise, split_list, tokens
 
 PER_PAGE = 20
 BEIJING = timezone(timedelta(hours=8))  # posting dates are days in Beijing time (no daylight saving)
 SCALE = 1000  # fixed-point factor for weights and idf
 MAX_QUERY_TERMS = 30
-NO_PRICE_HIGH = 10**15  # sorts 面议 after every figure in an ascending price sort
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
 
 
@@ -244,10 +243,11 @@ def sort_key(model, criteria: Criteria) -> tuple:
     """(expression, descending) of the list order; the id breaks ties in the same direction."""
     sort = criteria.effective_sort
     low_col, high_col = (model.price_min, model.price_max) if model.KIND == "a" else (model.budget_min, model.budget_max)
+    # Literals, not parameters: the expressions must read exactly like the amount indexes'.
     if sort == "price_asc":
-        return sa.func.coalesce(low_col, NO_PRICE_HIGH), False
+        return sa.func.coalesce(low_col, sa.literal_column(str(NO_AMOUNT_HIGH), sa.BigInteger)), False
     if sort == "price_desc":
-        return sa.func.coalesce(high_col, -1), True
+        return sa.func.coalesce(high_col, sa.literal_column(str(NO_AMOUNT_LOW), sa.BigInteger)), True
     return date_column(model, criteria), True
 
 
@@ -276,17 +276,6 @@ def decode_cursor(cursor: str | None, sort: str):
     except (TypeError, ValueError):
         return None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)), listing_id
-
-
-def _key_value(listing, criteria: Criteria):
-    sort = criteria.effective_sort
-    kind = listing.KIND
-    low, high = (listing.price_min, listing.price_max) if kind == "a" else (listing.budget_min, listing.budget_max)
-    if sort == "price_asc":
-        return NO_PRICE_HIGH if low is None else low
-    if sort == "price_desc":
-        return -1 if high is None else high
-    return listing.published_at if criteria.public_only else (listing.published_at or listing.created_at)
 
 
 # --------------------------------------------------------------------------------------------

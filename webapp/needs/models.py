@@ -34,6 +34,7 @@ class Need(ListingMixin, db.Model):
     def __table_args__(cls):
         return (
             *cls.listing_constraints(),
+            *cls.amount_indexes("budget_min", "budget_max"),
             sa.CheckConstraint("budget_min IS NULL OR budget_min >= 0", name="budget_min_positive"),
             sa.CheckConstraint(
                 "(budget_min IS NULL) = (budget_max IS NULL) AND (budget_min IS NULL OR budget_min <= budget_max)",
