@@ -17,6 +17,7 @@ from bench.common import Options, Result, machine_line, print_summary, print_tab
 # Run in this order by `python -m bench`; each name is a module of this package.
 BENCHMARKS = [
     "web",
+    "search",
 ]
 
 
