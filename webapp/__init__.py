@@ -115,8 +115,8 @@ def init_extensions(app: Flask) -> None:
 
     celery_init_app(app)
     import webapp.core.tasks  # noqa: F401
-    import webapp.notifications.tasks  # noqa: F401
     import webapp.imports.tasks  # noqa: F401
+    import webapp.notifications.tasks  # noqa: F401
 
     register_request_hook(app)
 
