@@ -211,6 +211,7 @@ def upgrade():
     )
     with op.batch_alter_table('duplicate_candidates', schema=None) as batch_op:
         batch_op.create_index('ix_duplicate_candidates_open', ['kind', 'status'], unique=False)
+        batch_op.create_index('ix_duplicate_candidates_other', ['kind', 'other_id'], unique=False)
 
     op.create_table('needs',
     sa.Column('description', sa.Text(), nullable=False),
@@ -330,6 +331,7 @@ def downgrade():
 
     op.drop_table('needs')
     with op.batch_alter_table('duplicate_candidates', schema=None) as batch_op:
+        batch_op.drop_index('ix_duplicate_candidates_other')
         batch_op.drop_index('ix_duplicate_candidates_open')
 
     op.drop_table('duplicate_candidates')

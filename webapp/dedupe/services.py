@@ -20,10 +20,13 @@ from webapp.core.permissions import require_role
 from webapp.dedupe.similarity import THRESHOLD, prepare, score
 from webapp.extensions import db
 from webapp.listings.models import DuplicateCandidate, DuplicateStatus, ListingStatus, ListingTerm
-from webapp.listings.text import idf, index_terms, normalise
+from webapp.listings.text import idf, index_terms, normalise, tokens
 
 QUERY_TERMS = 12  # the listing's strongest terms, looked up in the index
-POSTINGS_BUDGET = 30_000  # index rows read per lookup at most (very common terms are left out)
+COMMON = 4_000  # a term in more listings than this is common: counted no further, used only if needed
+POSTINGS_BUDGET = 12_000  # index rows the candidate query reads for rare terms, at most
+MIN_TERMS = 2
+TITLE_TERMS = 3  # title words looked up even when common
 CANDIDATES = 50  # index hits re-scored with RapidFuzz
 FLAG_LIMIT = 5  # candidates recorded per listing
 MERGE_REASON = "重复发布"
@@ -55,39 +58,59 @@ def detail_url(listing) -> str:
 # --- finding ----------------------------------------------------------------------------------
 
 
+def _doc_freqs(kind: str, names: list[str]) -> dict[str, int]:
+    """How many listings have each term, counted only up to COMMON: each count is an index range
+    scan that stops there, so a term in half the library costs no more than a rare one."""
+    counts = [
+        sa.select(sa.literal(name).label("term"), sa.func.count().label("n")).select_from(
+            sa.select(ListingTerm.listing_id)
+            .where(ListingTerm.kind == kind, ListingTerm.term == name)
+            .limit(COMMON)
+            .subquery()
+        )
+        for name in names
+    ]
+    return {term: n for term, n in db.session.execute(sa.union_all(*counts)) if n}
+
+
 def _index_candidates(listing) -> list[int]:
-    """Ids of the listings sharing most of this listing's rarest strong terms, best first."""
+    """Ids of the listings sharing most of this listing's title words and rarest strong terms,
+    best first. A repost keeps (most of) its title, so title words are always looked up, even
+    common ones; other terms only while rare enough that the query stays cheap."""
     kind = listing.KIND
     model = model_for(kind)
-    terms = index_terms(listing.title, listing.keywords or [], text_of(listing))
+    terms = {t[:40]: w for t, w in index_terms(listing.title, listing.keywords or [], text_of(listing)).items()}
     strongest = sorted(terms.items(), key=lambda tw: -tw[1])[:QUERY_TERMS]
-    if not strongest:
+    title_words = [t[:40] for t in dict.fromkeys(tokens(listing.title)) if t[:40] in terms]
+    names = list(dict.fromkeys([*title_words, *(t for t, _ in strongest)]))
+    if not names:
         return []
-    names = [t[:40] for t, _ in strongest]
-    doc_freq = dict(
-        db.session.execute(
-            sa.select(ListingTerm.term, sa.func.count())
-            .where(ListingTerm.kind == kind, ListingTerm.term.in_(names))
-            .group_by(ListingTerm.term)
-        ).all()
-    )
+    doc_freq = _doc_freqs(kind, names)
     doc_count = max(db.session.scalar(sa.select(sa.func.max(model.id))) or 0, max(doc_freq.values(), default=0), 1)
-    ranked = sorted(
-        ((name, weight * idf(doc_count, doc_freq.get(name, 0))) for name, (_, weight) in zip(names, strongest, strict=True)),
-        key=lambda nw: -nw[1],
-    )
-    chosen: dict[str, float] = {}
-    postings = 0
-    for name, _weight in ranked:
-        df = doc_freq.get(name, 0)
-        if df == 0 or name in chosen:
-            continue
-        if postings + df > POSTINGS_BUDGET and len(chosen) >= 2:
-            continue
-        chosen[name] = idf(doc_count, df)
-        postings += df
+
+    def rank(name: str) -> float:
+        return terms[name] * idf(doc_count, doc_freq[name])
+
+    present = [n for n in names if doc_freq.get(n)]
+    title_present = sorted((n for n in title_words if doc_freq.get(n)), key=rank, reverse=True)
+    chosen = [n for n in title_present if doc_freq[n] < COMMON]
+    for name in title_present:  # common title words too, the strongest first, up to TITLE_TERMS in all
+        if len(chosen) >= TITLE_TERMS:
+            break
+        if name not in chosen:
+            chosen.append(name)
+    postings = sum(min(doc_freq[n], COMMON) for n in chosen)
+    for name in sorted((n for n in present if n not in chosen and doc_freq[n] < COMMON), key=rank, reverse=True):
+        if postings + doc_freq[name] <= POSTINGS_BUDGET:
+            chosen.append(name)
+            postings += doc_freq[name]
+    for name in sorted((n for n in present if n not in chosen), key=rank, reverse=True):
+        if len(chosen) >= MIN_TERMS:
+            break
+        chosen.append(name)
     if not chosen:
         return []
+    chosen = {name: idf(doc_count, doc_freq[name]) for name in chosen}
     relevance = sa.func.sum(ListingTerm.weight * sa.case(chosen, value=ListingTerm.term, else_=0.0))
     # Grouped by an expression, not the bare column: otherwise SQLite walks the (kind, listing_id)
     # index over every row of the kind to group without sorting, instead of seeking each term.

@@ -253,4 +253,6 @@ class DuplicateCandidate(TimestampMixin, db.Model):
         sa.CheckConstraint("listing_id <> other_id", name="not_self"),
         sa.CheckConstraint("kind IN ('a', 'n')", name="kind_known"),
         sa.Index("ix_duplicate_candidates_open", "kind", "status"),
+        # A listing's pairs are looked up from both sides (it may be the newer or the older one).
+        sa.Index("ix_duplicate_candidates_other", "kind", "other_id"),
     )
