@@ -145,16 +145,26 @@ def rank(kind: str, text: str, *, limit: int = 200, where: Iterable = ()) -> lis
     idfs = term_idf(kind, query_terms(text))
     if not idfs:
         return []
-    score = score_column(idfs)
+    scored = scored_postings(kind, idfs)
     stmt = (
-        sa.select(model.id, score)
-        .join(ListingTerm, sa.and_(ListingTerm.listing_id == model.id, ListingTerm.kind == kind))
-        .where(ListingTerm.term.in_(list(idfs)), model.status == ListingStatus.PUBLISHED, *where)
-        .group_by(model.id)
-        .order_by(sa.desc("score"), model.id.desc())
+        sa.select(model.id, scored.c.score)
+        .join(scored, scored.c.id == model.id)
+        .where(model.status == ListingStatus.PUBLISHED, *where)
+        .order_by(scored.c.score.desc(), model.id.desc())
         .limit(limit)
     )
     return [(row.id, int(row.score) / SCALE / SCALE) for row in db.session.execute(stmt)]
+
+
+def scored_postings(kind: str, idfs: dict[str, int]):
+    """(id, score) of every listing holding a query term, summed on the index alone before any join:
+    SQLite would otherwise walk every listing and probe the index for each."""
+    return (
+        sa.select(ListingTerm.listing_id.label("id"), score_column(idfs))
+        .where(ListingTerm.kind == kind, ListingTerm.term.in_(list(idfs)))
+        .group_by(ListingTerm.listing_id)
+        .subquery()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,14 +358,7 @@ def _search_text(model, criteria, where, sort, page, per_page) -> Results:
     terms = query_terms(criteria.q)
     idfs = term_idf(kind, terms)
     if idfs:
-        # Postings are summed first, on the index alone, then joined to the listings and filtered:
-        # SQLite would otherwise walk every listing and probe the index for each.
-        scored = (
-            sa.select(ListingTerm.listing_id.label("id"), score_column(idfs))
-            .where(ListingTerm.kind == kind, ListingTerm.term.in_(list(idfs)))
-            .group_by(ListingTerm.listing_id)
-            .subquery()
-        )
+        scored = scored_postings(kind, idfs)
         ranked = (
             sa.select(model.id, scored.c.score, title_hits(model, criteria.q))
             .join(scored, scored.c.id == model.id)
