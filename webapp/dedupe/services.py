@@ -184,7 +184,7 @@ def _insert_new(rows: list[dict]) -> None:
     db.session.execute(statement, rows)
 
 
-def flag(listing) -> list[DuplicateCandidate]:
+def flag(listing, threshold: float = THRESHOLD) -> list[DuplicateCandidate]:
     """Record the listing's near-duplicates as open candidates; returns its open candidates.
 
     Idempotent: running it again changes nothing unless the texts changed. Pairs an admin has
@@ -194,7 +194,7 @@ def flag(listing) -> list[DuplicateCandidate]:
         db.session.flush()
     if listing.status is ListingStatus.DRAFT or listing.duplicate_of_id is not None:
         return []
-    found = {other.id: s for other, s in find_similar(listing, limit=FLAG_LIMIT)}
+    found = {other.id: s for other, s in find_similar(listing, limit=FLAG_LIMIT, threshold=threshold)}
     existing = {
         (c.listing_id, c.other_id): c for c in db.session.scalars(sa.select(DuplicateCandidate).where(_involving(kind, listing.id)))
     }
@@ -215,7 +215,7 @@ def flag(listing) -> list[DuplicateCandidate]:
             continue
         other = db.session.get(model, other_id)
         s = pair_score(listing, other) if other is not None and other.duplicate_of_id is None else 0.0
-        if s >= THRESHOLD:
+        if s >= threshold:
             row.score = s
         else:
             db.session.delete(row)
@@ -231,7 +231,7 @@ def flag(listing) -> list[DuplicateCandidate]:
     )
 
 
-def flag_many(kind: str, ids: Iterable[int], chunk: int = 500) -> int:
+def flag_many(kind: str, ids: Iterable[int], chunk: int = 500, threshold: float = THRESHOLD) -> int:
     """Flag listings in bulk (after an import); returns how many new open pairs were recorded.
     About 10 ms per listing: large imports should run it in the background (tasks.flag_listings)."""
     model = model_for(kind)
@@ -247,7 +247,7 @@ def flag_many(kind: str, ids: Iterable[int], chunk: int = 500) -> int:
     ids = list(ids)
     for start in range(0, len(ids), chunk):
         for listing in db.session.scalars(sa.select(model).where(model.id.in_(ids[start : start + chunk]))):
-            flag(listing)
+            flag(listing, threshold)
     return open_count() - before
 
 
