@@ -18,6 +18,7 @@ from bench.common import Options, Result, machine_line, print_summary, print_tab
 BENCHMARKS = [
     "web",
     "search",
+    "import_bench",
     "dedupe",
 ]
 

@@ -196,7 +196,7 @@ def test_needs_keep_past_deadlines_with_a_warning_and_match_organisations(run_im
     assert needs["t-n-1"][1] == org.id
     assert needs["t-n-2"][0] == date(2021, 1, 13)
     assert needs["t-n-3"][1] is None and needs["t-n-3"][2] == "不在平台上的公司" and needs["t-n-3"][3] is None
-    assert "截止日期已过" in result.stdout and "1 行（第 2 行）" in result.stdout
+    assert "截止日期已过" in result.stdout and "（1 行：第 2 行）" in result.stdout
     assert "只重复了标题" in result.stdout  # need 3's description is its title
 
 
@@ -206,3 +206,24 @@ def test_unknown_field_imports_unclassified_with_a_warning(run_import, tmp_path,
     assert "新导入 1" in result.stdout
     assert "未知的技术领域“哲学”" in result.stdout
     assert achievements_by_id(query)["t-a-1"].field_id is None
+
+
+def test_a_large_file_staged_by_a_helper_process_imports_the_same_as_in_process(run_import, tmp_path, query):
+    """Above 2,000 rows a forked helper validates and segments; the result must not differ."""
+    rows = [achievement(n, title=f"第{n}号锂电池热管理装置", summary=f"第{n}号成果的液冷方案与电池包结构。")
+            for n in range(1, 2202)]
+    rows[100]["title"] = ""  # line 101 is invalid
+    rows[2150]["external_id"] = "t-a-7"  # line 2151 repeats an id
+    path = write_jsonl(tmp_path / "many.jsonl", rows)
+
+    parallel = run_import("achievements", path, "--workers", "1")
+
+    assert parallel.exit_code == 0, parallel.output
+    assert "共 2201 行：新导入 2199，更新 0，未变 0，跳过 2。" in parallel.stdout
+    assert "第 101 行：title: 请填写标题。" in parallel.stdout
+    assert "第 2151 行：external_id “t-a-7” 重复，首次出现在第 7 行" in parallel.stdout
+    sample = achievements_by_id(query)["t-a-1500"]
+    assert terms_of(query, "a", sample.id) == {t[:40]: w for t, w in index_terms(*listing_text(sample)).items()}
+
+    in_process = run_import("achievements", path, "--workers", "0")
+    assert "共 2201 行：新导入 0，更新 0，未变 2199，跳过 2。" in in_process.stdout

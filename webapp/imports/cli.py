@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.imports.columns import KINDS, MappingError, parse_mapping
 from webapp.imports.importer import BATCH_SIZE, Importer, ImportOptions
 from webapp.imports.readers import ImportFileError, read_source
+from webapp.imports.rows import default_workers
 from webapp.listings.models import ListingStatus
 
 import_cli = AppGroup("import", help="Import achievements or needs from .jsonl, .csv or .xlsx files.")
@@ -36,6 +37,10 @@ def _options(function):
         function
     )
     function = click.option("--dry-run", is_flag=True, help="Check the file and report, saving nothing.")(function)
+    function = click.option(
+        "--workers", type=int, default=None,
+        help="Helper processes that validate and segment rows ahead of the writer (default: 1 on 2+ cores; 0: none).",
+    )(function)
     return function
 
 
@@ -54,7 +59,7 @@ def import_needs(**kwargs) -> None:
 
 
 def run_import(kind_name: str, file: Path, mapping: str | None, status: str, owner_email: str | None,
-               batch_size: int, dry_run: bool) -> None:
+               batch_size: int, dry_run: bool, workers: int | None) -> None:
     from webapp.accounts.models import User
 
     kind = KINDS[kind_name]
@@ -73,7 +78,7 @@ def run_import(kind_name: str, file: Path, mapping: str | None, status: str, own
         raise click.ClickException(str(exc)) from None
     importer = Importer(ImportOptions(
         kind=kind, filename=file.name, mapping=parsed, status=ListingStatus(status), owner_id=owner_id,
-        batch_size=max(1, batch_size),
+        batch_size=max(1, batch_size), workers=default_workers() if workers is None else max(0, workers),
     ))
     total = len(source.rows)
     err = sys.stderr

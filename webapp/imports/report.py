@@ -92,8 +92,8 @@ class ImportReport:
             out.append(_("Imported with warnings:"))
             for g in groups:
                 more = "…" if g["count"] > len(g["lines"]) else ""
-                out.append(ngettext("  %(text)s: %(num)d row (line %(lines)s%(more)s)",
-                                    "  %(text)s: %(num)d rows (lines %(lines)s%(more)s)", g["count"],
+                out.append(ngettext("  %(text)s (%(num)d row: line %(lines)s%(more)s)",
+                                    "  %(text)s (%(num)d rows: lines %(lines)s%(more)s)", g["count"],
                                     text=g["text"], lines=", ".join(map(str, g["lines"])), more=more))
         field = self.field_line()
         if field:

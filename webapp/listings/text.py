@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 import rjieba
 
@@ -51,15 +52,19 @@ def tokens(text: str | None) -> list[str]:
     text = normalise(text).lower()
     if not text:
         return []
-    out = []
-    for token in rjieba.cut_for_search(text, False):
-        token = token.strip()
-        if not token or token in STOPWORDS or not _WORD.fullmatch(token):
-            continue
-        if len(token) == 1 and _CJK.match(token):
-            continue
-        out.append(token)
-    return out
+    return [term for term in map(_term, rjieba.cut_for_search(text, False)) if term]
+
+
+@lru_cache(maxsize=1 << 18)
+def _term(token: str) -> str | None:
+    """The token as an index term, or None for stopwords and noise. Cached: the same tokens come
+    back in every text, and this check cost more than the segmentation itself (bulk imports)."""
+    token = token.strip()
+    if not token or token in STOPWORDS or not _WORD.fullmatch(token):
+        return None
+    if len(token) == 1 and _CJK.match(token):
+        return None
+    return token
 
 
 # Field weights: a title hit counts more than a keyword hit, which counts more than the body.
