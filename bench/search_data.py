@@ -134,7 +134,8 @@ def load_achievements(database_url: str, n: int, scratch: Path, processes: int =
             if postgres:
                 conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
                 conn.exec_driver_sql(
-                    "ALTER TABLE listing_terms ADD CONSTRAINT pk_listing_terms PRIMARY KEY (kind, term, listing_id)"
+                    "ALTER TABLE listing_terms ADD CONSTRAINT pk_listing_terms PRIMARY KEY (kind, term, listing_id) "
+                    "INCLUDE (weight)"
                 )
                 conn.exec_driver_sql("CREATE INDEX ix_listing_terms_listing ON listing_terms (kind, listing_id)")
             else:

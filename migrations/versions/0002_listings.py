@@ -115,7 +115,8 @@ def upgrade():
     sa.Column('listing_id', sa.Integer(), nullable=False),
     sa.Column('weight', sa.Float(), nullable=False),
     sa.CheckConstraint("kind IN ('a', 'n')", name=op.f('ck_listing_terms_kind_known')),
-    sa.PrimaryKeyConstraint('kind', 'term', 'listing_id', name=op.f('pk_listing_terms'))
+    sa.PrimaryKeyConstraint('kind', 'term', 'listing_id', name=op.f('pk_listing_terms'), postgresql_include=['weight']),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('listing_terms', schema=None) as batch_op:
         batch_op.create_index('ix_listing_terms_listing', ['kind', 'listing_id'], unique=False)

@@ -222,8 +222,13 @@ class ListingTerm(db.Model):
     weight: Mapped[float] = mapped_column(sa.Float, nullable=False)
 
     __table_args__ = (
+        # A search reads postings by term, weights included: the primary key holds the weight too
+        # (PostgreSQL: INCLUDE; SQLite: the table itself is stored in key order, WITHOUT ROWID), so
+        # a search never visits rows scattered over the table, one random read per posting.
+        sa.PrimaryKeyConstraint("kind", "term", "listing_id", postgresql_include=["weight"]),
         sa.Index("ix_listing_terms_listing", "kind", "listing_id"),
         sa.CheckConstraint("kind IN ('a', 'n')", name="kind_known"),
+        {"sqlite_with_rowid": False},
     )
 
 
