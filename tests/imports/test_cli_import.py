@@ -227,3 +227,28 @@ def test_a_large_file_staged_by_a_helper_process_imports_the_same_as_in_process(
 
     in_process = run_import("achievements", path, "--workers", "0")
     assert "共 2201 行：新导入 0，更新 0，未变 2199，跳过 2。" in in_process.stdout
+
+
+def test_rows_without_external_id_match_listings_entered_in_the_app(run_import, tmp_path, query, make_user):
+    """A file exported from the list page has no external_id for listings entered through the forms:
+    importing it again must not duplicate them."""
+    from webapp.core.db import utcnow
+
+    owner = make_user("researcher")
+    query(lambda s: (s.add(Achievement(title="表单录入的成果", summary="通过表单录入，没有外部编号。", owner_id=owner.id,
+                                       status=ListingStatus.PUBLISHED, published_at=utcnow())), s.commit()))
+    rows = [{"title": "表单录入的成果", "summary": "通过表单录入，没有外部编号。", "trl": 5},
+            {"title": "文件里的新成果", "summary": "只在文件里。"}]
+    path = write_csv(tmp_path / "export.csv", rows)
+
+    first = run_import("achievements", path)
+    again = run_import("achievements", path)
+
+    assert "新导入 1，更新 1，未变 0" in first.stdout  # the TRL is new for the form's listing
+    assert "新导入 0，更新 0，未变 2" in again.stdout
+    assert "2 行没有 external_id" in first.stdout
+    listings = query(lambda s: s.execute(sa.select(Achievement.title, Achievement.external_id, Achievement.trl,
+                                                   Achievement.owner_id)).all())
+    assert len(listings) == 2
+    form_made = next(a for a in listings if a.title == "表单录入的成果")
+    assert form_made.external_id is None and form_made.trl == 5 and form_made.owner_id == owner.id

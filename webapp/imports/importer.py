@@ -32,7 +32,7 @@ from webapp.extensions import db
 from webapp.imports.columns import SOURCE_COLUMN, Kind, column_key, plan_columns
 from webapp.imports.readers import SourceFile
 from webapp.imports.report import ImportReport
-from webapp.imports.rows import RowStager, Staged, parallel, stage_rows
+from webapp.imports.rows import RowStager, Staged, bare, parallel, stage_rows
 from webapp.listings.models import ListingStatus, ListingTerm
 from webapp.listings.text import normalise
 from webapp.needs.models import Need
@@ -208,14 +208,16 @@ class Importer:
         t = self.table
         ids = [p.external_id for p in batch]
         existing = {r.external_id: r for r in db.session.execute(sa.select(t).where(t.c.external_id.in_(ids)))}
+        existing.update(self._same_text([p for p in batch if p.generated_id and p.external_id not in existing]))
         inserts, updates = [], []
         for p in batch:
             row = existing.get(p.external_id)
             if row is None:
                 inserts.append(p)
             elif not self._may_update(row):
-                result.skipped.append((p.line, _(
-                    "external_id “%(id)s” belongs to a listing you cannot edit.", id=p.external_id)))
+                result.skipped.append((p.line, _("The same title and text as a listing you cannot edit.")
+                                       if p.generated_id else
+                                       _("external_id “%(id)s” belongs to a listing you cannot edit.", id=p.external_id)))
                 continue
             else:
                 present = self._present(p.values)
@@ -233,6 +235,24 @@ class Importer:
             self._update(updates, now)
             result.updated += len(updates)
         return result
+
+    def _same_text(self, batch: list[Staged]) -> dict:
+        """Rows without an external_id that repeat a listing entered in the app (which has none),
+        e.g. a file exported from the list page: the listing with the same title and text."""
+        if not batch:
+            return {}
+        t = self.table
+        body = t.c[self.kind.body]
+        candidates = db.session.execute(
+            sa.select(t).where(t.c.external_id.is_(None), t.c.title.in_({p.values["title"] for p in batch}))
+        )
+        by_text = {(r.title, bare(r._mapping[body.name])): r for r in candidates}
+        found = {}
+        for p in batch:
+            row = by_text.get((p.values["title"], bare(p.values[self.kind.body])))
+            if row is not None:
+                found[p.external_id] = row
+        return found
 
     def _may_update(self, row) -> bool:
         actor = self.options.actor

@@ -119,7 +119,7 @@ class RowStager:
         if field_text and values["field_id"] is None:
             staged.warnings.append(("field_unknown", _("Unknown technical field “%(value)s”: imported without a field.",
                                                        value=field_text)))
-        if _bare(values[self.kind.body]) == _bare(values["title"]):
+        if bare(values[self.kind.body]) == bare(values["title"]):
             staged.warnings.append(("body_is_title", _("The %(column)s only repeats the title.",
                                                        column=self.layout.source_of.get(self.kind.body, self.kind.body))))
         deadline = values.get("deadline")
@@ -158,8 +158,9 @@ class RowStager:
         return {term[:40]: weight for term, weight in index_terms(*listing_text(view)).items()}
 
 
-def _bare(text: str) -> str:
-    """Text without punctuation or spaces, to see that a description only repeats its title."""
+def bare(text: str) -> str:
+    """Text without punctuation or spaces: to see that a description only repeats its title, or
+    that a row is a listing already entered."""
     return _NOT_WORD.sub("", normalise(text))
 
 
