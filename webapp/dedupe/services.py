@@ -20,7 +20,7 @@ from webapp.core.permissions import require_role
 from webapp.dedupe.similarity import THRESHOLD, prepare, score
 from webapp.extensions import db
 from webapp.listings.models import DuplicateCandidate, DuplicateStatus, ListingStatus, ListingTerm
-from webapp.listings.text import idf, index_terms, normalise, tokens
+from webapp.listings.text import idf, index_terms, tokens
 
 QUERY_TERMS = 12  # the listing's strongest terms, looked up in the index
 COMMON = 4_000  # a term in more listings than this is common: counted no further, used only if needed
@@ -344,6 +344,11 @@ class Pair:
         return self.candidate.kind
 
 
+def _shown(text: str | None) -> str:
+    """Text as people wrote it (Chinese punctuation kept), on one line."""
+    return " ".join((text or "").split())
+
+
 def _age(listing) -> tuple:
     """Older first: the date it was first posted (imports keep the source's), then creation."""
     return (listing.posted_on or listing.created_at.date(), listing.created_at, listing.id)
@@ -376,8 +381,8 @@ def describe(candidates: list[DuplicateCandidate]) -> list[Pair]:
         if a is None or b is None:
             continue
         older, newer = older_newer(a, b)
-        old_text, new_text = normalise(text_of(older)), normalise(text_of(newer))
-        old_title, new_title = diff_segments(normalise(older.title), normalise(newer.title))
+        old_text, new_text = _shown(text_of(older)), _shown(text_of(newer))
+        old_title, new_title = diff_segments(_shown(older.title), _shown(newer.title))
         old_start, new_start = diff_segments(old_text[:PREVIEW_CHARS], new_text[:PREVIEW_CHARS])
         pairs.append(
             Pair(

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class FieldForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Field name"), validators=[DataRequired(), Length(max=60)])
     parent_id = SelectField(_l("Parent field"), coerce=int, default=0)
     aliases = TextAreaField(
         _l("Other names"), validators=[Optional(), Length(max=2000)],
