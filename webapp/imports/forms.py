@@ -26,6 +26,8 @@ class UploadForm(FlaskForm):
     )
     submit = SubmitField(_l("Upload and import"))
 
-    def __init__(self, kinds: list[str], *args, **kwargs):
+    def __init__(self, kinds: list[str], *args, choose_status: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(k, KIND_LABELS[k]) for k in kinds]
+        if not choose_status:  # a researcher's rows always wait for review
+            del self.status

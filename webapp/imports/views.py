@@ -32,13 +32,14 @@ def upload():
     kinds = services.upload_kinds(current_user)
     if not kinds:
         raise PermissionDenied()
-    form = UploadForm(kinds)
+    form = UploadForm(kinds, choose_status=current_user.is_admin)
     if form.validate_on_submit():
         upload_file = form.file.data
         try:
             job = services.create_job(
                 current_user, kind=form.kind.data, filename=upload_file.filename or "", content=upload_file.read(),
-                mapping=form.mapping.data, status=form.status.data, locale=str(get_locale()),
+                mapping=form.mapping.data, status=form.status.data if "status" in form else "submitted",
+                locale=str(get_locale()),
             )
         except MappingError as exc:
             db.session.rollback()
