@@ -177,3 +177,13 @@ def test_an_exported_file_imports_again_unchanged(fmt, app, client, make_user, q
     again = read_csv(client.get("/achievements/export.csv").data)
     assert [r["external_id"] for r in again] == ["rt-1", "rt-2"]
     assert again[0]["transfer_modes"] == "许可、作价入股" and again[0]["maturity"] == "中试"
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=1+1", "'=1+1"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-cmd|x", "'-cmd|x"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("-40℃低温电池", "-40℃低温电池"), ("锂电池", "锂电池"), ("", ""),
+])
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(value, written):
+    rows = read_csv(exporter.to_csv(["title"], [{"title": value}]))
+
+    assert rows[0]["title"] == written

@@ -109,8 +109,11 @@ def rows_for(kind: str, listings, viewer=None) -> list[dict]:
 
 
 def _csv_safe(value):
-    """Spreadsheets run a cell that starts with = + @ as a formula; a leading apostrophe stops that."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r"):
+    """Spreadsheets run a cell that starts with = + - @ as a formula (OWASP "CSV injection"); a
+    leading apostrophe stops that. A minus before a digit (-40℃) is a number, not a formula."""
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in ("=", "+", "@", "\t", "\r") or (value[0] == "-" and not value[1:2].isdigit()):
         return "'" + value
     return value
 
