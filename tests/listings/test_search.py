@@ -154,9 +154,11 @@ def test_institution_filter_matches_the_institution_name_or_the_organisation(app
     make_listing(db.session, title="按填写单位", institution_name="南开大学", minutes=2)
     make_listing(db.session, title="别的学校", institution_name="天津大学", minutes=3)
     make_listing(db.session, title="百分号单位", institution_name="100%研究院", minutes=4)
+    make_listing(db.session, title="英文名", institution_name="Tianjin University", minutes=5)
 
     assert titles(find(org="南开大学")) == ["按填写单位", "按账户单位"]
     assert titles(find(org="%")) == ["百分号单位"]  # a literal percent sign, not a wildcard
+    assert titles(find(org="tianjin UNIVERSITY")) == ["英文名"]  # Latin case ignored on both databases
 
 
 def test_a_price_range_matches_listings_whose_range_overlaps_it(app_ctx):

@@ -189,6 +189,11 @@ def field_ids(field_id: int) -> list[int]:
     return found
 
 
+def contains(column, text: str):
+    """Substring match that ignores Latin case on both databases (LIKE does on SQLite only)."""
+    return sa.func.lower(column).contains(text.lower(), autoescape=True)
+
+
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=BEIJING)
 
@@ -224,8 +229,8 @@ def conditions(model, criteria: Criteria, viewer=None) -> list:
     org = normalise(criteria.org)
     if org:
         named = sa.or_(
-            model.organisation_id.in_(sa.select(Organisation.id).where(Organisation.name.contains(org, autoescape=True))),
-            (model.institution_name if kind == "a" else model.organisation_name).contains(org, autoescape=True),
+            model.organisation_id.in_(sa.select(Organisation.id).where(contains(Organisation.name, org))),
+            contains(model.institution_name if kind == "a" else model.organisation_name, org),
         )
         if kind == "n" and not sees_all_identities(viewer):
             # Matching a hidden organisation would tell who posted a de-identified need.
@@ -369,7 +374,7 @@ def _search_text(model, criteria, where, sort, page, per_page) -> Results:
         # Nothing in the index (a single character, a stopword): a plain substring of the title.
         q = normalise(criteria.q)
         ranked = sa.select(model.id, sa.literal(0).label("score"), sa.literal(0).label("title_hits")).where(
-            model.title.contains(q, autoescape=True), *where
+            contains(model.title, q), *where
         )
         highlight_terms = [q]
         if sort == "relevance":
