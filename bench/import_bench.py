@@ -58,13 +58,19 @@ def _import(database_url: str, path: Path, rows: int, label: str) -> list[Result
             done = report.imported + report.updated + report.unchanged + len(report.skipped)
             if done != rows or report.skipped:
                 raise RuntimeError(f"{label}: {report.counts_line()} (expected {rows} rows, none skipped)")
-            out.append(Result(
-                name=f"import {rows // 1000}k achievements, {run_name}",
-                latencies=per_record, wall=wall,
-                note=f"in-process + 1 helper, batches of 1000, {label}; p50/p95 = ms per record by batch",
-            ))
-            print(f"  {label} {run_name}: {rows:,} records in {wall:.1f} s = {rows / wall:,.0f} records/s "
-                  f"({report.imported:,} imported, {report.unchanged:,} unchanged)", flush=True)
+            out.append(
+                Result(
+                    name=f"import {rows // 1000}k achievements, {run_name}",
+                    latencies=per_record,
+                    wall=wall,
+                    note=f"in-process + 1 helper, batches of 1000, {label}; p50/p95 = ms per record by batch",
+                )
+            )
+            print(
+                f"  {label} {run_name}: {rows:,} records in {wall:.1f} s = {rows / wall:,.0f} records/s "
+                f"({report.imported:,} imported, {report.unchanged:,} unchanged)",
+                flush=True,
+            )
         db.session.remove()
         db.engine.dispose()
     return out

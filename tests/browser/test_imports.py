@@ -14,8 +14,7 @@ from webapp.extensions import db
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-def test_a_researcher_imports_a_spreadsheet_and_sees_the_summary(page, live_app, make_live_user, tmp_path,
-                                                                 screenshot):
+def test_a_researcher_imports_a_spreadsheet_and_sees_the_summary(page, live_app, make_live_user, tmp_path, screenshot):
     uid = unique()
     with live_app.app_context():
         university = Organisation(kind=OrgKind.UNIVERSITY, name=f"天津测试大学{uid}")
@@ -48,8 +47,15 @@ def test_the_job_page_follows_a_running_import_and_shows_the_summary_when_it_end
 
     admin = make_live_user("admin")
     with live_app.app_context():
-        job = ImportJob(kind="needs", filename="进行中.csv", target_status="published", created_by_id=admin.id,
-                        status=JobStatus.RUNNING, total=4000, processed=1000)
+        job = ImportJob(
+            kind="needs",
+            filename="进行中.csv",
+            target_status="published",
+            created_by_id=admin.id,
+            status=JobStatus.RUNNING,
+            total=4000,
+            processed=1000,
+        )
         db.session.add(job)
         db.session.commit()
         job_id = job.id

@@ -57,7 +57,9 @@ def test_each_invalid_row_is_skipped_with_its_line_and_reason_and_the_rest_impor
 
 def test_html_and_script_are_stored_as_text_and_shown_escaped(run_import, tmp_path, query, client):
     script = '<script>alert("x")</script><b>电池</b>'
-    run_import("achievements", write_csv(tmp_path / "xss.csv", [achievement(1, title=script, summary=script + "的简介")]))
+    run_import(
+        "achievements", write_csv(tmp_path / "xss.csv", [achievement(1, title=script, summary=script + "的简介")])
+    )
 
     stored = query(lambda s: s.execute(sa.select(Achievement.id, Achievement.title)).one())
     assert stored.title == script
@@ -131,7 +133,13 @@ def test_a_broken_xlsx_imports_nothing_and_says_why(run_import, tmp_path, query)
 
 def test_a_bad_json_line_is_one_skip(run_import, tmp_path, query):
     path = tmp_path / "a.jsonl"
-    lines = [json.dumps(achievement(1), ensure_ascii=False), "{not json", "", "[1, 2]", json.dumps(achievement(2), ensure_ascii=False)]
+    lines = [
+        json.dumps(achievement(1), ensure_ascii=False),
+        "{not json",
+        "",
+        "[1, 2]",
+        json.dumps(achievement(2), ensure_ascii=False),
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     result = run_import("achievements", path)
@@ -148,5 +156,9 @@ def test_old_excel_and_other_files_are_refused(run_import, tmp_path):
     old_excel = run_import("achievements", tmp_path / "list.xls")
     other = run_import("achievements", tmp_path / "list.docx")
 
-    assert old_excel.exit_code != 0 and ".xlsx" in old_excel.output and "(.xls)" in old_excel.output.replace("（", "(").replace("）", ")")
+    assert (
+        old_excel.exit_code != 0
+        and ".xlsx" in old_excel.output
+        and "(.xls)" in old_excel.output.replace("（", "(").replace("）", ")")
+    )
     assert other.exit_code != 0 and "list.docx" in other.output

@@ -26,9 +26,15 @@ def achievements_by_id(query) -> dict[str, Achievement]:
 
 
 def terms_of(query, kind: str, listing_id: int) -> dict[str, float]:
-    return dict(query(lambda s: s.execute(
-        sa.select(ListingTerm.term, ListingTerm.weight).where(ListingTerm.kind == kind, ListingTerm.listing_id == listing_id)
-    ).all()))
+    return dict(
+        query(
+            lambda s: s.execute(
+                sa.select(ListingTerm.term, ListingTerm.weight).where(
+                    ListingTerm.kind == kind, ListingTerm.listing_id == listing_id
+                )
+            ).all()
+        )
+    )
 
 
 def test_jsonl_import_stores_every_column_and_indexes_the_text(run_import, tmp_path, query):
@@ -75,13 +81,25 @@ def test_csv_and_xlsx_read_the_same_columns(run_import, tmp_path, query):
 
 
 def test_map_renames_source_columns_and_reports_the_others(run_import, tmp_path, query):
-    source = {"id": "t-a-9", "name": "基于深度学习的焊缝缺陷检测", "description": "利用卷积神经网络识别焊缝缺陷。",
-              "tech_field": "电子信息-人工智能", "cooperation_method": "完全转让许可转让", "post_time": "2020-03-20",
-              "patent_info": "发明专利", "promotion_status": "正在技术推广"}
+    source = {
+        "id": "t-a-9",
+        "name": "基于深度学习的焊缝缺陷检测",
+        "description": "利用卷积神经网络识别焊缝缺陷。",
+        "tech_field": "电子信息-人工智能",
+        "cooperation_method": "完全转让许可转让",
+        "post_time": "2020-03-20",
+        "patent_info": "发明专利",
+        "promotion_status": "正在技术推广",
+    }
     path = write_jsonl(tmp_path / "51jishu.jsonl", [source])
 
-    result = run_import("achievements", path, "--map", "name=title,description=summary,tech_field=field,"
-                        "cooperation_method=transfer_modes,post_time=posted_on,id=external_id,promotion_status=")
+    result = run_import(
+        "achievements",
+        path,
+        "--map",
+        "name=title,description=summary,tech_field=field,"
+        "cooperation_method=transfer_modes,post_time=posted_on,id=external_id,promotion_status=",
+    )
 
     assert result.exit_code == 0, result.output
     row = achievements_by_id(query)["t-a-9"]
@@ -155,8 +173,11 @@ def test_one_audit_event_per_batch_not_per_row(run_import, tmp_path, query):
 
     run_import("achievements", path, "--batch-size", "2")
 
-    events = query(lambda s: s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "import.batch")
-                                       .order_by(AuditEvent.id)).all())
+    events = query(
+        lambda s: s.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "import.batch").order_by(AuditEvent.id)
+        ).all()
+    )
     assert len(events) == 3
     assert [e.after["imported"] for e in events] == [2, 2, 1]
     assert events[0].after["file"] == "a.jsonl" and events[0].after["via"] == "command line"
@@ -191,8 +212,12 @@ def test_needs_keep_past_deadlines_with_a_warning_and_match_organisations(run_im
 
     assert result.exit_code == 0, result.output
     assert "新导入 3" in result.stdout
-    needs = query(lambda s: {n.external_id: (n.deadline, n.organisation_id, n.organisation_name, n.budget_min)
-                             for n in s.scalars(sa.select(Need)).unique()})
+    needs = query(
+        lambda s: {
+            n.external_id: (n.deadline, n.organisation_id, n.organisation_name, n.budget_min)
+            for n in s.scalars(sa.select(Need)).unique()
+        }
+    )
     assert needs["t-n-1"][1] == org.id
     assert needs["t-n-2"][0] == date(2021, 1, 13)
     assert needs["t-n-3"][1] is None and needs["t-n-3"][2] == "不在平台上的公司" and needs["t-n-3"][3] is None
@@ -210,8 +235,10 @@ def test_unknown_field_imports_unclassified_with_a_warning(run_import, tmp_path,
 
 def test_a_large_file_staged_by_a_helper_process_imports_the_same_as_in_process(run_import, tmp_path, query):
     """Above 2,000 rows a forked helper validates and segments; the result must not differ."""
-    rows = [achievement(n, title=f"第{n}号锂电池热管理装置", summary=f"第{n}号成果的液冷方案与电池包结构。")
-            for n in range(1, 2202)]
+    rows = [
+        achievement(n, title=f"第{n}号锂电池热管理装置", summary=f"第{n}号成果的液冷方案与电池包结构。")
+        for n in range(1, 2202)
+    ]
     rows[100]["title"] = ""  # line 101 is invalid
     rows[2150]["external_id"] = "t-a-7"  # line 2151 repeats an id
     path = write_jsonl(tmp_path / "many.jsonl", rows)
@@ -235,10 +262,24 @@ def test_rows_without_external_id_match_listings_entered_in_the_app(run_import, 
     from webapp.core.db import utcnow
 
     owner = make_user("researcher")
-    query(lambda s: (s.add(Achievement(title="表单录入的成果", summary="通过表单录入，没有外部编号。", owner_id=owner.id,
-                                       status=ListingStatus.PUBLISHED, published_at=utcnow())), s.commit()))
-    rows = [{"title": "表单录入的成果", "summary": "通过表单录入，没有外部编号。", "trl": 5},
-            {"title": "文件里的新成果", "summary": "只在文件里。"}]
+    query(
+        lambda s: (
+            s.add(
+                Achievement(
+                    title="表单录入的成果",
+                    summary="通过表单录入，没有外部编号。",
+                    owner_id=owner.id,
+                    status=ListingStatus.PUBLISHED,
+                    published_at=utcnow(),
+                )
+            ),
+            s.commit(),
+        )
+    )
+    rows = [
+        {"title": "表单录入的成果", "summary": "通过表单录入，没有外部编号。", "trl": 5},
+        {"title": "文件里的新成果", "summary": "只在文件里。"},
+    ]
     path = write_csv(tmp_path / "export.csv", rows)
 
     first = run_import("achievements", path)
@@ -247,8 +288,11 @@ def test_rows_without_external_id_match_listings_entered_in_the_app(run_import, 
     assert "新导入 1，更新 1，未变 0" in first.stdout  # the TRL is new for the form's listing
     assert "新导入 0，更新 0，未变 2" in again.stdout
     assert "2 行没有 external_id" in first.stdout
-    listings = query(lambda s: s.execute(sa.select(Achievement.title, Achievement.external_id, Achievement.trl,
-                                                   Achievement.owner_id)).all())
+    listings = query(
+        lambda s: s.execute(
+            sa.select(Achievement.title, Achievement.external_id, Achievement.trl, Achievement.owner_id)
+        ).all()
+    )
     assert len(listings) == 2
     form_made = next(a for a in listings if a.title == "表单录入的成果")
     assert form_made.external_id is None and form_made.trl == 5 and form_made.owner_id == owner.id

@@ -18,8 +18,9 @@ class Crash(BaseException):
 def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_user, tmp_path, monkeypatch):
     admin = make_user("admin")
     content = write_jsonl(tmp_path / "a.jsonl", [achievement(n) for n in range(1, 8)]).read_bytes()
-    job = ImportJob(kind="achievements", filename="a.jsonl", content=content, target_status="published",
-                    created_by_id=admin.id)  # as create_job() makes it, without handing it to the task queue
+    job = ImportJob(
+        kind="achievements", filename="a.jsonl", content=content, target_status="published", created_by_id=admin.id
+    )  # as create_job() makes it, without handing it to the task queue
     db.session.add(job)
     db.session.commit()
     monkeypatch.setattr(services, "ImportOptions", _small_batches(services.ImportOptions))

@@ -10,17 +10,25 @@ import pytest
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 # The exact --map values of README.md, "Importing the real data".
 REAL_FILES = [
-    ("achievements", "achievements-51jishu.jsonl",
-     "name=title,description=summary,tech_field=field,cooperation_method=transfer_modes,post_time=posted_on,"
-     "id=external_id,scope=scenarios"),
-    ("needs", "needs-51jishu.jsonl",
-     "name=title,cooperation_method=cooperation_modes,industry_classification=field,valid_period=deadline,"
-     "post_time=posted_on,id=external_id"),
+    (
+        "achievements",
+        "achievements-51jishu.jsonl",
+        "name=title,description=summary,tech_field=field,cooperation_method=transfer_modes,post_time=posted_on,"
+        "id=external_id,scope=scenarios",
+    ),
+    (
+        "needs",
+        "needs-51jishu.jsonl",
+        "name=title,cooperation_method=cooperation_modes,industry_classification=field,valid_period=deadline,"
+        "post_time=posted_on,id=external_id",
+    ),
     ("achievements", "papers-csl.jsonl", "abstract=summary,discipline=field,id=external_id"),
 ]
 # Every reason a real row may be skipped for: an empty description, or an over-long keyword.
-EXPECTED_SKIPS = re.compile(r"^(description \(summary\): 请填写成果简介。|description: 请描述需要解决的问题。"
-                            r"|name \(title\): 请填写标题。.*|keywords: 每个关键词最多 30 个字符.*)$")
+EXPECTED_SKIPS = re.compile(
+    r"^(description \(summary\): 请填写成果简介。|description: 请描述需要解决的问题。"
+    r"|name \(title\): 请填写标题。.*|keywords: 每个关键词最多 30 个字符.*)$"
+)
 
 
 @pytest.mark.parametrize(("kind", "name", "mapping"), REAL_FILES, ids=[f[1] for f in REAL_FILES])

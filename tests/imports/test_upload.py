@@ -16,8 +16,13 @@ from webapp.needs.models import Need
 
 
 def upload(client, path, kind="achievements", **fields):
-    data = {"kind": kind, "status": "published", "mapping": "", **fields,
-            "file": (io.BytesIO(path.read_bytes()), path.name)}
+    data = {
+        "kind": kind,
+        "status": "published",
+        "mapping": "",
+        **fields,
+        "file": (io.BytesIO(path.read_bytes()), path.name),
+    }
     return client.post("/imports/", data, content_type="multipart/form-data")
 
 
@@ -42,13 +47,18 @@ def test_admin_upload_shows_the_summary_with_every_skip(client, make_user, tmp_p
     assert text_of(html, "count-imported") == "1" and text_of(html, "count-skipped") == "3"
     assert text_of(html, "count-updated") == "0" and text_of(html, "count-unchanged") == "0"
     skipped = re.findall(r"<tr><td>(\d+)</td><td>(.*?)</td></tr>", html)
-    assert skipped == [("3", "title: 请填写标题。"), ("4", "price: 金额不能为负数。"),
-                       ("5", "external_id “t-a-1” 重复，首次出现在第 2 行")]
+    assert skipped == [
+        ("3", "title: 请填写标题。"),
+        ("4", "price: 金额不能为负数。"),
+        ("5", "external_id “t-a-1” 重复，首次出现在第 2 行"),
+    ]
     assert 'id="import-progress"' not in html  # finished: no progress bar left
     status = client.get(response.headers["Location"] + "/status").get_json()
     assert status["finished"] and status["processed"] == status["total"] == 4
-    assert query(lambda s: s.scalar(sa.select(Achievement.status).where(Achievement.external_id == "t-a-1"))) \
+    assert (
+        query(lambda s: s.scalar(sa.select(Achievement.status).where(Achievement.external_id == "t-a-1")))
         is ListingStatus.PUBLISHED
+    )
 
     again = upload(client, path)
     html = client.get(again.headers["Location"]).get_data(as_text=True)
@@ -97,20 +107,30 @@ def test_a_broken_workbook_fails_with_its_reason_and_imports_nothing(client, mak
     assert query(lambda s: s.scalar(sa.select(sa.func.count()).select_from(Achievement))) == 0
 
 
-def test_a_researchers_upload_becomes_their_institutions_and_waits_for_review(client, make_user, make_org, tmp_path,
-                                                                               query):
+def test_a_researchers_upload_becomes_their_institutions_and_waits_for_review(
+    client, make_user, make_org, tmp_path, query
+):
     university = make_org(OrgKind.UNIVERSITY)
     researcher = make_user("researcher", organisation_id=university.id)
     someone_else = make_user("researcher")
-    query(lambda s: (s.add(Achievement(title="别人的成果", summary="简介", external_id="t-a-2",
-                                       owner_id=someone_else.id)), s.commit()))
+    query(
+        lambda s: (
+            s.add(Achievement(title="别人的成果", summary="简介", external_id="t-a-2", owner_id=someone_else.id)),
+            s.commit(),
+        )
+    )
     client.login(researcher.email)
     form = client.get("/imports/").get_data(as_text=True)
     assert 'value="needs"' not in form and 'id="review-note"' in form
 
-    data = {"kind": "achievements", "mapping": "",  # no status field: the form has none for researchers
-            "file": (io.BytesIO(write_csv(tmp_path / "ours.csv", [achievement(1, institution=""), achievement(2)])
-                                .read_bytes()), "ours.csv")}
+    data = {
+        "kind": "achievements",
+        "mapping": "",  # no status field: the form has none for researchers
+        "file": (
+            io.BytesIO(write_csv(tmp_path / "ours.csv", [achievement(1, institution=""), achievement(2)]).read_bytes()),
+            "ours.csv",
+        ),
+    }
     response = client.post("/imports/", data, content_type="multipart/form-data")
 
     html = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -136,8 +156,12 @@ def test_who_may_open_the_upload_page(client, make_user, make_org, tmp_path, que
     anonymous = client.get("/imports/")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
-    for user in (make_user("enterprise"), make_user("researcher"), make_user("broker"),
-                 make_user("researcher", organisation_id=make_org(OrgKind.ENTERPRISE).id)):
+    for user in (
+        make_user("enterprise"),
+        make_user("researcher"),
+        make_user("broker"),
+        make_user("researcher", organisation_id=make_org(OrgKind.ENTERPRISE).id),
+    ):
         client.login(user.email)
         assert client.get("/imports/").status_code == 403
         assert upload(client, path).status_code == 403

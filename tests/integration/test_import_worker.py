@@ -23,9 +23,16 @@ def test_an_uploaded_file_is_imported_by_the_worker(redis_app, celery_worker, ma
     rows.append(achievement(4, external_id=f"worker-{tag}-4", title=""))
     path = write_csv(tmp_path / "worker.csv", rows)
 
-    response = client.post("/imports/", {"kind": "achievements", "status": "published", "mapping": "",
-                                         "file": (io.BytesIO(path.read_bytes()), path.name)},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/imports/",
+        {
+            "kind": "achievements",
+            "status": "published",
+            "mapping": "",
+            "file": (io.BytesIO(path.read_bytes()), path.name),
+        },
+        content_type="multipart/form-data",
+    )
 
     assert response.status_code == 302
     status_url = response.headers["Location"] + "/status"

@@ -23,11 +23,17 @@ import_cli = AppGroup("import", help="Import achievements or needs from .jsonl, 
 def _options(function):
     function = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(function)
     function = click.option(
-        "--map", "mapping", default=None, metavar="SRC=DST,...",
+        "--map",
+        "mapping",
+        default=None,
+        metavar="SRC=DST,...",
         help="Rename source columns, e.g. name=title,description=summary; SRC= drops a column.",
     )(function)
     function = click.option(
-        "--status", type=click.Choice(["published", "draft"]), default="published", show_default=True,
+        "--status",
+        type=click.Choice(["published", "draft"]),
+        default="published",
+        show_default=True,
         help="State of new listings (updated listings keep theirs).",
     )(function)
     function = click.option("--owner", "owner_email", default=None, help="E-mail of the user who owns new listings.")(
@@ -38,7 +44,9 @@ def _options(function):
     )
     function = click.option("--dry-run", is_flag=True, help="Check the file and report, saving nothing.")(function)
     function = click.option(
-        "--workers", type=int, default=None,
+        "--workers",
+        type=int,
+        default=None,
         help="Helper processes that validate and segment rows ahead of the writer (default: 1 on 2+ cores; 0: none).",
     )(function)
     return function
@@ -58,8 +66,16 @@ def import_needs(**kwargs) -> None:
     run_import("needs", **kwargs)
 
 
-def run_import(kind_name: str, file: Path, mapping: str | None, status: str, owner_email: str | None,
-               batch_size: int, dry_run: bool, workers: int | None) -> None:
+def run_import(
+    kind_name: str,
+    file: Path,
+    mapping: str | None,
+    status: str,
+    owner_email: str | None,
+    batch_size: int,
+    dry_run: bool,
+    workers: int | None,
+) -> None:
     from webapp.accounts.models import User
 
     kind = KINDS[kind_name]
@@ -76,10 +92,17 @@ def run_import(kind_name: str, file: Path, mapping: str | None, status: str, own
         source = read_source(file.name, file.read_bytes())
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    importer = Importer(ImportOptions(
-        kind=kind, filename=file.name, mapping=parsed, status=ListingStatus(status), owner_id=owner_id,
-        batch_size=max(1, batch_size), workers=default_workers() if workers is None else max(0, workers),
-    ))
+    importer = Importer(
+        ImportOptions(
+            kind=kind,
+            filename=file.name,
+            mapping=parsed,
+            status=ListingStatus(status),
+            owner_id=owner_id,
+            batch_size=max(1, batch_size),
+            workers=default_workers() if workers is None else max(0, workers),
+        )
+    )
     total = len(source.rows)
     err = sys.stderr
     label = _("Importing %(kind)s from %(file)s", kind=kind.name, file=file.name)
@@ -98,8 +121,15 @@ def run_import(kind_name: str, file: Path, mapping: str | None, status: str, own
             step = 100 * done // total // 10 if total else 10
             if step != shown:
                 shown = step
-                click.echo(_("  %(done)d/%(total)d rows (%(share)d%%)", done=done, total=total,
-                             share=100 * done // total if total else 100), file=err)
+                click.echo(
+                    _(
+                        "  %(done)d/%(total)d rows (%(share)d%%)",
+                        done=done,
+                        total=total,
+                        share=100 * done // total if total else 100,
+                    ),
+                    file=err,
+                )
     if dry_run:
         db.session.rollback()
     for line in importer.report.text_lines():

@@ -23,8 +23,23 @@ class Kind:
 ACHIEVEMENTS = Kind(
     name="achievements",
     code="a",
-    columns=("external_id", "title", "summary", "keywords", "field", "maturity", "trl", "patents", "transfer_modes",
-             "price", "institution", "team", "scenarios", "posted_on", "confidential"),
+    columns=(
+        "external_id",
+        "title",
+        "summary",
+        "keywords",
+        "field",
+        "maturity",
+        "trl",
+        "patents",
+        "transfer_modes",
+        "price",
+        "institution",
+        "team",
+        "scenarios",
+        "posted_on",
+        "confidential",
+    ),
     required=("title", "summary"),
     body="summary",
     modes="transfer_modes",
@@ -33,8 +48,22 @@ ACHIEVEMENTS = Kind(
 NEEDS = Kind(
     name="needs",
     code="n",
-    columns=("external_id", "title", "description", "keywords", "field", "budget", "deadline", "cooperation_modes",
-             "organisation", "posted_on", "indicators", "expected_maturity", "contact_name", "contact_phone"),
+    columns=(
+        "external_id",
+        "title",
+        "description",
+        "keywords",
+        "field",
+        "budget",
+        "deadline",
+        "cooperation_modes",
+        "organisation",
+        "posted_on",
+        "indicators",
+        "expected_maturity",
+        "contact_name",
+        "contact_phone",
+    ),
     required=("title", "description"),
     body="description",
     modes="cooperation_modes",
@@ -84,8 +113,12 @@ def parse_mapping(text: str | None, kind: Kind) -> dict[str, str | None]:
             raise MappingError(_("“%(part)s” has no source column.", part=part.strip()))
         if target and target not in kind.columns:
             raise MappingError(
-                _("“%(target)s” is not a column for %(kind)s; the columns are: %(columns)s.",
-                  target=target, kind=kind.name, columns=", ".join(kind.columns))
+                _(
+                    "“%(target)s” is not a column for %(kind)s; the columns are: %(columns)s.",
+                    target=target,
+                    kind=kind.name,
+                    columns=", ".join(kind.columns),
+                )
             )
         if target and target in targets:
             raise MappingError(

@@ -16,9 +16,12 @@ class UploadForm(FlaskForm):
     kind = SelectField(_l("What the file lists"), choices=[])
     file = FileField(_l("File (.xlsx, .csv or .jsonl)"), validators=[FileRequired(_l("Choose a file."))])
     mapping = StringField(
-        _l("Column mapping (optional)"), validators=[Optional(), Length(max=1000)],
-        description=_l("If your columns have other names: source=target, separated by commas, e.g. "
-                       "名称=title,简介=summary. A column mapped to nothing (名称=) is dropped."),
+        _l("Column mapping (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l(
+            "If your columns have other names: source=target, separated by commas, e.g. "
+            "名称=title,简介=summary. A column mapped to nothing (名称=) is dropped."
+        ),
     )
     status = SelectField(
         _l("New listings are"),

@@ -41,8 +41,17 @@ from webapp.taxonomy.services import FieldResolver
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 BATCH_SIZE = 1000
 # Columns whose change means the listing's search terms change.
-INDEXED = {"title", "keywords", "summary", "scenarios", "team", "institution_name", "organisation_id",
-           "description", "indicators"}
+INDEXED = {
+    "title",
+    "keywords",
+    "summary",
+    "scenarios",
+    "team",
+    "institution_name",
+    "organisation_id",
+    "description",
+    "indicators",
+}
 
 
 @dataclass
@@ -89,8 +98,13 @@ class Importer:
         if start == 0:
             self._check_columns(source)
         stager = self.stager = RowStager(
-            kind, self.layout, fields=self._resolve_fields(source), org_ids=self.org_ids, org_names=self.org_names,
-            organisation_id=self.options.organisation_id, today=self.options.today or date.today(),
+            kind,
+            self.layout,
+            fields=self._resolve_fields(source),
+            org_ids=self.org_ids,
+            org_names=self.org_names,
+            organisation_id=self.options.organisation_id,
+            today=self.options.today or date.today(),
         )
         for row in source.rows[:start]:  # rows a previous run already did: remember their keys
             if row.values is not None:
@@ -100,9 +114,13 @@ class Importer:
         with _sqlite_cache():
             yield from self._run_rows(stager, source, start)
         if self.without_id:
-            report.notes.append(_(
-                "%(n)d rows have no external_id: they are recognised by their title and text, so importing "
-                "an edited copy of such a row adds a new listing instead of updating the old one.", n=self.without_id))
+            report.notes.append(
+                _(
+                    "%(n)d rows have no external_id: they are recognised by their title and text, so importing "
+                    "an edited copy of such a row adds a new listing instead of updating the old one.",
+                    n=self.without_id,
+                )
+            )
 
     def _run_rows(self, stager: RowStager, source: SourceFile, start: int) -> Iterator[int]:
         if parallel(source.rows[start:], self.options.workers):  # one query, so helpers segment only new rows
@@ -128,11 +146,17 @@ class Importer:
         for column_name in self.options.mapping:
             if column_name not in file_keys:
                 self.report.notes.append(
-                    _("The mapping names the column “%(column)s”, which the file does not have.", column=column_name))
+                    _("The mapping names the column “%(column)s”, which the file does not have.", column=column_name)
+                )
         for column_name in self.kind.required:
             if column_name not in self.layout.source_of and source.rows:
-                self.report.notes.append(_("The file has no “%(column)s” column (required): every row is skipped. "
-                                           "Rename a column with --map, e.g. name=title.", column=column_name))
+                self.report.notes.append(
+                    _(
+                        "The file has no “%(column)s” column (required): every row is skipped. "
+                        "Rename a column with --map, e.g. name=title.",
+                        column=column_name,
+                    )
+                )
 
     def _resolve_fields(self, source: SourceFile) -> dict[str, int | None]:
         """Every distinct field text of the file, resolved once against the taxonomy."""
@@ -152,8 +176,10 @@ class Importer:
         if staged.external_id is not None:
             first = self.first_line.setdefault(staged.external_id, staged.line)
             if first != staged.line:
-                report.skip(staged.line, _("duplicate external_id “%(id)s”, first seen on line %(line)d",
-                                           id=staged.external_id, line=first))
+                report.skip(
+                    staged.line,
+                    _("duplicate external_id “%(id)s”, first seen on line %(line)d", id=staged.external_id, line=first),
+                )
                 return False
         if staged.skip is not None:
             report.skip(staged.line, staged.skip)
@@ -163,8 +189,11 @@ class Importer:
             report.warn(staged.line, code, text)
         title = staged.values["title"]
         if title in self.titles:
-            report.warn(staged.line, "title_repeated",
-                        _("The same title as an earlier row (a repost?): imported; review near-duplicates."))
+            report.warn(
+                staged.line,
+                "title_repeated",
+                _("The same title as an earlier row (a repost?): imported; review near-duplicates."),
+            )
         self.titles.add(title)
         return True
 
@@ -192,13 +221,23 @@ class Importer:
                     result.merge(one)
         result.apply(self.report)
         first_line = batch[0].line if batch else None
-        audit.record("import.batch", self.options.audit_object, actor=self.options.actor, after={
-            "file": self.options.filename, "kind": self.kind.name, "batch": self.batch_number,
-            "first_line": first_line, "rows_done": done,
-            "imported": self.report.imported - before[0], "updated": self.report.updated - before[1],
-            "unchanged": self.report.unchanged - before[2], "skipped": len(self.report.skipped) - before[3],
-            **({} if self.options.actor is not None else {"via": "command line", "os_user": _os_user()}),
-        })
+        audit.record(
+            "import.batch",
+            self.options.audit_object,
+            actor=self.options.actor,
+            after={
+                "file": self.options.filename,
+                "kind": self.kind.name,
+                "batch": self.batch_number,
+                "first_line": first_line,
+                "rows_done": done,
+                "imported": self.report.imported - before[0],
+                "updated": self.report.updated - before[1],
+                "unchanged": self.report.unchanged - before[2],
+                "skipped": len(self.report.skipped) - before[3],
+                **({} if self.options.actor is not None else {"via": "command line", "os_user": _os_user()}),
+            },
+        )
         db.session.flush()
 
     def _write(self, batch: list[Staged]) -> BatchResult:
@@ -215,9 +254,14 @@ class Importer:
             if row is None:
                 inserts.append(p)
             elif not self._may_update(row):
-                result.skipped.append((p.line, _("The same title and text as a listing you cannot edit.")
-                                       if p.generated_id else
-                                       _("external_id “%(id)s” belongs to a listing you cannot edit.", id=p.external_id)))
+                result.skipped.append(
+                    (
+                        p.line,
+                        _("The same title and text as a listing you cannot edit.")
+                        if p.generated_id
+                        else _("external_id “%(id)s” belongs to a listing you cannot edit.", id=p.external_id),
+                    )
+                )
                 continue
             else:
                 present = self._present(p.values)
@@ -279,19 +323,35 @@ class Importer:
         for p in inserts:
             row = dict(p.values)
             row.update(
-                external_id=p.external_id, status=status, owner_id=self.options.owner_id,
-                created_at=now, updated_at=now, moderation_reason=None, duplicate_of_id=None,
-                published_at=_published_at(p.values.get("posted_on"), now) if status is ListingStatus.PUBLISHED else None,
+                external_id=p.external_id,
+                status=status,
+                owner_id=self.options.owner_id,
+                created_at=now,
+                updated_at=now,
+                moderation_reason=None,
+                duplicate_of_id=None,
+                published_at=_published_at(p.values.get("posted_on"), now)
+                if status is ListingStatus.PUBLISHED
+                else None,
             )
             if self.kind.code == "a":
                 row.setdefault("confidential", None)
             else:
-                row.update(show_identity=False, indicators=row.get("indicators"), expected_maturity=row.get("expected_maturity"))
+                row.update(
+                    show_identity=False,
+                    indicators=row.get("indicators"),
+                    expected_maturity=row.get("expected_maturity"),
+                )
             rows.append(row)
         new_ids = insert_listings(self.table, rows)
         code = self.kind.code
-        write_terms([(code, term, new_ids[p.external_id], weight) for p in inserts
-                     for term, weight in (p.terms if p.terms is not None else self.stager.terms(p.values)).items()])
+        write_terms(
+            [
+                (code, term, new_ids[p.external_id], weight)
+                for p in inserts
+                for term, weight in (p.terms if p.terms is not None else self.stager.terms(p.values)).items()
+            ]
+        )
 
     def _update(self, updates: list, now: datetime) -> None:
         t = self.table
@@ -306,8 +366,13 @@ class Importer:
         statement = (
             sa.update(t)
             .where(t.c.id == sa.bindparam("_id"))
-            .values({**{c: sa.bindparam(c) for c in present}, "status": sa.bindparam("_status"),
-                     "updated_at": sa.bindparam("_now")})
+            .values(
+                {
+                    **{c: sa.bindparam(c) for c in present},
+                    "status": sa.bindparam("_status"),
+                    "updated_at": sa.bindparam("_now"),
+                }
+            )
         )
         db.session.execute(statement, params, execution_options={"synchronize_session": False})
         code, rows, reindexed = self.kind.code, [], []
@@ -317,8 +382,9 @@ class Importer:
                 reindexed.append(row.id)
                 rows.extend((code, term, row.id, weight) for term, weight in self.stager.terms(merged).items())
         if reindexed:
-            db.session.execute(sa.delete(ListingTerm).where(ListingTerm.kind == code,
-                                                            ListingTerm.listing_id.in_(reindexed)))
+            db.session.execute(
+                sa.delete(ListingTerm).where(ListingTerm.kind == code, ListingTerm.listing_id.in_(reindexed))
+            )
             write_terms(rows)
 
 
@@ -335,9 +401,13 @@ def insert_listings(table: sa.Table, rows: list[dict]) -> dict[str, int]:
             sa.insert(table).returning(table.c.id, table.c.external_id, sort_by_parameter_order=True), rows
         )
         return {external_id: listing_id for listing_id, external_id in returned}
-    ids = connection.exec_driver_sql(
-        f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {len(rows)})"
-    ).scalars().all()
+    ids = (
+        connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {len(rows)})"
+        )
+        .scalars()
+        .all()
+    )
     columns = list(table.columns)
     raw = connection.connection.driver_connection
     statement = f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN"

@@ -52,8 +52,9 @@ class ImportJob(TimestampMixin, db.Model):
     # A researcher's upload: rows become this institution's achievements, owned by the uploader.
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
     locale: Mapped[str | None] = mapped_column(sa.String(10))
-    status: Mapped[JobStatus] = mapped_column(enum_type(JobStatus, "import_job_status"), nullable=False,
-                                              default=JobStatus.QUEUED)
+    status: Mapped[JobStatus] = mapped_column(
+        enum_type(JobStatus, "import_job_status"), nullable=False, default=JobStatus.QUEUED
+    )
     total: Mapped[int] = mapped_column(nullable=False, default=0)
     processed: Mapped[int] = mapped_column(nullable=False, default=0)
     report: Mapped[dict | None] = mapped_column(sa.JSON)

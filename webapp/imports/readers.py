@@ -75,8 +75,11 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
         # Multi-byte UTF-8 decoded fine up to here: a damaged UTF-8 file, not a GBK one.
         line = before.count(b"\n") + 1
         raise ImportFileError(
-            _("The file is UTF-8 text with an invalid byte on line %(line)d; nothing was imported. "
-              "Save it again as UTF-8.", line=line)
+            _(
+                "The file is UTF-8 text with an invalid byte on line %(line)d; nothing was imported. "
+                "Save it again as UTF-8.",
+                line=line,
+            )
         )
     try:
         text = data[start:].decode("gb18030")
@@ -150,8 +153,10 @@ def _read_xlsx(data: bytes) -> SourceFile:
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean the same thing here
         detail = str(exc).strip() or type(exc).__name__
         raise ImportFileError(
-            _("The file cannot be read as an Excel workbook (.xlsx): %(detail)s. Nothing was imported.",
-              detail=detail[:200])
+            _(
+                "The file cannot be read as an Excel workbook (.xlsx): %(detail)s. Nothing was imported.",
+                detail=detail[:200],
+            )
         ) from None
     raw = [(n, row) for n, row in raw if row and any(_cell_text(c) for c in row)]
     if not raw:

@@ -52,7 +52,10 @@ class ImportReport:
     def counts_line(self) -> str:
         return _(
             "%(rows)d rows: %(imported)d imported, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d skipped.",
-            rows=self.rows, imported=self.imported, updated=self.updated, unchanged=self.unchanged,
+            rows=self.rows,
+            imported=self.imported,
+            updated=self.updated,
+            unchanged=self.unchanged,
             skipped=len(self.skipped),
         )
 
@@ -61,7 +64,9 @@ class ImportReport:
             return None
         return _(
             "Technical field recognised for %(mapped)d of %(given)d rows with a field (%(share).1f%%).",
-            mapped=self.field_mapped, given=self.field_given, share=100 * self.field_mapped / self.field_given,
+            mapped=self.field_mapped,
+            given=self.field_given,
+            share=100 * self.field_mapped / self.field_given,
         )
 
     def to_dict(self) -> dict:
@@ -82,8 +87,12 @@ class ImportReport:
         for note in self.notes:
             out.append(note)
         if self.ignored_columns:
-            out.append(_("Ignored columns (not part of the import format): %(columns)s",
-                         columns=", ".join(self.ignored_columns)))
+            out.append(
+                _(
+                    "Ignored columns (not part of the import format): %(columns)s",
+                    columns=", ".join(self.ignored_columns),
+                )
+            )
         if self.skipped:
             out.append(_("Skipped rows:"))
             out.extend(_("  line %(line)d: %(reason)s", line=line, reason=reason) for line, reason in self.skipped)
@@ -92,9 +101,16 @@ class ImportReport:
             out.append(_("Imported with warnings:"))
             for g in groups:
                 more = "…" if g["count"] > len(g["lines"]) else ""
-                out.append(ngettext("  %(text)s (%(num)d row: line %(lines)s%(more)s)",
-                                    "  %(text)s (%(num)d rows: lines %(lines)s%(more)s)", g["count"],
-                                    text=g["text"], lines=", ".join(map(str, g["lines"])), more=more))
+                out.append(
+                    ngettext(
+                        "  %(text)s (%(num)d row: line %(lines)s%(more)s)",
+                        "  %(text)s (%(num)d rows: lines %(lines)s%(more)s)",
+                        g["count"],
+                        text=g["text"],
+                        lines=", ".join(map(str, g["lines"])),
+                        more=more,
+                    )
+                )
         field = self.field_line()
         if field:
             out.append(field)

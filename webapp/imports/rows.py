@@ -50,8 +50,17 @@ class Staged:
 
 
 class RowStager:
-    def __init__(self, kind: Kind, layout: Layout, *, fields: dict[str, int | None], org_ids: dict[str, int],
-                 org_names: dict[int, str], organisation_id: int | None, today: date):
+    def __init__(
+        self,
+        kind: Kind,
+        layout: Layout,
+        *,
+        fields: dict[str, int | None],
+        org_ids: dict[str, int],
+        org_names: dict[int, str],
+        organisation_id: int | None,
+        today: date,
+    ):
         self.kind = kind
         self.layout = layout
         self.fields = fields  # normalised field text -> taxonomy id (None: unknown), resolved beforehand
@@ -117,15 +126,24 @@ class RowStager:
         values["field_id"] = self.fields.get(field_text) if field_text else None
         staged.field_text, staged.field_found = bool(field_text), values["field_id"] is not None
         if field_text and values["field_id"] is None:
-            staged.warnings.append(("field_unknown", _("Unknown technical field “%(value)s”: imported without a field.",
-                                                       value=field_text)))
+            staged.warnings.append(
+                ("field_unknown", _("Unknown technical field “%(value)s”: imported without a field.", value=field_text))
+            )
         if bare(values[self.kind.body]) == bare(values["title"]):
-            staged.warnings.append(("body_is_title", _("The %(column)s only repeats the title.",
-                                                       column=self.layout.source_of.get(self.kind.body, self.kind.body))))
+            staged.warnings.append(
+                (
+                    "body_is_title",
+                    _(
+                        "The %(column)s only repeats the title.",
+                        column=self.layout.source_of.get(self.kind.body, self.kind.body),
+                    ),
+                )
+            )
         deadline = values.get("deadline")
         if deadline is not None and deadline < self.today:
-            staged.warnings.append(("deadline_past",
-                                    _("The deadline has passed: kept as given, since imported lists can be old.")))
+            staged.warnings.append(
+                ("deadline_past", _("The deadline has passed: kept as given, since imported lists can be old."))
+            )
         if self.with_terms and external_id not in self.known_ids:
             staged.terms = self.terms(values)
         return staged
@@ -153,8 +171,9 @@ class RowStager:
         """The listing's search terms, exactly as webapp.listings.index.reindex computes them."""
         view = SimpleNamespace(KIND=self.kind.code, **values)
         if self.kind.code == "a":
-            view.institution_label = self.org_names.get(values.get("organisation_id")) or values.get(
-                "institution_name") or ""
+            view.institution_label = (
+                self.org_names.get(values.get("organisation_id")) or values.get("institution_name") or ""
+            )
         return {term[:40]: weight for term, weight in index_terms(*listing_text(view)).items()}
 
 

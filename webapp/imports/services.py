@@ -29,7 +29,10 @@ INSTITUTION_KINDS = (OrgKind.UNIVERSITY, OrgKind.INSTITUTE)
 def is_institution_user(user) -> bool:
     """A researcher attached to a university or institute: uploads their institution's results."""
     return bool(
-        user and user.is_authenticated and user.role is Role.RESEARCHER and user.organisation is not None
+        user
+        and user.is_authenticated
+        and user.role is Role.RESEARCHER
+        and user.organisation is not None
         and user.organisation.kind in INSTITUTION_KINDS
     )
 
@@ -48,8 +51,9 @@ def can_upload(user, kind: str | None = None) -> bool:
     return bool(kinds) if kind is None else kind in kinds
 
 
-def create_job(actor, *, kind: str, filename: str, content: bytes, mapping: str | None, status: str,
-               locale: str | None = None) -> ImportJob:
+def create_job(
+    actor, *, kind: str, filename: str, content: bytes, mapping: str | None, status: str, locale: str | None = None
+) -> ImportJob:
     """Check and queue an uploaded file. Raises MappingError or ImportFileError for the form.
 
     Admins choose whether new listings are published or drafts; a researcher's rows always wait
@@ -64,14 +68,23 @@ def create_job(actor, *, kind: str, filename: str, content: bytes, mapping: str 
     elif status not in (ListingStatus.PUBLISHED.value, ListingStatus.DRAFT.value):
         status = ListingStatus.PUBLISHED.value
     job = ImportJob(
-        kind=kind, filename=filename[:255], content=content, mapping=(mapping or "").strip()[:1000] or None,
-        target_status=status, created_by_id=actor.id, locale=locale,
+        kind=kind,
+        filename=filename[:255],
+        content=content,
+        mapping=(mapping or "").strip()[:1000] or None,
+        target_status=status,
+        created_by_id=actor.id,
+        locale=locale,
         organisation_id=actor.organisation_id if not actor.is_admin else None,
     )
     db.session.add(job)
     db.session.flush()
-    audit.record("import.upload", job, actor=actor,
-                 after={"file": job.filename, "kind": kind, "bytes": len(content), "status": status})
+    audit.record(
+        "import.upload",
+        job,
+        actor=actor,
+        after={"file": job.filename, "kind": kind, "bytes": len(content), "status": status},
+    )
     outbox.enqueue("imports.run_job", job_id=job.id)
     return job
 
@@ -92,8 +105,11 @@ def execute_job(job_id: int, commit: Callable[[], None]) -> ImportJob | None:
             db.session.rollback()
             job = db.session.get(ImportJob, job_id)
             report = ImportReport.from_dict(job.report) if job.report else ImportReport(job.kind, job.filename)
-            report.error = _("The import stopped after %(done)d rows (those are saved): %(error)s",
-                             done=job.processed, error=f"{type(exc).__name__}: {exc}"[:300])
+            report.error = _(
+                "The import stopped after %(done)d rows (those are saved): %(error)s",
+                done=job.processed,
+                error=f"{type(exc).__name__}: {exc}"[:300],
+            )
             _finish(job, JobStatus.FAILED, report)
             commit()
     return job
@@ -110,9 +126,14 @@ def _run(job: ImportJob, commit: Callable[[], None]) -> None:
         return
     actor = job.created_by
     options = ImportOptions(
-        kind=kind, filename=job.filename, mapping=parse_mapping(job.mapping, kind),
-        status=ListingStatus(job.target_status), owner_id=None if actor is None or actor.is_admin else actor.id,
-        organisation_id=job.organisation_id, actor=actor, audit_object=job,
+        kind=kind,
+        filename=job.filename,
+        mapping=parse_mapping(job.mapping, kind),
+        status=ListingStatus(job.target_status),
+        owner_id=None if actor is None or actor.is_admin else actor.id,
+        organisation_id=job.organisation_id,
+        actor=actor,
+        audit_object=job,
     )
     importer = Importer(options)
     start = 0

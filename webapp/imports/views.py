@@ -37,8 +37,12 @@ def upload():
         upload_file = form.file.data
         try:
             job = services.create_job(
-                current_user, kind=form.kind.data, filename=upload_file.filename or "", content=upload_file.read(),
-                mapping=form.mapping.data, status=form.status.data if "status" in form else "submitted",
+                current_user,
+                kind=form.kind.data,
+                filename=upload_file.filename or "",
+                content=upload_file.read(),
+                mapping=form.mapping.data,
+                status=form.status.data if "status" in form else "submitted",
                 locale=str(get_locale()),
             )
         except MappingError as exc:
@@ -54,8 +58,9 @@ def upload():
     if not current_user.is_admin:
         query = query.where(ImportJob.created_by_id == current_user.id)
     jobs = db.session.scalars(query).all()
-    return render_template("imports/upload.html", form=form, jobs=jobs, kinds={k: KINDS[k] for k in kinds},
-                           kind_labels=KIND_LABELS)
+    return render_template(
+        "imports/upload.html", form=form, jobs=jobs, kinds={k: KINDS[k] for k in kinds}, kind_labels=KIND_LABELS
+    )
 
 
 def _job_for(job_id: int) -> ImportJob:
@@ -78,5 +83,11 @@ def job(job_id: int):
 def status(job_id: int):
     """Polled by the job page while the import runs."""
     job = _job_for(job_id)
-    return jsonify(status=job.status.value, label=job.status.label, processed=job.processed, total=job.total,
-                   percent=job.percent, finished=job.status.finished)
+    return jsonify(
+        status=job.status.value,
+        label=job.status.label,
+        processed=job.processed,
+        total=job.total,
+        percent=job.percent,
+        finished=job.status.finished,
+    )
