@@ -1,5 +1,5 @@
-"""The admin's duplicate queue and field taxonomy in a real browser: a repost submitted by a
-researcher shows up with its differences marked, the admin merges it from the menu's page; then
+"""The admin's duplicate queue and field taxonomy in a real browser: a repost by a researcher shows
+up with its differences marked and the admin merges it (it goes offline as 重复发布); then the admin
 adds a sub-field and is told, next to the name, when the name is taken."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("br
 
 
 def _submitted_pair(live_app, owner_id: int, admin_id: int, uid: str) -> tuple[int, int]:
-    """An approved achievement and a repost of it submitted afterwards, through the services."""
+    """An achievement and a repost of it submitted and approved afterwards, through the services."""
     from webapp.accounts.models import User
     from webapp.achievements.services import save_achievement
     from webapp.extensions import db
@@ -27,7 +27,8 @@ def _submitted_pair(live_app, owner_id: int, admin_id: int, uid: str) -> tuple[i
         lifecycle.apply(first, "submit", owner)
         lifecycle.apply(first, "approve", admin)
         second = save_achievement(owner, None, {"title": f"{REPOST_TITLE}{uid}", "summary": f"{REPOST_TEXT}{uid}"})
-        lifecycle.apply(second, "submit", owner)
+        lifecycle.apply(second, "submit", owner)  # flagged here
+        lifecycle.apply(second, "approve", admin)
         db.session.commit()
         return first.id, second.id
 
@@ -52,8 +53,10 @@ def test_admin_merges_a_repost_and_edits_the_field_taxonomy(open_page, live_app,
     expect(page.locator(".alert-success")).to_contain_text(f"{REPOST_TITLE}{uid}")
     expect(page.locator(".duplicate-pair", has_text=uid)).to_have_count(0)
 
-    # The repost, still awaiting review, is now marked; the original stays published.
+    # The repost is offline with the reason its owner is told; the original stays published.
     page.goto(f"/achievements/{newer}")
+    expect(page.locator(".listing-status")).to_have_text(zh("Offline"))
+    expect(page.locator(".moderation-reason")).to_contain_text("重复发布")
     expect(page.locator("#duplicate-warning")).to_have_count(0)
     page.goto(f"/achievements/{older}")
     expect(page.locator("#listing-title")).to_have_text(f"{DEFECTS_TITLE}{uid}")
