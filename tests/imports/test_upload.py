@@ -181,3 +181,19 @@ def test_an_import_job_is_only_shown_to_its_uploader_and_admins(client, make_use
     client.logout()
     client.login(make_user("admin").email)
     assert client.get(location).status_code == 200
+
+
+def test_an_uploaded_repost_is_flagged_as_a_possible_duplicate(client, make_user, tmp_path, query):
+    from webapp.listings.models import DuplicateCandidate
+
+    client.login(make_user("admin").email)
+    original = achievement(1, title="一种秸秆还田机的旋耕刀具", summary="本实用新型公开了一种秸秆还田机的旋耕刀具，刀片耐磨。")
+    repost = dict(original, external_id="t-a-2")
+
+    response = upload(client, write_csv(tmp_path / "reposts.csv", [original, repost]))
+
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert text_of(html, "count-imported") == "2"
+    ids = dict(query(lambda s: s.execute(sa.select(Achievement.external_id, Achievement.id)).all()))
+    pairs = query(lambda s: s.execute(sa.select(DuplicateCandidate.listing_id, DuplicateCandidate.other_id)).all())
+    assert {frozenset(p) for p in pairs} == {frozenset((ids["t-a-1"], ids["t-a-2"]))}

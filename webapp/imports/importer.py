@@ -85,6 +85,7 @@ class Importer:
         self.titles: set[str] = set()
         self.without_id = 0
         self.batch_number = 0
+        self.written: list[int] = []  # listings inserted or updated by this run, for the duplicate check
 
     # ---------------------------------------------------------------- the run
 
@@ -220,6 +221,7 @@ class Importer:
                 else:
                     result.merge(one)
         result.apply(self.report)
+        self.written.extend(result.written)
         first_line = batch[0].line if batch else None
         audit.record(
             "import.batch",
@@ -273,10 +275,10 @@ class Importer:
             result.field_mapped += p.field_found
         now = utcnow()
         if inserts:
-            self._insert(inserts, now)
+            result.written += self._insert(inserts, now)
             result.imported += len(inserts)
         if updates:
-            self._update(updates, now)
+            result.written += self._update(updates, now)
             result.updated += len(updates)
         return result
 
@@ -317,7 +319,7 @@ class Importer:
             self._present_cache = columns
         return self._present_cache
 
-    def _insert(self, inserts: list[Staged], now: datetime) -> None:
+    def _insert(self, inserts: list[Staged], now: datetime) -> list[int]:
         status = self.options.status
         rows = []
         for p in inserts:
@@ -352,8 +354,9 @@ class Importer:
                 for term, weight in (p.terms if p.terms is not None else self.stager.terms(p.values)).items()
             ]
         )
+        return list(new_ids.values())
 
-    def _update(self, updates: list, now: datetime) -> None:
+    def _update(self, updates: list, now: datetime) -> list[int]:
         t = self.table
         present = updates[0][2]
         params = []
@@ -386,6 +389,7 @@ class Importer:
                 sa.delete(ListingTerm).where(ListingTerm.kind == code, ListingTerm.listing_id.in_(reindexed))
             )
             write_terms(rows)
+        return [row.id for row, _p, _c in updates]
 
 
 TERM_COLUMNS = ("kind", "term", "listing_id", "weight")
@@ -454,6 +458,7 @@ class BatchResult:
     skipped: list = field(default_factory=list)
     field_given: int = 0
     field_mapped: int = 0
+    written: list[int] = field(default_factory=list)  # ids of the listings inserted or updated
 
     def merge(self, other: BatchResult) -> None:
         self.imported += other.imported
@@ -462,6 +467,7 @@ class BatchResult:
         self.skipped.extend(other.skipped)
         self.field_given += other.field_given
         self.field_mapped += other.field_mapped
+        self.written.extend(other.written)
 
     def apply(self, report: ImportReport) -> None:
         report.imported += self.imported

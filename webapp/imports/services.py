@@ -149,6 +149,8 @@ def _run(job: ImportJob, commit: Callable[[], None]) -> None:
         job.report = importer.report.to_dict()
         commit()
     _finish(job, JobStatus.DONE, importer.report)
+    if importer.written:  # the real lists are full of reposts: look for near-duplicates in the background
+        outbox.enqueue("dedupe.flag_listings", kind=kind.code, ids=importer.written)
     commit()
 
 
