@@ -136,6 +136,7 @@ def test_a_researchers_upload_becomes_their_institutions_and_waits_for_review(
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert text_of(html, "count-imported") == "1"
     assert "external_id “t-a-2” 属于您无权修改的条目。" in html
+    assert "新导入的成果审核通过后发布。" in html
     ours = query(lambda s: s.scalars(sa.select(Achievement).where(Achievement.external_id == "t-a-1")).one())
     assert ours.owner_id == researcher.id and ours.organisation_id == university.id
     assert ours.status is ListingStatus.SUBMITTED and ours.published_at is None

@@ -75,7 +75,7 @@ def _job_for(job_id: int) -> ImportJob:
 def job(job_id: int):
     job = _job_for(job_id)
     report = ImportReport.from_dict(job.report) if job.report else None
-    return render_template("imports/job.html", job=job, report=report)
+    return render_template("imports/job.html", job=job, report=report, kind_labels=KIND_LABELS)
 
 
 @bp.route("/<int:job_id>/status")
