@@ -112,7 +112,7 @@ class Importer:
                 data = stager.data(row)
                 self.first_line.setdefault(stager.external_id(data)[0], row.line)
                 self.titles.add(normalise(str(data.get("title") or "")))
-        with _sqlite_cache():
+        with _sqlite_cache() as self._enlarge_cache:
             yield from self._run_rows(stager, source, start)
         if self.without_id:
             report.notes.append(
@@ -204,6 +204,7 @@ class Importer:
         """Write a batch in a savepoint; if the database refuses it, write its rows one by one so
         that only the refused rows are skipped."""
         self.batch_number += 1
+        self._enlarge_cache()
         before = (self.report.imported, self.report.updated, self.report.unchanged, len(self.report.skipped))
         refused = (DBAPIError, db.session.connection().dialect.loaded_dbapi.Error)  # COPY raises the driver's
         try:
@@ -488,17 +489,20 @@ def _same(stored, new) -> bool:
 @contextmanager
 def _sqlite_cache(kib: int = 131072):
     """A larger page cache while importing into SQLite: a batch's index pages (terms are spread over
-    the whole vocabulary) then stay in memory until the commit instead of being spilled and re-read."""
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
+    the whole vocabulary) then stay in memory until the commit instead of being spilled and re-read.
+    Set again for every batch (a commit may hand the session another pooled connection) and put
+    back to SQLite's default at the end."""
+    if db.session.connection().dialect.name != "sqlite":
+        yield lambda: None
         return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{kib}")
+
+    def enlarge() -> None:
+        db.session.connection().exec_driver_sql(f"PRAGMA cache_size=-{kib}")
+
     try:
-        yield
+        yield enlarge
     finally:
-        db.session.connection().exec_driver_sql(f"PRAGMA cache_size={before}")
+        db.session.connection().exec_driver_sql("PRAGMA cache_size=-2000")
 
 
 def _published_at(posted_on: date | None, now: datetime) -> datetime:
