@@ -188,7 +188,9 @@ def test_an_uploaded_repost_is_flagged_as_a_possible_duplicate(client, make_user
     from webapp.listings.models import DuplicateCandidate
 
     client.login(make_user("admin").email)
-    original = achievement(1, title="一种秸秆还田机的旋耕刀具", summary="本实用新型公开了一种秸秆还田机的旋耕刀具，刀片耐磨。")
+    original = achievement(
+        1, title="一种秸秆还田机的旋耕刀具", summary="本实用新型公开了一种秸秆还田机的旋耕刀具，刀片耐磨。"
+    )
     repost = dict(original, external_id="t-a-2")
 
     response = upload(client, write_csv(tmp_path / "reposts.csv", [original, repost]))
@@ -198,3 +200,17 @@ def test_an_uploaded_repost_is_flagged_as_a_possible_duplicate(client, make_user
     ids = dict(query(lambda s: s.execute(sa.select(Achievement.external_id, Achievement.id)).all()))
     pairs = query(lambda s: s.execute(sa.select(DuplicateCandidate.listing_id, DuplicateCandidate.other_id)).all())
     assert {frozenset(p) for p in pairs} == {frozenset((ids["t-a-1"], ids["t-a-2"]))}
+
+
+def test_a_file_above_the_upload_limit_is_refused_before_anything_is_stored(app, client, make_user, tmp_path, query):
+    client.login(make_user("admin").email)
+    path = write_csv(tmp_path / "big.csv", [achievement(n) for n in range(1, 200)])
+    old = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        response = upload(client, path)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = old
+
+    assert response.status_code == 413 and "上传文件过大" in response.get_data(as_text=True)
+    assert query(lambda s: s.scalar(sa.select(sa.func.count()).select_from(ImportJob))) == 0
