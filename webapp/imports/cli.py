@@ -20,35 +20,37 @@ from webapp.listings.models import ListingStatus
 import_cli = AppGroup("import", help="Import achievements or needs from .jsonl, .csv or .xlsx files.")
 
 
-def _options(function):
-    function = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(function)
-    function = click.option(
+OPTIONS = [
+    click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+    click.option(
         "--map",
         "mapping",
         default=None,
         metavar="SRC=DST,...",
         help="Rename source columns, e.g. name=title,description=summary; SRC= drops a column.",
-    )(function)
-    function = click.option(
+    ),
+    click.option(
         "--status",
         type=click.Choice(["published", "draft"]),
         default="published",
         show_default=True,
         help="State of new listings (updated listings keep theirs).",
-    )(function)
-    function = click.option("--owner", "owner_email", default=None, help="E-mail of the user who owns new listings.")(
-        function
-    )
-    function = click.option("--batch-size", default=BATCH_SIZE, show_default=True, help="Rows per transaction.")(
-        function
-    )
-    function = click.option("--dry-run", is_flag=True, help="Check the file and report, saving nothing.")(function)
-    function = click.option(
+    ),
+    click.option("--owner", "owner_email", default=None, help="E-mail of the user who owns new listings."),
+    click.option("--dry-run", is_flag=True, help="Check the file and report, saving nothing."),
+    click.option("--batch-size", default=BATCH_SIZE, show_default=True, help="Rows per transaction."),
+    click.option(
         "--workers",
         type=int,
         default=None,
         help="Helper processes that validate and segment rows ahead of the writer (default: 1 on 2+ cores; 0: none).",
-    )(function)
+    ),
+]
+
+
+def _options(function):
+    for decorator in reversed(OPTIONS):  # listed in --help in the order above
+        function = decorator(function)
     return function
 
 
