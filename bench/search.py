@@ -11,8 +11,9 @@ achievements with their search-index rows). Two figures through HTTP:
   reaches it: by its cursor. The cursor is computed from the database so the benchmark does not
   have to click 499 times; the page is checked to hold 20 listings and a Next link.
 
-Two in-process figures record why lists are paged by cursor: the same page 500 selected with
-OFFSET 9980, and with the cursor, on the same database (no HTTP, no rendering).
+In-process figures (no HTTP, no rendering) on the same database: each of the four searches as the
+view runs it, a floor under the page latency that the shared machine's load does not move much;
+and page 500 selected with OFFSET 9980 against the cursor, which is why lists are paged by cursor.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bench.common import LoadSpec, Options, Result, fetch, run_load, running_app
 
@@ -32,7 +33,7 @@ REQUESTS = 1000
 CONCURRENCY = 2  # one connection per gunicorn worker: latency without queueing behind the other client
 TIME_LIMIT = 15.0  # seconds per figure, at most
 PER_PAGE = 20
-PAGE = 500
+PAGE = 500  # or the last full page but one of a smaller run (BENCH_SEARCH_ACHIEVEMENTS)
 
 
 def _seed(env: dict[str, str]) -> None:
@@ -89,8 +90,8 @@ def _page_cursor(engine, page: int) -> tuple[str, object, int]:
     return encode_cursor("newest", row.published_at, row.id), row.published_at, row.id
 
 
-def _in_process(engine, published_at, last_id: int, repeat: int = 50) -> list[Result]:
-    """Page 500 chosen by OFFSET and by cursor, the listing rows read whole (as the page needs them)."""
+def _in_process(engine, published_at, last_id: int, page: int, repeat: int = 50) -> list[Result]:
+    """Page `page` chosen by OFFSET and by cursor, the listing rows read whole (as the page needs them)."""
     import sqlalchemy as sa
 
     from webapp.achievements.models import Achievement
@@ -100,8 +101,10 @@ def _in_process(engine, published_at, last_id: int, repeat: int = 50) -> list[Re
     base = sa.select(table).where(table.c.status == ListingStatus.PUBLISHED.value)
     order = (table.c.published_at.desc(), table.c.id.desc())
     statements = {
-        "db page 500 by OFFSET 9980 (in-process)": base.order_by(*order).limit(PER_PAGE).offset((PAGE - 1) * PER_PAGE),
-        "db page 500 by cursor (in-process)": base.where(
+        f"db page {page} by OFFSET {(page - 1) * PER_PAGE} (in-process)": base.order_by(*order)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE),
+        f"db page {page} by cursor (in-process)": base.where(
             sa.tuple_(table.c.published_at, table.c.id)
             < sa.tuple_(sa.bindparam(None, published_at, type_=table.c.published_at.type), sa.literal(last_id))
         ).order_by(*order).limit(PER_PAGE + 1),
@@ -118,6 +121,32 @@ def _in_process(engine, published_at, last_id: int, repeat: int = 50) -> list[Re
             if len(rows) < PER_PAGE:
                 raise RuntimeError(f"{label}: {len(rows)} rows")
             results.append(Result(label, latencies, time.perf_counter() - began, note=f"{repeat} runs, {engine.dialect.name}"))
+    return results
+
+
+def _in_process_search(env: dict[str, str], paths: list[str], repeat: int = 20) -> list[Result]:
+    """Each query as the view runs it (form, criteria, search), without HTTP or rendering: the
+    database and Python cost of a page, apart from what the shared machine adds under load."""
+    from config import database_url
+    from webapp import create_app
+    from webapp.listings import search, views
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url(env["DATABASE_URL"]))
+    results = []
+    for path in paths:
+        with app.test_request_context(path):
+            criteria = views._form("a").criteria(None)
+            latencies = []
+            began = time.perf_counter()
+            for _ in range(repeat):
+                started = time.perf_counter()
+                found = search.search("a", criteria)
+                latencies.append(time.perf_counter() - started)
+            if not found.items:
+                raise RuntimeError(f"{path}: nothing found in-process")
+            filters = ", ".join(k for k in parse_qs(urlsplit(path).query) if k != "q")
+            label = f"db search {criteria.q} + {filters} (in-process)"
+            results.append(Result(label, latencies, time.perf_counter() - began, note=f"{repeat} runs"))
     return results
 
 
@@ -143,19 +172,22 @@ def run(options: Options) -> list[Result]:
         engine = _database(server.env)
         try:
             queries = _queries(engine)
-            cursor, published_at, last_id = _page_cursor(engine, PAGE)
-            results += _in_process(engine, published_at, last_id)
+            page = max(2, min(PAGE, ACHIEVEMENTS // PER_PAGE - 1))
+            cursor, published_at, last_id = _page_cursor(engine, page)
+            results += _in_process(engine, published_at, last_id, page)
         finally:
             engine.dispose()
         for path in queries:
             print(f"  {path}: {_check(server, path):,} results", flush=True)
+        results += _in_process_search(server.env, queries)
         page_path = "/achievements/?" + urlencode({"after": cursor})
         _check(server, page_path, want_next=True)
         figures = [
             (f"search: keyword + 2 filters ({len(queries)} queries in turn)", queries),
-            (f"list: page {PAGE} of {ACHIEVEMENTS:,}, no filter (cursor)", [page_path]),
+            (f"list: page {page} of {ACHIEVEMENTS:,}, no filter (cursor)", [page_path]),
         ]
         for label, paths in figures:
+            busy = os.getloadavg()[0]  # the machine is shared: say how busy it was
             load = run_load(
                 LoadSpec(
                     host=server.host,
@@ -172,7 +204,8 @@ def run(options: Options) -> list[Result]:
                     latencies=load.latencies,
                     wall=load.wall,
                     errors=load.errors,
-                    note=f"{concurrency} conn, gunicorn -w 2, {server.database}, {ACHIEVEMENTS:,} achievements",
+                    note=f"{concurrency} conn, gunicorn -w 2, {server.database}, {ACHIEVEMENTS:,} achievements, "
+                    f"load avg {busy:.1f}",
                     stopped_early=load.stopped_early,
                     error_samples=load.error_samples,
                 )

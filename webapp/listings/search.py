@@ -157,8 +157,7 @@ def rank(kind: str, text: str, *, limit: int = 200, where: Iterable = ()) -> lis
 
 
 def scored_postings(kind: str, idfs: dict[str, int]):
-    """(id, score) of every listing holding a query term, summed on the index alone before any join:
-    SQLite would otherwise walk every listing and probe the index for each."""
+    """(id, score) of every listing holding a query term, summed on the index alone before any join."""
     return (
         sa.select(ListingTerm.listing_id.label("id"), score_column(idfs))
         .where(ListingTerm.kind == kind, ListingTerm.term.in_(list(idfs)))
@@ -363,12 +362,23 @@ def _search_text(model, criteria, where, sort, page, per_page) -> Results:
     terms = query_terms(criteria.q)
     idfs = term_idf(kind, terms)
     if idfs:
-        scored = scored_postings(kind, idfs)
-        ranked = (
-            sa.select(model.id, scored.c.score, title_hits(model, criteria.q))
-            .join(scored, scored.c.id == model.id)
-            .where(*where)
-        )
+        if db.session.get_bind().dialect.name == "postgresql":
+            # PostgreSQL hash-joins the postings to the filtered listings, then sums: with filters
+            # this is about twice as fast as summing first. SQLite would walk every listing and
+            # probe the index for each, so there the postings are summed first (same results).
+            ranked = (
+                sa.select(model.id, score_column(idfs), title_hits(model, criteria.q))
+                .join(ListingTerm, sa.and_(ListingTerm.listing_id == model.id, ListingTerm.kind == kind))
+                .where(ListingTerm.term.in_(list(idfs)), *where)
+                .group_by(model.id)
+            )
+        else:
+            scored = scored_postings(kind, idfs)
+            ranked = (
+                sa.select(model.id, scored.c.score, title_hits(model, criteria.q))
+                .join(scored, scored.c.id == model.id)
+                .where(*where)
+            )
         highlight_terms = [t for t in terms if t in idfs]
     else:
         # Nothing in the index (a single character, a stopword): a plain substring of the title.
