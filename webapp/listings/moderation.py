@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -137,7 +137,13 @@ def wan_range(low: int | None, high: int | None = None) -> str:
 
 
 class _QueuePagination(Pagination):
-    """Submitted achievements and needs in one list, oldest first (a UNION of both tables)."""
+    """Submitted achievements and needs in one list, oldest first (a UNION of both tables),
+    optionally one kind only and titles containing a search text."""
+
+    def __init__(self, *, kind: str | None = None, q: str = "", **kwargs):
+        self.kind = kind if kind in ("a", "n") else None
+        self.q = q.strip().lower()
+        super().__init__(**kwargs)
 
     def _union(self):
         from webapp.achievements.models import Achievement
@@ -145,10 +151,14 @@ class _QueuePagination(Pagination):
 
         parts = []
         for model in (Achievement, Need):
-            parts.append(
-                sa.select(sa.literal(model.KIND).label("kind"), model.id.label("id"), model.updated_at.label("at"))
-                .where(model.status == ListingStatus.SUBMITTED)
-            )
+            if self.kind and self.kind != model.KIND:
+                continue
+            part = sa.select(
+                sa.literal(model.KIND).label("kind"), model.id.label("id"), model.updated_at.label("at")
+            ).where(model.status == ListingStatus.SUBMITTED)
+            if self.q:
+                part = part.where(sa.func.lower(model.title).contains(self.q, autoescape=True))
+            parts.append(part)
         return sa.union_all(*parts).subquery()
 
     def _query_items(self) -> list:
@@ -177,5 +187,7 @@ class _QueuePagination(Pagination):
 @roles_required(Role.ADMIN)
 def queue():
     """Listings waiting for review, oldest first, with approve and return on each row."""
-    page = _QueuePagination(per_page=PER_PAGE, error_out=False)
-    return render_template("moderation/queue.html", page=page)
+    kind = request.args.get("kind") or None
+    q = (request.args.get("q") or "").strip()[:100]
+    page = _QueuePagination(kind=kind, q=q, per_page=PER_PAGE, error_out=False)
+    return render_template("moderation/queue.html", page=page, kind=page.kind, q=q)
