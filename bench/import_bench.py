@@ -12,6 +12,7 @@ unchanged, is left out to keep `make bench` short: about a quarter of the first 
 from __future__ import annotations
 
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -54,7 +55,7 @@ def _import(database_url: str, path: Path, rows: int, label: str) -> list[Result
     with app.app_context():
         upgrade()
         for run_name in ("first import",):
-            per_record, wall, report = _timed_import(path)
+            per_record, wall, report, cpu = _timed_import(path)
             done = report.imported + report.updated + report.unchanged + len(report.skipped)
             if done != rows or report.skipped:
                 raise RuntimeError(f"{label}: {report.counts_line()} (expected {rows} rows, none skipped)")
@@ -68,7 +69,8 @@ def _import(database_url: str, path: Path, rows: int, label: str) -> list[Result
             )
             print(
                 f"  {label} {run_name}: {rows:,} records in {wall:.1f} s = {rows / wall:,.0f} records/s "
-                f"({report.imported:,} imported, {report.unchanged:,} unchanged)",
+                f"({report.imported:,} imported, {report.unchanged:,} unchanged); CPU: this process {cpu[0]:.0f} s, "
+                f"helper {cpu[1]:.0f} s, load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         db.session.remove()
@@ -84,6 +86,7 @@ def _timed_import(path: Path):
     from webapp.imports.rows import default_workers
 
     per_record: list[float] = []
+    before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     source = read_source(path.name, path.read_bytes())
     importer = Importer(ImportOptions(kind=ACHIEVEMENTS, filename=path.name, workers=default_workers()))  # as the CLI
@@ -94,4 +97,9 @@ def _timed_import(path: Path):
         if done > previous:
             per_record += [(now - mark) / (done - previous)] * (done - previous)
         mark, previous = now, done
-    return per_record, time.perf_counter() - started, importer.report
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds tell what the machine had to do, whatever else ran on it: with the helper on its
+    # own core, a quiet machine takes about max(this process + waits, helper).
+    cpu = [a.ru_utime + a.ru_stime - (b.ru_utime + b.ru_stime) for a, b in zip(after, before, strict=True)]
+    return per_record, wall, importer.report, cpu
