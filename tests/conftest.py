@@ -60,10 +60,33 @@ def _postgres_database(base_url: str, name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+_RUN_ID = uuid.uuid4().hex[:8]
+_CREATED_DATABASES: list[str] = []
+
+
+def run_id(config) -> str:
+    """One id per test run (shared by its xdist workers), so concurrent runs never share a database."""
+    return getattr(config, "workerinput", {}).get("testrunuid", _RUN_ID)[:8]
+
+
 def make_database(config, tmp_path_factory, label: str) -> str:
     if config.getoption("--db") == "postgresql":
-        return _postgres_database(TEST_DATABASE_URL, f"jiebang_{label}_{worker_id(config)}")
+        name = f"jiebang_{label}_{run_id(config)}_{worker_id(config)}"
+        _CREATED_DATABASES.append(name)
+        return _postgres_database(TEST_DATABASE_URL, name)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / f'{label}.sqlite3'}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop the PostgreSQL databases this process created."""
+    if not _CREATED_DATABASES or not TEST_DATABASE_URL:
+        return
+    url = sa.engine.make_url(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in _CREATED_DATABASES:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 def migrate(app) -> None:
