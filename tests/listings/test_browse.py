@@ -164,7 +164,7 @@ def test_needs_are_listed_without_the_organisation_unless_it_chose_to_be_shown(e
     assert "天津显名科技有限公司" in html
     assert "天津隐名科技有限公司" not in html and "天津只填名称有限公司" not in html
     assert "13800000000" not in html
-    assert html.count("Enterprise (not disclosed)") == 2
+    assert html.count("An enterprise") == 2  # the same de-identified label as on the detail page
     # Searching for the hidden name finds nothing, rather than confirming who posted it.
     assert result_titles(page_of(en, "/needs/?org=隐名科技")) == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from webapp.core.db import enum_type
 from webapp.extensions import db
 from webapp.listings.models import ListingMixin, Maturity
+
+# The district part of an address such as 天津市津南区咸水沽镇….
+_DISTRICT = re.compile(r"(?:省|市)([^省市\s]{1,5}?[区县])")
 
 
 class Need(ListingMixin, db.Model):
@@ -46,6 +50,18 @@ class Need(ListingMixin, db.Model):
     @property
     def organisation_label(self) -> str:
         return self.organisation.name if self.organisation else (self.organisation_name or "")
+
+    @property
+    def anonymous_label(self) -> str:
+        """How the public sees who posted the need: 某企业（津南区）, or just 某企业 — the district
+        is enough to place a need, not to name who asks."""
+        from flask_babel import gettext as _
+
+        address = self.organisation.address if self.organisation is not None else None
+        match = _DISTRICT.search(address or "")
+        if match:
+            return _("An enterprise (%(district)s)", district=match.group(1))
+        return _("An enterprise")
 
     def can_see_identity(self, user) -> bool:
         """Who posted the need and how to reach them: public only if the owner chose so."""

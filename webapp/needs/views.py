@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,17 +21,9 @@ from webapp.taxonomy.models import TechField
 bp = Blueprint("needs", __name__, template_folder="templates", url_prefix="/needs")
 
 PER_PAGE = 30
-# The district part of an address such as 天津市津南区咸水沽镇…: enough to place a need, not to name who asks.
-_DISTRICT = re.compile(r"(?:省|市)([^省市\s]{1,5}?[区县])")
-
-
 def anonymous_label(need: Need) -> str:
-    """How the public sees who posted a need: 某企业（津南区）, or just 某企业."""
-    address = need.organisation.address if need.organisation is not None else None
-    match = _DISTRICT.search(address or "")
-    if match:
-        return _("An enterprise (%(district)s)", district=match.group(1))
-    return _("An enterprise")
+    """How the public sees who posted a need (see Need.anonymous_label)."""
+    return need.anonymous_label
 
 
 def _get(need_id: int) -> Need:
