@@ -15,7 +15,7 @@ from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings import lifecycle
 from webapp.listings.models import ListingStatus
-from webapp.listings.moderation import duplicates_for, run_transition, submit_after_save
+from webapp.listings.moderation import duplicates_for, render_mine, run_transition, submit_after_save
 from webapp.listings.validation import ListingInvalid, clean_achievement
 from webapp.taxonomy.models import TechField
 
@@ -181,4 +181,4 @@ def mine():
         .order_by(Achievement.updated_at.desc(), Achievement.id.desc())
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("achievements/mine.html", page=page)
+    return render_mine("a", page)

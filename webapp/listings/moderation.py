@@ -34,6 +34,19 @@ NEXT_STEPS = {
     ListingStatus.OFFLINE: _l("Offline: submit it again to republish it."),
 }
 
+# What differs between the two "my listings" pages (one template: moderation/mine.html).
+MINE_PAGES = {
+    "a": {"title": _l("My achievements"), "new_label": _l("Publish an achievement"),
+          "empty": _l("You have not listed any achievements yet."), "endpoint": "achievements", "id_arg": "achievement_id"},
+    "n": {"title": _l("My needs"), "new_label": _l("Post a need"),
+          "empty": _l("You have not posted any needs yet."), "endpoint": "needs", "id_arg": "need_id"},
+}
+
+
+def render_mine(kind: str, page):
+    return render_template("moderation/mine.html", page=page, mine=MINE_PAGES[kind])
+
+
 # The confirmation after each lifecycle step.
 DONE = {
     "submit": _l("Submitted for review: an administrator will look at it soon."),

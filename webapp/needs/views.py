@@ -11,7 +11,7 @@ from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings import lifecycle
 from webapp.listings.models import ListingStatus
-from webapp.listings.moderation import duplicates_for, run_transition, submit_after_save
+from webapp.listings.moderation import duplicates_for, render_mine, run_transition, submit_after_save
 from webapp.listings.validation import ListingInvalid, clean_need
 from webapp.needs import services
 from webapp.needs.forms import NeedForm
@@ -116,4 +116,4 @@ def mine():
     """The owner's needs in every state, with what to do next."""
     query = sa.select(Need).where(Need.owner_id == current_user.id).order_by(Need.updated_at.desc(), Need.id.desc())
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("needs/mine.html", page=page)
+    return render_mine("n", page)
