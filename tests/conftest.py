@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from pathlib import Path
 
@@ -134,9 +135,12 @@ def _isolate(request):
         connection = db.engine.connect()
     transaction = connection.begin()
     original = db.session
-    db.session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False),
-        scopefunc=_app_ctx_id,
+    db.session = _ThisThreadOnly(
+        scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False),
+            scopefunc=_app_ctx_id,
+        ),
+        original,
     )
     try:
         yield
@@ -144,6 +148,26 @@ def _isolate(request):
         db.session = original
         transaction.rollback()
         connection.close()
+
+
+class _ThisThreadOnly:
+    """`db.session` for one test: the test's thread gets the session inside the test transaction;
+    any other thread (the live server of the browser tests, possibly still finishing a background
+    job of an earlier test) keeps the application's own session and database."""
+
+    def __init__(self, test_session, original):
+        self._test_session = test_session
+        self._original = original
+        self._thread = threading.get_ident()
+
+    def _target(self):
+        return self._test_session if threading.get_ident() == self._thread else self._original
+
+    def __call__(self, *args, **kwargs):
+        return self._target()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._target(), name)
 
 
 @pytest.fixture
