@@ -370,7 +370,8 @@ def save_organisation(actor: User | None, organisation: Organisation | None, *, 
     else:
         for key in ORG_FIELDS:
             if key != "tiers" and key in fields:
-                setattr(organisation, key, fields[key] or None if key not in ("kind", "name") else fields[key])
+                # kind and name are required; empty optional fields are stored as NULL
+                setattr(organisation, key, fields[key] if key in ("kind", "name") else (fields[key] or None))
     if tiers is not None:
         wanted = set(tiers) if organisation.kind is OrgKind.ENTERPRISE else set()
         organisation.tier_rows = [row for row in organisation.tier_rows if row.tier in wanted] + [

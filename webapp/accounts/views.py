@@ -16,6 +16,7 @@ from webapp.accounts.forms import (
     ResetPasswordForm,
 )
 from webapp.accounts.models import Organisation, OrgKind, Role
+from webapp.core.forms import show_error
 from webapp.core.identifiers import InvalidIdentifier
 from webapp.core.security import is_safe_next
 from webapp.extensions import db, limiter
@@ -31,13 +32,6 @@ def _failed_login(response) -> bool:
     """Only failed attempts count against the limit; a successful login redirects."""
     return response.status_code != 302
 
-
-def _field_error(form, exc: services.AccountError | InvalidIdentifier) -> None:
-    field = getattr(form, getattr(exc, "field", None) or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -97,7 +91,7 @@ def register():
             )
         except (services.AccountError, InvalidIdentifier) as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             services.start_session(user)
             db.session.commit()
@@ -130,7 +124,7 @@ def reset_password(token: str):
         try:
             services.reset_password(user, form.password.data)
         except services.AccountError as exc:
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Your password is set. Please log in."), "success")
@@ -153,7 +147,7 @@ def profile():
             )
         except services.AccountError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
@@ -173,7 +167,7 @@ def change_password():
             services.change_password(user, form.current_password.data, form.password.data)
         except services.AccountError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             services.start_session(user)
             db.session.commit()

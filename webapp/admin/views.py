@@ -12,6 +12,7 @@ from webapp.accounts import services
 from webapp.accounts.forms import AdminEditUserForm, AdminUserForm, OrganisationForm
 from webapp.accounts.models import Organisation, OrgKind, Role, Tier, User
 from webapp.core.audit import AuditEvent
+from webapp.core.forms import show_error
 from webapp.core.identifiers import InvalidIdentifier
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
@@ -25,13 +26,6 @@ def _org_choices() -> list[SelectChoice]:
     orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.kind, Organisation.name))
     return [SelectChoice(0, _("— none —"))] + [SelectChoice(o.id, f"{o.name} · {o.kind.label}") for o in orgs]
 
-
-def _field_error(form, exc) -> None:
-    field = getattr(form, getattr(exc, "field", None) or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "danger")
 
 
 @bp.route("/")
@@ -77,7 +71,7 @@ def new_user():
             )
         except services.AccountError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             if form.send_invitation.data:
@@ -109,7 +103,7 @@ def edit_user(user_id: int):
             )
         except services.AccountError as exc:
             db.session.rollback()
-            _field_error(form, exc)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -150,7 +144,7 @@ def _save_org(form: OrganisationForm, org: Organisation | None):
         )
     except (services.AccountError, InvalidIdentifier) as exc:
         db.session.rollback()
-        _field_error(form, exc)
+        show_error(form, exc)
         return None
     db.session.commit()
     flash(_("Organisation %(name)s saved.", name=saved.name), "success")
