@@ -151,6 +151,30 @@ class RedisServer:
 
 
 @pytest.fixture
+def private_database_url(request, tmp_path, live_app):
+    """A database of its own, for a test whose outbox rows no other worker may relay (the session's
+    worker relays every pending row of the live database to the shared Redis)."""
+    from tests.conftest import make_database, migrate
+
+    url = make_database(request.config, _TmpFactory(tmp_path), f"private{os.getpid()}{next(_PRIVATE)}")
+    migrate(create_app("testing", SQLALCHEMY_DATABASE_URI=url))
+    return url
+
+
+class _TmpFactory:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def mktemp(self, name: str) -> Path:
+        folder = self.path / name
+        folder.mkdir(exist_ok=True)
+        return folder
+
+
+_PRIVATE = iter(range(1_000_000))
+
+
+@pytest.fixture
 def private_redis(tmp_path):
     if not shutil.which("redis-server"):
         if CI:

@@ -125,6 +125,16 @@ class _BrokerHealth:
 broker_health = _BrokerHealth()
 
 
+def _is_broker_failure(exc: BaseException) -> bool:
+    """A connection problem (as opposed to a message of its own that cannot be sent, such as an
+    unknown task name, which must not hold back the messages behind it)."""
+    from kombu.exceptions import OperationalError
+
+    return isinstance(exc, (OperationalError, ConnectionError, TimeoutError, OSError)) or (
+        type(exc).__module__.startswith("redis")
+    )
+
+
 def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = None, limit: int = 500) -> int:
     """Hand pending messages to Celery; returns how many were accepted by the broker.
 
@@ -166,12 +176,13 @@ def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = Non
         try:
             task = celery_app.tasks[message.task]
             task.apply_async(kwargs=message.kwargs, retry=False)
-        except Exception as exc:  # broker down, hung, or unknown task: keep it pending
+        except Exception as exc:  # broker down or hung, or a message the broker cannot take
             log.warning("outbox %s (%s) not handed over: %s", message_id, message.task, exc)
             message.lease_until = None
             message.last_error = f"{type(exc).__name__}: {exc}"[:500]
             session.commit()
-            if not eager:
+            if not eager and _is_broker_failure(exc):
+                # Later messages would meet the same broker: stop and remember it for a while.
                 broker_health.failed(app.config["OUTBOX_BROKER_BACKOFF_SECONDS"])
                 break
             continue
