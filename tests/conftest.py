@@ -117,6 +117,7 @@ def app(database_url, tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
         MAIL_FOLDER=str(tmp_path_factory.mktemp("mail")),
+        MATCH_INDEX_DIR=str(tmp_path_factory.mktemp("match-index")),
     )
     migrate(app)
     return app
@@ -298,6 +299,7 @@ def live_app(app, live_database_url, tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=live_database_url,
         MAIL_FOLDER=str(tmp_path_factory.mktemp("live-mail")),
+        MATCH_INDEX_DIR=str(tmp_path_factory.mktemp("live-match-index")),
     )
     migrate(live)
     return live

@@ -1,0 +1,457 @@
+"""The matching engine: keyword candidates, RapidFuzz re-ranking, filters and boosts, explanations.
+
+Pure: no Flask, no database. `runtime.py` feeds it listings and stores what it returns.
+
+Per side (achievements, needs) a `SideIndex` holds two BM25 indexes over the same vocabulary —
+the full text, and the title with the keywords — plus, per listing, its terms (for the shared-term
+explanation), its short text (for RapidFuzz) and the facts the filters look at. A query takes the
+top candidates of both BM25 indexes (their union keeps what either finds: the full-text index
+alone lost about half of what RapidFuzz on titles ranks first), scores each candidate pair on
+three text signals and four structured ones, and returns the best with their parts.
+
+The pair score (0–100) is the same whichever side asks:
+
+- keywords (≤ 40): shared terms weighted by rarity (idf), relative to both texts' weight;
+- title (≤ 35): how much of each side's title and keywords the other side's text covers;
+- fuzzy (≤ 25): RapidFuzz token-sort ratio of the two titles-with-keywords;
+- field (+6 same field, +3 same area, −12 different areas), maturity (+3 as mature as expected,
+  −6 one stage short, −15 more), budget (+3 price within budget, −8 up to twice the budget,
+  dropped beyond), mode (+3 a cooperation mode in common, −6 none), history (the broker's
+  repeated 领域不符 for this pair of areas, down to −15).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from bm25s.tokenization import Tokenized
+from rapidfuzz import fuzz, process
+
+from webapp.matching.text import Analyser
+
+CANDIDATES = 200  # per BM25 index
+WEIGHTS = {"keywords": 40.0, "title": 35.0, "fuzzy": 25.0}
+MIN_SCORE = 35.0
+MAX_TERMS = 8
+KEYWORD_GAIN = 2.5
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: int
+    title: str
+    keywords: tuple[str, ...] = ()
+    body: str = ""
+    field_path: tuple[int, ...] = ()
+    maturity: int | None = None
+    money_min: int | None = None
+    money_max: int | None = None
+    coop_mask: int = 0
+    org: str = ""
+
+
+@dataclass
+class Match:
+    need_id: int
+    achievement_id: int
+    score: float
+    parts: dict[str, float] = field(default_factory=dict)
+    terms: list[str] = field(default_factory=list)
+
+
+class Vocab:
+    """Term ↔ id, shared by both sides so their terms compare by id. Grows in memory for terms
+    first seen in a query or a listing newer than the index (never written back)."""
+
+    def __init__(self, terms: Iterable[str] = ()):
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        for term in terms:
+            self.add(term)
+
+    def add(self, term: str) -> int:
+        tid = self.ids.get(term)
+        if tid is None:
+            tid = self.ids[term] = len(self.terms)
+            self.terms.append(term)
+        return tid
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
+def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(r) for r in rows])
+    flat = np.fromiter((t for r in rows for t in r), dtype=np.int32, count=int(ptr[-1]))
+    return ptr, flat
+
+
+def _unique(tokens: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(tokens))
+
+
+@dataclass
+class _Analysed:
+    """One listing as the scorer sees it."""
+
+    full: np.ndarray  # unique term ids of title + keywords + body
+    short: np.ndarray  # unique term ids of title + keywords
+    short_text: str
+    root: int
+    leaf: int
+    maturity: int
+    money_min: int
+    money_max: int
+    coop: int
+
+
+def _facts(doc: Doc) -> tuple[int, int, int, int, int, int]:
+    path = doc.field_path or ()
+    return (
+        path[0] if path else -1,
+        path[-1] if path else -1,
+        -1 if doc.maturity is None else doc.maturity,
+        -1 if doc.money_min is None else doc.money_min,
+        -1 if doc.money_max is None else doc.money_max,
+        doc.coop_mask or 0,
+    )
+
+
+def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
+    short = _unique(analyser.short_tokens(doc.title, doc.keywords))
+    full = _unique([*short, *analyser.tokens(doc.body)])
+    root, leaf, maturity, low, high, coop = _facts(doc)
+    return _Analysed(
+        full=np.fromiter((vocab.add(t) for t in full), dtype=np.int32, count=len(full)),
+        short=np.fromiter((vocab.add(t) for t in short), dtype=np.int32, count=len(short)),
+        short_text=" ".join(short), root=root, leaf=leaf, maturity=maturity,
+        money_min=low, money_max=high, coop=coop,
+    )
+
+
+class SideIndex:
+    """One side (achievements or needs), built from `Doc`s, saved to and memory-mapped from disk."""
+
+    ARRAYS = ("ids", "full_ptr", "full_tok", "short_ptr", "short_tok", "df", "root", "leaf",
+              "maturity", "money_min", "money_max", "coop")
+
+    def __init__(self, arrays: dict[str, np.ndarray], short_texts: list[str], vocab: Vocab,
+                 bm_full: bm25s.BM25, bm_short: bm25s.BM25):
+        self.a = arrays
+        self.short_texts = short_texts
+        self.vocab = vocab
+        self.bm_full = bm_full
+        self.bm_short = bm_short
+        self.n = len(arrays["ids"])
+        self.position = {int(i): p for p, i in enumerate(arrays["ids"])}
+        self._n_terms = len(arrays["df"])
+
+    @classmethod
+    def build(cls, docs: Sequence[Doc], analyser: Analyser, vocab: Vocab | None = None) -> SideIndex:
+        vocab = vocab if vocab is not None else Vocab()
+        analysed = [analyse(d, analyser, vocab) for d in docs]
+        full_rows = [a.full.tolist() for a in analysed]
+        short_rows = [a.short.tolist() for a in analysed]
+        # BM25 over the full text counts title and keyword terms twice.
+        bm_rows = [a.short.tolist() + a.full.tolist() for a in analysed]
+        n_terms = len(vocab)
+        term_map = {str(i): i for i in range(n_terms)}
+        bm_full = bm25s.BM25(backend="numpy")
+        bm_full.index(Tokenized(ids=bm_rows or [[]], vocab=term_map), show_progress=False)
+        bm_short = bm25s.BM25(backend="numpy")
+        bm_short.index(Tokenized(ids=short_rows or [[]], vocab=term_map), show_progress=False)
+        full_ptr, full_tok = _csr(full_rows)
+        short_ptr, short_tok = _csr(short_rows)
+        df = np.bincount(full_tok, minlength=n_terms).astype(np.int32)
+        facts = np.array([_facts(d) for d in docs], dtype=np.int64).reshape(len(docs), 6)
+        arrays = {
+            "ids": np.array([d.id for d in docs], dtype=np.int64),
+            "full_ptr": full_ptr, "full_tok": full_tok, "short_ptr": short_ptr, "short_tok": short_tok,
+            "df": df,
+            "root": facts[:, 0].astype(np.int32), "leaf": facts[:, 1].astype(np.int32),
+            "maturity": facts[:, 2].astype(np.int8), "money_min": facts[:, 3], "money_max": facts[:, 4],
+            "coop": facts[:, 5].astype(np.int32),
+        }
+        return cls(arrays, [a.short_text for a in analysed], vocab, bm_full, bm_short)
+
+    def save(self, folder: str | os.PathLike) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self.ARRAYS:
+            np.save(folder / f"{name}.npy", self.a[name])
+        self.bm_full.save(str(folder / "bm_full"))
+        self.bm_short.save(str(folder / "bm_short"))
+        (folder / "short_texts.json").write_text(json.dumps(self.short_texts, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, vocab: Vocab) -> SideIndex:
+        folder = Path(folder)
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in cls.ARRAYS}
+        bm_full = bm25s.BM25.load(str(folder / "bm_full"), mmap=True)
+        bm_short = bm25s.BM25.load(str(folder / "bm_short"), mmap=True)
+        bm_full.backend = bm_short.backend = "numpy"
+        texts = json.loads((folder / "short_texts.json").read_text("utf-8"))
+        return cls(arrays, texts, vocab, bm_full, bm_short)
+
+    # -- candidates -----------------------------------------------------------------------
+    def top(self, term_ids: np.ndarray, k: int = CANDIDATES) -> np.ndarray:
+        """Positions of the best candidates of both BM25 indexes (union)."""
+        ids = term_ids[term_ids < self._n_terms]
+        if self.n == 0 or ids.size == 0:
+            return np.empty(0, dtype=np.int64)
+        found = []
+        for bm in (self.bm_full, self.bm_short):
+            scores = bm.get_scores_from_ids(ids.tolist())
+            if self.n > k:
+                best = np.argpartition(-scores, k)[:k]
+            else:
+                best = np.arange(self.n)
+            found.append(best[scores[best] > 0])
+        return np.union1d(found[0], found[1])
+
+    def idf(self, n_vocab: int) -> np.ndarray:
+        """idf per term id (terms unknown to this side get the highest idf)."""
+        n = max(self.n, 1)
+        df = np.zeros(n_vocab, dtype=np.float64)
+        known = min(n_vocab, len(self.a["df"]))
+        df[:known] = self.a["df"][:known]
+        return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def _gather(ptr: np.ndarray, tok: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The term ids of several rows of a CSR array, concatenated, and each row's start offset."""
+    starts = ptr[rows]
+    lengths = ptr[rows + 1] - starts
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    total = int(offsets[-1])
+    if total == 0:
+        return np.empty(0, dtype=np.int32), offsets
+    positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(total)
+    return tok[positions], offsets
+
+
+def _row_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(offsets) - 1, dtype=np.float64)
+    if values.size:
+        sums = np.add.reduceat(values.astype(np.float64), offsets[:-1].clip(max=values.size - 1))
+        lengths = np.diff(offsets)
+        out[lengths > 0] = sums[lengths > 0]
+    return out
+
+
+class Matcher:
+    """Both sides with one vocabulary; `for_need` finds achievements, `for_achievement` needs."""
+
+    min_score = MIN_SCORE
+
+    def __init__(self, analyser: Analyser, achievements: SideIndex, needs: SideIndex):
+        if achievements.vocab is not needs.vocab:
+            raise ValueError("both sides must share one vocabulary (build them with the same Vocab)")
+        self.analyser = analyser
+        self.vocab = achievements.vocab
+        self.sides = {"a": achievements, "n": needs}
+        self._idf_cache: tuple[int, np.ndarray] | None = None
+
+    @classmethod
+    def build(cls, analyser: Analyser, achievements: Sequence[Doc], needs: Sequence[Doc]) -> Matcher:
+        vocab = Vocab()
+        return cls(analyser, SideIndex.build(achievements, analyser, vocab), SideIndex.build(needs, analyser, vocab))
+
+    def save(self, folder: str | os.PathLike) -> None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "vocab.json").write_text(json.dumps(self.vocab.terms, ensure_ascii=False), "utf-8")
+        self.sides["a"].save(folder / "achievements")
+        self.sides["n"].save(folder / "needs")
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike, analyser: Analyser) -> Matcher:
+        folder = Path(folder)
+        vocab = Vocab(json.loads((folder / "vocab.json").read_text("utf-8")))
+        return cls(analyser, SideIndex.load(folder / "achievements", vocab), SideIndex.load(folder / "needs", vocab))
+
+    # -- public API -----------------------------------------------------------------------
+    def for_need(self, doc: Doc, limit: int = 20, exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
+                 pair_penalty: Mapping[tuple[int, int], float] | None = None) -> list[Match]:
+        return self._match(doc, "n", limit, exclude, extra, pair_penalty)
+
+    def for_achievement(self, doc: Doc, limit: int = 20, exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
+                        pair_penalty: Mapping[tuple[int, int], float] | None = None) -> list[Match]:
+        return self._match(doc, "a", limit, exclude, extra, pair_penalty)
+
+    def candidates_for_need(self, doc: Doc) -> set[int]:
+        """Listing ids the keyword stage hands to the re-ranking (for measuring what it keeps)."""
+        query = analyse(doc, self.analyser, self.vocab)
+        side = self.sides["a"]
+        return {int(side.a["ids"][p]) for p in side.top(query.full)}
+
+    # -- internals ------------------------------------------------------------------------
+    def _idf(self) -> np.ndarray:
+        n_vocab = len(self.vocab)
+        if self._idf_cache is None or self._idf_cache[0] != n_vocab:
+            # Rarity is judged on the achievements, the larger and more varied library.
+            self._idf_cache = (n_vocab, self.sides["a"].idf(n_vocab))
+        return self._idf_cache[1]
+
+    def _match(self, doc: Doc, query_kind: str, limit: int, exclude: Iterable[int], extra: Sequence[Doc],
+               pair_penalty: Mapping[tuple[int, int], float] | None) -> list[Match]:
+        side = self.sides["a" if query_kind == "n" else "n"]
+        query = analyse(doc, self.analyser, self.vocab)
+        excluded = set(exclude)
+        positions = side.top(query.full)
+        if excluded and positions.size:
+            keep = ~np.isin(side.a["ids"][positions], np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
+            positions = positions[keep]
+        extras = [analyse(d, self.analyser, self.vocab) for d in extra if d.id not in excluded]
+        extra_ids = [d.id for d in extra if d.id not in excluded]
+        if positions.size == 0 and not extras:
+            return []
+        idf = self._idf()
+        q_full_w = np.zeros(len(self.vocab), dtype=np.float32)
+        q_full_w[query.full] = idf[query.full]
+        q_short_w = np.zeros(len(self.vocab), dtype=np.float32)
+        q_short_w[query.short] = idf[query.short]
+        q_full_norm = float(idf[query.full].sum()) or 1.0
+        q_short_norm = float(idf[query.short].sum()) or 1.0
+
+        # Candidates from the index, as arrays.
+        a = side.a
+        full_tok, full_off = _gather(a["full_ptr"], a["full_tok"], positions)
+        short_tok, short_off = _gather(a["short_ptr"], a["short_tok"], positions)
+        shared_full = _row_sums(q_full_w[full_tok], full_off)
+        doc_full_norm = _row_sums(idf[full_tok], full_off)
+        q_short_in_doc = _row_sums(q_short_w[full_tok], full_off)
+        doc_short_in_q = _row_sums(q_full_w[short_tok], short_off)
+        doc_short_norm = _row_sums(idf[short_tok], short_off)
+        texts = [side.short_texts[p] for p in positions]
+        facts = np.stack([a["root"][positions], a["leaf"][positions], a["maturity"][positions],
+                          a["money_min"][positions], a["money_max"][positions], a["coop"][positions]], axis=1
+                         ).astype(np.int64) if positions.size else np.empty((0, 6), dtype=np.int64)
+        ids = a["ids"][positions].astype(np.int64)
+
+        # Listings newer than the index, scored the same way.
+        if extras:
+            e_shared, e_norm, e_qs, e_ds, e_dsn = [], [], [], [], []
+            for ex in extras:
+                e_shared.append(float(q_full_w[ex.full].sum()))
+                e_norm.append(float(idf[ex.full].sum()))
+                e_qs.append(float(q_short_w[ex.full].sum()))
+                e_ds.append(float(q_full_w[ex.short].sum()))
+                e_dsn.append(float(idf[ex.short].sum()))
+            shared_full = np.concatenate([shared_full, e_shared])
+            doc_full_norm = np.concatenate([doc_full_norm, e_norm])
+            q_short_in_doc = np.concatenate([q_short_in_doc, e_qs])
+            doc_short_in_q = np.concatenate([doc_short_in_q, e_ds])
+            doc_short_norm = np.concatenate([doc_short_norm, e_dsn])
+            texts = texts + [ex.short_text for ex in extras]
+            facts = np.concatenate([facts, np.array(
+                [[ex.root, ex.leaf, ex.maturity, ex.money_min, ex.money_max, ex.coop] for ex in extras],
+                dtype=np.int64)])
+            ids = np.concatenate([ids, np.array(extra_ids, dtype=np.int64)])
+
+        # Cosine of the idf-weighted term sets; 0.4 already means a strong overlap of two long texts.
+        keywords = KEYWORD_GAIN * shared_full / np.sqrt(q_full_norm * np.maximum(doc_full_norm, 1e-9))
+        title = 0.5 * (q_short_in_doc / q_short_norm + doc_short_in_q / np.maximum(doc_short_norm, 1e-9))
+        fuzzy = process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1)[0] / 100.0
+        text_score = (WEIGHTS["keywords"] * np.clip(keywords, 0, 1) + WEIGHTS["title"] * np.clip(title, 0, 1)
+                      + WEIGHTS["fuzzy"] * fuzzy)
+
+        need_facts = (query.root, query.leaf, query.maturity, query.money_min, query.money_max, query.coop)
+        results: list[Match] = []
+        order = np.argsort(-text_score, kind="stable")
+        for i in order:
+            base = float(text_score[i])
+            if base + 15 < self.min_score:  # no boost can lift it over the line
+                break
+            if query_kind == "n":
+                adjust = pair_adjustments(need_facts, tuple(int(x) for x in facts[i]), pair_penalty)
+            else:
+                adjust = pair_adjustments(tuple(int(x) for x in facts[i]), need_facts, pair_penalty)
+            if adjust is None:
+                continue
+            score = max(0.0, min(100.0, base + sum(adjust.values())))
+            if score < self.min_score:
+                continue
+            other = int(ids[i])
+            need_id, achievement_id = (doc.id, other) if query_kind == "n" else (other, doc.id)
+            parts = {
+                "keywords": round(WEIGHTS["keywords"] * float(np.clip(keywords[i], 0, 1)), 1),
+                "title": round(WEIGHTS["title"] * float(np.clip(title[i], 0, 1)), 1),
+                "fuzzy": round(WEIGHTS["fuzzy"] * float(fuzzy[i]), 1),
+                **adjust,
+            }
+            results.append(Match(need_id, achievement_id, round(score, 1), parts, []))
+        results.sort(key=lambda m: (-m.score, m.achievement_id if query_kind == "n" else m.need_id))
+        results = results[:limit]
+        self._explain(results, query, side, query_kind, extras, extra_ids, idf)
+        return results
+
+    def _explain(self, results: list[Match], query: _Analysed, side: SideIndex, query_kind: str,
+                 extras: list[_Analysed], extra_ids: list[int], idf: np.ndarray) -> None:
+        q_terms = set(query.full.tolist())
+        by_extra = dict(zip(extra_ids, extras, strict=True))
+        for match in results:
+            other = match.achievement_id if query_kind == "n" else match.need_id
+            if other in by_extra:
+                terms = by_extra[other].full
+            else:
+                p = side.position[other]
+                terms = side.a["full_tok"][side.a["full_ptr"][p]:side.a["full_ptr"][p + 1]]
+            shared = [int(t) for t in terms if int(t) in q_terms]
+            shared.sort(key=lambda t: -float(idf[t]))
+            words = [self.vocab.terms[t] for t in shared]
+            kept: list[str] = []
+            for word in sorted(words, key=len, reverse=True):  # 锂离子电池 makes 电池 redundant
+                if not any(word in longer for longer in kept):
+                    kept.append(word)
+            match.terms = [w for w in words if w in kept][:MAX_TERMS]
+
+
+def pair_adjustments(need: tuple[int, ...], achievement: tuple[int, ...],
+                     pair_penalty: Mapping[tuple[int, int], float] | None = None) -> dict[str, float] | None:
+    """Points added or taken for the structured facts of a pair, or None when the pair is ruled out.
+
+    Each tuple is (field root, field leaf, maturity rank, money min, money max, coop mask), −1 when
+    unknown; the need's maturity is the maturity it expects and its money its budget."""
+    n_root, n_leaf, n_mat, n_low, n_high, n_coop = need
+    a_root, a_leaf, a_mat, a_low, a_high, a_coop = achievement
+    parts: dict[str, float] = {"field": 0.0, "maturity": 0.0, "budget": 0.0, "mode": 0.0, "history": 0.0}
+    if n_root >= 0 and a_root >= 0:
+        if n_leaf == a_leaf:
+            parts["field"] = 6.0
+        elif n_root == a_root:
+            parts["field"] = 3.0
+        else:
+            parts["field"] = -12.0
+        if pair_penalty:
+            parts["history"] = -min(15.0, float(pair_penalty.get((n_root, a_root), 0.0)))
+    if n_mat >= 0 and a_mat >= 0:
+        gap = n_mat - a_mat
+        parts["maturity"] = 3.0 if gap <= 0 else (-6.0 if gap == 1 else -15.0)
+    budget = n_high if n_high >= 0 else n_low
+    price = a_low if a_low >= 0 else a_high
+    if budget > 0 and price >= 0:
+        if price <= budget:
+            parts["budget"] = 3.0
+        elif price <= 2 * budget:
+            parts["budget"] = -8.0
+        else:
+            return None
+    if n_coop and a_coop:
+        parts["mode"] = 3.0 if n_coop & a_coop else -6.0
+    return parts
+
+
+def describe(parts: Mapping[str, float]) -> list[tuple[str, float]]:
+    """The non-zero parts in a fixed order, for display."""
+    order = ("keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history")
+    return [(name, float(parts[name])) for name in order if name in parts and parts[name]]
+

@@ -1,0 +1,338 @@
+"""The engine inside the application: where the index lives, how it stays current, and the
+database facts (listings, lexicon, the brokers' rejections) the engine is fed with.
+
+Where the index lives, and why: in files under `MATCH_INDEX_DIR` (default `instance/match-index`),
+one folder per build ("generation") and a `CURRENT` file naming the live one, replaced atomically.
+Every web and worker process on a host memory-maps the same files, so the operating system's page
+cache holds one copy however many processes read it, a restart costs a load of a few milliseconds
+instead of a rebuild, and a rebuild by one process is picked up by the others at their next query
+(they compare `CURRENT` with what they loaded). The database stays the source of truth: the files
+can be deleted at any time and are rebuilt from it; a host of its own builds its own copy.
+
+Listings published or edited after a build are not in its files: at each query they are read from
+the database (`updated_at` after the build time, an indexed column) and scored next to the index's
+candidates, while their older copies in the files are ignored. That is the incremental part, and
+it is what makes a newly published need match at once. When it grows past `MATCH_DELTA_LIMIT`
+listings the index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from webapp.core.db import utcnow
+from webapp.extensions import db
+from webapp.listings.models import ListingStatus
+from webapp.matching.engine import Doc, Match, Matcher
+from webapp.matching.text import Analyser, Lexicon
+
+log = logging.getLogger(__name__)
+
+# Rows changed within this margin before a build are read again from the database: a transaction
+# that committed just after the build read the table may carry an earlier `updated_at`.
+BUILD_MARGIN = timedelta(seconds=60)
+KEYWORD_TERMS_MAX = 12  # listing keywords up to this length become dictionary terms
+
+_lock = threading.RLock()
+_loaded: dict[str, dict] = {}  # index folder → {"generation", "matcher", "meta"}
+
+
+# -- documents ------------------------------------------------------------------------------
+
+def _field_paths() -> dict[int, tuple[int, ...]]:
+    from webapp.taxonomy.models import TechField
+
+    parents = dict(db.session.execute(sa.select(TechField.id, TechField.parent_id)).all())
+    paths: dict[int, tuple[int, ...]] = {}
+    for field_id in parents:
+        path, node, seen = [], field_id, set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            path.append(node)
+            node = parents.get(node)
+        paths[field_id] = tuple(reversed(path))
+    return paths
+
+
+def achievement_doc(row, paths: dict[int, tuple[int, ...]]) -> Doc:
+    return Doc(
+        id=row.id, title=row.title, keywords=tuple(row.keywords or ()),
+        body="\n".join(x for x in (row.summary, row.scenarios) if x),
+        field_path=paths.get(row.field_id, ()) if row.field_id else (),
+        maturity=row.maturity.rank if row.maturity else None,
+        money_min=row.price_min, money_max=row.price_max, coop_mask=row.coop_mask or 0,
+        org=row.institution_name or "",
+    )
+
+
+def need_doc(row, paths: dict[int, tuple[int, ...]]) -> Doc:
+    return Doc(
+        id=row.id, title=row.title, keywords=tuple(row.keywords or ()),
+        body="\n".join(x for x in (row.description, row.indicators) if x),
+        field_path=paths.get(row.field_id, ()) if row.field_id else (),
+        maturity=row.expected_maturity.rank if row.expected_maturity else None,
+        money_min=row.budget_min, money_max=row.budget_max, coop_mask=row.coop_mask or 0,
+        org=row.organisation_name or "",
+    )
+
+
+def _models():
+    from webapp.achievements.models import Achievement
+    from webapp.needs.models import Need
+
+    return Achievement, Need
+
+
+def _columns(model):
+    Achievement, _ = _models()
+    names = ["id", "title", "keywords", "field_id", "coop_mask"]
+    if model is Achievement:
+        names += ["summary", "scenarios", "maturity", "price_min", "price_max", "institution_name"]
+    else:
+        names += ["description", "indicators", "expected_maturity", "budget_min", "budget_max", "organisation_name"]
+    return [getattr(model, n) for n in names]
+
+
+def _docs(model, *conditions) -> list[Doc]:
+    Achievement, _ = _models()
+    paths = _field_paths()
+    make = achievement_doc if model is Achievement else need_doc
+    rows = db.session.execute(
+        sa.select(*_columns(model)).where(model.status == ListingStatus.PUBLISHED, *conditions).order_by(model.id)
+    )
+    return [make(row, paths) for row in rows]
+
+
+# -- lexicon --------------------------------------------------------------------------------
+
+def current_lexicon() -> Lexicon:
+    """The admins' entries, plus the taxonomy's field names and the listings' keywords as terms."""
+    from webapp.matching.models import LexiconEntry, LexiconKind
+    from webapp.taxonomy.models import TechField
+
+    Achievement, Need = _models()
+    terms: list[str] = []
+    stopwords: list[str] = []
+    synonyms: dict[str, str] = {}
+    for entry in db.session.scalars(sa.select(LexiconEntry)):
+        if entry.kind is LexiconKind.TERM:
+            terms.append(entry.word)
+        elif entry.kind is LexiconKind.STOPWORD:
+            stopwords.append(entry.word)
+        elif entry.canonical:
+            synonyms[entry.word] = entry.canonical
+    for name, aliases in db.session.execute(sa.select(TechField.name, TechField.aliases)):
+        terms.append(name)
+        terms.extend(aliases or ())
+    for model in (Achievement, Need):
+        for (keywords,) in db.session.execute(
+            sa.select(model.keywords).where(model.status == ListingStatus.PUBLISHED)
+        ):
+            terms.extend(k for k in keywords or () if isinstance(k, str) and len(k) <= KEYWORD_TERMS_MAX)
+    return Lexicon.build(terms=terms, stopwords=stopwords, synonyms=synonyms)
+
+
+def _lexicon_to_json(lexicon: Lexicon) -> dict:
+    return {"terms": sorted(lexicon.terms), "stopwords": sorted(lexicon.stopwords),
+            "synonyms": dict(sorted(lexicon.synonyms.items()))}
+
+
+# -- the index on disk ----------------------------------------------------------------------
+
+def index_dir() -> Path:
+    configured = current_app.config.get("MATCH_INDEX_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "match-index"
+
+
+@contextmanager
+def _build_lock(folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_current(folder: Path) -> str | None:
+    try:
+        return (folder / "CURRENT").read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def rebuild_index() -> dict:
+    """Build a new generation from the database and make it the live one; returns its facts."""
+    folder = index_dir()
+    with _build_lock(folder):
+        started = utcnow()
+        Achievement, Need = _models()
+        lexicon = current_lexicon()
+        analyser = Analyser(lexicon)
+        achievements, needs = _docs(Achievement), _docs(Need)
+        matcher = Matcher.build(analyser, achievements, needs)
+        generation = f"gen-{started:%Y%m%dT%H%M%S%f}-{os.getpid()}"
+        target = folder / generation
+        matcher.save(target)
+        meta = {
+            "built_at": (started - BUILD_MARGIN).isoformat(),
+            "achievements": len(achievements), "needs": len(needs), "terms": len(matcher.vocab),
+            "lexicon": lexicon.fingerprint(),
+        }
+        (target / "lexicon.json").write_text(json.dumps(_lexicon_to_json(lexicon), ensure_ascii=False), "utf-8")
+        (target / "meta.json").write_text(json.dumps(meta), "utf-8")
+        pointer = folder / f".CURRENT.{os.getpid()}"
+        pointer.write_text(generation)
+        os.replace(pointer, folder / "CURRENT")
+        _prune(folder, keep=generation)
+        with _lock:
+            _loaded[str(folder)] = {"generation": generation, "matcher": matcher, "meta": meta}
+        log.info("match index %s: %s achievements, %s needs", generation, len(achievements), len(needs))
+        return {"generation": generation, **meta}
+
+
+def _prune(folder: Path, keep: str) -> None:
+    """Drop all but the two newest older generations (a process may still be reading one)."""
+    old = sorted((p for p in folder.glob("gen-*") if p.is_dir() and p.name != keep), key=lambda p: p.name)
+    for path in old[:-2]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _state() -> dict:
+    folder = index_dir()
+    key = str(folder)
+    generation = _read_current(folder)
+    with _lock:
+        state = _loaded.get(key)
+        if state is not None and state["generation"] == generation:
+            return state
+    if generation is None or not (folder / generation / "meta.json").exists():
+        rebuild_index()
+        with _lock:
+            return _loaded[key]
+    target = folder / generation
+    raw = json.loads((target / "lexicon.json").read_text("utf-8"))
+    analyser = Analyser(Lexicon(frozenset(raw["terms"]), frozenset(raw["stopwords"]), raw["synonyms"]))
+    state = {
+        "generation": generation,
+        "matcher": Matcher.load(target, analyser),
+        "meta": json.loads((target / "meta.json").read_text("utf-8")),
+    }
+    with _lock:
+        _loaded[key] = state
+    return state
+
+
+def reset() -> None:
+    """Forget what this process loaded (the files stay)."""
+    with _lock:
+        _loaded.clear()
+
+
+def lexicon_changed() -> None:
+    """The lexicon was edited: rebuild the index after the edit commits (segmentation changes)."""
+    from webapp.core import outbox
+
+    outbox.enqueue("matching.rebuild_index")
+
+
+def status() -> dict:
+    """What the admin page shows: the live generation and how much waits in the incremental part."""
+    state = _state()
+    built_at = datetime.fromisoformat(state["meta"]["built_at"])
+    Achievement, Need = _models()
+    waiting = {
+        name: db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.updated_at > built_at))
+        for name, model in (("achievements", Achievement), ("needs", Need))
+    }
+    return {**state["meta"], "generation": state["generation"], "built_at": built_at, "waiting": waiting}
+
+
+# -- matching -------------------------------------------------------------------------------
+
+def _delta(model, built_at: datetime) -> tuple[set[int], list[Doc]]:
+    """Listings changed since the build: ids whose indexed copy is stale, and the published ones."""
+    changed = set(db.session.scalars(sa.select(model.id).where(model.updated_at > built_at)))
+    if not changed:
+        return set(), []
+    docs = _docs(model, model.updated_at > built_at)
+    return changed, docs
+
+
+def field_pair_penalties() -> dict[tuple[int, int], float]:
+    """Brokers' repeated 领域不符 for a pair of areas (need's top field, achievement's top field)
+    lowers that pairing: 3 points per rejection, at most 15 (the engine caps it)."""
+    from webapp.matching.models import RejectReason, Suggestion, SuggestionStatus
+
+    Achievement, Need = _models()
+    rows = db.session.execute(
+        sa.select(Need.field_id, Achievement.field_id)
+        .select_from(Suggestion)
+        .join(Need, Need.id == Suggestion.need_id)
+        .join(Achievement, Achievement.id == Suggestion.achievement_id)
+        .where(Suggestion.status == SuggestionStatus.REJECTED, Suggestion.reason == RejectReason.FIELD,
+               Need.field_id.is_not(None), Achievement.field_id.is_not(None))
+    ).all()
+    if not rows:
+        return {}
+    paths = _field_paths()
+    counts = Counter((paths[n][0], paths[a][0]) for n, a in rows if n in paths and a in paths)
+    return {pair: 3.0 * count for pair, count in counts.items()}
+
+
+def _published(model, ids: Iterable[int]) -> set[int]:
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(model.id).where(model.id.in_(ids), model.status == ListingStatus.PUBLISHED)
+    ))
+
+
+def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) -> list[Match]:
+    Achievement, Need = _models()
+    config = current_app.config
+    limit = limit or config.get("MATCH_TOP_K", 20)
+    state = _state()
+    built_at = datetime.fromisoformat(state["meta"]["built_at"])
+    other = Achievement if query_kind == "n" else Need
+    stale, fresh = _delta(other, built_at)
+    if len(fresh) > config.get("MATCH_DELTA_LIMIT", 2000):
+        rebuild_index()
+        state = _state()
+        stale, fresh = set(), []
+    paths = _field_paths()
+    doc = need_doc(listing, paths) if query_kind == "n" else achievement_doc(listing, paths)
+    matcher: Matcher = state["matcher"]
+    with _lock:  # the vocabulary grows with new terms; one query at a time per process
+        matcher.min_score = config.get("MATCH_MIN_SCORE", 35)
+        find = matcher.for_need if query_kind == "n" else matcher.for_achievement
+        results = find(doc, limit=limit * 2, exclude=set(exclude) | stale, extra=fresh,
+                       pair_penalty=field_pair_penalties())
+    ids = [m.achievement_id if query_kind == "n" else m.need_id for m in results]
+    alive = _published(other, ids)  # the files may still hold listings since withdrawn or deleted
+    return [m for m, i in zip(results, ids, strict=True) if i in alive][:limit]
+
+
+def match_need(need, *, limit: int | None = None, exclude: Iterable[int] = ()) -> list[Match]:
+    """The best published achievements for a need, best first."""
+    return _run(need, "n", limit, exclude)
+
+
+def match_achievement(achievement, *, limit: int | None = None, exclude: Iterable[int] = ()) -> list[Match]:
+    """The best published needs for an achievement, best first."""
+    return _run(achievement, "a", limit, exclude)
