@@ -119,13 +119,15 @@ def _docs(model, *conditions) -> list[Doc]:
 # -- lexicon --------------------------------------------------------------------------------
 
 def current_lexicon() -> Lexicon:
-    """The admins' entries, plus the taxonomy's field names and the listings' keywords as terms."""
+    """The admins' entries, plus the taxonomy's field names and the listings' keywords as terms, and
+    the grammar words no text is matched on (的, 以及, 所述 …, the search's own list)."""
+    from webapp.listings.text import STOPWORDS as GRAMMAR_WORDS
     from webapp.matching.models import LexiconEntry, LexiconKind
     from webapp.taxonomy.models import TechField
 
     Achievement, Need = _models()
     terms: list[str] = []
-    stopwords: list[str] = []
+    stopwords: list[str] = list(GRAMMAR_WORDS)
     synonyms: dict[str, str] = {}
     for entry in db.session.scalars(sa.select(LexiconEntry)):
         if entry.kind is LexiconKind.TERM:

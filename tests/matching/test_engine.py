@@ -1,0 +1,147 @@
+"""The text pipeline and the engine, without the application: what a broker would notice in a list
+of suggestions (the right listing first, generic words never matching, the filters, the reasons)."""
+
+from __future__ import annotations
+
+import pytest
+
+from webapp.matching.engine import Doc, Matcher, pair_adjustments
+from webapp.matching.text import Analyser, Lexicon, normalise
+
+LITHIUM = Doc(1, "锂离子电池组热管理技术", ("锂离子电池", "热管理", "液冷"),
+              "针对电动汽车动力电池组在快充时温升过快的问题，开发了液冷板与相变材料复合的热管理方案，电芯温差控制在3℃以内。")
+SIC = Doc(2, "碳化硅功率器件封装工艺", ("碳化硅", "功率器件", "封装"),
+          "面向新能源汽车电驱的碳化硅MOSFET模块，采用银烧结与铜线键合，结温可达200℃。")
+VISION = Doc(3, "基于深度学习的钢板表面缺陷检测系统", ("机器视觉", "深度学习", "缺陷检测"),
+             "利用工业相机与卷积神经网络识别钢板表面划痕、夹杂与裂纹，识别准确率98%，适用于冷轧产线。")
+WATER = Doc(4, "高盐废水膜浓缩处理技术", ("高盐废水", "膜分离", "零排放"),
+            "采用纳滤与反渗透组合工艺处理化工园区高盐废水，实现近零排放，吨水处理成本降低30%。")
+GENERIC = Doc(5, "一种系统及方法", ("系统", "方法"), "本发明提供一种系统、装置及方法，涉及技术领域，具有良好效果。")
+ACHIEVEMENTS = [LITHIUM, SIC, VISION, WATER, GENERIC]
+
+NEED_BATTERY = Doc(101, "锂电池包快充温升控制", ("锂电", "冷却"),
+                   "我公司生产储能和电动汽车电池包，快充时电池温度升高过快，需要液冷或相变材料的热管理技术。")
+NEED_AI = Doc(102, "AI视觉检测钢材表面缺陷", ("AI", "视觉检测"),
+              "冷轧钢板产线需要机器视觉自动识别表面划痕和裂纹，替代人工目检。")
+NEED_GENERIC = Doc(103, "系统方法技术装置", (), "需要一种技术方法和系统装置，提高产品应用效果。")
+
+
+@pytest.fixture(scope="module")
+def analyser():
+    return Analyser(Lexicon.default(terms=["热管理", "相变材料"]))
+
+
+@pytest.fixture(scope="module")
+def matcher(analyser):
+    matcher = Matcher.build(analyser, ACHIEVEMENTS, [NEED_BATTERY, NEED_AI, NEED_GENERIC])
+    matcher.min_score = 0
+    return matcher
+
+
+def test_normalise_turns_full_width_into_half_width_and_lower_case():
+    assert normalise("ＡＩ　芯片　ＬＥＤ１２３") == "ai 芯片 led123"
+
+
+def test_synonyms_and_abbreviations_read_as_the_canonical_term(analyser):
+    assert "锂离子电池" in analyser.tokens("锂电回收")
+    assert "人工智能" in analyser.tokens("ＡＩ算法")  # full-width AI too
+    assert "人工智能" in analyser.tokens("AI算法")
+
+
+def test_generic_words_never_become_terms(analyser):
+    terms = analyser.tokens("一种系统、装置及方法，涉及技术领域")
+    assert not {"系统", "装置", "方法", "技术", "一种"} & set(terms)
+
+
+def test_dictionary_terms_stay_whole(analyser):
+    assert "热管理" in analyser.tokens("电池热管理")
+    plain = Analyser(Lexicon.default())
+    assert "热管理" not in plain.tokens("电池热管理")
+
+
+def test_a_need_finds_its_achievement_first_through_synonyms(matcher):
+    battery = matcher.for_need(NEED_BATTERY, limit=3)
+    assert battery[0].achievement_id == LITHIUM.id
+    assert "锂离子电池" in battery[0].terms
+    vision = matcher.for_need(NEED_AI, limit=3)
+    assert vision[0].achievement_id == VISION.id
+
+
+def test_generic_words_alone_make_no_suggestion(matcher):
+    assert matcher.for_need(NEED_GENERIC, limit=5) == []
+
+
+def test_every_suggestion_explains_its_score(matcher):
+    best = matcher.for_need(NEED_BATTERY, limit=1)[0]
+    assert set(best.parts) >= {"keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history"}
+    text = best.parts["keywords"] + best.parts["title"] + best.parts["fuzzy"]
+    assert best.score == pytest.approx(text + sum(best.parts[k] for k in ("field", "maturity", "budget", "mode", "history")), abs=0.2)
+    assert 0 <= best.score <= 100
+
+
+def test_the_same_pair_is_found_from_the_achievement_side(matcher):
+    needs = matcher.for_achievement(LITHIUM, limit=3)
+    assert needs[0].need_id == NEED_BATTERY.id
+    assert needs[0].achievement_id == LITHIUM.id
+
+
+def test_excluded_pairs_are_not_returned(matcher):
+    ids = [m.achievement_id for m in matcher.for_need(NEED_BATTERY, limit=5, exclude={LITHIUM.id})]
+    assert LITHIUM.id not in ids
+
+
+def test_a_listing_newer_than_the_index_is_matched(matcher):
+    newer = Doc(6, "电池包液冷热管理系统", ("热管理", "液冷", "锂离子电池"), "动力电池液冷热管理，快充温升控制。")
+    ids = [m.achievement_id for m in matcher.for_need(NEED_BATTERY, limit=3, extra=[newer])]
+    assert newer.id in ids[:2]
+
+
+def test_the_index_loads_from_disk_and_answers_the_same(matcher, analyser, tmp_path):
+    matcher.save(tmp_path / "index")
+    loaded = Matcher.load(tmp_path / "index", analyser)
+    loaded.min_score = 0
+    before = [(m.achievement_id, m.score) for m in matcher.for_need(NEED_AI, limit=5)]
+    after = [(m.achievement_id, m.score) for m in loaded.for_need(NEED_AI, limit=5)]
+    assert after == before
+
+
+def test_threshold_drops_weak_pairs(matcher):
+    weak = [m for m in matcher.for_need(NEED_BATTERY, limit=5) if m.achievement_id == WATER.id]
+    matcher.min_score = 35
+    try:
+        strong_ids = {m.achievement_id for m in matcher.for_need(NEED_BATTERY, limit=5)}
+    finally:
+        matcher.min_score = 0
+    assert not weak or weak[0].score < 35
+    assert WATER.id not in strong_ids
+
+
+# need facts, achievement facts: (field root, leaf, maturity rank, money min, money max, coop mask)
+def test_field_rules():
+    assert pair_adjustments((1, 2, -1, -1, -1, 0), (1, 2, -1, -1, -1, 0))["field"] == 6
+    assert pair_adjustments((1, 2, -1, -1, -1, 0), (1, 3, -1, -1, -1, 0))["field"] == 3
+    assert pair_adjustments((1, 2, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0))["field"] == -12
+    assert pair_adjustments((-1, -1, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0))["field"] == 0
+
+
+def test_maturity_below_expectation_costs_points():
+    assert pair_adjustments((-1, -1, 3, -1, -1, 0), (-1, -1, 4, -1, -1, 0))["maturity"] == 3
+    assert pair_adjustments((-1, -1, 3, -1, -1, 0), (-1, -1, 2, -1, -1, 0))["maturity"] == -6
+    assert pair_adjustments((-1, -1, 3, -1, -1, 0), (-1, -1, 0, -1, -1, 0))["maturity"] == -15
+
+
+def test_price_beyond_twice_the_budget_rules_the_pair_out():
+    budget = (-1, -1, -1, 500_000, 1_000_000, 0)
+    assert pair_adjustments(budget, (-1, -1, -1, 800_000, 900_000, 0))["budget"] == 3
+    assert pair_adjustments(budget, (-1, -1, -1, 1_500_000, 1_600_000, 0))["budget"] == -8
+    assert pair_adjustments(budget, (-1, -1, -1, 2_500_000, 3_000_000, 0)) is None
+    assert pair_adjustments(budget, (-1, -1, -1, -1, -1, 0))["budget"] == 0  # 面议
+
+
+def test_cooperation_modes_and_rejection_history():
+    assert pair_adjustments((-1, -1, -1, -1, -1, 0b011), (-1, -1, -1, -1, -1, 0b010))["mode"] == 3
+    assert pair_adjustments((-1, -1, -1, -1, -1, 0b001), (-1, -1, -1, -1, -1, 0b100))["mode"] == -6
+    history = pair_adjustments((1, 2, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0), {(1, 9): 9.0})
+    assert history["history"] == -9
+    capped = pair_adjustments((1, 2, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0), {(1, 9): 40.0})
+    assert capped["history"] == -15
