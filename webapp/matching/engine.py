@@ -306,12 +306,14 @@ class Matcher:
         side = self.sides["a" if query_kind == "n" else "n"]
         query = analyse(doc, self.analyser, self.vocab)
         excluded = set(exclude)
+        extra = [d for d in extra if d.id not in excluded]
+        extra_ids = [d.id for d in extra]
+        hidden = excluded | set(extra_ids)  # a newer copy replaces the index's one
         positions = side.top(query.full)
-        if excluded and positions.size:
-            keep = ~np.isin(side.a["ids"][positions], np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
+        if hidden and positions.size:
+            keep = ~np.isin(side.a["ids"][positions], np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
             positions = positions[keep]
-        extras = [analyse(d, self.analyser, self.vocab) for d in extra if d.id not in excluded]
-        extra_ids = [d.id for d in extra if d.id not in excluded]
+        extras = [analyse(d, self.analyser, self.vocab) for d in extra]
         if positions.size == 0 and not extras:
             return []
         idf = self._idf()

@@ -323,7 +323,8 @@ def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) ->
     with _lock:  # the vocabulary grows with new terms; one query at a time per process
         matcher.min_score = config.get("MATCH_MIN_SCORE", 35)
         find = matcher.for_need if query_kind == "n" else matcher.for_achievement
-        results = find(doc, limit=limit * 2, exclude=set(exclude) | stale, extra=fresh,
+        gone = stale - {d.id for d in fresh}  # changed since the build and no longer published
+        results = find(doc, limit=limit * 2, exclude=set(exclude) | gone, extra=fresh,
                        pair_penalty=field_pair_penalties())
     ids = [m.achievement_id if query_kind == "n" else m.need_id for m in results]
     alive = _published(other, ids)  # the files may still hold listings since withdrawn or deleted
