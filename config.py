@@ -81,6 +81,13 @@ class Config:
     MAIL_FOLDER = os.environ.get("MAIL_FOLDER") or str(INSTANCE_DIR / "mail")
 
     PASSWORD_RESET_HOURS = 2
+
+    # Matching: suggestions below this score (0–100) are not kept; at most this many per listing.
+    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "35"))
+    MATCH_TOP_K = int(os.environ.get("MATCH_TOP_K", "20"))
+    # The keyword index files (rebuilt from the database whenever needed; one directory per machine).
+    MATCH_INDEX_DIR = os.environ.get("MATCH_INDEX_DIR") or str(INSTANCE_DIR / "match-index")
+
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
 
 

@@ -32,6 +32,9 @@ TEXTS = {
     "achievement.access_requested": _l("%(name)s asks to see the confidential part of “%(title)s”."),
     "achievement.access_granted": _l("You may now see the confidential part of “%(title)s”."),
     "achievement.access_denied": _l("Your request to see the confidential part of “%(title)s” was declined."),
+    "match.introduced": _l("Technology broker %(broker)s introduced “%(title)s” to “%(other)s”; expect to be contacted."),
+    "match.deal": _l("The introduction of “%(title)s” to “%(other)s” ended in a deal."),
+    "match.no_deal": _l("The introduction of “%(title)s” to “%(other)s” ended without a deal."),
 }
 
 
