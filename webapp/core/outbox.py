@@ -173,11 +173,15 @@ def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = Non
         if not claimed:
             continue
         message = session.get(OutboxMessage, message_id)
+        name, kwargs = message.task, message.kwargs
+        # Hold no read snapshot while the task is handed over: an in-process (eager) task writes
+        # through a session of its own, and SQLite cannot turn an older snapshot into a write.
+        session.commit()
         try:
-            task = celery_app.tasks[message.task]
-            task.apply_async(kwargs=message.kwargs, retry=False)
+            task = celery_app.tasks[name]
+            task.apply_async(kwargs=kwargs, retry=False)
         except Exception as exc:  # broker down or hung, or a message the broker cannot take
-            log.warning("outbox %s (%s) not handed over: %s", message_id, message.task, exc)
+            log.warning("outbox %s (%s) not handed over: %s", message_id, name, exc)
             message.lease_until = None
             message.last_error = f"{type(exc).__name__}: {exc}"[:500]
             session.commit()
