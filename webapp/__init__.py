@@ -133,12 +133,13 @@ def register_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.listings.moderation import bp as moderation_bp
     from webapp.listings.views import bp as listings_bp
+    from webapp.matching.views import bp as matching_bp
     from webapp.needs.views import bp as needs_bp
     from webapp.notifications.views import bp as notifications_bp
     from webapp.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (core_bp, accounts_bp, notifications_bp, admin_bp, listings_bp, achievements_bp, needs_bp,
-                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp):
+                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp, matching_bp):
         app.register_blueprint(blueprint)
 
 

@@ -44,6 +44,8 @@ OUTCOMES = {
     "enterprise": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "enterprise": ALLOW, "admin": ALLOW},
     # Admins, and researchers of a university or institute (the matrix's researcher has none).
     "uploader": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "admin": ALLOW},
+    # Technology brokers and admins (matching: the queue, decisions, the broker's own introductions).
+    "broker": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "broker": ALLOW, "admin": ALLOW},
     # The owner of the sample object (never the requesting user) and admins.
     "owner_or_admin": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "admin": ALLOW},
 }
@@ -101,6 +103,19 @@ POLICY = {
     "imports.upload": "uploader",
     "imports.job": "login",  # the sample job is the requesting user's own upload
     "imports.status": "login",
+    "matching.queue": "broker",
+    "matching.suggestion": "broker",
+    "matching.accept": "broker",
+    "matching.reject": "broker",
+    "matching.introductions": "broker",
+    "matching.introduction": "broker",  # the sample's broker is the requesting broker; owners are others
+    "matching.outcome": "broker",
+    "matching.admin": "admin",
+    "matching.add_entry": "admin",
+    "matching.remove_entry": "admin",
+    "matching.rematch": "admin",
+    "matching.job": "admin",
+    "matching.job_status": "admin",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -225,6 +240,48 @@ def _duplicates_and_field(query) -> dict:
     return query(add)
 
 
+def _matching_samples(query, listings: dict, broker_id: int) -> dict:
+    """A NEW suggestion between the sample listings, an introduction by `broker_id` on a second
+    pair, a lexicon entry and a finished re-match job."""
+    from webapp.achievements.models import Achievement
+    from webapp.core.db import utcnow
+    from webapp.listings.models import ListingStatus
+    from webapp.matching.models import (
+        Introduction,
+        LexiconEntry,
+        LexiconKind,
+        MatchJob,
+        MatchJobStatus,
+        Suggestion,
+        SuggestionStatus,
+    )
+    from webapp.needs.models import Need
+
+    def add(session):
+        published = {"status": ListingStatus.PUBLISHED, "published_at": utcnow()}
+        need = Need(title="矩阵样例撮合需求", description="样例", **published)
+        achievement = Achievement(title="矩阵样例撮合成果", summary="样例", **published)
+        session.add_all([need, achievement])
+        session.flush()
+        new = Suggestion(need_id=listings[(None, "need_id")], achievement_id=listings[(None, "achievement_id")],
+                         score=60.0, parts={"keywords": 40.0}, terms=["样例"])
+        accepted = Suggestion(need_id=need.id, achievement_id=achievement.id, score=70.0, parts={}, terms=[],
+                              status=SuggestionStatus.ACCEPTED, decided_by_id=broker_id, decided_at=utcnow())
+        entry = LexiconEntry(kind=LexiconKind.TERM, word="矩阵样例术语")
+        job = MatchJob(status=MatchJobStatus.DONE, finished_at=utcnow())
+        session.add_all([new, accepted, entry, job])
+        session.flush()
+        intro = Introduction(suggestion_id=accepted.id, broker_id=broker_id)
+        session.add(intro)
+        session.commit()
+        return {
+            (None, "suggestion_id"): new.id, (None, "intro_id"): intro.id, (None, "entry_id"): entry.id,
+            ("matching.job", "job_id"): job.id, ("matching.job_status", "job_id"): job.id,
+        }
+
+    return query(add)
+
+
 def _notification_for(query, user_id: int) -> int:
     def add(session):
         note = Notification(user_id=user_id, kind="account.welcome", params={"name": "tester"})
@@ -251,8 +308,10 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
         (None, "note_id"): _notification_for(query, owner.id),
         **_duplicates_and_field(query),
         (None, "job_id"): _import_job_for(query, owner.id),
-        **_listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id),
     }
+    listings = _listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id)
+    samples.update(listings)
+    samples.update(_matching_samples(query, listings, user.id if role == "broker" else make_user("broker").id))
     if user is not None:
         assert client.login(user.email).status_code == 302
 

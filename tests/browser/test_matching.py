@@ -1,0 +1,211 @@
+"""Matching in a real browser: a broker works the queue of suggestions (shared terms marked in both
+texts, one pair rejected as 领域不符, another accepted with a note, the introduction then under
+negotiation), and an enterprise whose need an administrator publishes finds suggested
+achievements on the need's page (the live server matches in-process).
+
+Listings are published through the services, as the site does; the live database keeps other
+tests' listings, so every title and keyword here carries a token of its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+
+from tests.browser.test_browser import field, log_in, unique, zh
+
+pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def _publish(live_app, kind: str, owner_id: int, admin_id: int, data: dict, field_name: str | None = None) -> int:
+    """Save, submit and approve a listing through the services; approval schedules its matching."""
+    import sqlalchemy as sa
+
+    from webapp.accounts.models import User
+    from webapp.achievements.services import save_achievement
+    from webapp.extensions import db
+    from webapp.listings import lifecycle
+    from webapp.needs.services import save_need
+    from webapp.taxonomy.models import TechField
+
+    with live_app.app_context():
+        owner, admin = db.session.get(User, owner_id), db.session.get(User, admin_id)
+        tech_field = db.session.scalar(sa.select(TechField).where(TechField.name == field_name)) if field_name else None
+        save = save_need if kind == "n" else save_achievement
+        listing = save(owner, None, data, field=tech_field)
+        lifecycle.apply(listing, "submit", owner)
+        lifecycle.apply(listing, "approve", admin)
+        db.session.commit()
+        return listing.id
+
+
+def _refresh_need(live_app, need_id: int) -> list[tuple[int, int]]:
+    """Match the need now (as the background task does); (achievement id, score) of its suggestions."""
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.matching import services
+    from webapp.matching.models import Suggestion
+
+    with live_app.app_context():
+        services.refresh_need(need_id)
+        db.session.commit()
+        return [
+            (s.achievement_id, s.score)
+            for s in db.session.scalars(sa.select(Suggestion).where(Suggestion.need_id == need_id))
+        ]
+
+
+def open_matching_menu(page, item_msgid: str) -> None:
+    """Open the 撮合 dropdown (once Bootstrap's script has loaded) and follow one of its links."""
+    page.wait_for_load_state("load")
+    link = page.get_by_role("link", name=zh(item_msgid), exact=True)
+    for _ in range(3):
+        page.locator("#nav-matching").click()
+        try:
+            link.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
+    link.click()
+
+
+def _library(live_app, make_live_user, uid: str) -> dict:
+    """A need about battery thermal management, and two achievements that share its terms."""
+    admin = make_live_user("admin")
+    researcher = make_live_user("researcher", name=f"刘教授{uid}")
+    enterprise = make_live_user("enterprise", name=f"赵经理{uid}")
+    institution = f"天津大学储能研究院{uid}"
+    cooling = _publish(live_app, "a", researcher.id, admin.id, {
+        "title": f"动力锂电池液冷板热管理技术{uid}",
+        "summary": f"面向动力锂电池包的热管理方案：液冷板与相变材料复合散热，电芯温差小于 3℃，已在储能柜验证。{uid}",
+        "keywords": f"锂电池、热管理、液冷板、{uid}",
+        "maturity": "pilot", "price": "80", "coop_modes": ["license"], "institution": institution,
+    }, "新能源汽车")
+    warning = _publish(live_app, "a", researcher.id, admin.id, {
+        "title": f"锂电池热失控早期预警算法{uid}",
+        "summary": f"基于电压、温度与气体信号的锂电池热失控早期预警算法，可提前 10 分钟报警。{uid}",
+        "keywords": f"锂电池、热失控、预警、{uid}",
+        "maturity": "sample", "price": "50", "coop_modes": ["license"], "institution": institution,
+    }, "新能源汽车")
+    need = _publish(live_app, "n", enterprise.id, admin.id, {
+        "title": f"储能电池包热管理与热失控预警{uid}",
+        "description": f"我公司生产锂电池储能柜，需要锂电池热管理方案（液冷板散热）和热失控预警技术。{uid}",
+        "keywords": f"锂电池、热管理、热失控、{uid}",
+        "budget": "50-100", "coop_modes": ["license"],
+    }, "新能源汽车")
+    return {"need": need, "cooling": cooling, "warning": warning, "institution": institution}
+
+
+def test_a_broker_rejects_one_suggestion_and_accepts_another(open_page, live_app, make_live_user, screenshot):
+    uid = unique()
+    made = _library(live_app, make_live_user, uid)
+    found = dict(_refresh_need(live_app, made["need"]))
+    assert made["cooling"] in found and made["warning"] in found, found
+    broker = make_live_user("broker", name=f"孙经理{uid}")
+
+    page = open_page()
+    log_in(page, broker.email)
+    open_matching_menu(page, "Suggested matches")
+    expect(page.get_by_role("heading", name=zh("Suggested matches"))).to_be_visible()
+    field(page, "Institution").fill(made["institution"])
+    page.locator("#filter-button").click()
+    rows = page.locator("#suggestion-queue tbody tr[data-suggestion]")
+    expect(rows).to_have_count(2)
+    first = rows.first
+    expect(first.locator("meter.score-bar")).to_be_visible()
+    expect(first.locator(".score-part").first).to_contain_text(zh("Keywords"))
+    warning_row = rows.filter(has_text=f"锂电池热失控早期预警算法{uid}")
+    expect(warning_row.locator(".match-term", has_text="热失控")).to_have_count(1)
+    expect(first).to_contain_text(zh("An enterprise"))
+    screenshot(page, "matching-queue")
+
+    # The thermal-runaway pair: both texts marked, then rejected as 领域不符.
+    warning_row.get_by_role("link", name=zh("Review")).click()
+    expect(page.locator("#need-text mark").first).to_be_visible()
+    expect(page.locator("#achievement-text mark").first).to_be_visible()
+    expect(page.locator("#need-text mark", has_text="锂电池").first).to_be_visible()
+    expect(page.locator("#achievement-text mark", has_text="锂电池").first).to_be_visible()
+    expect(page.locator("#score-reasons")).to_contain_text(zh("Same technical field (%(field)s)") % {
+        "field": "新能源与节能 · 新能源汽车"})
+    screenshot(page, "matching-suggestion")
+    page.get_by_label(zh("Different field"), exact=True).check()
+    page.get_by_role("button", name=zh("Reject"), exact=True).click()
+    expect(page.locator(".alert-success")).to_contain_text(zh("Different field"))
+    expect(field(page, "Institution")).to_have_value(made["institution"])  # the filters are kept
+    expect(rows).to_have_count(1)
+
+    # The cooling pair: accepted with a note for both parties.
+    rows.first.get_by_role("link", name=zh("Review")).click()
+    expect(page.locator("#achievement-title")).to_contain_text(f"动力锂电池液冷板热管理技术{uid}")
+    field(page, "Note to both parties").fill("双方可先就液冷板方案与储能柜工况交流。")
+    page.get_by_role("button", name=zh("Accept and introduce"), exact=True).click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.locator("#queue-empty")).to_be_visible()
+
+    # The introduction is under negotiation.
+    open_matching_menu(page, "Introductions")
+    intro_row = page.locator("#introductions tbody tr", has_text=f"储能电池包热管理与热失控预警{uid}")
+    expect(intro_row).to_have_count(1)
+    expect(intro_row.locator(".intro-outcome")).to_have_text(zh("Negotiating"))
+    intro_row.get_by_role("link", name=f"储能电池包热管理与热失控预警{uid}").click()
+    expect(page.locator(".intro-outcome")).to_have_text(zh("Negotiating"))
+    expect(page.locator("#intro-note")).to_have_text("双方可先就液冷板方案与储能柜工况交流。")
+    expect(page.locator("#outcome-form")).to_be_visible()
+    screenshot(page, "matching-introduction")
+
+
+def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
+    open_page, live_app, make_live_user, screenshot
+):
+    uid = unique()
+    admin = make_live_user("admin")
+    researcher = make_live_user("researcher")
+    achievement_title = f"污水处理厂曝气节能智能控制系统{uid}"
+    _publish(live_app, "a", researcher.id, admin.id, {
+        "title": achievement_title,
+        "summary": f"基于溶解氧在线监测的曝气智能控制，污水处理厂鼓风机节能 20% 以上。{uid}",
+        "keywords": f"污水处理、曝气、节能、{uid}",
+        "maturity": "mass", "coop_modes": ["license"],
+    }, "新能源汽车")
+    enterprise = make_live_user("enterprise", name=f"周经理{uid}")
+    need_title = f"污水处理曝气系统节能改造{uid}"
+
+    owner = open_page()
+    log_in(owner, enterprise.email)
+    owner.goto("/needs/new")
+    field(owner, "Title").fill(need_title)
+    field(owner, "Problem description").fill(f"我厂污水处理曝气能耗高，希望引入曝气智能控制实现节能。{uid}")
+    field(owner, "Keywords").fill(f"污水处理、曝气、节能、{uid}")
+    field(owner, "Technical field").select_option(label="— 新能源汽车")
+    owner.get_by_role("button", name=zh("Save and submit for review")).click()
+    expect(owner.locator(".listing-status")).to_have_text(zh("Awaiting review"))
+    need_url = owner.url
+    expect(owner.locator("#match-suggestions")).to_have_count(0)  # nothing before it is public
+
+    moderator = open_page()
+    log_in(moderator, admin.email)
+    moderator.goto(need_url)
+    moderator.get_by_role("button", name=zh("Approve and publish")).click()
+    expect(moderator.locator(".alert-success")).to_contain_text(zh("Approved: the listing is now public."))
+
+    # Matching runs in the background right after the approval; the owner looks again until it shows.
+    box = owner.locator("#match-suggestions")
+    for _ in range(10):
+        owner.goto(need_url)
+        try:
+            expect(box).to_be_visible(timeout=1000)
+            break
+        except AssertionError:
+            continue
+    expect(box).to_contain_text(zh("Achievements that may meet this need"))
+    suggestion = box.locator(".match-suggestion", has_text=achievement_title)
+    expect(suggestion).to_have_count(1)
+    expect(suggestion.locator(".match-term", has_text="曝气")).to_have_count(1)
+    screenshot(owner, "need-page-suggested-achievements")
+
+    visitor = open_page()
+    visitor.goto(need_url)
+    expect(visitor.locator("#listing-title")).to_have_text(need_title)
+    expect(visitor.locator("#match-suggestions")).to_have_count(0)
