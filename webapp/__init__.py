@@ -119,6 +119,7 @@ def init_extensions(app: Flask) -> None:
     celery_init_app(app)
     import webapp.core.tasks  # noqa: F401
     import webapp.imports.tasks  # noqa: F401
+    import webapp.matching.tasks  # noqa: F401
     import webapp.notifications.tasks  # noqa: F401
 
     register_request_hook(app)

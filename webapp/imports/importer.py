@@ -223,6 +223,10 @@ class Importer:
                     result.merge(one)
         result.apply(self.report)
         self.written.extend(result.written)
+        if result.written:  # matched in the background once the batch commits
+            from webapp.matching.services import schedule
+
+            schedule(self.kind.code, result.written)
         first_line = batch[0].line if batch else None
         audit.record(
             "import.batch",

@@ -90,6 +90,10 @@ def apply(listing, name: str, user, reason: str | None = None) -> None:
         from webapp.dedupe.services import flag  # imported here: dedupe imports the listing models
 
         flag(listing)
+    if S.PUBLISHED in (before, listing.status):  # published, or no longer: its suggestions change
+        from webapp.matching.services import schedule
+
+        schedule(listing.KIND, [listing.id])
     _notify(listing, transition, user, reason)
 
 

@@ -28,6 +28,7 @@ def save(listing, actor, cleaned: dict, *, field=None, creating: bool, extra_aud
 
     if not creating and not listing.can_edit(actor):
         raise PermissionDenied()
+    was_published = not creating and listing.status is ListingStatus.PUBLISHED
     fields = AUDIT_FIELDS + (extra_audit or [])
     before = None if creating else audit.changes(listing, fields)
     apply_fields(listing, cleaned, field)
@@ -41,3 +42,7 @@ def save(listing, actor, cleaned: dict, *, field=None, creating: bool, extra_aud
     kind = listing.__tablename__[:-1]
     audit.record(f"{kind}.{'create' if creating else 'update'}", listing, actor=actor, before=before,
                  after=audit.changes(listing, fields))
+    if was_published:  # matched again (or, back in review, its suggestions withdrawn) in the background
+        from webapp.matching.services import schedule
+
+        schedule(listing.KIND, [listing.id])
