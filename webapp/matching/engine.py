@@ -36,6 +36,7 @@ from rapidfuzz import fuzz, process
 from webapp.matching.text import Analyser
 
 CANDIDATES = 200  # per BM25 index
+QUERY_TERMS = 32  # the query's rarest terms asked of the indexes (Lucene's more-like-this keeps 25)
 WEIGHTS = {"keywords": 40.0, "title": 35.0, "fuzzy": 25.0}
 MIN_SCORE = 35.0
 MAX_TERMS = 8
@@ -206,14 +207,18 @@ class SideIndex:
         ids = term_ids[term_ids < self._n_terms]
         if self.n == 0 or ids.size == 0:
             return np.empty(0, dtype=np.int64)
+        ids = np.unique(ids)
+        df = self.a["df"][ids]
+        ids = ids[df > 0]
+        if ids.size > QUERY_TERMS:  # the rarest terms say what a text is about (and cost least)
+            ids = ids[np.argsort(df[df > 0], kind="stable")[:QUERY_TERMS]]
         found = []
         for bm in (self.bm_full, self.bm_short):
-            scores = bm.get_scores_from_ids(ids.tolist())
-            if self.n > k:
-                best = np.argpartition(-scores, k)[:k]
-            else:
-                best = np.arange(self.n)
-            found.append(best[scores[best] > 0])
+            scores = _bm25_scores(bm, ids, self.n)
+            hit = np.flatnonzero(scores)
+            if hit.size > k:
+                hit = hit[np.argpartition(-scores[hit], k)[:k]]
+            found.append(hit)
         return np.union1d(found[0], found[1])
 
     def idf(self, n_vocab: int) -> np.ndarray:
@@ -223,6 +228,21 @@ class SideIndex:
         known = min(n_vocab, len(self.a["df"]))
         df[:known] = self.a["df"][:known]
         return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def _bm25_scores(bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int) -> np.ndarray:
+    """Sum of the precomputed BM25 scores of the query terms per document: bm25s's index read
+    directly and summed with one `bincount` (its NumPy path adds term by term with `np.add.at`,
+    several times slower on long posting lists)."""
+    index = bm.scores
+    ptr, indices, data = index["indptr"], index["indices"], index["data"]
+    spans = [(int(ptr[t]), int(ptr[t + 1])) for t in term_ids]
+    spans = [(a, b) for a, b in spans if b > a]
+    if not spans:
+        return np.zeros(n_docs, dtype=np.float32)
+    docs = np.concatenate([indices[a:b] for a, b in spans])
+    weights = np.concatenate([data[a:b] for a, b in spans])
+    return np.bincount(docs, weights=weights, minlength=n_docs)
 
 
 def _gather(ptr: np.ndarray, tok: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -366,39 +386,35 @@ class Matcher:
         text_score = (WEIGHTS["keywords"] * np.clip(keywords, 0, 1) + WEIGHTS["title"] * np.clip(title, 0, 1)
                       + WEIGHTS["fuzzy"] * fuzzy)
 
-        need_facts = (query.root, query.leaf, query.maturity, query.money_min, query.money_max, query.coop)
+        query_facts = np.array([[query.root, query.leaf, query.maturity, query.money_min, query.money_max,
+                                 query.coop]], dtype=np.int64).repeat(len(ids), axis=0)
+        if query_kind == "n":
+            adjust, ruled_out = adjustments(query_facts, facts, pair_penalty)
+        else:
+            adjust, ruled_out = adjustments(facts, query_facts, pair_penalty)
+        keywords_part = WEIGHTS["keywords"] * np.clip(keywords, 0, 1)
+        title_part = WEIGHTS["title"] * np.clip(title, 0, 1)
+        fuzzy_part = WEIGHTS["fuzzy"] * fuzzy
+        total = np.clip(text_score + sum(adjust.values()), 0, 100)
+        eligible = np.flatnonzero(~ruled_out & (total >= self.min_score))
+        # Best first; ties by id so the order is stable between runs and databases.
+        chosen = eligible[np.lexsort((ids[eligible], -np.round(total[eligible], 1)))][:limit]
         results: list[Match] = []
-        order = np.argsort(-text_score, kind="stable")
-        for i in order:
-            base = float(text_score[i])
-            if base + 15 < self.min_score:  # no boost can lift it over the line
-                break
-            if query_kind == "n":
-                adjust = pair_adjustments(need_facts, tuple(int(x) for x in facts[i]), pair_penalty)
-            else:
-                adjust = pair_adjustments(tuple(int(x) for x in facts[i]), need_facts, pair_penalty)
-            if adjust is None:
-                continue
-            score = max(0.0, min(100.0, base + sum(adjust.values())))
-            if score < self.min_score:
-                continue
+        for i in chosen:
             other = int(ids[i])
             need_id, achievement_id = (doc.id, other) if query_kind == "n" else (other, doc.id)
             parts = {
-                "keywords": round(WEIGHTS["keywords"] * float(np.clip(keywords[i], 0, 1)), 1),
-                "title": round(WEIGHTS["title"] * float(np.clip(title[i], 0, 1)), 1),
-                "fuzzy": round(WEIGHTS["fuzzy"] * float(fuzzy[i]), 1),
-                **adjust,
+                "keywords": round(float(keywords_part[i]), 1),
+                "title": round(float(title_part[i]), 1),
+                "fuzzy": round(float(fuzzy_part[i]), 1),
+                **{name: float(values[i]) for name, values in adjust.items()},
             }
-            results.append(Match(need_id, achievement_id, round(score, 1), parts, []))
-        results.sort(key=lambda m: (-m.score, m.achievement_id if query_kind == "n" else m.need_id))
-        results = results[:limit]
+            results.append(Match(need_id, achievement_id, round(float(total[i]), 1), parts, []))
         self._explain(results, query, side, query_kind, extras, extra_ids, idf)
         return results
 
     def _explain(self, results: list[Match], query: _Analysed, side: SideIndex, query_kind: str,
                  extras: list[_Analysed], extra_ids: list[int], idf: np.ndarray) -> None:
-        q_terms = set(query.full.tolist())
         by_extra = dict(zip(extra_ids, extras, strict=True))
         for match in results:
             other = match.achievement_id if query_kind == "n" else match.need_id
@@ -407,9 +423,9 @@ class Matcher:
             else:
                 p = side.position[other]
                 terms = side.a["full_tok"][side.a["full_ptr"][p]:side.a["full_ptr"][p + 1]]
-            shared = [int(t) for t in terms if int(t) in q_terms]
-            shared.sort(key=lambda t: -float(idf[t]))
-            words = [self.vocab.terms[t] for t in shared]
+            shared = np.intersect1d(terms, query.full)
+            shared = shared[np.argsort(-idf[shared], kind="stable")][: 3 * MAX_TERMS]
+            words = [self.vocab.terms[int(t)] for t in shared]
             kept: list[str] = []
             for word in sorted(words, key=len, reverse=True):  # 锂离子电池 makes 电池 redundant
                 if not any(word in longer for longer in kept):
@@ -417,39 +433,45 @@ class Matcher:
             match.terms = [w for w in words if w in kept][:MAX_TERMS]
 
 
+def adjustments(need: np.ndarray, achievement: np.ndarray,
+                pair_penalty: Mapping[tuple[int, int], float] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Points added or taken for the structured facts of pairs, and which pairs are ruled out.
+
+    Rows are (field root, field leaf, maturity rank, money min, money max, coop mask), −1 when
+    unknown; a need's maturity is the one it expects and its money its budget."""
+    n_root, n_leaf, n_mat, n_low, n_high, n_coop = need.T
+    a_root, a_leaf, a_mat, a_low, a_high, a_coop = achievement.T
+    size = len(need)
+    classified = (n_root >= 0) & (a_root >= 0)
+    field_points = np.where(n_leaf == a_leaf, 6.0, np.where(n_root == a_root, 3.0, -12.0))
+    field_points = np.where(classified, field_points, 0.0)
+    history = np.zeros(size)
+    if pair_penalty:
+        for (need_root, achievement_root), points in pair_penalty.items():
+            history -= np.where(classified & (n_root == need_root) & (a_root == achievement_root),
+                                min(15.0, float(points)), 0.0)
+    gap = n_mat - a_mat
+    maturity = np.where(gap <= 0, 3.0, np.where(gap == 1, -6.0, -15.0))
+    maturity = np.where((n_mat >= 0) & (a_mat >= 0), maturity, 0.0)
+    budget = np.where(n_high >= 0, n_high, n_low)
+    price = np.where(a_low >= 0, a_low, a_high)
+    priced = (budget > 0) & (price >= 0)
+    budget_points = np.where(priced, np.where(price <= budget, 3.0, -8.0), 0.0)
+    ruled_out = priced & (price > 2 * budget)
+    both_modes = (n_coop != 0) & (a_coop != 0)
+    mode = np.where(both_modes, np.where((n_coop & a_coop) != 0, 3.0, -6.0), 0.0)
+    parts = {"field": field_points, "maturity": maturity, "budget": budget_points, "mode": mode, "history": history}
+    return parts, ruled_out
+
+
 def pair_adjustments(need: tuple[int, ...], achievement: tuple[int, ...],
                      pair_penalty: Mapping[tuple[int, int], float] | None = None) -> dict[str, float] | None:
-    """Points added or taken for the structured facts of a pair, or None when the pair is ruled out.
-
-    Each tuple is (field root, field leaf, maturity rank, money min, money max, coop mask), −1 when
-    unknown; the need's maturity is the maturity it expects and its money its budget."""
-    n_root, n_leaf, n_mat, n_low, n_high, n_coop = need
-    a_root, a_leaf, a_mat, a_low, a_high, a_coop = achievement
-    parts: dict[str, float] = {"field": 0.0, "maturity": 0.0, "budget": 0.0, "mode": 0.0, "history": 0.0}
-    if n_root >= 0 and a_root >= 0:
-        if n_leaf == a_leaf:
-            parts["field"] = 6.0
-        elif n_root == a_root:
-            parts["field"] = 3.0
-        else:
-            parts["field"] = -12.0
-        if pair_penalty:
-            parts["history"] = -min(15.0, float(pair_penalty.get((n_root, a_root), 0.0)))
-    if n_mat >= 0 and a_mat >= 0:
-        gap = n_mat - a_mat
-        parts["maturity"] = 3.0 if gap <= 0 else (-6.0 if gap == 1 else -15.0)
-    budget = n_high if n_high >= 0 else n_low
-    price = a_low if a_low >= 0 else a_high
-    if budget > 0 and price >= 0:
-        if price <= budget:
-            parts["budget"] = 3.0
-        elif price <= 2 * budget:
-            parts["budget"] = -8.0
-        else:
-            return None
-    if n_coop and a_coop:
-        parts["mode"] = 3.0 if n_coop & a_coop else -6.0
-    return parts
+    """`adjustments` for one pair: the points per fact, or None when the pair is ruled out."""
+    parts, ruled_out = adjustments(np.array([need], dtype=np.int64), np.array([achievement], dtype=np.int64),
+                                   pair_penalty)
+    if ruled_out[0]:
+        return None
+    return {name: float(values[0]) for name, values in parts.items()}
 
 
 def describe(parts: Mapping[str, float]) -> list[tuple[str, float]]:
