@@ -6,6 +6,7 @@ from webapp.core.audit import AuditEvent  # noqa: F401
 from webapp.core.outbox import OutboxMessage  # noqa: F401
 from webapp.imports.models import ImportJob  # noqa: F401
 from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401
+from webapp.matching.models import Introduction, LexiconEntry, MatchJob, Suggestion  # noqa: F401
 from webapp.needs.models import Need  # noqa: F401
 from webapp.notifications.models import Notification  # noqa: F401
 from webapp.taxonomy.models import TechField  # noqa: F401

@@ -165,6 +165,8 @@ class ListingMixin(TimestampMixin):
                 "status NOT IN ('returned') OR moderation_reason IS NOT NULL", name="returned_has_reason"
             ),
             sa.Index(f"ix_{cls.__tablename__}_browse", "status", "published_at", "id"),
+            # Matching reads the listings changed since its index was built.
+            sa.Index(f"ix_{cls.__tablename__}_updated", "updated_at"),
         )
 
     @classmethod

@@ -1,0 +1,226 @@
+"""Suggestions (need ↔ achievement pairs), the broker's decisions on them, introductions, the
+admin-edited lexicon that shapes the text pipeline, and full re-match jobs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
+from webapp.extensions import db
+
+
+class SuggestionStatus(enum.Enum):
+    NEW = "new"  # computed, waiting for a broker; replaced by the next computation
+    ACCEPTED = "accepted"  # kept for good; an introduction was opened
+    REJECTED = "rejected"  # kept for good; the pair is never suggested again
+
+    @property
+    def label(self) -> str:
+        return str(SUGGESTION_LABELS[self])
+
+
+SUGGESTION_LABELS = {
+    SuggestionStatus.NEW: _l("Awaiting review"),
+    SuggestionStatus.ACCEPTED: _l("Accepted"),
+    SuggestionStatus.REJECTED: _l("Rejected"),
+}
+
+
+class RejectReason(enum.Enum):
+    FIELD = "field"
+    MATURITY = "maturity"
+    BUDGET = "budget"
+    EXISTING = "existing"
+    INSUFFICIENT = "insufficient"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(REASON_LABELS[self])
+
+
+REASON_LABELS = {
+    RejectReason.FIELD: _l("Different field"),
+    RejectReason.MATURITY: _l("Not mature enough"),
+    RejectReason.BUDGET: _l("Budget does not fit"),
+    RejectReason.EXISTING: _l("Already cooperating"),
+    RejectReason.INSUFFICIENT: _l("Not enough information"),
+    RejectReason.OTHER: _l("Other"),
+}
+
+
+class Suggestion(TimestampMixin, db.Model):
+    """One need–achievement pair with its score (0–100), the score's parts and the shared terms.
+
+    A pair is one row whichever side was matched (unique constraint). New suggestions of a listing
+    are replaced in one transaction when it is matched again; decided ones stay as they are."""
+
+    __tablename__ = "match_suggestions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"), nullable=False)
+    achievement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("achievements.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    score: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    parts: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    terms: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    status: Mapped[SuggestionStatus] = mapped_column(
+        enum_type(SuggestionStatus, "suggestion_status"), nullable=False, default=SuggestionStatus.NEW
+    )
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    reason: Mapped[RejectReason | None] = mapped_column(enum_type(RejectReason, "reject_reason"))
+    note: Mapped[str | None] = mapped_column(sa.String(1000))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    need = relationship("Need", lazy="joined")
+    achievement = relationship("Achievement", lazy="joined")
+    decided_by = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("need_id", "achievement_id", name="uq_match_suggestions_pair"),
+        sa.CheckConstraint("score >= 0 AND score <= 100", name="score_in_range"),
+        sa.CheckConstraint("status <> 'rejected' OR reason IS NOT NULL", name="rejected_has_reason"),
+        sa.CheckConstraint("status = 'new' OR decided_at IS NOT NULL", name="decided_has_time"),
+        sa.Index("ix_match_suggestions_queue", "status", "score"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Suggestion need={self.need_id} achievement={self.achievement_id} {self.score:.0f} {self.status.value}>"
+
+
+class IntroductionOutcome(enum.Enum):
+    NEGOTIATING = "negotiating"
+    DEAL = "deal"
+    NO_DEAL = "no_deal"
+
+    @property
+    def label(self) -> str:
+        return str(OUTCOME_LABELS[self])
+
+
+OUTCOME_LABELS = {
+    IntroductionOutcome.NEGOTIATING: _l("Negotiating"),
+    IntroductionOutcome.DEAL: _l("Deal"),
+    IntroductionOutcome.NO_DEAL: _l("No deal"),
+}
+
+
+class Introduction(TimestampMixin, db.Model):
+    """A broker put the two owners in touch after accepting a suggestion; tracked to an outcome."""
+
+    __tablename__ = "introductions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("match_suggestions.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    note: Mapped[str | None] = mapped_column(sa.String(2000))
+    outcome: Mapped[IntroductionOutcome] = mapped_column(
+        enum_type(IntroductionOutcome, "introduction_outcome"), nullable=False,
+        default=IntroductionOutcome.NEGOTIATING,
+    )
+    outcome_note: Mapped[str | None] = mapped_column(sa.String(2000))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    suggestion = relationship("Suggestion", lazy="joined")
+    broker = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint("(outcome = 'negotiating') = (closed_at IS NULL)", name="closed_has_time"),
+    )
+
+
+class LexiconKind(enum.Enum):
+    TERM = "term"  # a technical term the segmenter keeps whole (热管理, 碳化硅)
+    STOPWORD = "stopword"  # a word that must never make a match (系统, 方法)
+    SYNONYM = "synonym"  # `word` is read as `canonical` (锂电 → 锂离子电池, AI → 人工智能)
+
+    @property
+    def label(self) -> str:
+        return str(LEXICON_LABELS[self])
+
+
+LEXICON_LABELS = {
+    LexiconKind.TERM: _l("Technical term"),
+    LexiconKind.STOPWORD: _l("Stop word"),
+    LexiconKind.SYNONYM: _l("Synonym"),
+}
+
+
+class LexiconEntry(TimestampMixin, db.Model):
+    __tablename__ = "match_lexicon"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[LexiconKind] = mapped_column(enum_type(LexiconKind, "lexicon_kind"), nullable=False)
+    word: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    canonical: Mapped[str | None] = mapped_column(sa.String(40))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "word", name="uq_match_lexicon_kind_word"),
+        sa.CheckConstraint("length(trim(word)) > 0", name="word_not_blank"),
+        sa.CheckConstraint("(kind = 'synonym') = (canonical IS NOT NULL)", name="synonym_has_canonical"),
+    )
+
+
+class MatchJobStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str(JOB_LABELS[self])
+
+    @property
+    def finished(self) -> bool:
+        return self in (MatchJobStatus.DONE, MatchJobStatus.FAILED)
+
+
+JOB_LABELS = {
+    MatchJobStatus.QUEUED: _l("Waiting"),
+    MatchJobStatus.RUNNING: _l("Matching"),
+    MatchJobStatus.DONE: _l("Finished"),
+    MatchJobStatus.FAILED: _l("Failed"),
+}
+
+
+class MatchJob(TimestampMixin, db.Model):
+    """A full re-match of the whole library: the index is rebuilt, then every published need and
+    achievement is matched; `processed` of `total` listings drive the progress bar."""
+
+    __tablename__ = "match_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[MatchJobStatus] = mapped_column(
+        enum_type(MatchJobStatus, "match_job_status"), nullable=False, default=MatchJobStatus.QUEUED
+    )
+    total: Mapped[int] = mapped_column(nullable=False, default=0)
+    processed: Mapped[int] = mapped_column(nullable=False, default=0)
+    suggestions: Mapped[int] = mapped_column(nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(sa.String(1000))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    started_by = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint("processed >= 0 AND processed <= total", name="processed_in_range"),
+        sa.CheckConstraint("status NOT IN ('done', 'failed') OR finished_at IS NOT NULL", name="finished_has_time"),
+    )
+
+    @property
+    def percent(self) -> int:
+        if self.status.finished:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
