@@ -73,8 +73,10 @@ def load_demo() -> None:
 def register_cli(app: Flask) -> None:
     from webapp.dedupe.cli import duplicates_cli
     from webapp.imports.cli import import_cli
+    from webapp.matching.cli import match_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(duplicates_cli)
+    app.cli.add_command(match_cli)

@@ -1,0 +1,145 @@
+"""`flask match run [--all]` and `flask match show --need EXTERNAL_ID [--limit N] [--json]`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from tests.listings.search_factory import make_listing
+from webapp.listings.models import ListingStatus
+from webapp.matching import runtime
+from webapp.matching.models import MatchJob, MatchJobStatus, RejectReason, Suggestion, SuggestionStatus
+
+BATTERY = {"external_id": "cli-a-battery", "title": "锂离子电池组液冷热管理技术", "keywords": ["锂离子电池", "液冷", "热管理"],
+           "summary": "动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃。"}
+BATTERY_2 = {"external_id": "cli-a-pcm", "title": "储能锂电池包相变材料散热模块", "keywords": ["锂电池", "相变材料"],
+             "summary": "石蜡基复合相变材料吸收电池包快充热量，配合导热板降低温升。"}
+VISION = {"external_id": "cli-a-vision", "title": "钢板表面缺陷机器视觉检测", "keywords": ["机器视觉", "缺陷检测"],
+          "summary": "工业相机与卷积神经网络识别冷轧钢板表面划痕与裂纹。"}
+NEED = {"external_id": "cli-n-battery", "title": "锂电池包快充温升控制", "keywords": ["锂电", "冷却"],
+        "description": "储能电池包快充时温度升高过快，寻求液冷或相变材料的热管理技术。"}
+
+
+@pytest.fixture
+def library(app, query):
+    def add(session):
+        ids = {spec["external_id"]: make_listing(session, "a", **spec).id for spec in (BATTERY, BATTERY_2, VISION)}
+        ids[NEED["external_id"]] = make_listing(session, "n", **NEED).id
+        session.commit()
+        return ids
+
+    ids = query(add)
+    with app.app_context():
+        runtime.reset()
+        runtime.rebuild_index()
+    yield ids
+    runtime.reset()
+
+
+@pytest.fixture
+def cli(app):
+    def run(*args: str):
+        return app.test_cli_runner().invoke(args=["match", *args])
+
+    return run
+
+
+def stored(query, need_id: int) -> list[tuple[int, str]]:
+    return query(lambda s: [(r.achievement_id, r.status.value) for r in s.scalars(
+        sa.select(Suggestion).where(Suggestion.need_id == need_id).order_by(Suggestion.score.desc()))])
+
+
+def test_show_prints_the_stored_suggestions_as_json_best_first(library, cli):
+    assert cli("run", "--all").exit_code == 0
+
+    result = cli("show", "--need", "cli-n-battery", "--json")
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows and {"achievement", "score", "parts", "terms"} <= set(rows[0])
+    assert {rows[0]["achievement"], rows[1]["achievement"]} == {"cli-a-battery", "cli-a-pcm"}
+    assert "cli-a-vision" not in [r["achievement"] for r in rows]
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    assert all(0 <= r["score"] <= 100 and isinstance(r["parts"], dict) and isinstance(r["terms"], list) for r in rows)
+    assert "锂离子电池" in rows[0]["terms"]
+    assert "computed now" not in result.stderr
+
+
+def test_show_computes_live_when_nothing_is_stored_and_stores_nothing(library, cli, query):
+    result = cli("show", "--need", "cli-n-battery", "--json", "--limit", "1")
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["achievement"] for r in rows] in (["cli-a-battery"], ["cli-a-pcm"])
+    assert "computed now, not stored" in result.stderr
+    assert stored(query, library["cli-n-battery"]) == []
+
+
+def test_show_leaves_out_rejected_pairs(library, cli, query):
+    def reject(session):
+        session.add(Suggestion(need_id=library["cli-n-battery"], achievement_id=library["cli-a-battery"], score=90.0,
+                               parts={}, terms=[], status=SuggestionStatus.REJECTED, reason=RejectReason.EXISTING,
+                               decided_at=sa.func.current_timestamp()))
+        session.commit()
+
+    query(reject)
+    live = json.loads(cli("show", "--need", "cli-n-battery", "--json").stdout)
+    assert "cli-a-battery" not in [r["achievement"] for r in live]
+
+
+def test_show_as_a_table(library, cli):
+    cli("run", "--all")
+    result = cli("show", "--need", "cli-n-battery")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("cli-n-battery") and "锂电池包快充温升控制" in lines[0]
+    assert "cli-a-battery" in result.stdout and "锂离子电池" in result.stdout
+
+
+def test_an_unknown_need_is_an_error(library, cli):
+    result = cli("show", "--need", "no-such-need", "--json")
+    assert result.exit_code != 0
+    assert "No need with external_id 'no-such-need'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_run_all_is_the_full_rematch_job(library, cli, query):
+    result = cli("run", "--all")
+
+    assert result.exit_code == 0, result.output
+    job = query(lambda s: s.scalars(sa.select(MatchJob).order_by(MatchJob.id.desc())).first())
+    assert job.status is MatchJobStatus.DONE and job.processed == job.total >= 4
+    assert f"Matched {job.total} listings" in result.stdout
+    assert library["cli-a-battery"] in [a for a, _ in stored(query, library["cli-n-battery"])]
+
+
+def test_run_all_is_refused_while_a_rematch_is_running(library, cli, query):
+    def running(session):
+        session.add(MatchJob(status=MatchJobStatus.RUNNING))
+        session.commit()
+
+    query(running)
+    result = cli("run", "--all")
+    assert result.exit_code != 0 and "already queued or running" in result.stderr
+
+
+def test_run_matches_listings_changed_since_the_last_rematch(library, cli, query):
+    result = cli("run")
+    assert result.exit_code == 0, result.output
+    assert "Matched 4 listings (all published)" in result.stdout
+    assert library["cli-a-battery"] in [a for a, _ in stored(query, library["cli-n-battery"])]
+
+    cli("run", "--all")
+
+    def add(session):
+        listing = make_listing(session, "a", status=ListingStatus.PUBLISHED, external_id="cli-a-new",
+                               title="电池包液冷板", keywords=["液冷板"], summary="铝合金液冷板，用于锂离子电池包散热。")
+        session.commit()
+        return listing.id
+
+    query(add)
+    again = cli("run")
+    assert again.exit_code == 0, again.output
+    assert "Matched 1 listings (since" in again.stdout

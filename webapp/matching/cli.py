@@ -1,0 +1,183 @@
+"""`flask --app wsgi match run [--all]` and `flask --app wsgi match show --need EXTERNAL_ID`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from webapp.extensions import db
+from webapp.matching import services
+from webapp.matching.models import MatchJob, MatchJobStatus
+
+match_cli = AppGroup("match", help="Compute and inspect need–achievement suggestions.")
+
+
+class _Progress:
+    """A click progress bar on a terminal, a line per 10% otherwise (logs, CI)."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+        self.shown = -1
+        self.err = sys.stderr
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.err.isatty():
+            if self.bar is None:
+                self.bar = click.progressbar(length=max(total, 1), label=self.label, file=self.err, show_pos=True)
+                self.bar.__enter__()
+            self.bar.update(done - self.bar.pos)
+            return
+        step = 100 * done // total // 10 if total else 10
+        if step != self.shown:
+            self.shown = step
+            share = 100 * done // total if total else 100
+            click.echo(f"{self.label}: {done}/{total} ({share}%)", file=self.err)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@match_cli.command("run")
+@click.option("--all", "everything", is_flag=True,
+              help="The full re-match: rebuild the index, match every published listing, drop suggestions no "
+                   "longer found.")
+def run(everything: bool) -> None:
+    """(Re)compute suggestions, with a progress bar.
+
+    Without --all: match again the published needs and achievements published or edited since the
+    last full re-match started (every published listing if there was none); other suggestions stay
+    as they are. With --all: the full re-match job (as started from the admin screens), run here.
+    Accepted and rejected pairs are never touched.
+    """
+    if everything:
+        _run_all()
+    else:
+        _run_changed()
+
+
+def _run_all() -> None:
+    try:
+        job = services.create_job(None)
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    progress = _Progress("Re-matching")
+    try:
+        job = services.run_rematch(job.id, commit=db.session.commit, progress=progress)
+    finally:
+        progress.close()
+    if job.status is not MatchJobStatus.DONE:
+        raise click.ClickException(f"The re-match failed: {job.error}")
+    click.echo(f"Matched {job.total} listings: {job.suggestions} suggestions await review.")
+
+
+def _run_changed() -> None:
+    last = db.session.scalar(
+        sa.select(MatchJob).where(MatchJob.status == MatchJobStatus.DONE).order_by(MatchJob.id.desc()).limit(1)
+    )
+    since = last.started_at if last is not None else None
+    work = [(services.NEED, i) for i in services.published_ids(services.NEED, changed_since=since)]
+    work += [(services.ACHIEVEMENT, i) for i in services.published_ids(services.ACHIEVEMENT, changed_since=since)]
+    db.session.rollback()
+    progress = _Progress("Matching")
+    found = 0
+    try:
+        progress(0, len(work))
+        for done, (kind, listing_id) in enumerate(work, start=1):
+            found += services.refresh(kind, listing_id)
+            if done % services.PROGRESS_EVERY == 0 or done == len(work):
+                db.session.commit()
+                progress(done, len(work))
+    finally:
+        progress.close()
+    db.session.commit()
+    scope = f"since {since:%Y-%m-%d %H:%M} UTC" if since else "all published"
+    click.echo(f"Matched {len(work)} listings ({scope}): {found} suggestions.")
+
+
+def _find_need(value: str):
+    from webapp.needs.models import Need
+
+    value = value.strip()
+    need = db.session.scalar(sa.select(Need).where(Need.external_id == value))
+    if need is None and value.lstrip("#").isdigit():
+        need = db.session.get(Need, int(value.lstrip("#")))
+    return need
+
+
+@match_cli.command("show")
+@click.option("--need", "need_ref", required=True, metavar="EXTERNAL_ID",
+              help="The need's external_id (or #ID, its number in the app).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+def show(need_ref: str, limit: int, as_json: bool) -> None:
+    """The best achievements for a need, best first.
+
+    Shows the stored suggestions (awaiting review or accepted) when the need has any; otherwise
+    computes them now without storing them (a note on stderr says so). Rejected pairs never appear.
+    JSON: [{"achievement": EXTERNAL_ID, "score": 0..100, "parts": {...}, "terms": [...], "id", "title",
+    "status"}].
+    """
+    need = _find_need(need_ref)
+    if need is None:
+        raise click.ClickException(f"No need with external_id {need_ref!r}.")
+    rows = _stored(need, limit)
+    if rows is None:
+        rows = _live(need, limit)
+        click.echo(f"No stored suggestions for {need_ref}: computed now, not stored.", err=True)
+    db.session.rollback()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{need.external_id or '#' + str(need.id)}  {need.title}")
+    if not rows:
+        click.echo("  (no achievement reaches the threshold)")
+    for rank, row in enumerate(rows, start=1):
+        ref = row["achievement"] or f"#{row['id']}"
+        click.echo(f"{rank:>3}. {row['score']:5.1f}  {ref:<16} {row['title'][:40]}")
+        parts = ", ".join(f"{k} {v:+g}" for k, v in row["parts"].items() if v)
+        click.echo(f"       {' '.join(row['terms'][:8])}  [{parts}]  {row['status']}")
+
+
+def _row(achievement, score: float, parts: dict, terms: list, status: str) -> dict:
+    return {
+        "achievement": achievement.external_id,
+        "score": round(float(score), 1),
+        "parts": {k: round(float(v), 1) for k, v in (parts or {}).items()},
+        "terms": list(terms or []),
+        "id": achievement.id,
+        "title": achievement.title,
+        "status": status,
+    }
+
+
+def _stored(need, limit: int) -> list[dict] | None:
+    suggestions = services.suggestions_of_need(need, limit=limit)
+    if not suggestions:
+        return None
+    return [_row(s.achievement, s.score, s.parts, s.terms, s.status.value) for s in suggestions]
+
+
+def _live(need, limit: int) -> list[dict]:
+    from webapp.achievements.models import Achievement
+    from webapp.matching import runtime
+    from webapp.matching.models import Suggestion, SuggestionStatus
+
+    decided = db.session.scalars(
+        sa.select(Suggestion.achievement_id).where(Suggestion.need_id == need.id,
+                                                   Suggestion.status != SuggestionStatus.NEW)
+    ).all()
+    matches = runtime.match_need(need, limit=limit, exclude=decided)
+    achievements = {a.id: a for a in db.session.scalars(
+        sa.select(Achievement).where(Achievement.id.in_([m.achievement_id for m in matches]))
+    )}
+    return [_row(achievements[m.achievement_id], m.score, m.parts, m.terms, "computed")
+            for m in matches if m.achievement_id in achievements]
