@@ -9,6 +9,8 @@ tests' listings, so every title and keyword here carries a token of its own.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -209,3 +211,43 @@ def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
     visitor.goto(need_url)
     expect(visitor.locator("#listing-title")).to_have_text(need_title)
     expect(visitor.locator("#match-suggestions")).to_have_count(0)
+
+
+def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_app, make_live_user, screenshot):
+    uid = unique()
+    admin = make_live_user("admin")
+    _publish(live_app, "a", make_live_user("researcher").id, admin.id, {
+        "title": f"固态电池电解质膜{uid}", "summary": f"硫化物固态电解质膜的连续化制备。{uid}",
+    })
+    page = open_page()
+    log_in(page, admin.email)
+    open_matching_menu(page, "Matching settings")
+    expect(page.get_by_role("heading", name=zh("Matching settings"))).to_be_visible()
+    expect(page.locator("#index-state")).to_be_visible()
+
+    word = f"固态锂电{uid}"
+    field(page, "Kind").select_option("synonym")
+    field(page, "Word").fill(word)
+    page.locator("#lexicon-form").get_by_role("button", name=zh("Add"), exact=True).click()
+    expect(page.locator("[data-field=canonical] .invalid-feedback")).to_have_text(
+        zh("A synonym needs the word it stands for."))
+    field(page, "Read as").fill("固态电池")
+    page.locator("#lexicon-form").get_by_role("button", name=zh("Add"), exact=True).click()
+    expect(page.locator(".alert-success")).to_contain_text(word)
+    expect(page.locator("#lexicon-tabs .nav-link.active")).to_have_attribute("data-kind", "synonym")
+    row = page.locator("#lexicon-entries tr", has_text=word)
+    expect(row).to_contain_text("固态电池")
+    screenshot(page, "matching-settings")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name=zh("Remove")).click()
+    expect(page.locator(".alert-success")).to_contain_text(word)
+    expect(page.locator("#lexicon-entries tr", has_text=word)).to_have_count(0)
+
+    # The re-match runs in the background; its page follows it to the end on its own.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#rematch-button").click()
+    expect(page.get_by_role("heading", name=re.compile(zh("Full re-match no. %(id)d").split("%")[0]))).to_be_visible()
+    expect(page.locator("#match-done")).to_be_visible(timeout=30_000)
+    expect(page.locator("#match-bar")).to_have_attribute("value", "100")
+    expect(page.locator("#match-state")).to_have_text(zh("Finished"))
+    screenshot(page, "matching-rematch-job")
