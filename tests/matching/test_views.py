@@ -290,6 +290,9 @@ def test_listing_owners_see_the_introduction_but_cannot_record_its_outcome(clien
     page = owner_client.get(f"/broker/introductions/{intro}").get_data(as_text=True)
     assert "请尽快联系" in page and 'id="outcome-form"' not in page
     assert owner_client.post(f"/broker/introductions/{intro}/outcome", {"outcome": "deal"}).status_code == 403
+    need_id = query(lambda session: session.get(Suggestion, sid).need_id)
+    page = owner_client.get(f"/needs/{need_id}").get_data(as_text=True)
+    assert f'href="/broker/introductions/{intro}"' in page  # from the suggestion on the owner's page
     client.login(stranger.email)
     assert client.get(f"/broker/introductions/{intro}").status_code == 403
 

@@ -222,7 +222,20 @@ def _inject():
         """Best suggestions of a listing for its owner, brokers and admins; nothing for anyone else."""
         return services.top_for(listing, current_user)
 
-    return {"matching_suggestions": matching_suggestions, "score_parts": ordered_parts}
+    def matching_introduction_ids(suggestions) -> dict[int, int]:
+        """Introduction id of each accepted suggestion, for links from the owner's listing page."""
+        accepted = [s.id for s in suggestions if s.status is SuggestionStatus.ACCEPTED]
+        if not accepted:
+            return {}
+        return dict(db.session.execute(
+            sa.select(Introduction.suggestion_id, Introduction.id).where(Introduction.suggestion_id.in_(accepted))
+        ).all())
+
+    return {
+        "matching_suggestions": matching_suggestions,
+        "matching_introduction_ids": matching_introduction_ids,
+        "score_parts": ordered_parts,
+    }
 
 
 @bp.app_template_filter("score_part")
