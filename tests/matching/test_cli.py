@@ -64,7 +64,7 @@ def test_show_prints_the_stored_suggestions_as_json_best_first(library, cli):
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     assert all(0 <= r["score"] <= 100 and isinstance(r["parts"], dict) and isinstance(r["terms"], list) for r in rows)
     assert "锂离子电池" in rows[0]["terms"]
-    assert "computed now" not in result.stderr
+    assert "即时计算" not in result.stderr
 
 
 def test_show_computes_live_when_nothing_is_stored_and_stores_nothing(library, cli, query):
@@ -73,7 +73,7 @@ def test_show_computes_live_when_nothing_is_stored_and_stores_nothing(library, c
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["achievement"] for r in rows] in (["cli-a-battery"], ["cli-a-pcm"])
-    assert "computed now, not stored" in result.stderr
+    assert "cli-n-battery 没有已保存的撮合建议：以下为即时计算结果，未保存。" in result.stderr
     assert stored(query, library["cli-n-battery"]) == []
 
 
@@ -101,7 +101,7 @@ def test_show_as_a_table(library, cli):
 def test_an_unknown_need_is_an_error(library, cli):
     result = cli("show", "--need", "no-such-need", "--json")
     assert result.exit_code != 0
-    assert "No need with external_id 'no-such-need'" in result.stderr
+    assert "没有 external_id 为 no-such-need 的需求。" in result.stderr
     assert result.stdout == ""
 
 
@@ -111,7 +111,7 @@ def test_run_all_is_the_full_rematch_job(library, cli, query):
     assert result.exit_code == 0, result.output
     job = query(lambda s: s.scalars(sa.select(MatchJob).order_by(MatchJob.id.desc())).first())
     assert job.status is MatchJobStatus.DONE and job.processed == job.total >= 4
-    assert f"Matched {job.total} listings" in result.stdout
+    assert f"已匹配 {job.total} 个条目：" in result.stdout
     assert library["cli-a-battery"] in [a for a, _ in stored(query, library["cli-n-battery"])]
 
 
@@ -122,13 +122,13 @@ def test_run_all_is_refused_while_a_rematch_is_running(library, cli, query):
 
     query(running)
     result = cli("run", "--all")
-    assert result.exit_code != 0 and "already queued or running" in result.stderr
+    assert result.exit_code != 0 and "全量重新匹配已在排队或运行中" in result.stderr
 
 
 def test_run_matches_listings_changed_since_the_last_rematch(library, cli, query):
     result = cli("run")
     assert result.exit_code == 0, result.output
-    assert "Matched 4 listings (all published)" in result.stdout
+    assert "已匹配全部 4 个已发布条目" in result.stdout
     assert library["cli-a-battery"] in [a for a, _ in stored(query, library["cli-n-battery"])]
 
     cli("run", "--all")
@@ -142,4 +142,4 @@ def test_run_matches_listings_changed_since_the_last_rematch(library, cli, query
     query(add)
     again = cli("run")
     assert again.exit_code == 0, again.output
-    assert "Matched 1 listings (since" in again.stdout
+    assert "以来发布或修改的 1 个条目" in again.stdout

@@ -8,6 +8,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from webapp.extensions import db
 from webapp.matching import services
@@ -69,14 +70,15 @@ def _run_all() -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    progress = _Progress("Re-matching")
+    progress = _Progress(_("Full re-match"))
     try:
         job = services.run_rematch(job.id, commit=db.session.commit, progress=progress)
     finally:
         progress.close()
     if job.status is not MatchJobStatus.DONE:
-        raise click.ClickException(f"The re-match failed: {job.error}")
-    click.echo(f"Matched {job.total} listings: {job.suggestions} suggestions await review.")
+        raise click.ClickException(_("The re-match failed: %(error)s", error=job.error))
+    click.echo(_("Matched %(count)d listings: %(suggestions)d suggestions await review.", count=job.total,
+                 suggestions=job.suggestions))
 
 
 def _run_changed() -> None:
@@ -87,7 +89,7 @@ def _run_changed() -> None:
     work = [(services.NEED, i) for i in services.published_ids(services.NEED, changed_since=since)]
     work += [(services.ACHIEVEMENT, i) for i in services.published_ids(services.ACHIEVEMENT, changed_since=since)]
     db.session.rollback()
-    progress = _Progress("Matching")
+    progress = _Progress(_("Matching"))
     found = 0
     try:
         progress(0, len(work))
@@ -99,8 +101,12 @@ def _run_changed() -> None:
     finally:
         progress.close()
     db.session.commit()
-    scope = f"since {since:%Y-%m-%d %H:%M} UTC" if since else "all published"
-    click.echo(f"Matched {len(work)} listings ({scope}): {found} suggestions.")
+    if since is None:
+        click.echo(_("Matched all %(count)d published listings: %(suggestions)d suggestions.", count=len(work),
+                     suggestions=found))
+    else:
+        click.echo(_("Matched %(count)d listings published or edited since %(time)s UTC: %(suggestions)d suggestions.",
+                     count=len(work), time=f"{since:%Y-%m-%d %H:%M}", suggestions=found))
 
 
 def _find_need(value: str):
@@ -128,18 +134,18 @@ def show(need_ref: str, limit: int, as_json: bool) -> None:
     """
     need = _find_need(need_ref)
     if need is None:
-        raise click.ClickException(f"No need with external_id {need_ref!r}.")
+        raise click.ClickException(_("No need with external_id %(id)s.", id=need_ref))
     rows = _stored(need, limit)
     if rows is None:
         rows = _live(need, limit)
-        click.echo(f"No stored suggestions for {need_ref}: computed now, not stored.", err=True)
+        click.echo(_("No stored suggestions for %(need)s: computed now, not stored.", need=need_ref), err=True)
     db.session.rollback()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"{need.external_id or '#' + str(need.id)}  {need.title}")
     if not rows:
-        click.echo("  (no achievement reaches the threshold)")
+        click.echo("  " + _("(no achievement reaches the threshold)"))
     for rank, row in enumerate(rows, start=1):
         ref = row["achievement"] or f"#{row['id']}"
         click.echo(f"{rank:>3}. {row['score']:5.1f}  {ref:<16} {row['title'][:40]}")
