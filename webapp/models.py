@@ -2,6 +2,20 @@
 
 from webapp.accounts.models import Organisation, OrganisationTier, User, UserSession  # noqa: F401
 from webapp.achievements.models import Achievement, AchievementAccess  # noqa: F401
+from webapp.challenges.models import (  # noqa: F401
+    Application,
+    Attachment,
+    Award,
+    Challenge,
+    ConflictDeclaration,
+    Contract,
+    Criterion,
+    ExpertAssignment,
+    Milestone,
+    Objection,
+    ReminderSent,
+    Review,
+)
 from webapp.core.audit import AuditEvent  # noqa: F401
 from webapp.core.outbox import OutboxMessage  # noqa: F401
 from webapp.imports.models import ImportJob  # noqa: F401
