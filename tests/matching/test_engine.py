@@ -145,3 +145,20 @@ def test_cooperation_modes_and_rejection_history():
     assert history["history"] == -9
     capped = pair_adjustments((1, 2, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0), {(1, 9): 40.0})
     assert capped["history"] == -15
+
+
+def test_numbers_and_units_are_not_terms(analyser):
+    terms = analyser.tokens("10分钟内充电至80%，温差3.5度，5G通信")
+    assert not {"10", "80", "3.5", "分钟"} & set(terms)
+    assert "5g" in terms
+
+
+def test_an_empty_library_builds_and_answers_nothing(analyser, tmp_path):
+    empty = Matcher.build(analyser, [], [])
+    empty.save(tmp_path / "empty")
+    loaded = Matcher.load(tmp_path / "empty", analyser)
+    assert loaded.for_need(NEED_BATTERY) == []
+    assert loaded.for_achievement(LITHIUM) == []
+    only_needs = Matcher.build(analyser, [], [NEED_BATTERY])
+    only_needs.min_score = 0
+    assert only_needs.for_achievement(LITHIUM)[0].need_id == NEED_BATTERY.id

@@ -144,7 +144,7 @@ class SideIndex:
               "maturity", "money_min", "money_max", "coop")
 
     def __init__(self, arrays: dict[str, np.ndarray], short_texts: list[str], vocab: Vocab,
-                 bm_full: bm25s.BM25, bm_short: bm25s.BM25):
+                 bm_full: bm25s.BM25 | None, bm_short: bm25s.BM25 | None):
         self.a = arrays
         self.short_texts = short_texts
         self.vocab = vocab
@@ -164,10 +164,13 @@ class SideIndex:
         bm_rows = [a.short.tolist() + a.full.tolist() for a in analysed]
         n_terms = len(vocab)
         term_map = {str(i): i for i in range(n_terms)}
-        bm_full = bm25s.BM25(backend="numpy")
-        bm_full.index(Tokenized(ids=bm_rows or [[]], vocab=term_map), show_progress=False)
-        bm_short = bm25s.BM25(backend="numpy")
-        bm_short.index(Tokenized(ids=short_rows or [[]], vocab=term_map), show_progress=False)
+        bm_full = bm_short = None  # an empty library has nothing to index
+        if any(bm_rows):
+            bm_full = bm25s.BM25(backend="numpy")
+            bm_full.index(Tokenized(ids=bm_rows, vocab=term_map), show_progress=False)
+        if any(short_rows):
+            bm_short = bm25s.BM25(backend="numpy")
+            bm_short.index(Tokenized(ids=short_rows, vocab=term_map), show_progress=False)
         full_ptr, full_tok = _csr(full_rows)
         short_ptr, short_tok = _csr(short_rows)
         df = np.bincount(full_tok, minlength=n_terms).astype(np.int32)
@@ -187,17 +190,19 @@ class SideIndex:
         folder.mkdir(parents=True, exist_ok=True)
         for name in self.ARRAYS:
             np.save(folder / f"{name}.npy", self.a[name])
-        self.bm_full.save(str(folder / "bm_full"))
-        self.bm_short.save(str(folder / "bm_short"))
+        for name, bm in (("bm_full", self.bm_full), ("bm_short", self.bm_short)):
+            if bm is not None:
+                bm.save(str(folder / name))
         (folder / "short_texts.json").write_text(json.dumps(self.short_texts, ensure_ascii=False), "utf-8")
 
     @classmethod
     def load(cls, folder: str | os.PathLike, vocab: Vocab) -> SideIndex:
         folder = Path(folder)
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in cls.ARRAYS}
-        bm_full = bm25s.BM25.load(str(folder / "bm_full"), mmap=True)
-        bm_short = bm25s.BM25.load(str(folder / "bm_short"), mmap=True)
-        bm_full.backend = bm_short.backend = "numpy"
+        bm_full, bm_short = (
+            bm25s.BM25.load(str(folder / name), mmap=True) if (folder / name).exists() else None
+            for name in ("bm_full", "bm_short")
+        )
         texts = json.loads((folder / "short_texts.json").read_text("utf-8"))
         return cls(arrays, texts, vocab, bm_full, bm_short)
 
@@ -214,12 +219,16 @@ class SideIndex:
             ids = ids[np.argsort(df[df > 0], kind="stable")[:QUERY_TERMS]]
         found = []
         for bm in (self.bm_full, self.bm_short):
+            if bm is None:
+                continue
             scores = _bm25_scores(bm, ids, self.n)
             hit = np.flatnonzero(scores)
             if hit.size > k:
                 hit = hit[np.argpartition(-scores[hit], k)[:k]]
             found.append(hit)
-        return np.union1d(found[0], found[1])
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(found))
 
     def idf(self, n_vocab: int) -> np.ndarray:
         """idf per term id (terms unknown to this side get the highest idf)."""

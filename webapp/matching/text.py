@@ -61,6 +61,14 @@ DEFAULT_SYNONYMS: dict[str, str] = {
 }
 
 
+# Numbers and units: "10", "3.5", 分钟 say how much, not what about, whatever the lexicon says.
+_NUMBER = re.compile(r"[0-9][0-9.]*")
+UNIT_WORDS = frozenset(
+    ["分钟", "小时", "毫米", "厘米", "公里", "千米", "千克", "公斤", "万吨", "毫升", "以内", "左右", "个月", "年度",
+     "万元", "亿元", "百分之", "多个", "若干", "mm", "cm", "km", "kg", "ml", "min"]
+)
+
+
 def normalise(text: str | None) -> str:
     """NFKC (full-width letters, digits and punctuation to half-width), lower case, one space."""
     if not text:
@@ -144,7 +152,8 @@ class Analyser:
         if cached is not None:
             return cached[0] if cached else None
         term = token.strip()
-        keep = bool(term) and term not in self.lexicon.stopwords and bool(_WORD.fullmatch(term))
+        keep = (bool(term) and term not in self.lexicon.stopwords and term not in UNIT_WORDS
+                and bool(_WORD.fullmatch(term)) and not _NUMBER.fullmatch(term))
         if keep and len(term) == 1:
             keep = False  # single characters (CJK or Latin) say nothing on their own
         self._cache[token] = (term,) if keep else ()
