@@ -432,3 +432,21 @@ def test_publishing_through_the_site_brings_suggestions(make_user, make_client, 
     assert response.status_code == 302
     rows = query(lambda s: s.scalars(sa.select(Suggestion).where(Suggestion.need_id == need)).all())
     assert battery in [r.achievement_id for r in rows]
+
+
+def test_imported_listings_are_matched_after_each_batch(app, make_user, query, tmp_path):
+    from tests.imports.conftest import write_jsonl
+    from tests.listings.pages import add_need
+
+    need = add_need(query, make_user("enterprise"), ListingStatus.PUBLISHED, **NEED)
+    rows = [{"external_id": "match-import-1", **BATTERY}, {"external_id": "match-import-2", **VISION}]
+    path = write_jsonl(tmp_path / "成果.jsonl", rows)
+
+    result = app.test_cli_runner().invoke(args=["import", "achievements", str(path), "--batch-size", "1"])
+
+    assert result.exit_code == 0, result.output
+    messages = query(lambda s: [m.kwargs for m in s.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.task == "matching.match_listing"))])
+    assert len(messages) == 2 and {m["kind"] for m in messages} == {"achievement"}  # one per batch
+    battery = query(lambda s: s.scalar(sa.select(Suggestion.achievement_id).where(Suggestion.need_id == need)))
+    assert battery == messages[0]["listing_id"]

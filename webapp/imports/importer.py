@@ -223,7 +223,8 @@ class Importer:
                     result.merge(one)
         result.apply(self.report)
         self.written.extend(result.written)
-        if result.written:  # matched in the background once the batch commits
+        if result.written and (self.options.status is ListingStatus.PUBLISHED or result.updated):
+            # matched in the background once the batch commits (drafts only when updates may unpublish)
             from webapp.matching.services import schedule
 
             schedule(self.kind.code, result.written)
