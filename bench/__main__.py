@@ -20,6 +20,8 @@ BENCHMARKS = [
     "search",
     "import_bench",
     "dedupe",
+    "match",
+    "match_quality",
 ]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 FIELDS = {
@@ -53,13 +53,15 @@ def _summary(rng: random.Random, terms: list[str], target: int) -> str:
     return text[: target + 20]
 
 
-def achievements(n: int, seed: int = 7) -> Iterator[dict]:
-    """Rows in the import format of interfaces.md."""
+def achievements(n: int, seed: int = 7, vocabulary: Mapping[str, list[str]] | None = None) -> Iterator[dict]:
+    """Rows in the import format of interfaces.md. `vocabulary` ({field: at least 6 terms}) replaces
+    the built-in FIELDS, e.g. for a corpus with as many distinct terms as real listings have."""
+    vocabulary = vocabulary or FIELDS
     rng = random.Random(seed)
-    fields = list(FIELDS)
+    fields = list(vocabulary)
     for i in range(n):
         field = rng.choice(fields)
-        terms = FIELDS[field]
+        terms = vocabulary[field]
         picked = rng.sample(terms, 3)
         title = f"{picked[0]}{rng.choice(['的', '用', '及', ''])}{picked[1]}{rng.choice(SUBJECTS)}"
         if rng.random() < 0.4:
@@ -81,12 +83,13 @@ def achievements(n: int, seed: int = 7) -> Iterator[dict]:
         }
 
 
-def needs(n: int, seed: int = 11) -> Iterator[dict]:
+def needs(n: int, seed: int = 11, vocabulary: Mapping[str, list[str]] | None = None) -> Iterator[dict]:
+    vocabulary = vocabulary or FIELDS
     rng = random.Random(seed)
-    fields = list(FIELDS)
+    fields = list(vocabulary)
     for i in range(n):
         field = rng.choice(fields)
-        terms = FIELDS[field]
+        terms = vocabulary[field]
         picked = rng.sample(terms, 2)
         low = rng.choice([None, 20, 50, 100, 300])
         yield {
