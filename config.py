@@ -85,6 +85,9 @@ class Config:
     # Matching: suggestions below this score (0–100) are not kept; at most this many per listing.
     MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "35"))
     MATCH_TOP_K = int(os.environ.get("MATCH_TOP_K", "20"))
+    # Listings changed since the last index build that are read from the database at each query
+    # before the index is rebuilt.
+    MATCH_DELTA_LIMIT = int(os.environ.get("MATCH_DELTA_LIMIT", "500"))
     # The keyword index files (rebuilt from the database whenever needed; one directory per machine).
     MATCH_INDEX_DIR = os.environ.get("MATCH_INDEX_DIR") or str(INSTANCE_DIR / "match-index")
 

@@ -288,6 +288,7 @@ class Matcher:
         self.vocab = achievements.vocab
         self.sides = {"a": achievements, "n": needs}
         self._idf_cache: tuple[int, np.ndarray] | None = None
+        self._extra_cache: dict[Doc, _Analysed] = {}
 
     @classmethod
     def build(cls, analyser: Analyser, achievements: Sequence[Doc], needs: Sequence[Doc]) -> Matcher:
@@ -323,6 +324,18 @@ class Matcher:
         return {int(side.a["ids"][p]) for p in side.top(query.full)}
 
     # -- internals ------------------------------------------------------------------------
+    EXTRA_CACHE = 20_000
+
+    def _analysed(self, doc: Doc) -> _Analysed:
+        """A listing newer than the index, analysed once per process while it stays unchanged (the
+        same listings come back with every query until the next build)."""
+        found = self._extra_cache.get(doc)
+        if found is None:
+            if len(self._extra_cache) >= self.EXTRA_CACHE:
+                self._extra_cache.clear()
+            found = self._extra_cache[doc] = analyse(doc, self.analyser, self.vocab)
+        return found
+
     def _idf(self) -> np.ndarray:
         n_vocab = len(self.vocab)
         if self._idf_cache is None or self._idf_cache[0] != n_vocab:
@@ -342,7 +355,7 @@ class Matcher:
         if hidden and positions.size:
             keep = ~np.isin(side.a["ids"][positions], np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
             positions = positions[keep]
-        extras = [analyse(d, self.analyser, self.vocab) for d in extra]
+        extras = [self._analysed(d) for d in extra]
         if positions.size == 0 and not extras:
             return []
         idf = self._idf()

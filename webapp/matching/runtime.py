@@ -313,7 +313,7 @@ def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) ->
     built_at = datetime.fromisoformat(state["meta"]["built_at"])
     other = Achievement if query_kind == "n" else Need
     stale, fresh = _delta(other, built_at)
-    if len(fresh) > config.get("MATCH_DELTA_LIMIT", 2000):
+    if len(fresh) > config.get("MATCH_DELTA_LIMIT", 500):
         rebuild_index()
         state = _state()
         stale, fresh = set(), []
