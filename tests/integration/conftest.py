@@ -119,7 +119,8 @@ def celery_worker(live_app, live_database_url, redis_url, worker_mail, tmp_path_
 def redis_app(live_app, live_database_url, redis_url, worker_mail):
     """The web app with Celery on Redis (no eager mode), on the live database."""
     return create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=live_database_url, REDIS_URL=redis_url, MAIL_FOLDER=str(worker_mail)
+        "testing", SQLALCHEMY_DATABASE_URI=live_database_url, REDIS_URL=redis_url, MAIL_FOLDER=str(worker_mail),
+        MATCH_INDEX_DIR=live_app.config["MATCH_INDEX_DIR"],
     )
 
 
