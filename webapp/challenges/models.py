@@ -557,7 +557,7 @@ class ObjectionStatus(enum.Enum):
 
 
 OBJECTION_LABELS = {
-    ObjectionStatus.OPEN: _l("Open"),
+    ObjectionStatus.OPEN: _l("Open, awaiting resolution"),
     ObjectionStatus.UPHELD: _l("Upheld"),
     ObjectionStatus.DISMISSED: _l("Dismissed"),
 }

@@ -1,0 +1,223 @@
+"""The challenge lifecycle: one table of allowed transitions, who may apply each, and what every
+transition does besides changing the state (stage time, audit event, notifications).
+
+draft → submitted → (returned → submitted) → published → formal_check → review → notice →
+awarded → contracted → in_progress → acceptance → completed, with the side exits
+withdrawn (owner, before publication or while nobody has applied), failed / 流榜 (no valid
+application: at the deadline, or after the formal check) and terminated (admin, with a reason,
+from publication until completion); an upheld objection sends a notice back to review.
+
+Services check the other preconditions (time, applications, scores) before calling `apply`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from webapp.challenges import clock
+from webapp.challenges.models import (
+    AFTER_PUBLICATION,
+    Application,
+    ApplicationStatus,
+    Award,
+    Challenge,
+    ExpertAssignment,
+    Failure,
+)
+from webapp.challenges.models import ChallengeStatus as S
+from webapp.core import audit
+from webapp.core.permissions import PermissionDenied
+from webapp.extensions import db
+
+OWNER = "owner"  # the enterprise user who posted the challenge
+ADMIN = "admin"  # the district's administrators
+WINNER = "winner"  # the applicant of an awarded application
+PARTY = "party"  # the owner or a winner (the contract)
+SYSTEM = "system"  # the clock (challenges.tick); no user
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset
+    target: S
+    actor: str
+    label: object
+    stamp: str | None = None  # the column that records when the stage began
+    needs_reason: bool = False
+
+
+def _t(name, sources, target, actor, label, stamp=None, needs_reason=False) -> Transition:
+    return Transition(name, frozenset(sources), target, actor, label, stamp, needs_reason)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        _t("submit", {S.DRAFT, S.RETURNED}, S.SUBMITTED, OWNER, _l("Submit for review"), "submitted_at"),
+        _t("return", {S.SUBMITTED}, S.RETURNED, ADMIN, _l("Return for changes"), needs_reason=True),
+        _t("publish", {S.SUBMITTED}, S.PUBLISHED, ADMIN, _l("Publish"), "published_at"),
+        _t("withdraw", {S.DRAFT, S.SUBMITTED, S.RETURNED, S.PUBLISHED}, S.WITHDRAWN, OWNER, _l("Withdraw"),
+           "withdrawn_at"),
+        _t("close", {S.PUBLISHED}, S.FORMAL_CHECK, SYSTEM, _l("Close the application window"), "closed_at"),
+        _t("lapse", {S.PUBLISHED}, S.FAILED, SYSTEM, _l("Close without applications"), "failed_at"),
+        _t("start_review", {S.FORMAL_CHECK}, S.REVIEW, ADMIN, _l("Finish the formal check and start the review"),
+           "review_started_at"),
+        _t("fail_check", {S.FORMAL_CHECK}, S.FAILED, ADMIN, _l("Finish the formal check: nobody eligible"),
+           "failed_at"),
+        _t("propose", {S.REVIEW}, S.NOTICE, ADMIN, _l("Propose the winners and start the public notice"),
+           "notice_started_at"),
+        _t("reopen_review", {S.NOTICE}, S.REVIEW, ADMIN, _l("Uphold an objection and review again")),
+        _t("award", {S.NOTICE}, S.AWARDED, ADMIN, _l("Award"), "awarded_at"),
+        _t("contract", {S.AWARDED}, S.CONTRACTED, PARTY, _l("Confirm the contract"), "contracted_at"),
+        _t("start", {S.CONTRACTED}, S.IN_PROGRESS, WINNER, _l("Report the first milestone"), "started_at"),
+        _t("finish_milestones", {S.IN_PROGRESS}, S.ACCEPTANCE, OWNER, _l("Approve the last milestone"),
+           "acceptance_at"),
+        _t("complete", {S.ACCEPTANCE}, S.COMPLETED, OWNER, _l("Final acceptance"), "completed_at"),
+        _t("terminate", set(AFTER_PUBLICATION) - {S.COMPLETED}, S.TERMINATED, ADMIN, _l("Terminate"),
+           "terminated_at", needs_reason=True),
+    )
+}
+
+# Every (from, to) pair the lifecycle allows.
+EDGES = frozenset((source, t.target) for t in TRANSITIONS.values() for source in t.sources)
+
+
+class ChallengeError(ValueError):
+    """A request the rules refuse (bad input, wrong state, wrong time); the message is translated."""
+
+
+class TransitionError(ChallengeError):
+    """The transition is not possible from the challenge's state."""
+
+
+# ---------------------------------------------------------------- who is who
+
+
+def is_admin(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_admin)
+
+
+def is_owner(challenge: Challenge, user) -> bool:
+    return challenge.is_owned_by(user)
+
+
+def winners(challenge: Challenge) -> list[Application]:
+    return list(db.session.scalars(
+        sa.select(Application).join(Award, Award.application_id == Application.id)
+        .where(Award.challenge_id == challenge.id).order_by(Award.slot)
+    ))
+
+
+def is_winner(challenge: Challenge, user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return db.session.scalar(
+        sa.select(sa.func.count(Award.id)).join(Application, Award.application_id == Application.id)
+        .where(Award.challenge_id == challenge.id, Application.applicant_id == user.id)
+    ) > 0
+
+
+def may(transition: Transition, challenge: Challenge, user) -> bool:
+    """Whether this user is the kind of actor the transition belongs to (state aside)."""
+    if transition.actor == SYSTEM:
+        return user is None
+    if user is None or not user.is_authenticated or not user.active:
+        return False
+    if transition.actor == ADMIN:
+        return is_admin(user)
+    if transition.actor == OWNER:
+        return is_owner(challenge, user)
+    if transition.actor == WINNER:
+        return is_winner(challenge, user)
+    if transition.actor == PARTY:
+        return is_owner(challenge, user) or is_winner(challenge, user)
+    return False
+
+
+def allowed(challenge: Challenge, user) -> list[Transition]:
+    """The transitions this user may apply in the current state (the buttons a page shows; the
+    services still check time and the other preconditions)."""
+    return [t for t in TRANSITIONS.values() if challenge.status in t.sources and may(t, challenge, user)]
+
+
+# ---------------------------------------------------------------- applying a transition
+
+
+def check(challenge: Challenge, name: str, user, reason: str | None = None) -> Transition:
+    transition = TRANSITIONS[name]
+    if not may(transition, challenge, user):
+        raise PermissionDenied()
+    if challenge.status not in transition.sources:
+        raise TransitionError(_("This challenge is %(state)s; “%(action)s” is not possible now.",
+                                state=challenge.status.label, action=transition.label))
+    if transition.needs_reason and not (reason or "").strip():
+        raise ChallengeError(_("Give a reason: everyone concerned will see it."))
+    return transition
+
+
+def apply(challenge: Challenge, name: str, user, *, reason: str | None = None, details: dict | None = None,
+          failure: Failure | None = None) -> Transition:
+    """Check and apply a transition: state, stage time, audit event, notifications."""
+    transition = check(challenge, name, user, reason)
+    before = challenge.status
+    at = clock.now()
+    challenge.status = transition.target
+    if transition.stamp:
+        setattr(challenge, transition.stamp, at)
+    reason = (reason or "").strip() or None
+    if name == "return":
+        challenge.return_reason = reason[:1000]
+    elif name == "submit":
+        challenge.return_reason = None
+    elif name == "terminate":
+        challenge.termination_reason = reason[:1000]
+    elif name == "withdraw":
+        challenge.withdrawal_reason = reason[:1000] if reason else None
+    elif name == "reopen_review":
+        challenge.notice_started_at = challenge.notice_ends_at = None
+    if transition.target is S.FAILED:
+        challenge.failure = failure or Failure.NO_APPLICATION
+    db.session.flush()
+    finish(challenge, transition, user, before, reason=reason, details=details, at=at)
+    return transition
+
+
+def finish(challenge: Challenge, transition: Transition, user, before: S, *, reason: str | None = None,
+           details: dict | None = None, at: datetime | None = None) -> None:
+    """The audit event and the notifications of a transition whose state change is done (`award`
+    changes the state with a conditional UPDATE of its own, then calls this)."""
+    after = {"status": challenge.status, "reason": reason, **(details or {})}
+    if challenge.failure is not None and challenge.status is S.FAILED:
+        after["failure"] = challenge.failure
+    record(f"challenge.{transition.name}", challenge, user, before={"status": before}, after=after, at=at)
+    from webapp.challenges import notices
+
+    notices.transition(challenge, transition, user, reason=reason)
+
+
+def record(action: str, obj, user, *, before: dict | None = None, after: dict | None = None,
+           at: datetime | None = None):
+    """An audit event dated by the challenge clock, so that the timeline and the stage times agree."""
+    event = audit.record(action, obj, actor=user, before=before, after={k: v for k, v in (after or {}).items()
+                                                                        if v is not None} or None)
+    event.created_at = at or clock.now()
+    return event
+
+
+def experts_of(challenge: Challenge) -> list:
+    return [a.expert for a in db.session.scalars(
+        sa.select(ExpertAssignment).where(ExpertAssignment.challenge_id == challenge.id).order_by(ExpertAssignment.id)
+    )]
+
+
+def applications_in(challenge: Challenge, *statuses: ApplicationStatus) -> list[Application]:
+    query = sa.select(Application).where(Application.challenge_id == challenge.id).order_by(Application.id)
+    if statuses:
+        query = query.where(Application.status.in_(statuses))
+    return list(db.session.scalars(query))
