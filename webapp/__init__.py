@@ -117,6 +117,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_from_session_token)
 
     celery_init_app(app)
+    import webapp.challenges.tasks  # noqa: F401
     import webapp.core.tasks  # noqa: F401
     import webapp.imports.tasks  # noqa: F401
     import webapp.matching.tasks  # noqa: F401

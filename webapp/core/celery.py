@@ -50,6 +50,10 @@ def celery_init_app(app: Flask) -> Celery:
                 "task": "core.relay_outbox",
                 "schedule": app.config["OUTBOX_RELAY_SECONDS"],
             },
+            "challenges-tick": {
+                "task": "challenges.tick",
+                "schedule": 60.0,
+            },
         },
         timezone="UTC",
     )
