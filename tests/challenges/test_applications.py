@@ -144,7 +144,10 @@ def test_who_sees_an_application(people):
     application = factory.apply(p.tju, challenge, submit=False)
     assert services.can_view_application(p.tju, application)
     assert not services.can_view_application(p.owner, application)  # a draft is the applicant's own
+    assert services.lodged_applications(challenge) == []
     services.submit_application(p.tju, application)
+    assert services.lodged_applications(challenge) == [application]
+    assert db.session.scalars(services.applications_of(p.tju)).all() == [application]
     assert services.can_view_application(p.owner, application) and services.can_view_application(p.admin, application)
     assert not services.can_view_application(p.nku, application)
     assert not services.can_view_application(p.expert, application)  # not assigned

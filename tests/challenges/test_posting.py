@@ -131,3 +131,24 @@ def test_a_window_that_has_passed_while_waiting_cannot_be_published(people):
         services.publish(p.admin, challenge, cofunding=-1)
     services.publish(p.admin, challenge, cofunding=1_000_000)
     assert challenge.status is S.PUBLISHED and challenge.total_funding == 3_000_000
+
+
+def test_the_board_shows_published_challenges_open_ones_closing_soonest_first_and_drafts_stay_private(people):
+    p = people
+    draft = factory.draft(p)
+    later = factory.published(p, closes_at=clock.now() + timedelta(days=20))
+    sooner = factory.published(p, closes_at=clock.now() + timedelta(days=5))
+    lapsed = factory.published(p, closes_at=clock.now() + timedelta(days=1))
+    clock.set_time(lapsed.closes_at)
+    from webapp.challenges import deadlines
+
+    deadlines.tick()
+    board = db.session.scalars(services.board()).all()
+    assert [c.id for c in board if c.id in {draft.id, later.id, sooner.id, lapsed.id}] == [sooner.id, later.id,
+                                                                                          lapsed.id]
+    assert not services.can_view(draft, p.rival) and not services.can_view(draft, None)
+    assert services.can_view(draft, p.owner) and services.can_view(draft, p.admin)
+    assert services.can_view(lapsed, None)
+    assert [c.id for c in db.session.scalars(services.owned_by(p.owner))] == [lapsed.id, sooner.id, later.id, draft.id]
+    services.submit(p.owner, draft)
+    assert [c.id for c in db.session.scalars(services.awaiting_review())] == [draft.id]

@@ -10,6 +10,7 @@ from webapp.challenges import review, services
 from webapp.challenges.lifecycle import ChallengeError, TransitionError
 from webapp.challenges.models import UnitKind
 from webapp.core.permissions import PermissionDenied
+from webapp.extensions import db
 
 
 def test_an_expert_from_the_lead_unit_or_a_consortium_member_is_excluded_automatically(people):
@@ -20,6 +21,7 @@ def test_an_expert_from_the_lead_unit_or_a_consortium_member_is_excluded_automat
     institute = factory.apply(p.institute, challenge, kind=UnitKind.INSTITUTE)
     factory.closed(p, challenge)
     review.assign_expert(p.admin, challenge, p.expert_tju)
+    assert db.session.scalars(review.assigned_to(p.expert_tju)).all() == [challenge]
     rows = {r.application.id: r for r in review.assigned_applications(p.expert_tju, challenge)}
     assert rows[tju.id].declaration.automatic and rows[tju.id].declaration.has_conflict
     assert rows[joint.id].declaration.automatic

@@ -275,6 +275,12 @@ def ranking(challenge: Challenge) -> list[RankRow]:
     return rows
 
 
+def assigned_to(user) -> sa.Select:
+    """The challenges an expert reviews."""
+    return (sa.select(Challenge).join(ExpertAssignment, ExpertAssignment.challenge_id == Challenge.id)
+            .where(ExpertAssignment.expert_id == user.id).order_by(Challenge.id.desc()))
+
+
 def panel(challenge: Challenge) -> list[ExpertAssignment]:
     return list(db.session.scalars(sa.select(ExpertAssignment).where(ExpertAssignment.challenge_id == challenge.id)
                                    .order_by(ExpertAssignment.id)))

@@ -109,6 +109,45 @@ def before_deadline(challenge: Challenge, at: datetime | None = None) -> bool:
     return challenge.status is S.PUBLISHED and challenge.closes_at is not None and at < challenge.closes_at
 
 
+# ---------------------------------------------------------------- lists the pages show
+
+
+def board(*, field_id: int | None = None, status: S | None = None) -> sa.Select:
+    """The public challenge board: published challenges and what became of them; open windows
+    first (closing soonest first), then the rest, newest first."""
+    query = sa.select(Challenge).where(Challenge.status.in_(PUBLIC_STATES))
+    if status is not None:
+        query = query.where(Challenge.status == status)
+    if field_id is not None:
+        query = query.where(Challenge.field_id == field_id)
+    return query.order_by((Challenge.status != S.PUBLISHED), sa.case((Challenge.status == S.PUBLISHED,
+                                                                      Challenge.closes_at)),
+                          Challenge.published_at.desc(), Challenge.id.desc())
+
+
+def owned_by(user) -> sa.Select:
+    """An enterprise's own challenges, every state."""
+    return sa.select(Challenge).where(Challenge.owner_id == user.id).order_by(Challenge.id.desc())
+
+
+def awaiting_review() -> sa.Select:
+    """The admins' queue: submitted challenges, oldest first."""
+    return sa.select(Challenge).where(Challenge.status == S.SUBMITTED).order_by(Challenge.submitted_at,
+                                                                                 Challenge.id)
+
+
+def applications_of(user) -> sa.Select:
+    """A researcher's or enterprise's own applications, with their challenges."""
+    return sa.select(Application).where(Application.applicant_id == user.id).order_by(Application.id.desc())
+
+
+def lodged_applications(challenge: Challenge) -> list[Application]:
+    """What the formal check and the enterprise see: submitted, eligible and ineligible applications."""
+    return list(db.session.scalars(sa.select(Application).where(
+        Application.challenge_id == challenge.id, Application.status.in_([A(s) for s in LODGED]))
+        .order_by(Application.submitted_at, Application.id)))
+
+
 # ---------------------------------------------------------------- posting
 
 
