@@ -334,6 +334,11 @@ def cached_matcher(name: str, achievements: list, needs: list, field_names: Iter
     analyser = Analyser(lex)
     if (folder / "done").exists():
         return Matcher.load(folder, analyser), analyser, None, folder
+    import shutil
+
+    for stale in CACHE.glob(f"matcher-{name}-*"):  # built by another version of the engine or lexicon
+        if stale.is_dir() and ".tmp" not in stale.name:
+            shutil.rmtree(stale, ignore_errors=True)
     started = time.perf_counter()
     matcher = Matcher.build(analyser, achievements, needs)
     built = time.perf_counter() - started
@@ -348,8 +353,6 @@ def cached_matcher(name: str, achievements: list, needs: list, field_names: Iter
     )
     (tmp / "done").write_text(f"{built:.1f}\n")
     if folder.exists():  # another run finished first
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         tmp.replace(folder)
