@@ -68,7 +68,22 @@ def test_a_need_finds_its_achievement_first_through_synonyms(matcher):
 
 
 def test_generic_words_alone_make_no_suggestion(matcher):
-    assert matcher.for_need(NEED_GENERIC, limit=5) == []
+    matcher.min_score = 35
+    try:
+        assert matcher.for_need(NEED_GENERIC, limit=5) == []
+    finally:
+        matcher.min_score = 0
+    assert all(m.parts["keywords"] == 0 and m.parts["title"] == 0 for m in matcher.for_need(NEED_GENERIC, limit=5))
+
+
+def test_a_title_with_numbers_and_no_words_finds_its_listing(analyser):
+    varieties = [Doc(i, title, (), "小麦新品种，抗病高产。") for i, title in
+                 enumerate(["冬小麦新品种静麦4号", "冬小麦新品种静麦5号", "冬小麦新品种津麦4号", "两优3313", "株两优47"], 1)]
+    matcher = Matcher.build(analyser, varieties, [])
+    matcher.min_score = 0
+    for query, wanted in (("两优３３１３", 4), ("冬小麦新品种静麦４号", 1), ("株两优", 5)):
+        found = matcher.for_need(Doc(99, query), limit=3)
+        assert found[0].achievement_id == wanted, query
 
 
 def test_every_suggestion_explains_its_score(matcher):

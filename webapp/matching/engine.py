@@ -2,28 +2,37 @@
 
 Pure: no Flask, no database. `runtime.py` feeds it listings and stores what it returns.
 
-Per side (achievements, needs) a `SideIndex` holds two BM25 indexes over the same vocabulary —
-the full text, and the title with the keywords — plus, per listing, its terms (for the shared-term
-explanation), its short text (for RapidFuzz) and the facts the filters look at. A query takes the
-top candidates of both BM25 indexes (their union keeps what either finds: the full-text index
-alone lost about half of what RapidFuzz on titles ranks first), scores each candidate pair on
-three text signals and four structured ones, and returns the best with their parts.
+Per side (achievements, needs) a `SideIndex` holds three BM25 indexes over one vocabulary — the
+full text, the title with the keywords, and the title's character pairs — plus, per listing, its
+terms (for the shared-term explanation), its short text and title (for RapidFuzz) and the facts
+the filters look at. A query takes the union of the top candidates of the indexes (the full-text
+index alone lost about half of what RapidFuzz on titles ranks first; the character pairs find
+titles that segment into nothing, such as 两优3313), scores each candidate pair on three text
+signals and five structured ones, and returns the best with their parts.
 
-The pair score (0–100) is the same whichever side asks:
+The pair score (0–100):
 
-- keywords (≤ 40): shared terms weighted by rarity (idf), relative to both texts' weight;
-- title (≤ 35): how much of each side's title and keywords the other side's text covers;
-- fuzzy (≤ 25): RapidFuzz token-sort ratio of the two titles-with-keywords;
+- keywords (≤ 55): full-text BM25 relative to the best candidate's, times how strongly that best
+  candidate overlaps the query (the cosine of their idf-weighted term sets), so a weak best
+  match does not earn full points;
+- title (≤ 25): how much of each side's title and keywords the other side's text covers (a title
+  of a few common words counts as if it had about two rare ones);
+- fuzzy (≤ 20, + up to 15): RapidFuzz, the better of the token-sort ratio of the two
+  titles-with-keywords and the ratio of the raw titles; nearly the same title (ratio above 80, or
+  the query's title being the start of the other's) adds up to 15 more;
 - field (+6 same field, +3 same area, −12 different areas), maturity (+3 as mature as expected,
   −6 one stage short, −15 more), budget (+3 price within budget, −8 up to twice the budget,
   dropped beyond), mode (+3 a cooperation mode in common, −6 none), history (the broker's
   repeated 领域不符 for this pair of areas, down to −15).
+
+Weights were set on the labelled sets of `python -m bench match_quality` (README).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,14 +42,19 @@ import numpy as np
 from bm25s.tokenization import Tokenized
 from rapidfuzz import fuzz, process
 
-from webapp.matching.text import Analyser
+from webapp.matching.text import Analyser, normalise
 
 CANDIDATES = 200  # per BM25 index
+TITLE_CANDIDATES = 50  # from the titles' character pairs
 QUERY_TERMS = 32  # the query's rarest terms asked of the indexes (Lucene's more-like-this keeps 25)
-WEIGHTS = {"keywords": 40.0, "title": 35.0, "fuzzy": 25.0}
+WEIGHTS = {"keywords": 55.0, "title": 25.0, "fuzzy": 20.0}
 MIN_SCORE = 35.0
 MAX_TERMS = 8
 KEYWORD_GAIN = 2.5
+SAME_TITLE_FROM, SAME_TITLE_BONUS = 80.0, 15.0  # title similarity from which the bonus starts, and its most
+PREFIX_FROM = 5  # characters a cut-short title needs before its start counts as the same title
+TITLE_FLOOR = 15.0  # idf weight of about two rare words
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,23 @@ class Vocab:
         return len(self.terms)
 
 
+_GRAM_CHARS = re.compile(r"[0-9a-z\u3400-\u9fff]+")
+GRAM = "\x00"  # marks a title's character pair in the vocabulary, apart from the words
+
+
+def title_grams(title: str) -> list[str]:
+    """The title's character pairs (letters, digits, CJK), for finding a listing by a mistyped,
+    cut short or unsegmentable title such as 两优3313 or 静麦4号."""
+    runs = _GRAM_CHARS.findall(normalise(title))
+    grams: dict[str, None] = {}
+    for run in runs:
+        if len(run) == 1:
+            grams.setdefault(run, None)
+        for i in range(len(run) - 1):
+            grams.setdefault(run[i:i + 2], None)
+    return list(grams)
+
+
 def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(r) for r in rows])
@@ -105,6 +136,7 @@ class _Analysed:
     full: np.ndarray  # unique term ids of title + keywords + body
     short: np.ndarray  # unique term ids of title + keywords
     short_text: str
+    title: str
     root: int
     leaf: int
     maturity: int
@@ -132,7 +164,7 @@ def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
     return _Analysed(
         full=np.fromiter((vocab.add(t) for t in full), dtype=np.int32, count=len(full)),
         short=np.fromiter((vocab.add(t) for t in short), dtype=np.int32, count=len(short)),
-        short_text=" ".join(short), root=root, leaf=leaf, maturity=maturity,
+        short_text=" ".join(short), title=normalise(doc.title), root=root, leaf=leaf, maturity=maturity,
         money_min=low, money_max=high, coop=coop,
     )
 
@@ -140,13 +172,17 @@ def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
 class SideIndex:
     """One side (achievements or needs), built from `Doc`s, saved to and memory-mapped from disk."""
 
-    ARRAYS = ("ids", "full_ptr", "full_tok", "short_ptr", "short_tok", "df", "root", "leaf",
+    ARRAYS = ("ids", "full_ptr", "full_tok", "short_ptr", "short_tok", "df", "dl", "root", "leaf",
               "maturity", "money_min", "money_max", "coop")
 
     def __init__(self, arrays: dict[str, np.ndarray], short_texts: list[str], vocab: Vocab,
-                 bm_full: bm25s.BM25 | None, bm_short: bm25s.BM25 | None):
-        self.a = arrays
+                 bm_full: bm25s.BM25 | None, bm_short: bm25s.BM25 | None, titles: list[str] | None = None):
+        # Plain arrays over the memory map: slicing an np.memmap costs several times more.
+        self.a = {name: np.asarray(value) for name, value in arrays.items()}
         self.short_texts = short_texts
+        self.titles = titles if titles is not None else [""] * len(short_texts)
+        self.bm_title: bm25s.BM25 | None = None
+        self.avgdl = float(self.a["dl"].mean()) if len(self.a["dl"]) else 1.0
         self.vocab = vocab
         self.bm_full = bm_full
         self.bm_short = bm_short
@@ -158,6 +194,7 @@ class SideIndex:
     def build(cls, docs: Sequence[Doc], analyser: Analyser, vocab: Vocab | None = None) -> SideIndex:
         vocab = vocab if vocab is not None else Vocab()
         analysed = [analyse(d, analyser, vocab) for d in docs]
+        gram_rows = [[vocab.add(GRAM + g) for g in title_grams(d.title)] for d in docs]
         full_rows = [a.full.tolist() for a in analysed]
         short_rows = [a.short.tolist() for a in analysed]
         # BM25 over the full text counts title and keyword terms twice.
@@ -171,6 +208,11 @@ class SideIndex:
         if any(short_rows):
             bm_short = bm25s.BM25(backend="numpy")
             bm_short.index(Tokenized(ids=short_rows, vocab=term_map), show_progress=False)
+        bm_title = None
+        if any(gram_rows):
+            bm_title = bm25s.BM25(backend="numpy")
+            bm_title.index(Tokenized(ids=gram_rows, vocab={str(i): i for i in range(len(vocab))}),
+                           show_progress=False)
         full_ptr, full_tok = _csr(full_rows)
         short_ptr, short_tok = _csr(short_rows)
         df = np.bincount(full_tok, minlength=n_terms).astype(np.int32)
@@ -178,57 +220,77 @@ class SideIndex:
         arrays = {
             "ids": np.array([d.id for d in docs], dtype=np.int64),
             "full_ptr": full_ptr, "full_tok": full_tok, "short_ptr": short_ptr, "short_tok": short_tok,
-            "df": df,
+            "df": df, "dl": np.array([len(r) for r in bm_rows], dtype=np.int32),
             "root": facts[:, 0].astype(np.int32), "leaf": facts[:, 1].astype(np.int32),
             "maturity": facts[:, 2].astype(np.int8), "money_min": facts[:, 3], "money_max": facts[:, 4],
             "coop": facts[:, 5].astype(np.int32),
         }
-        return cls(arrays, [a.short_text for a in analysed], vocab, bm_full, bm_short)
+        side = cls(arrays, [a.short_text for a in analysed], vocab, bm_full, bm_short,
+                   titles=[normalise(d.title) for d in docs])
+        side.bm_title = bm_title
+        return side
 
     def save(self, folder: str | os.PathLike) -> None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for name in self.ARRAYS:
             np.save(folder / f"{name}.npy", self.a[name])
-        for name, bm in (("bm_full", self.bm_full), ("bm_short", self.bm_short)):
+        for name, bm in (("bm_full", self.bm_full), ("bm_short", self.bm_short), ("bm_title", self.bm_title)):
             if bm is not None:
                 bm.save(str(folder / name))
         (folder / "short_texts.json").write_text(json.dumps(self.short_texts, ensure_ascii=False), "utf-8")
+        (folder / "titles.json").write_text(json.dumps(self.titles, ensure_ascii=False), "utf-8")
 
     @classmethod
     def load(cls, folder: str | os.PathLike, vocab: Vocab) -> SideIndex:
         folder = Path(folder)
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in cls.ARRAYS}
-        bm_full, bm_short = (
+        bm_full, bm_short, bm_title = (
             bm25s.BM25.load(str(folder / name), mmap=True) if (folder / name).exists() else None
-            for name in ("bm_full", "bm_short")
+            for name in ("bm_full", "bm_short", "bm_title")
         )
         texts = json.loads((folder / "short_texts.json").read_text("utf-8"))
-        return cls(arrays, texts, vocab, bm_full, bm_short)
+        titles = json.loads((folder / "titles.json").read_text("utf-8"))
+        side = cls(arrays, texts, vocab, bm_full, bm_short, titles=titles)
+        side.bm_title = bm_title
+        return side
 
     # -- candidates -----------------------------------------------------------------------
-    def top(self, term_ids: np.ndarray, k: int = CANDIDATES) -> np.ndarray:
-        """Positions of the best candidates of both BM25 indexes (union)."""
+    def top(self, term_ids: np.ndarray, gram_ids: Sequence[int] = (), k: int = CANDIDATES
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the best candidates of the BM25 indexes (union), with their full-text BM25."""
+        none = (np.empty(0, dtype=np.int64), np.empty(0))
+        if self.n == 0:
+            return none
+        found = []
+        grams = np.array([g for g in gram_ids if g < self._n_terms], dtype=np.int64)
+        if self.bm_title is not None and grams.size:
+            scores = _bm25_scores(self.bm_title, grams, self.n)
+            hit = np.flatnonzero(scores)
+            if hit.size > TITLE_CANDIDATES:
+                hit = hit[np.argpartition(-scores[hit], TITLE_CANDIDATES)[:TITLE_CANDIDATES]]
+            found.append(hit)
         ids = term_ids[term_ids < self._n_terms]
-        if self.n == 0 or ids.size == 0:
-            return np.empty(0, dtype=np.int64)
         ids = np.unique(ids)
         df = self.a["df"][ids]
         ids = ids[df > 0]
         if ids.size > QUERY_TERMS:  # the rarest terms say what a text is about (and cost least)
             ids = ids[np.argsort(df[df > 0], kind="stable")[:QUERY_TERMS]]
-        found = []
+        full_scores = None
         for bm in (self.bm_full, self.bm_short):
-            if bm is None:
+            if bm is None or ids.size == 0:
                 continue
             scores = _bm25_scores(bm, ids, self.n)
+            if bm is self.bm_full:
+                full_scores = scores
             hit = np.flatnonzero(scores)
             if hit.size > k:
                 hit = hit[np.argpartition(-scores[hit], k)[:k]]
             found.append(hit)
         if not found:
-            return np.empty(0, dtype=np.int64)
-        return np.unique(np.concatenate(found))
+            return none
+        positions = np.unique(np.concatenate(found))
+        return positions, (full_scores[positions] if full_scores is not None else np.zeros(len(positions)))
 
     def idf(self, n_vocab: int) -> np.ndarray:
         """idf per term id (terms unknown to this side get the highest idf)."""
@@ -252,6 +314,36 @@ def _bm25_scores(bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int) -> np.ndarra
     docs = np.concatenate([indices[a:b] for a, b in spans])
     weights = np.concatenate([data[a:b] for a, b in spans])
     return np.bincount(docs, weights=weights, minlength=n_docs)
+
+
+class _Idf:
+    """idf by term id; terms newer than the index (first seen in a query) count as the rarest."""
+
+    def __init__(self, known: np.ndarray):
+        self.known = known
+        self.rarest = float(known.max()) if known.size else 1.0
+
+    def __getitem__(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids)
+        inside = ids < self.known.size
+        return np.where(inside, self.known[np.where(inside, ids, 0)] if self.known.size else 0.0,
+                        self.rarest).astype(np.float32)
+
+
+class _Weights:
+    """A query's term weights, looked up by term id without an array the size of the vocabulary."""
+
+    def __init__(self, ids: np.ndarray, weights: np.ndarray):
+        order = np.argsort(ids)
+        self.ids = np.asarray(ids)[order]
+        self.weights = np.asarray(weights, dtype=np.float32)[order]
+
+    def __getitem__(self, tokens: np.ndarray) -> np.ndarray:
+        tokens = np.asarray(tokens)
+        if self.ids.size == 0 or tokens.size == 0:
+            return np.zeros(tokens.shape, dtype=np.float32)
+        at = np.searchsorted(self.ids, tokens).clip(max=self.ids.size - 1)
+        return np.where(self.ids[at] == tokens, self.weights[at], 0.0).astype(np.float32)
 
 
 def _gather(ptr: np.ndarray, tok: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,7 +379,7 @@ class Matcher:
         self.analyser = analyser
         self.vocab = achievements.vocab
         self.sides = {"a": achievements, "n": needs}
-        self._idf_cache: tuple[int, np.ndarray] | None = None
+        self._idf_cache: _Idf | None = None
         self._extra_cache: dict[Doc, _Analysed] = {}
 
     @classmethod
@@ -321,7 +413,7 @@ class Matcher:
         """Listing ids the keyword stage hands to the re-ranking (for measuring what it keeps)."""
         query = analyse(doc, self.analyser, self.vocab)
         side = self.sides["a"]
-        return {int(side.a["ids"][p]) for p in side.top(query.full)}
+        return {int(side.a["ids"][p]) for p in side.top(query.full, self._grams(doc))[0]}
 
     # -- internals ------------------------------------------------------------------------
     EXTRA_CACHE = 20_000
@@ -336,12 +428,15 @@ class Matcher:
             found = self._extra_cache[doc] = analyse(doc, self.analyser, self.vocab)
         return found
 
-    def _idf(self) -> np.ndarray:
-        n_vocab = len(self.vocab)
-        if self._idf_cache is None or self._idf_cache[0] != n_vocab:
+    def _grams(self, doc: Doc) -> list[int]:
+        known = self.vocab.ids
+        return [known[GRAM + g] for g in title_grams(doc.title) if GRAM + g in known]
+
+    def _idf(self) -> _Idf:
+        if self._idf_cache is None:
             # Rarity is judged on the achievements, the larger and more varied library.
-            self._idf_cache = (n_vocab, self.sides["a"].idf(n_vocab))
-        return self._idf_cache[1]
+            self._idf_cache = _Idf(self.sides["a"].idf(len(self.vocab)))
+        return self._idf_cache
 
     def _match(self, doc: Doc, query_kind: str, limit: int, exclude: Iterable[int], extra: Sequence[Doc],
                pair_penalty: Mapping[tuple[int, int], float] | None) -> list[Match]:
@@ -351,18 +446,16 @@ class Matcher:
         extra = [d for d in extra if d.id not in excluded]
         extra_ids = [d.id for d in extra]
         hidden = excluded | set(extra_ids)  # a newer copy replaces the index's one
-        positions = side.top(query.full)
+        positions, bm25 = side.top(query.full, self._grams(doc))
         if hidden and positions.size:
             keep = ~np.isin(side.a["ids"][positions], np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
-            positions = positions[keep]
+            positions, bm25 = positions[keep], bm25[keep]
         extras = [self._analysed(d) for d in extra]
         if positions.size == 0 and not extras:
             return []
         idf = self._idf()
-        q_full_w = np.zeros(len(self.vocab), dtype=np.float32)
-        q_full_w[query.full] = idf[query.full]
-        q_short_w = np.zeros(len(self.vocab), dtype=np.float32)
-        q_short_w[query.short] = idf[query.short]
+        q_full_w = _Weights(query.full, idf[query.full])
+        q_short_w = _Weights(query.short, idf[query.short])
         q_full_norm = float(idf[query.full].sum()) or 1.0
         q_short_norm = float(idf[query.short].sum()) or 1.0
 
@@ -376,6 +469,7 @@ class Matcher:
         doc_short_in_q = _row_sums(q_full_w[short_tok], short_off)
         doc_short_norm = _row_sums(idf[short_tok], short_off)
         texts = [side.short_texts[p] for p in positions]
+        titles = [side.titles[p] for p in positions]
         facts = np.stack([a["root"][positions], a["leaf"][positions], a["maturity"][positions],
                           a["money_min"][positions], a["money_max"][positions], a["coop"][positions]], axis=1
                          ).astype(np.int64) if positions.size else np.empty((0, 6), dtype=np.int64)
@@ -383,8 +477,11 @@ class Matcher:
 
         # Listings newer than the index, scored the same way.
         if extras:
-            e_shared, e_norm, e_qs, e_ds, e_dsn = [], [], [], [], []
+            e_shared, e_norm, e_qs, e_ds, e_dsn, e_bm = [], [], [], [], [], []
             for ex in extras:
+                # BM25 with every shared term once, against the index's average length.
+                length = 1.0 - BM25_B + BM25_B * (len(ex.full) + len(ex.short)) / side.avgdl
+                e_bm.append(float(q_full_w[ex.full].sum()) * (BM25_K1 + 1) / (1 + BM25_K1 * length))
                 e_shared.append(float(q_full_w[ex.full].sum()))
                 e_norm.append(float(idf[ex.full].sum()))
                 e_qs.append(float(q_short_w[ex.full].sum()))
@@ -395,18 +492,40 @@ class Matcher:
             q_short_in_doc = np.concatenate([q_short_in_doc, e_qs])
             doc_short_in_q = np.concatenate([doc_short_in_q, e_ds])
             doc_short_norm = np.concatenate([doc_short_norm, e_dsn])
+            bm25 = np.concatenate([bm25, e_bm])
             texts = texts + [ex.short_text for ex in extras]
+            titles = titles + [ex.title for ex in extras]
             facts = np.concatenate([facts, np.array(
                 [[ex.root, ex.leaf, ex.maturity, ex.money_min, ex.money_max, ex.coop] for ex in extras],
                 dtype=np.int64)])
             ids = np.concatenate([ids, np.array(extra_ids, dtype=np.int64)])
 
-        # Cosine of the idf-weighted term sets; 0.4 already means a strong overlap of two long texts.
-        keywords = KEYWORD_GAIN * shared_full / np.sqrt(q_full_norm * np.maximum(doc_full_norm, 1e-9))
-        title = 0.5 * (q_short_in_doc / q_short_norm + doc_short_in_q / np.maximum(doc_short_norm, 1e-9))
-        fuzzy = process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1)[0] / 100.0
+        # BM25 relative to the best candidate's ranks the candidates; how strongly the best one
+        # overlaps the query (the cosine of their idf-weighted term sets, where 0.4 is already a
+        # strong overlap of two long texts) sets how much that ranking is worth.
+        cosine = np.clip(KEYWORD_GAIN * shared_full / np.sqrt(q_full_norm * np.maximum(doc_full_norm, 1e-9)), 0, 1)
+        best_bm25 = float(bm25.max()) if bm25.size else 0.0
+        strength = float(cosine.max()) if cosine.size else 0.0
+        keywords = (bm25 / best_bm25 if best_bm25 > 0 else np.zeros(len(bm25))) * strength
+        # A title of a few common words is not "covered" by merely appearing in a long text.
+        title = 0.5 * (q_short_in_doc / max(q_short_norm, TITLE_FLOOR)
+                       + doc_short_in_q / np.maximum(doc_short_norm, TITLE_FLOOR))
+        # Two empty strings are "identical" to RapidFuzz: score only texts that have something.
+        has_title = np.array([bool(t) for t in titles])
+        same_title = (process.cdist([query.title], titles, scorer=fuzz.ratio, workers=1, score_cutoff=1)[0]
+                      if query.title else np.zeros(len(titles))) * has_title
+        if len(query.title) >= PREFIX_FROM:  # a title cut short is the start of the full one
+            starts = np.array([t.startswith(query.title) for t in titles])
+            same_title = np.where(starts, np.maximum(same_title, 95.0), same_title)
+        fuzzy = np.maximum(
+            process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1,
+                          score_cutoff=1)[0] if query.short_text else 0.0,
+            same_title,
+        ) * has_title / 100.0
+        # Nearly the same title (a typo, full-width digits, the name cut short) names the same thing.
+        title_bonus = SAME_TITLE_BONUS * np.clip((same_title - SAME_TITLE_FROM) / (100 - SAME_TITLE_FROM), 0, 1)
         text_score = (WEIGHTS["keywords"] * np.clip(keywords, 0, 1) + WEIGHTS["title"] * np.clip(title, 0, 1)
-                      + WEIGHTS["fuzzy"] * fuzzy)
+                      + WEIGHTS["fuzzy"] * fuzzy + title_bonus)
 
         query_facts = np.array([[query.root, query.leaf, query.maturity, query.money_min, query.money_max,
                                  query.coop]], dtype=np.int64).repeat(len(ids), axis=0)
@@ -416,7 +535,7 @@ class Matcher:
             adjust, ruled_out = adjustments(facts, query_facts, pair_penalty)
         keywords_part = WEIGHTS["keywords"] * np.clip(keywords, 0, 1)
         title_part = WEIGHTS["title"] * np.clip(title, 0, 1)
-        fuzzy_part = WEIGHTS["fuzzy"] * fuzzy
+        fuzzy_part = WEIGHTS["fuzzy"] * fuzzy + title_bonus
         total = np.clip(text_score + sum(adjust.values()), 0, 100)
         eligible = np.flatnonzero(~ruled_out & (total >= self.min_score))
         # Best first; ties by id so the order is stable between runs and databases.
@@ -436,7 +555,7 @@ class Matcher:
         return results
 
     def _explain(self, results: list[Match], query: _Analysed, side: SideIndex, query_kind: str,
-                 extras: list[_Analysed], extra_ids: list[int], idf: np.ndarray) -> None:
+                 extras: list[_Analysed], extra_ids: list[int], idf: _Idf) -> None:
         by_extra = dict(zip(extra_ids, extras, strict=True))
         for match in results:
             other = match.achievement_id if query_kind == "n" else match.need_id
