@@ -277,6 +277,29 @@ def top_for(listing, user, limit: int = 5) -> list[Suggestion]:
     return list(db.session.scalars(query).unique())
 
 
+def suggested_teams(challenge, user, limit: int = 5) -> list[dict]:
+    """Research teams suggested for a challenge through their achievements: the best suggestions
+    of the need the challenge was built from, one entry per team (the achievements' owner, or their
+    institution when imported without one), best first. For the challenge's enterprise, brokers and
+    admins; nobody else sees them."""
+    need = getattr(challenge, "need", None)
+    if need is None or not (can_broker(user) or (user is not None and user.is_authenticated
+                                                  and challenge.owner_id == user.id)):
+        return []
+    teams: dict[object, dict] = {}
+    for suggestion in suggestions_of_need(need, limit=8 * limit):
+        achievement = suggestion.achievement
+        if achievement.status is not ListingStatus.PUBLISHED:
+            continue
+        key = achievement.owner_id or achievement.institution_label or achievement.id
+        team = teams.setdefault(key, {
+            "institution": achievement.institution_label, "team": achievement.team,
+            "owner": achievement.owner, "best": suggestion.score, "suggestions": [],
+        })
+        team["suggestions"].append(suggestion)
+    return sorted(teams.values(), key=lambda t: -t["best"])[:limit]
+
+
 def suggestions_of_need(need, *, statuses=(SuggestionStatus.NEW, SuggestionStatus.ACCEPTED),
                         limit: int | None = None) -> list[Suggestion]:
     """A need's stored suggestions, best first (no permission check: command line and services)."""
