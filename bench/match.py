@@ -177,7 +177,8 @@ def _final_top10(figures: Figures, matcher, needs: list) -> None:
     try:
         for doc in needs:
             normal = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
-            side.top = lambda term_ids, k=0, _n=side.n: np.arange(_n)  # noqa: B023 - restored below
+            # Every achievement sharing anything with the need is a candidate (k = all of them).
+            side.top = lambda term_ids, gram_ids=(), k=0, _top=side.top, _n=side.n: _top(term_ids, gram_ids, k=_n)
             try:
                 full = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
             finally:

@@ -46,6 +46,7 @@ from webapp.matching.text import Analyser, normalise
 
 CANDIDATES = 200  # per BM25 index
 TITLE_CANDIDATES = 50  # from the titles' character pairs
+TITLE_GRAMS = 12  # the query title's rarest character pairs asked of that index
 QUERY_TERMS = 32  # the query's rarest terms asked of the indexes (Lucene's more-like-this keeps 25)
 WEIGHTS = {"keywords": 55.0, "title": 25.0, "fuzzy": 20.0}
 MIN_SCORE = 35.0
@@ -215,7 +216,9 @@ class SideIndex:
                            show_progress=False)
         full_ptr, full_tok = _csr(full_rows)
         short_ptr, short_tok = _csr(short_rows)
-        df = np.bincount(full_tok, minlength=n_terms).astype(np.int32)
+        gram_flat = np.fromiter((g for row in gram_rows for g in row), dtype=np.int64)
+        # Documents per term: words (for idf) and title character pairs (to pick the rarest).
+        df = (np.bincount(full_tok, minlength=n_terms) + np.bincount(gram_flat, minlength=n_terms)).astype(np.int32)
         facts = np.array([_facts(d) for d in docs], dtype=np.int64).reshape(len(docs), 6)
         arrays = {
             "ids": np.array([d.id for d in docs], dtype=np.int64),
@@ -263,7 +266,9 @@ class SideIndex:
         if self.n == 0:
             return none
         found = []
-        grams = np.array([g for g in gram_ids if g < self._n_terms], dtype=np.int64)
+        grams = np.unique(np.array([g for g in gram_ids if g < self._n_terms], dtype=np.int64))
+        if grams.size > TITLE_GRAMS:  # the rarest pairs single a title out (and cost least)
+            grams = grams[np.argsort(self.a["df"][grams], kind="stable")[:TITLE_GRAMS]]
         if self.bm_title is not None and grams.size:
             scores = _bm25_scores(self.bm_title, grams, self.n)
             hit = np.flatnonzero(scores)
