@@ -143,6 +143,9 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, accounts_bp, notifications_bp, admin_bp, listings_bp, achievements_bp, needs_bp,
                       imports_bp, dedupe_bp, taxonomy_bp, moderation_bp, matching_bp):
         app.register_blueprint(blueprint)
+    from webapp.challenges.work_views import bp as challenge_work_bp  # applications, reviews, delivery
+
+    app.register_blueprint(challenge_work_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

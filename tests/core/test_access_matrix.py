@@ -48,6 +48,13 @@ OUTCOMES = {
     "broker": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "broker": ALLOW, "admin": ALLOW},
     # The owner of the sample object (never the requesting user) and admins.
     "owner_or_admin": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "admin": ALLOW},
+    # Those who may apply to challenges: researchers and enterprises (not the challenge's own).
+    "applicant": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "researcher": ALLOW,
+                  "enterprise": ALLOW},
+    # Review experts (the matrix's expert is on the sample challenge's panel).
+    "expert": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "expert": ALLOW},
+    # Only the party the sample belongs to (an applicant, the enterprise, a winner), never the requester.
+    "party_only": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN)},
 }
 
 # THE policy table: every endpoint in app.url_map, with the policy it must follow.
@@ -116,6 +123,19 @@ POLICY = {
     "matching.rematch": "admin",
     "matching.job": "admin",
     "matching.job_status": "admin",
+    "challenge_work.apply": "applicant",
+    "challenge_work.application": "owner_or_admin",
+    "challenge_work.withdraw": "party_only",
+    "challenge_work.mine": "login",
+    "challenge_work.download": "owner_or_admin",
+    "challenge_work.remove_file": "party_only",
+    "challenge_work.expert_home": "expert",
+    "challenge_work.review": "expert",
+    "challenge_work.contract": "party_only",
+    "challenge_work.milestones": "owner_or_admin",
+    "challenge_work.report": "party_only",
+    "challenge_work.decide_milestone": "party_only",
+    "challenge_work.accept": "party_only",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -282,6 +302,44 @@ def _matching_samples(query, listings: dict, broker_id: int) -> dict:
     return query(add)
 
 
+def _challenge_work_samples(query, expert_id: int | None) -> dict:
+    """An open challenge, another person's lodged application with a file, an application in expert
+    review (the requesting expert on its panel), and a contracted challenge with its milestones; all
+    belong to other users than the requester."""
+    from tests.challenges import factory
+    from webapp.accounts.models import User
+    from webapp.challenges import clock, files, review
+
+    def add(session):
+        try:
+            people = factory.make_people()
+            open_ = factory.published(people)
+            application = factory.apply(people.tju, open_, submit=False)
+            attachment = files.add_application_file(people.tju, application, "方案.pdf", factory.PDF)
+            from webapp.challenges import services
+
+            services.submit_application(people.tju, application)
+            in_review, apps = factory.in_review(people)
+            if expert_id is not None:
+                review.assign_expert(people.admin, in_review, session.get(User, expert_id))
+            contracted, _apps = factory.contracted(people)
+            milestone = contracted.milestones[0].id
+        finally:
+            clock.reset()
+        session.commit()
+        work = {("challenge_work.apply", "challenge_id"): open_.id}
+        work.update({(f"challenge_work.{name}", "challenge_id"): contracted.id
+                     for name in ("contract", "milestones", "accept")})
+        work.update({(f"challenge_work.{name}", "application_id"): application.id
+                     for name in ("application", "withdraw")})
+        work[("challenge_work.review", "application_id")] = apps[0].id
+        work.update({(f"challenge_work.{name}", "attachment_id"): attachment.id for name in ("download", "remove_file")})
+        work.update({(f"challenge_work.{name}", "milestone_id"): milestone for name in ("report", "decide_milestone")})
+        return work
+
+    return query(add)
+
+
 def _notification_for(query, user_id: int) -> int:
     def add(session):
         note = Notification(user_id=user_id, kind="account.welcome", params={"name": "tester"})
@@ -312,6 +370,7 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
     listings = _listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id)
     samples.update(listings)
     samples.update(_matching_samples(query, listings, user.id if role == "broker" else make_user("broker").id))
+    samples.update(_challenge_work_samples(query, user.id if role == "expert" else None))
     if user is not None:
         assert client.login(user.email).status_code == 302
 
