@@ -270,32 +270,29 @@ class SideIndex:
         if grams.size > TITLE_GRAMS:  # the rarest pairs single a title out (and cost least)
             grams = grams[np.argsort(self.a["df"][grams], kind="stable")[:TITLE_GRAMS]]
         if self.bm_title is not None and grams.size:
-            scores = _bm25_scores(self.bm_title, grams, self.n)
-            hit = np.flatnonzero(scores)
-            if hit.size > TITLE_CANDIDATES:
-                hit = hit[np.argpartition(-scores[hit], TITLE_CANDIDATES)[:TITLE_CANDIDATES]]
-            found.append(hit)
+            found.append(_best(*_bm25_hits(self.bm_title, grams, self.n), TITLE_CANDIDATES))
         ids = term_ids[term_ids < self._n_terms]
         ids = np.unique(ids)
         df = self.a["df"][ids]
         ids = ids[df > 0]
         if ids.size > QUERY_TERMS:  # the rarest terms say what a text is about (and cost least)
             ids = ids[np.argsort(df[df > 0], kind="stable")[:QUERY_TERMS]]
-        full_scores = None
+        full = None
         for bm in (self.bm_full, self.bm_short):
             if bm is None or ids.size == 0:
                 continue
-            scores = _bm25_scores(bm, ids, self.n)
+            hits, scores = _bm25_hits(bm, ids, self.n)
             if bm is self.bm_full:
-                full_scores = scores
-            hit = np.flatnonzero(scores)
-            if hit.size > k:
-                hit = hit[np.argpartition(-scores[hit], k)[:k]]
-            found.append(hit)
+                full = (hits, scores)
+            found.append(_best(hits, scores, k))
         if not found:
             return none
         positions = np.unique(np.concatenate(found))
-        return positions, (full_scores[positions] if full_scores is not None else np.zeros(len(positions)))
+        bm25 = np.zeros(len(positions))
+        if full is not None and full[0].size:
+            at = np.searchsorted(full[0], positions).clip(max=full[0].size - 1)
+            bm25 = np.where(full[0][at] == positions, full[1][at], 0.0)
+        return positions, bm25
 
     def idf(self, n_vocab: int) -> np.ndarray:
         """idf per term id (terms unknown to this side get the highest idf)."""
@@ -306,19 +303,29 @@ class SideIndex:
         return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
-def _bm25_scores(bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int) -> np.ndarray:
-    """Sum of the precomputed BM25 scores of the query terms per document: bm25s's index read
-    directly and summed with one `bincount` (its NumPy path adds term by term with `np.add.at`,
-    several times slower on long posting lists)."""
+def _bm25_hits(bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The documents any query term occurs in (ascending) and their BM25 score sums. Summed over
+    the posting lists alone when they are short against the library (rare terms), else densely."""
     index = bm.scores
     ptr, indices, data = index["indptr"], index["indices"], index["data"]
     spans = [(int(ptr[t]), int(ptr[t + 1])) for t in term_ids]
     spans = [(a, b) for a, b in spans if b > a]
     if not spans:
-        return np.zeros(n_docs, dtype=np.float32)
+        return np.empty(0, dtype=np.int64), np.empty(0)
     docs = np.concatenate([indices[a:b] for a, b in spans])
     weights = np.concatenate([data[a:b] for a, b in spans])
-    return np.bincount(docs, weights=weights, minlength=n_docs)
+    if docs.size * 8 < n_docs:
+        hits, inverse = np.unique(docs, return_inverse=True)
+        return hits, np.bincount(inverse, weights=weights)
+    scores = np.bincount(docs, weights=weights, minlength=n_docs)
+    hits = np.flatnonzero(scores)
+    return hits, scores[hits]
+
+
+def _best(hits: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    if hits.size > k:
+        return hits[np.argpartition(-scores, k)[:k]]
+    return hits
 
 
 class _Idf:
@@ -336,19 +343,20 @@ class _Idf:
 
 
 class _Weights:
-    """A query's term weights, looked up by term id without an array the size of the vocabulary."""
+    """A query's term weights by term id, in a table only as long as the query's largest id."""
 
     def __init__(self, ids: np.ndarray, weights: np.ndarray):
-        order = np.argsort(ids)
-        self.ids = np.asarray(ids)[order]
-        self.weights = np.asarray(weights, dtype=np.float32)[order]
+        ids = np.asarray(ids, dtype=np.int64)
+        self.size = int(ids.max()) + 1 if ids.size else 0
+        self.table = np.zeros(max(self.size, 1), dtype=np.float32)
+        self.table[ids] = weights
 
     def __getitem__(self, tokens: np.ndarray) -> np.ndarray:
         tokens = np.asarray(tokens)
-        if self.ids.size == 0 or tokens.size == 0:
+        if self.size == 0 or tokens.size == 0:
             return np.zeros(tokens.shape, dtype=np.float32)
-        at = np.searchsorted(self.ids, tokens).clip(max=self.ids.size - 1)
-        return np.where(self.ids[at] == tokens, self.weights[at], 0.0).astype(np.float32)
+        inside = tokens < self.size
+        return np.where(inside, self.table[np.where(inside, tokens, 0)], np.float32(0))
 
 
 def _gather(ptr: np.ndarray, tok: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -562,6 +570,7 @@ class Matcher:
     def _explain(self, results: list[Match], query: _Analysed, side: SideIndex, query_kind: str,
                  extras: list[_Analysed], extra_ids: list[int], idf: _Idf) -> None:
         by_extra = dict(zip(extra_ids, extras, strict=True))
+        in_query = _Weights(query.full, np.ones(len(query.full), dtype=np.float32))
         for match in results:
             other = match.achievement_id if query_kind == "n" else match.need_id
             if other in by_extra:
@@ -569,8 +578,8 @@ class Matcher:
             else:
                 p = side.position[other]
                 terms = side.a["full_tok"][side.a["full_ptr"][p]:side.a["full_ptr"][p + 1]]
-            shared = np.intersect1d(terms, query.full)
-            shared = shared[np.argsort(-idf[shared], kind="stable")][: 3 * MAX_TERMS]
+            shared = terms[in_query[terms] > 0]
+            shared = shared[np.argsort(-idf[shared], kind="stable")][: 2 * MAX_TERMS]
             words = [self.vocab.terms[int(t)] for t in shared]
             kept: list[str] = []
             for word in sorted(words, key=len, reverse=True):  # 锂离子电池 makes 电池 redundant
