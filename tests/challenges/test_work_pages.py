@@ -354,8 +354,12 @@ def test_both_parties_confirm_the_contract(build, people, make_client, query):
     # The registration number, once known.
     owner.post(f"/challenges/{challenge.id}/contract", {"r-registration_number": "2026120112000123", "r-record": "1"})
     assert query(lambda s: s.get(Challenge, challenge.id).contract.registration_number) == "2026120112000123"
-    for stranger in (people.nku, people.rival, people.admin):
+    for stranger in (people.nku, people.rival, people.expert):
         assert as_user(make_client, stranger).get(f"/challenges/{challenge.id}/contract").status_code == 403
+    admin = as_user(make_client, people.admin)
+    assert "2026120112000123" in text(admin.get(f"/challenges/{challenge.id}/contract"))
+    admin.post(f"/challenges/{challenge.id}/contract", {"r-registration_number": "2026120112000999", "r-record": "1"})
+    assert query(lambda s: s.get(Challenge, challenge.id).contract.registration_number) == "2026120112000123"
 
 
 def test_milestones_reported_returned_approved_and_the_acceptance(build, people, make_client, query):

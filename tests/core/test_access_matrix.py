@@ -131,7 +131,7 @@ POLICY = {
     "challenge_work.remove_file": "party_only",
     "challenge_work.expert_home": "expert",
     "challenge_work.review": "expert",
-    "challenge_work.contract": "party_only",
+    "challenge_work.contract": "owner_or_admin",
     "challenge_work.milestones": "owner_or_admin",
     "challenge_work.report": "party_only",
     "challenge_work.decide_milestone": "party_only",
