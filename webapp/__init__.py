@@ -130,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.accounts.views import bp as accounts_bp
     from webapp.achievements.views import bp as achievements_bp
     from webapp.admin.views import bp as admin_bp
+    from webapp.challenges.views import bp as challenges_bp
     from webapp.core.views import bp as core_bp
     from webapp.dedupe.views import bp as dedupe_bp
     from webapp.imports.views import bp as imports_bp
@@ -141,7 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (core_bp, accounts_bp, notifications_bp, admin_bp, listings_bp, achievements_bp, needs_bp,
-                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp, matching_bp):
+                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp, matching_bp, challenges_bp):
         app.register_blueprint(blueprint)
     from webapp.challenges.work_views import bp as challenge_work_bp  # applications, reviews, delivery
 

@@ -48,6 +48,10 @@ OUTCOMES = {
     "broker": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "broker": ALLOW, "admin": ALLOW},
     # The owner of the sample object (never the requesting user) and admins.
     "owner_or_admin": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "admin": ALLOW},
+    # Enterprises only (a challenge is posted from the enterprise's own need; admins review it).
+    "enterprise_only": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "enterprise": ALLOW},
+    # Only the owner of the sample object, never the requester (admins included).
+    "owner_only": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN)},
     # Those who may apply to challenges: researchers and enterprises (not the challenge's own).
     "applicant": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "researcher": ALLOW,
                   "enterprise": ALLOW},
@@ -123,6 +127,19 @@ POLICY = {
     "matching.rematch": "admin",
     "matching.job": "admin",
     "matching.job_status": "admin",
+    "challenges.board": "public",
+    "challenges.detail": "public",
+    "challenges.new": "enterprise_only",
+    "challenges.edit": "owner_only",
+    "challenges.act": "owner_or_admin",  # the sample: terminating a published challenge (admins)
+    "challenges.mine": "enterprise",
+    "challenges.admin_queue": "admin",
+    "challenges.check": "admin",
+    "challenges.experts": "admin",
+    "challenges.ranking": "admin",
+    "challenges.objection": "login",
+    "challenges.resolve_objection": "admin",
+    "challenges.award": "admin",
     "challenge_work.apply": "applicant",
     "challenge_work.application": "owner_or_admin",
     "challenge_work.withdraw": "party_only",
@@ -340,6 +357,30 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
     return query(add)
 
 
+def _challenge_samples(query) -> dict:
+    """A draft and a published challenge with an objection, of another enterprise than the requester."""
+    from tests.challenges import factory
+    from webapp.challenges.models import Objection
+    from webapp.core.db import utcnow
+
+    def add(session):
+        people = factory.make_people()
+        draft = factory.draft(people)
+        published = factory.published(people)
+        objection = Objection(challenge_id=published.id, filed_by_id=people.nku.id, text="样例异议", filed_at=utcnow())
+        session.add(objection)
+        session.commit()
+        samples = {(f"challenges.{name}", "challenge_id"): published.id
+                   for name in ("detail", "act", "check", "experts", "ranking", "objection", "resolve_objection",
+                                "award")}
+        samples[("challenges.edit", "challenge_id")] = draft.id
+        samples[("challenges.act", "name")] = "terminate"
+        samples[("challenges.resolve_objection", "objection_id")] = objection.id
+        return samples
+
+    return query(add)
+
+
 def _notification_for(query, user_id: int) -> int:
     def add(session):
         note = Notification(user_id=user_id, kind="account.welcome", params={"name": "tester"})
@@ -370,6 +411,7 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
     listings = _listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id)
     samples.update(listings)
     samples.update(_matching_samples(query, listings, user.id if role == "broker" else make_user("broker").id))
+    samples.update(_challenge_samples(query))
     samples.update(_challenge_work_samples(query, user.id if role == "expert" else None))
     if user is not None:
         assert client.login(user.email).status_code == 302
