@@ -397,3 +397,75 @@ def test_board_filters_by_field_including_the_fields_under_it(client, query):
     for field in (parent, child):
         page = text(client.get(f"/challenges/?field={field}"))
         assert "智能质检榜单" in page and "电池包轻量化榜单" not in page
+
+
+def test_admin_queue_groups_challenges_by_what_they_wait_for(client, query):
+    def make(p):
+        submitted = _submitted(p, title="待审核甲")
+        checking, _apps = _closed(p)
+        notice, _apps = factory.in_notice(p)
+        return submitted.id, checking, notice.id
+
+    people, (submitted, checking, notice) = build(query, make)
+    client.login(people.admin.email)
+    page = text(client.get("/admin/challenges"))
+
+    def group(key: str) -> str:
+        return page[page.index(f'id="queue-{key}"'):].split("</section>")[0]
+
+    assert f'data-challenge="{submitted}"' in group("submitted")
+    assert f"/challenges/{checking}/check" in group("formal_check")
+    assert f'data-challenge="{notice}"' in group("notice") and 'class="countdown' in group("notice")
+
+
+def test_researcher_sees_apply_and_owner_sees_the_applications(app, client, query):
+    def make(p):
+        challenge = factory.published(p)
+        factory.apply(p.nku, challenge)
+        return challenge.id
+
+    people, challenge_id = build(query, make)
+    client.login(people.tju.email)
+    page = text(client.get(f"/challenges/{challenge_id}"))
+    assert f'href="/challenges/{challenge_id}/apply"' in page
+    client.logout()
+    client.login(people.nku.email)
+    page = text(client.get(f"/challenges/{challenge_id}"))
+    assert 'id="my-application"' in page and 'id="apply-button"' not in page
+    client.logout()
+    client.login(people.owner.email)
+    page = text(client.get(f"/challenges/{challenge_id}"))
+    assert "南开大学" in page[page.index('id="applications"'):]
+    assert 'id="apply-button"' not in page
+
+
+def test_nobody_eligible_ends_as_failed(app, client, query):
+    people, (challenge_id, apps) = build(query, _closed)
+    client.login(people.admin.email)
+    for application in apps:
+        client.post(f"/challenges/{challenge_id}/check", {"application_id": application, "decision": "ineligible",
+                                                          "reason": "不符合申报条件"})
+    client.post(f"/challenges/{challenge_id}/act/start_review")
+    assert status_of(query, challenge_id) is S.FAILED
+    client.logout()
+    page = text(client.get(f"/challenges/{challenge_id}"))
+    assert zh(app, "No application passed the formal check") in page
+    assert zh(app, "No application passed the formal check (流榜)") in page  # on the timeline
+
+
+def test_horse_race_proposes_and_awards_two_winners(client, query):
+    people, challenge_id = build(query, lambda p: factory.in_notice(p, winners_max=2)[0].id)
+    client.login(people.admin.email)
+    page = text(client.get(f"/challenges/{challenge_id}"))
+    assert 'id="horse-race"' in page and page.count('class="proposed-winner"') == 2
+    clock.set_time(clock.now() + timedelta(days=8))
+    client.post(f"/challenges/{challenge_id}/award")
+    page = text(client.get(f"/challenges/{challenge_id}"))
+    assert page.count('class="winner"') == 2 and "天津大学" in page and "南开大学" in page
+
+
+def test_board_in_english(client, query):
+    build(query, lambda p: factory.published(p, cofunding=0).id)
+    client.get("/lang/en")
+    page = text(client.get("/challenges/"))
+    assert "200 10k CNY" in page and "Closes in" in page and "10 d" in page

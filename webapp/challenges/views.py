@@ -5,8 +5,6 @@ own pages (challenge_work)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -67,15 +65,6 @@ def _challenge_or_404(challenge_id: int) -> Challenge:
 
 def _to_detail(challenge: Challenge, anchor: str | None = None):
     return redirect(url_for("challenges.detail", challenge_id=challenge.id, _anchor=anchor))
-
-
-def remaining(deadline, now=None) -> timedelta:
-    return deadline - (now or clock.now())
-
-
-@bp.app_context_processor
-def _inject():
-    return {"challenge_clock": clock.now}
 
 
 # --------------------------------------------------------------------------------------------
