@@ -302,6 +302,7 @@ def test_ranking_side_by_side_revision_and_proposal(app, client, query):
 
 def test_objection_filed_and_dismissed_then_award(app, client, query, make_user):
     people, challenge_id = build(query, lambda p: factory.in_notice(p)[0].id)
+    assert 'id="objection-login"' in text(client.get(f"/challenges/{challenge_id}"))  # anonymous: log in first
     objector = make_user("researcher")
     client.login(objector.email)
     page = text(client.get(f"/challenges/{challenge_id}"))
