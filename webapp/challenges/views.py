@@ -117,7 +117,7 @@ def detail(challenge_id: int):
         can_apply=services.can_apply(challenge, user),
         own_application=services.own_application(challenge, user),
         window_open=services.window_open(challenge),
-        can_object=awarding.can_object(challenge, user),
+        can_object=awarding.can_object(challenge, user) and not admin,  # admins resolve objections
         can_award=awarding.can_award(challenge, user),
         open_objections=awarding.open_objections(challenge),
         objections=objections,
