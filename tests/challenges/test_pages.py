@@ -292,6 +292,14 @@ def test_ranking_side_by_side_revision_and_proposal(app, client, query):
 
     done = client.post(f"/challenges/{challenge_id}/ranking", {"action": "propose", "winner": [tju]})
     assert done.status_code == 302 and status_of(query, challenge_id) is S.NOTICE
+    client.logout()
+    client.login(people.owner.email)
+    timeline = text(client.get(f"/challenges/{challenge_id}"))
+    timeline = timeline[timeline.index('id="timeline"'):]
+    assert zh(app, "Application scored") in timeline  # the owner follows every step …
+    assert people.expert.name not in timeline  # … without learning who the experts are
+    client.logout()
+    client.login(people.admin.email)
     detail = text(client.get(f"/challenges/{challenge_id}"))
     assert 'id="proposed-winners"' in detail and "天津大学" in detail
     assert zh(app, "Winners proposed, public notice started (公示)") in detail
