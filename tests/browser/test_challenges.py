@@ -278,3 +278,82 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
                    "challenge.award", "challenge.contract", "challenge.complete"):
         expect(timeline.locator(f"[data-action='{action}']").first).to_be_visible()
     screenshot(enterprise, "challenge-timeline")
+
+
+def test_an_application_refused_file_draft_and_withdrawal_and_an_expert_who_steps_aside(
+        open_page, live_app, screenshot, challenge_clock):
+    """The side paths: a program passed off as a PDF is refused next to the field with nothing typed
+    lost; the draft is saved, submitted and withdrawn before the deadline; after the deadline nothing
+    can be submitted; an expert of the applying university is excluded automatically, and an expert
+    who declares a conflict never sees the application."""
+    from tests.challenges import factory
+    from webapp.challenges import review
+    from webapp.extensions import db
+
+    with live_app.app_context():
+        people = factory.make_people()
+        in_review, apps = factory.in_review(people)
+        review.assign_expert(people.admin, in_review, people.expert_tju)
+        challenge = factory.published(people)
+        db.session.commit()
+        ids = {"review": in_review.id, "tju_app": apps[0].id, "nku_app": apps[1].id, "open": challenge.id,
+               "closes_at": challenge.closes_at}
+        emails = {key: getattr(people, key).email for key in ("tju", "nku", "expert_tju")}
+
+    page = open_page()
+    log_in(page, emails["tju"])
+    page.goto(f"/challenges/{ids['open']}/apply")
+    page.locator("#plan").fill("真空压铸+模温精确控制的技术路线")
+    page.locator("#budget").fill("150")
+    page.locator("#files").set_input_files([{"name": "方案.pdf", "mimeType": "application/pdf",
+                                             "buffer": b"MZ\x90\x00\x03" + b"\x00" * 200}])
+    page.locator("#save").click()
+    expect(page.locator("[data-field=files] .invalid-feedback").first).to_contain_text("方案.pdf")
+    expect(page.locator("#plan")).to_have_value("真空压铸+模温精确控制的技术路线")
+    page.locator("#files").set_input_files([{"name": "方案.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.locator("#save").click()
+    expect(page.locator(".alert-success[role=alert]")).to_contain_text(zh("Draft saved. You can come back and change "
+                                                                         "it until the deadline."))
+    expect(page.locator("#attachments")).to_contain_text("方案.pdf")
+    expect(page.locator("#plan")).to_have_value("真空压铸+模温精确控制的技术路线")
+
+    # Submitting without the team, the schedule or the commitment is refused; the draft stays.
+    page.locator("#submit_application").click()
+    expect(page.locator(".alert-warning[role=alert]")).to_contain_text(zh("Your draft is saved, but it was not "
+                                                                         "submitted."))
+    page.locator("#team").fill("负责人及5名骨干")
+    page.locator("#schedule").fill("12个月")
+    page.locator("#commitment_signed").check()
+    page.locator("#submit_application").click()
+    expect(page.locator("#application-status")).to_have_text(zh("Submitted"))
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#withdraw").click()
+    expect(page.locator("#application-status")).to_have_text(zh("Withdrawn"))
+    screenshot(page, "challenge-application-withdrawn")
+
+    challenge_clock.set_time(ids["closes_at"] + timedelta(minutes=1))
+    late = open_page()
+    log_in(late, emails["nku"])
+    late.goto(f"/challenges/{ids['open']}/apply")
+    expect(late.locator("#apply-closed")).to_be_visible()
+    expect(late.locator("#application-form")).to_have_count(0)
+
+    expert = open_page()
+    log_in(expert, emails["expert_tju"])
+    expert.locator("#nav-review-tasks").click()
+    panel = expert.locator(f"section[data-challenge='{ids['review']}']")
+    expect(panel.locator(f"li[data-application='{ids['tju_app']}']")).to_contain_text(
+        zh("Excluded (conflict of interest)"))
+    panel.locator(f"li[data-application='{ids['nku_app']}']").get_by_role("link").click()
+    expect(expert.locator("#plan")).to_have_count(0)
+    expert.locator("#d-has_conflict-1").check()
+    expert.locator("#d-declare").click()
+    expect(expert.locator("#d-note").locator("xpath=..")).to_contain_text(zh("Say briefly what the conflict of "
+                                                                            "interest is."))
+    expert.locator("#d-has_conflict-1").check()
+    expert.locator("#d-note").fill("曾与该团队合作发表论文")
+    expert.locator("#d-declare").click()
+    expect(expert.locator("#conflict-declared")).to_contain_text("曾与该团队合作发表论文")
+    expect(expert.locator("#plan")).to_have_count(0)
+    refused = expert.request.get(f"/applications/{ids['nku_app']}", max_redirects=0)
+    assert refused.status == 403 and "真空压铸" not in refused.text()

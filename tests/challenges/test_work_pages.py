@@ -138,6 +138,7 @@ def test_withdraw_until_the_deadline_and_nothing_after_it(build, people, make_cl
     assert "Withdraw the application" in page
     assert client.post(f"/applications/{application.id}/withdraw").status_code == 302
     assert get(query, Application, application.id).status is ApplicationStatus.WITHDRAWN
+    assert "Apply again" in text(client.get(f"/applications/{application.id}"))
 
     other = as_user(make_client, people.nku)
     clock.set_time(challenge.closes_at + timedelta(minutes=1))
@@ -201,13 +202,14 @@ def test_uploads_are_checked_by_content_and_shown_with_their_size(build, people,
 def test_files_over_the_limit_are_refused(app, build, people, make_client, query):
     challenge = build(factory.published)
     client = as_user(make_client, people.tju)
+    old = app.config.get("CHALLENGE_FILE_MAX_MB", 10)
     app.config["CHALLENGE_FILE_MAX_MB"] = 0.001
     try:
         page = client.post(f"/challenges/{challenge.id}/apply",
                            {**application_form(save="Save"), "files": [(_io(factory.PDF + b"0" * 2000), "大.pdf")]},
                            content_type="multipart/form-data")
     finally:
-        app.config.pop("CHALLENGE_FILE_MAX_MB")
+        app.config["CHALLENGE_FILE_MAX_MB"] = old
     assert "larger than" in text(page)
     assert query(lambda s: s.scalar(sa.select(sa.func.count(Attachment.id)))) == 0
 

@@ -202,6 +202,8 @@ def application(application_id: int):
         "challenges/work_application.html", application=application, challenge=challenge, mine=mine,
         attachments=files.files_of(AttachmentKind.APPLICATION, application.id), can_withdraw=can_withdraw,
         can_edit=mine and application.status is ApplicationStatus.DRAFT and services.before_deadline(challenge),
+        can_apply_again=mine and application.status is ApplicationStatus.WITHDRAWN
+        and services.can_apply(challenge, current_user),
         withdraw_form=WithdrawForm(), remove_form=WithdrawForm(),
     )
 
