@@ -277,6 +277,7 @@ def test_the_expert_declares_before_seeing_then_scores(build, people, make_clien
     client = as_user(make_client, people.expert)
     home = text(client.get("/expert/challenges"))
     assert challenge.title in home and "Declare interests" in home
+    assert 'data-declare="2" data-score="0"' in home
 
     url = f"/expert/applications/{tju_app.id}"
     first = text(client.get(url))
@@ -421,3 +422,25 @@ def test_navigation_shows_the_work_pages_by_role(build, people, make_client):
     assert "/applications/mine" in text(as_user(make_client, people.tju).get("/"))
     assert "/expert/challenges" in text(as_user(make_client, people.expert).get("/"))
     assert re.search(r"/expert/challenges", text(as_user(make_client, people.owner).get("/"))) is None
+
+
+def test_during_the_formal_check_an_expert_declares_but_sees_the_application_only_once_eligible(
+        build, people, make_client):
+    def checking(p):
+        challenge = factory.published(p)
+        apps = [factory.apply(p.tju, challenge), factory.apply(p.nku, challenge)]
+        factory.closed(p, challenge)
+        review.assign_expert(p.admin, challenge, p.expert)
+        return challenge, apps
+
+    challenge, (tju_app, _nku_app) = build(checking)
+    client = as_user(make_client, people.expert)
+    url = f"/expert/applications/{tju_app.id}"
+    assert client.post(url, {"d-has_conflict": "no", "d-declare": "1"}).status_code == 302
+    waiting = text(client.get(url))
+    assert 'id="not-eligible-yet"' in waiting and "真空压铸" not in waiting
+
+    from webapp.challenges import services
+
+    build(lambda p: services.check_application(p.admin, db.session.get(Application, tju_app.id), True))
+    assert "真空压铸" in text(client.get(url))

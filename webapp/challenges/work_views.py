@@ -313,8 +313,12 @@ def review_application(application_id: int):
     if declared.has_conflict:
         return render_template("challenges/work_declare.html", application=application, challenge=challenge,
                                form=None, declared=declared)
+    if not services.can_view_application(current_user, application):
+        # Cleared, but the application is shown to experts only once it passes the formal check.
+        return render_template("challenges/work_declare.html", application=application, challenge=challenge,
+                               form=None, declared=declared, waiting=True)
     existing = db.session.scalar(sa.select(Review).where(Review.application_id == application.id,
-                                                                Review.expert_id == current_user.id))
+                                                         Review.expert_id == current_user.id))
     can_score = (challenge.status is S.REVIEW and application.status is ApplicationStatus.ELIGIBLE
                  and (existing is None or existing.awaiting_revision))
     form = score_form(challenge, existing, prefix="s") if can_score else None
