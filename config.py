@@ -54,7 +54,6 @@ class Config:
     LOGIN_SESSION_HOURS = int(os.environ.get("LOGIN_SESSION_HOURS", "12"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     CHALLENGE_FILE_MAX_MB = float(os.environ.get("CHALLENGE_FILE_MAX_MB", "10"))  # each application/evidence file
-    CHALLENGE_FILE_MAX_MB = float(os.environ.get("CHALLENGE_FILE_MAX_MB", "10"))  # each application/evidence file
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
