@@ -305,6 +305,9 @@ def test_an_application_refused_file_draft_and_withdrawal_and_an_expert_who_step
     page.goto(f"/challenges/{ids['open']}/apply")
     page.locator("#plan").fill("真空压铸+模温精确控制的技术路线")
     page.locator("#budget").fill("150")
+    page.locator("#add-member").click()  # a third consortium row, added in the page
+    page.locator("#members-2-name").fill("天津市津南区先进制造研究院")
+    page.locator("#members-2-kind").select_option("institute")
     page.locator("#files").set_input_files([{"name": "方案.pdf", "mimeType": "application/pdf",
                                              "buffer": b"MZ\x90\x00\x03" + b"\x00" * 200}])
     page.locator("#save").click()
@@ -316,6 +319,7 @@ def test_an_application_refused_file_draft_and_withdrawal_and_an_expert_who_step
                                                                          "it until the deadline."))
     expect(page.locator("#attachments")).to_contain_text("方案.pdf")
     expect(page.locator("#plan")).to_have_value("真空压铸+模温精确控制的技术路线")
+    expect(page.locator("#members-0-name")).to_have_value("天津市津南区先进制造研究院")
 
     # Submitting without the team, the schedule or the commitment is refused; the draft stays.
     page.locator("#submit_application").click()

@@ -444,3 +444,35 @@ def test_during_the_formal_check_an_expert_declares_but_sees_the_application_onl
 
     build(lambda p: services.check_application(p.admin, db.session.get(Application, tju_app.id), True))
     assert "真空压铸" in text(client.get(url))
+
+
+def test_in_horse_race_mode_every_winner_confirms_the_contract(build, people, make_client, query):
+    challenge, _apps = build(lambda p: factory.awarded(p, winners_max=2))
+    owner = as_user(make_client, people.owner)
+    assert owner.post(f"/challenges/{challenge.id}/contract", _contract_form(challenge)).status_code == 302
+    tju, nku = as_user(make_client, people.tju), as_user(make_client, people.nku)
+    tju.post(f"/challenges/{challenge.id}/contract", {"w-confirm_terms": "1"})
+    assert get(query, Challenge, challenge.id).status is S.AWARDED
+    assert "waiting for the other parties" in text(tju.get(f"/challenges/{challenge.id}/contract"))
+    nku.post(f"/challenges/{challenge.id}/contract", {"w-confirm_terms": "1"})
+    assert get(query, Challenge, challenge.id).status is S.CONTRACTED
+    # Both teams may report; the enterprise sees both units on the milestones page.
+    page = text(owner.get(f"/challenges/{challenge.id}/milestones"))
+    assert factory.TJU in page and factory.NKU in page
+
+
+def test_milestone_evidence_is_served_to_the_parties_only(build, people, make_client, query):
+    def reported(p):
+        challenge, _apps = factory.contracted(p)
+        milestone = challenge.milestones[0]
+        delivery.report_milestone(p.tju, milestone, "完成工艺验证", [("检测报告.pdf", factory.PDF)])
+        return delivery.evidence(milestone)[0]
+
+    evidence = build(reported)
+    for reader in (people.owner, people.tju, people.admin):
+        response = as_user(make_client, reader).get(f"/files/{evidence.id}")
+        assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    for stranger in (people.nku, people.rival, people.expert):
+        assert as_user(make_client, stranger).get(f"/files/{evidence.id}").status_code == 403
+    # Evidence stays with its report: no one removes it.
+    assert as_user(make_client, people.tju).post(f"/files/{evidence.id}/delete").status_code == 403
