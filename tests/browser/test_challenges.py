@@ -250,6 +250,7 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     tju.locator("#w-confirm_terms").click()
     expect(tju.locator(".alert-success[role=alert]")).to_contain_text(zh("Both parties have confirmed: the contract is signed."))
     _expect_status(tju, live_app, challenge_id, "contracted")
+    screenshot(tju, "challenge-contract")
 
     # The milestone: reported with evidence, approved with the payment due.
     tju.goto(f"/challenges/{challenge_id}/milestones")
