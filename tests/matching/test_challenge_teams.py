@@ -38,3 +38,31 @@ def test_a_challenge_lists_the_teams_behind_matching_achievements(world, make_us
     assert services.suggested_teams(challenge, world.admin)
     assert services.suggested_teams(challenge, world.researcher) == []
     assert services.suggested_teams(challenge, make_user("enterprise")) == []
+
+
+def test_the_challenge_page_shows_the_teams_to_its_enterprise_only(query, make_user, make_client):
+    from webapp.matching import runtime
+
+    researcher, enterprise = make_user("researcher"), make_user("enterprise")
+
+    def setup(session):
+        make_listing(session, "a", owner_id=researcher.id, institution_name="天津大学储能团队", **BATTERY)
+        need = make_listing(session, "n", owner_id=enterprise.id, **NEED)
+        runtime.reset()
+        runtime.rebuild_index()
+        services.refresh_need(need.id)
+        user = session.get(type(enterprise), enterprise.id)
+        challenge = challenges.create_from_need(user, need)
+        session.commit()
+        return challenge.id
+
+    challenge_id = query(setup)
+    owner = make_client()
+    owner.login(enterprise.email)
+    page = owner.get(f"/challenges/{challenge_id}").get_data(as_text=True)
+    assert "suggested-teams" in page and "天津大学储能团队" in page and BATTERY["title"] in page
+
+    other = make_client()
+    other.login(make_user("enterprise").email)
+    assert "suggested-teams" not in other.get(f"/challenges/{challenge_id}").get_data(as_text=True)
+    runtime.reset()

@@ -231,7 +231,12 @@ def _inject():
             sa.select(Introduction.suggestion_id, Introduction.id).where(Introduction.suggestion_id.in_(accepted))
         ).all())
 
+    def matching_teams(challenge) -> list[dict]:
+        """Teams suggested for a challenge through their achievements (its enterprise, brokers, admins)."""
+        return services.suggested_teams(challenge, current_user)
+
     return {
+        "matching_teams": matching_teams,
         "matching_suggestions": matching_suggestions,
         "matching_introduction_ids": matching_introduction_ids,
         "score_parts": ordered_parts,
