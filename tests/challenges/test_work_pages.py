@@ -476,3 +476,11 @@ def test_milestone_evidence_is_served_to_the_parties_only(build, people, make_cl
         assert as_user(make_client, stranger).get(f"/files/{evidence.id}").status_code == 403
     # Evidence stays with its report: no one removes it.
     assert as_user(make_client, people.tju).post(f"/files/{evidence.id}/delete").status_code == 403
+
+
+def test_an_enterprise_finds_its_own_applications_from_the_menu(client, make_user):
+    enterprise = make_user("enterprise")
+    client.login(enterprise.email)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="nav-enterprise-applications"' in page and 'href="/applications/mine"' in page
+    assert client.get("/applications/mine").status_code == 200
