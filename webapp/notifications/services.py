@@ -69,6 +69,11 @@ TEXTS = {
     "challenge.reminder_window_closing_owner": _l("Applications to your challenge “%(title)s” close at %(closes)s."),
     "challenge.reminder_review_due": _l("You still have %(count)s applications to score for “%(title)s”."),
     "challenge.reminder_milestone_due": _l("Milestone “%(milestone)s” of “%(title)s” is due on %(due)s."),
+    "deal.opened": _l("A deal on “%(title)s” was opened by %(broker)s; it is now being negotiated."),
+    "deal.signed": _l("The contract of “%(title)s” was signed on %(day)s."),
+    "deal.registered": _l("The contract of “%(title)s” was registered as %(number)s."),
+    "deal.payment": _l("%(amount)s (10k CNY) received on %(day)s for “%(title)s”."),
+    "deal.cancelled": _l("The deal on “%(title)s” was cancelled: %(reason)s"),
 }
 
 
