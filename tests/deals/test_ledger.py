@@ -342,3 +342,32 @@ def test_turnover_on_a_fixed_data_set_with_period_edges(people):
     }
     totals = services.turnover(date(2024, 1, 1), date(2025, 12, 31))
     assert all(type(v) is int for v in (totals.signed, totals.registered, totals.received))
+
+
+def test_amounts_in_wan_parse_to_exact_yuan(people):
+    assert [services.parse_amount(v) for v in ("0.1", "0.2万元", "12.5", "１００万", 0.3)] == [
+        1000, 2000, 125000, 1000000, 3000]
+    assert services.parse_amount("0.1") + services.parse_amount("0.2") == services.parse_amount("0.3")
+    assert services.parse_amount("0.0001") == 1
+    for bad in ("面议", "10-20", "abc", "0", "-5", "0.00001", "1.00015"):
+        with pytest.raises(DealError):
+            services.parse_amount(bad)
+
+
+def test_a_cancelled_deal_takes_no_more_steps_and_the_ledger_adds_up(people):
+    p = people
+    deal = signed(p, 100 * WAN)
+    services.record_payment(p.broker, deal, date(2025, 4, 1), 10 * WAN)
+    services.cancel(p.broker, deal, "项目终止")
+    for step in (lambda: services.record_payment(p.broker, deal, date(2025, 4, 2), WAN),
+                 lambda: services.register(p.broker, deal, "2025120000999", date(2025, 4, 2)),
+                 lambda: services.set_value(p.broker, deal, 200 * WAN),
+                 lambda: services.cancel(p.broker, deal, "again")):
+        with pytest.raises(DealError, match="cancelled"):
+            step()
+    assert (deal.cancel_reason, deal.received_total) == ("项目终止", 10 * WAN)
+    kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == p.enterprise.id)).all()
+    assert kinds[-1] == "deal.cancelled"
+    assert services.ledger_mismatches() == []
+    db.session.execute(sa.update(Deal).where(Deal.id == deal.id).values(received_total=11 * WAN))
+    assert services.ledger_mismatches() == [deal.id]

@@ -16,6 +16,8 @@ a deal later cancelled is returned or disputed, and the district's figures count
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -104,6 +106,23 @@ def _amount(value, what: str) -> int:
     if value <= 0:
         raise DealError(_("%(what)s must be more than zero.", what=what))
     return value
+
+
+def parse_amount(value) -> int:
+    """An amount as people write it in 万元 ("12.5", "12.5万元", "0.1") to whole 元, exactly
+    (decimal arithmetic, never float). Ranges and 面议 are refused: a contract has one value."""
+    from webapp.listings.money import MoneyError, parse_wan_range
+
+    try:
+        low, high = parse_wan_range(value if not isinstance(value, float) else str(value))
+    except MoneyError as exc:
+        raise DealError(str(exc)) from None
+    if low is None or low != high:
+        raise DealError(_("Give one amount in 万元, for example 12.5."))
+    digits = re.search(r"\.(\d+)", unicodedata.normalize("NFKC", str(value)))
+    if digits and len(digits.group(1).rstrip("0")) > 4:  # 万元 to four places is whole 元
+        raise DealError(_("Amounts are in whole yuan: at most four decimal places of 万元."))
+    return _amount(low, _("The amount"))
 
 
 def _text(value: str | None, limit: int, *, required: str | None = None) -> str | None:
@@ -427,6 +446,16 @@ def cancel(user, deal: Deal, reason: str) -> None:
 
 
 # ---------------------------------------------------------------- turnover from the ledger
+
+
+def ledger_mismatches() -> list[int]:
+    """Deals whose money received differs from the sum of their payments (should be none: both are
+    written in one transaction by `record_payment`); for a consistency check before reporting."""
+    paid = (sa.select(Payment.deal_id, sa.func.sum(Payment.amount).label("total"))
+            .group_by(Payment.deal_id).subquery())
+    query = (sa.select(Deal.id).outerjoin(paid, paid.c.deal_id == Deal.id)
+             .where(Deal.received_total != sa.func.coalesce(paid.c.total, 0)).order_by(Deal.id))
+    return list(db.session.scalars(query))
 
 
 @dataclass
