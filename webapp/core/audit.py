@@ -117,6 +117,19 @@ ACTION_LABELS = {
     "need.return": _l("Need returned for changes"),
     "need.withdraw": _l("Need taken offline by its owner"),
     "need.take_down": _l("Need taken down by an administrator"),
+    "match.accept": _l("Suggestion accepted and the parties introduced"),
+    "match.reject": _l("Suggestion rejected"),
+    "match.outcome": _l("Introduction outcome recorded"),
+    "match.lexicon_add": _l("Matching lexicon entry added"),
+    "match.lexicon_remove": _l("Matching lexicon entry removed"),
+    "match.rematch": _l("Full re-match started"),
+    "deal.create": _l("Deal opened"),
+    "deal.value": _l("Contract value changed"),
+    "deal.sign": _l("Contract signed"),
+    "deal.register": _l("Contract registered"),
+    "deal.schedule": _l("Payment schedule set"),
+    "deal.payment": _l("Payment received"),
+    "deal.cancel": _l("Deal cancelled"),
 }
 
 OBJECT_LABELS = {
@@ -129,6 +142,11 @@ OBJECT_LABELS = {
     "achievements": _l("Achievement"),
     "needs": _l("Need"),
     "achievement_access": _l("Access request"),
+    "match_suggestions": _l("Match suggestion"),
+    "introductions": _l("Introduction"),
+    "match_lexicon": _l("Matching lexicon entry"),
+    "match_jobs": _l("Full re-match"),
+    "deals": _l("Deal record"),
 }
 
 
