@@ -1,5 +1,5 @@
 """The upload page in a real browser: a university researcher imports a spreadsheet and the job
-page follows the import (static/js/imports.js) to its summary, with the skipped line and its reason."""
+page follows the import (static/js/job-progress.js) to its summary, with the skipped line and its reason."""
 
 from __future__ import annotations
 

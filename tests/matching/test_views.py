@@ -370,7 +370,7 @@ def test_job_page_and_its_status(client, query, make_user):
     page = client.get(f"/admin/matching/jobs/{job_id}").get_data(as_text=True)
     assert 'id="match-progress"' in page and 'value="25"' in page and "50/200" in page
     assert f'data-status-url="/admin/matching/jobs/{job_id}/status"' in page
-    assert "js/matching.js" in page
+    assert "js/job-progress.js" in page
     status = client.get(f"/admin/matching/jobs/{job_id}/status").get_json()
     assert status == {"status": "running", "label": status["label"], "processed": 50, "total": 200,
                       "suggestions": 31, "percent": 25, "finished": False}

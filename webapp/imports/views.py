@@ -1,7 +1,7 @@
 """Upload pages for importing listings from .jsonl, .csv and .xlsx.
 
 The file is stored with an import job and imported in the background (Celery, or in-process after
-the response in the embedded set-up); the job page shows a progress bar that static/js/imports.js
+the response in the embedded set-up); the job page shows a progress bar that static/js/job-progress.js
 refreshes, then the summary: imported, updated, unchanged and each skipped line with its reason.
 """
 

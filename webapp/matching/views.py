@@ -360,7 +360,7 @@ def job(job_id: int):
 @bp.route("/admin/matching/jobs/<int:job_id>/status")
 @roles_required(Role.ADMIN)
 def job_status(job_id: int):
-    """Polled by the job page (static/js/matching.js) while the re-match runs."""
+    """Polled by the job page (static/js/job-progress.js) while the re-match runs."""
     job = _job(job_id)
     return jsonify(
         status=job.status.value,
