@@ -13,9 +13,11 @@ $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/python -m webapp.assets
 	touch $@
 
 translations: install
+	@$(BIN)/python -m webapp.assets
 	$(BIN)/pybabel -q compile --use-fuzzy -d webapp/translations
 
 run: install translations

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from webapp.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from webapp.extensions import db
@@ -91,6 +91,8 @@ class Deal(TimestampMixin, db.Model):
     provider_party: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     provider_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     achievement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("achievements.id", ondelete="SET NULL"))
+    # The technical field the district reports it under (from the achievement, need or challenge).
+    field_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tech_fields.id", ondelete="SET NULL"), index=True)
     # The contract.
     contract_type: Mapped[ContractType] = mapped_column(enum_type(ContractType, "contract_type"), nullable=False)
     contract_value: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # 元
@@ -107,6 +109,7 @@ class Deal(TimestampMixin, db.Model):
 
     broker = relationship("User", foreign_keys=[broker_id], lazy="joined")
     agency = relationship("Organisation", foreign_keys=[agency_id], lazy="joined")
+    field = relationship("TechField", foreign_keys=[field_id])
     introduction = relationship("Introduction")
     payments: Mapped[list[Payment]] = relationship(
         back_populates="deal", order_by="(Payment.received_on, Payment.id)", passive_deletes=True
@@ -193,7 +196,7 @@ class Payment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="RESTRICT"), nullable=False, index=True)
-    received_on: Mapped[date] = mapped_column(sa.Date, nullable=False, index=True)
+    received_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # 元
     evidence: Mapped[str | None] = mapped_column(sa.String(1000))  # bank slip number, invoice, …
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -201,4 +204,72 @@ class Payment(db.Model):
 
     deal: Mapped[Deal] = relationship(back_populates="payments")
 
-    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        # Period totals read only this index (date range, then deal and amount).
+        sa.Index("ix_deal_payments_period", "received_on", "deal_id", "amount"),
+    )
+
+
+class DealFileKind(enum.Enum):
+    """What a file on a deal proves."""
+
+    CONTRACT = "contract"  # the signed contract
+    REGISTRATION = "registration"  # the registration certificate (技术合同登记证明)
+    PAYMENT = "payment"  # a bank slip or invoice for one payment
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(DEAL_FILE_KIND_LABELS[self])
+
+
+DEAL_FILE_KIND_LABELS = {
+    DealFileKind.CONTRACT: _l("Signed contract"),
+    DealFileKind.REGISTRATION: _l("Registration certificate"),
+    DealFileKind.PAYMENT: _l("Payment evidence"),
+    DealFileKind.OTHER: _l("Other document"),
+}
+
+
+class DealFile(db.Model):
+    """Evidence kept with a deal (in the database, so every process can serve it), its type sniffed
+    from the content; a payment's evidence points at the payment."""
+
+    __tablename__ = "deal_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(sa.ForeignKey("deals.id", ondelete="CASCADE"), nullable=False, index=True)
+    payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deal_payments.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DealFileKind] = mapped_column(enum_type(DealFileKind, "deal_file_kind"), nullable=False)
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    size: Mapped[int] = mapped_column(nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    data: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, nullable=False))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("size > 0", name="size_positive"),
+        sa.CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        sa.CheckConstraint("length(trim(filename)) > 0", name="filename_not_blank"),
+        sa.CheckConstraint("(kind = 'payment') = (payment_id IS NOT NULL)", name="payment_evidence_has_payment"),
+    )
+
+
+class TurnoverTarget(db.Model):
+    """The district's technology-contract turnover target for a calendar year, in whole 元 (the 2022
+    plan: 50亿元), set by an admin."""
+
+    __tablename__ = "turnover_targets"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)  # 元
+    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
+    )

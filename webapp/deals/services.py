@@ -181,6 +181,7 @@ class Parties:
     provider_org_id: int | None = None
     provider_user_id: int | None = None
     achievement_id: int | None = None
+    field_id: int | None = None  # the technical field the deal is reported under
 
 
 def _agency_of(broker) -> int | None:
@@ -201,7 +202,7 @@ def _open_deal(user, *, title: str, parties: Parties, contract_type: ContractTyp
         provider_party=_text(parties.provider_party, 200, required=_("Name the provider side of the contract.")),
         need_org_id=parties.need_org_id, need_user_id=parties.need_user_id,
         provider_org_id=parties.provider_org_id, provider_user_id=parties.provider_user_id,
-        achievement_id=parties.achievement_id,
+        achievement_id=parties.achievement_id, field_id=parties.field_id,
         contract_type=contract_type, contract_value=_amount(contract_value, _("The contract value")),
         received_total=0, broker_id=broker.id, agency_id=_agency_of(broker), created_by_id=user.id, **links,
     )
@@ -252,7 +253,7 @@ def create_from_introduction(user, introduction, *, contract_type: ContractType,
         need_org_id=need_org.id if need_org else None, need_user_id=need.owner_id,
         provider_party=achievement.institution_label or (achievement.owner.name if achievement.owner else ""),
         provider_org_id=achievement.organisation_id, provider_user_id=achievement.owner_id,
-        achievement_id=achievement.id,
+        achievement_id=achievement.id, field_id=achievement.field_id or need.field_id,
     )
     broker = introduction.broker or user
     deal = _open_deal(user, title=title or achievement.title, parties=parties, contract_type=contract_type,
@@ -288,7 +289,7 @@ def create_from_award(user, award, *, broker=None) -> Deal:
         need_party=need_org.name if need_org else (owner.name if owner else ""),
         need_org_id=need_org_id, need_user_id=challenge.owner_id,
         provider_party=application.lead_unit, provider_org_id=application.organisation_id,
-        provider_user_id=application.applicant_id,
+        provider_user_id=application.applicant_id, field_id=challenge.field_id,
     )
     deal = _open_deal(user, title=challenge.title, parties=parties, contract_type=ContractType.DEVELOPMENT,
                       contract_value=contract.value, broker=_broker_for(user, broker),
