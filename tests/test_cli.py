@@ -29,3 +29,23 @@ def test_demo_load_runs_once(app, make_client):
     assert "already" in second.output
     for role in ("admin", "enterprise", "researcher", "broker", "expert"):
         assert make_client().login(f"{role}@demo.jiebang.cn", "Jiebang-demo-2026").status_code == 302
+
+
+def test_demo_load_fills_the_ledger_once_at_every_stage(app):
+    import sqlalchemy as sa
+
+    from webapp.deals.models import Deal, DealState, TurnoverTarget
+    from webapp.deals.services import ledger_mismatches
+    from webapp.extensions import db
+
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        deals = db.session.scalars(sa.select(Deal)).all()
+        assert len(deals) == 8
+        assert {d.state for d in deals} == set(DealState)
+        assert all(d.broker.email == "broker@demo.jiebang.cn" and d.agency_id is not None for d in deals)
+        assert ledger_mismatches() == []
+        targets = db.session.scalars(sa.select(TurnoverTarget)).all()
+        assert [t.amount for t in targets] == [5_000_000_000]

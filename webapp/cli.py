@@ -58,9 +58,11 @@ def create_user(email: str, role: str, password: str | None, org_name: str | Non
 @demo_cli.command("load")
 def load_demo() -> None:
     """Load the demo organisations and users once; running it again changes nothing."""
+    from webapp.deals import demo as deals_demo
     from webapp.demo import DEMO_PASSWORD, load
 
     created = load()
+    deals_demo.load()
     db.session.commit()
     if created:
         click.echo(f"Demo content loaded. Demo users, all with the password {DEMO_PASSWORD}:")
