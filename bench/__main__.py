@@ -22,6 +22,7 @@ BENCHMARKS = [
     "dedupe",
     "match",
     "match_quality",
+    "dashboard",
 ]
 
 

@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.admin.views import bp as admin_bp
     from webapp.challenges.views import bp as challenges_bp
     from webapp.core.views import bp as core_bp
+    from webapp.deals.views import bp as deals_bp
     from webapp.dedupe.views import bp as dedupe_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.listings.moderation import bp as moderation_bp
@@ -142,11 +143,19 @@ def register_blueprints(app: Flask) -> None:
     from webapp.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (core_bp, accounts_bp, notifications_bp, admin_bp, listings_bp, achievements_bp, needs_bp,
-                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp, matching_bp, challenges_bp):
+                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp, matching_bp, challenges_bp, deals_bp):
         app.register_blueprint(blueprint)
     from webapp.challenges.work_views import bp as challenge_work_bp  # applications, reviews, delivery
 
     app.register_blueprint(challenge_work_bp)
+    from webapp.dashboard.views import bp as dashboard_bp  # the district's dashboard
+
+    app.register_blueprint(dashboard_bp)
+    from webapp.dashboard.evidence import bp as evidence_bp  # agencies' subsidy evidence packs
+    from webapp.dashboard.personal import bp as my_dashboard_bp  # each user's own dashboard
+
+    app.register_blueprint(my_dashboard_bp)
+    app.register_blueprint(evidence_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -30,7 +30,7 @@
         yAxisIndex: s.axis === 'right' && !horizontal ? 1 : 0,
         emphasis: { focus: 'series' }, barMaxWidth: 36
       };
-      if (i === 0 && spec.target !== undefined && spec.target !== null) {
+      if (i === (spec.targetSeries || 0) && spec.target !== undefined && spec.target !== null) {
         item.markLine = {
           symbol: 'none', label: { formatter: spec.targetLabel || '' },
           lineStyle: { type: 'dashed', color: '#dc3545' },
@@ -49,6 +49,12 @@
     if (!horizontal && spec.series.some(function (s) { return s.axis === 'right'; })) {
       yAxes.push({ type: 'value', name: spec.rightUnit || '', splitLine: { show: false },
                    axisLabel: { formatter: function (v) { return number(v); } } });
+    }
+    // The axis of the target's series reaches the target, so that its line is always drawn.
+    if (spec.target !== undefined && spec.target !== null) {
+      var targetSeries = spec.series[spec.targetSeries || 0] || {};
+      var axis = horizontal ? valueAxis : yAxes[targetSeries.axis === 'right' && yAxes.length > 1 ? 1 : 0];
+      axis.max = function (extent) { return Math.max(extent.max, spec.target); };
     }
     return {
       color: PALETTE,
@@ -90,7 +96,8 @@
       series: [{
         type: 'gauge', min: 0, max: Math.max(100, Math.ceil(value / 10) * 10), progress: { show: true, width: 14 },
         axisLine: { lineStyle: { width: 14 } }, pointer: { show: false },
-        detail: { valueAnimation: false, formatter: function (v) { return number(v, '%'); }, fontSize: 24, offsetCenter: [0, '10%'] },
+        axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false },
+        detail: { valueAnimation: false, formatter: function (v) { return number(v, '%'); }, fontSize: 22, offsetCenter: [0, '0%'] },
         title: { offsetCenter: [0, '45%'] },
         data: [{ value: value, name: spec.series[0].name || '' }]
       }]

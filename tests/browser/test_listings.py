@@ -99,6 +99,7 @@ def test_an_achievement_goes_from_researcher_through_moderation_to_the_public(
     moderator = open_page()
     log_in(moderator, admin.email)
     expect(moderator.locator("#moderation-count")).to_be_visible()
+    moderator.locator("#nav-review").click()
     moderator.locator("#nav-moderation").click()
     row = queue_row(moderator, title)
     expect(row).to_have_count(1)
@@ -206,6 +207,7 @@ def test_an_enterprise_need_is_published_without_the_enterprise_name(
 
     moderator = open_page()
     log_in(moderator, admin.email)
+    moderator.locator("#nav-review").click()
     moderator.locator("#nav-moderation").click()
     row = queue_row(moderator, title)
     row.get_by_role("button", name=zh("Approve and publish")).click()

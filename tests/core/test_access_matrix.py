@@ -59,6 +59,8 @@ OUTCOMES = {
     "expert": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "expert": ALLOW},
     # Only the party the sample belongs to (an applicant, the enterprise, a winner), never the requester.
     "party_only": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN)},
+    # Admins (any agency) and the brokers of the sample agency (the matrix's broker works for it).
+    "agency_broker": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "broker": ALLOW, "admin": ALLOW},
 }
 
 # THE policy table: every endpoint in app.url_map, with the policy it must follow.
@@ -153,6 +155,30 @@ POLICY = {
     "challenge_work.report": "party_only",
     "challenge_work.decide_milestone": "party_only",
     "challenge_work.accept": "party_only",
+    "my_dashboard.index": "login",
+    "my_dashboard.export": "login",  # every table of the user's own dashboard; admins are sent to theirs
+    "evidence.agency_pack": "agency_broker",
+    "deals.index": "login",
+    "deals.export": "login",
+    # The sample deal is credited to the requesting broker; its parties are other users.
+    "deals.detail": "broker",
+    "deals.download": "broker",
+    "deals.new": "broker",
+    "deals.from_introduction": "broker",  # the sample introduction is the requesting broker's
+    "deals.from_award": "broker",
+    "deals.value": "broker",
+    "deals.sign": "broker",
+    "deals.register": "broker",
+    "deals.schedule": "broker",
+    "deals.payment": "broker",
+    "deals.attach": "broker",
+    "deals.field": "broker",
+    "deals.cancel": "broker",
+    "dashboard.index": "admin",
+    "dashboard.export": "admin",
+    "dashboard.agency": "admin",
+    "dashboard.targets_page": "admin",
+    "dashboard.quarterly": "admin",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -381,6 +407,51 @@ def _challenge_samples(query) -> dict:
     return query(add)
 
 
+def _deal_samples(query, broker_id: int) -> dict:
+    """A deal credited to `broker_id` between two other parties, with a document, and a challenge
+    award whose contract has no deal yet."""
+    from tests.challenges import factory
+    from webapp.accounts.models import User
+    from webapp.challenges import clock
+    from webapp.challenges.models import Award
+    from webapp.deals import files, services
+    from webapp.deals.models import ContractType, DealFileKind
+
+    def add(session):
+        try:
+            people = factory.make_people()
+            contracted, _apps = factory.contracted(people)
+            award = session.query(Award).filter_by(challenge_id=contracted.id).first()
+        finally:
+            clock.reset()
+        broker = session.get(User, broker_id)
+        parties = services.Parties(need_party="矩阵样例企业", need_user_id=people.owner.id,
+                                   provider_party="矩阵样例大学", provider_user_id=people.tju.id)
+        deal = services.create_direct(broker, title="矩阵样例成交", parties=parties,
+                                      contract_type=ContractType.DEVELOPMENT, contract_value=100_000)
+        stored = files.attach_file(broker, deal, DealFileKind.CONTRACT, ("合同.pdf", factory.PDF))
+        session.commit()
+        return {(None, "deal_id"): deal.id, (None, "file_id"): stored.id, (None, "award_id"): award.id}
+
+    return query(add)
+
+
+def _agency_for(query, broker_id: int | None) -> dict:
+    """A technology-transfer agency; the requesting broker (if any) works for it."""
+    from webapp.accounts.models import Organisation, User
+
+    def add(session):
+        agency = Organisation(kind=OrgKind.AGENCY, name="矩阵样例技术转移中心")
+        session.add(agency)
+        session.flush()
+        if broker_id is not None:
+            session.get(User, broker_id).organisation_id = agency.id
+        session.commit()
+        return {("evidence.agency_pack", "org_id"): agency.id}
+
+    return query(add)
+
+
 def _notification_for(query, user_id: int) -> int:
     def add(session):
         note = Notification(user_id=user_id, kind="account.welcome", params={"name": "tester"})
@@ -413,6 +484,8 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
     samples.update(_matching_samples(query, listings, user.id if role == "broker" else make_user("broker").id))
     samples.update(_challenge_samples(query))
     samples.update(_challenge_work_samples(query, user.id if role == "expert" else None))
+    samples.update(_agency_for(query, user.id if role == "broker" else None))
+    samples.update(_deal_samples(query, user.id if role == "broker" else make_user("broker").id))
     if user is not None:
         assert client.login(user.email).status_code == 302
 

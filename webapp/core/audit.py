@@ -80,7 +80,7 @@ def changes(obj: Any, fields: list[str]) -> dict:
 
 # How actions and objects are named to people reading the log; unknown codes are shown as they are.
 ACTION_LABELS = {
-    "account.register": _l("Registered"),
+    "account.register": _l("Account registered"),
     "account.create": _l("Account created"),
     "account.login": _l("Logged in"),
     "account.login_failed": _l("Wrong password"),
@@ -130,6 +130,10 @@ ACTION_LABELS = {
     "deal.schedule": _l("Payment schedule set"),
     "deal.payment": _l("Payment received"),
     "deal.cancel": _l("Deal cancelled"),
+    "deal.evidence_export": _l("Agency subsidy evidence pack downloaded"),
+    "deal.field": _l("Technical field of the deal corrected"),
+    "deal.file": _l("Document added to the deal"),
+    "dashboard.target": _l("Turnover target set"),
 }
 
 OBJECT_LABELS = {
@@ -147,6 +151,7 @@ OBJECT_LABELS = {
     "match_lexicon": _l("Matching lexicon entry"),
     "match_jobs": _l("Full re-match"),
     "deals": _l("Deal record"),
+    "turnover_targets": _l("Turnover target"),
 }
 
 

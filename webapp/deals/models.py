@@ -128,6 +128,11 @@ class Deal(TimestampMixin, db.Model):
         sa.CheckConstraint("(cancelled_at IS NULL) = (cancel_reason IS NULL)", name="cancelled_has_reason"),
         sa.CheckConstraint("length(trim(need_party)) > 0 AND length(trim(provider_party)) > 0",
                            name="parties_named"),
+        # The dashboard: the ledger's version for its cache (latest change), and the few cancelled deals
+        # left out of the money received.
+        sa.Index("ix_deals_updated_at", "updated_at"),
+        sa.Index("ix_deals_cancelled", "id", sqlite_where=sa.text("cancelled_at IS NOT NULL"),
+                 postgresql_where=sa.text("cancelled_at IS NOT NULL")),
     )
 
     @hybrid_property

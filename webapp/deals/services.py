@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -316,7 +317,7 @@ def set_value(user, deal: Deal, contract_value: int) -> None:
     ).rowcount
     db.session.refresh(deal)
     if not done:
-        raise DealError(_("The value cannot be less than the %(amount)s 万元 already received.",
+        raise DealError(_("The value cannot be less than the %(amount)s already received.",
                           amount=format_wan(deal.received_total)))
     if _scheduled(deal) > value:
         raise DealError(_("The payment schedule adds up to more than the contract value."))
@@ -414,7 +415,7 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
     db.session.refresh(deal)
     if not done:
         _open(deal)
-        raise DealError(_("%(amount)s 万元 is more than the %(remaining)s 万元 still to be received.",
+        raise DealError(_("%(amount)s is more than the %(remaining)s still to be received.",
                           amount=format_wan(amount), remaining=format_wan(deal.remaining)))
     payment = Payment(deal_id=deal.id, received_on=day, amount=amount, evidence=evidence, recorded_by_id=user.id)
     db.session.add(payment)
@@ -422,7 +423,9 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
     db.session.expire(deal, ["payments"])
     audit.record("deal.payment", deal, actor=user, before=before,
                  after=_snapshot(deal) | {"payment": payment.id, "amount": amount, "received_on": day.isoformat()})
-    _notify(deal, "deal.payment", user, amount=format_wan(amount), day=format_day(day))
+    # The text reads "… (10k CNY) received": the amount goes in as a bare number of 万元, in no language.
+    wan = f"{(Decimal(amount) / 10_000).quantize(Decimal('0.0001')):,.4f}".rstrip("0").rstrip(".")
+    _notify(deal, "deal.payment", user, amount=wan, day=format_day(day))
     return payment
 
 
