@@ -1,11 +1,14 @@
 """The district dashboard in a real browser: an administrator opens it on the fixed 2019 ledger of
 tests/dashboard/factory.py, waits for every chart to draw, changes the period with the selector
 (the days of the whole year, then the current year from the list) and sees the figures change; then
-drills into an agency. Screenshots: dashboard-admin and dashboard-agency."""
+drills into an agency and downloads its evidence pack. Screenshots: dashboard-admin and dashboard-agency."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.browser.test_browser import log_in
@@ -66,3 +69,15 @@ def test_admin_dashboard_period_and_agency(live_app, make_live_user, page, scree
     expect(page.locator("#card-signed")).to_have_attribute("data-yuan", "1400000")
     expect(page.locator("#table-deals tbody tr")).to_have_count(2)
     screenshot(page, "dashboard-agency")
+
+    # …and downloads the agency's evidence pack for 2019: D1's 300,000 received on 31 Dec counts (its
+    # 1 Jan payment is next year's); D5, neither registered nor paid, is not in it; the cancelled D3 is listed apart.
+    with page.expect_download() as download:
+        page.locator("#evidence-pack").click()
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(path.read_bytes()))
+    cover = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=3, values_only=True) if row[0]}
+    figures = [value for value in cover.values() if isinstance(value, int)]
+    assert figures == [1, 1_000_000, 300_000, 0, 1], cover  # deals, registered, received, not counted, cancelled
+    assert len(book.worksheets) == 5
