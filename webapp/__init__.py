@@ -76,7 +76,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether a transaction starting now is expected to write. On SQLite (WAL) a transaction that read
+    first and writes later fails at once with "database is locked" when another connection committed in
+    between (its snapshot is stale; waiting cannot help), so a request that changes something (POST and
+    the like) takes the write lock when its transaction begins, waiting up to busy_timeout for other
+    writers; page views, background tasks and commands begin as before (a task or a command that only
+    reads must not hold the lock while it works)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def select_locale() -> str:
