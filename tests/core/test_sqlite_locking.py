@@ -1,0 +1,53 @@
+"""SQLite (the embedded default) under concurrent writers: a request that changes something holds the
+write lock from the start of its transaction, so another connection committing while it works (a
+background task, another request) makes it wait instead of failing with "database is locked"."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+
+@pytest.fixture
+def engine(request, tmp_path):
+    if request.config.getoption("--db") != "sqlite":
+        pytest.skip("SQLite's locking")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'locks.sqlite3'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t (n) VALUES (0)")
+    yield engine, str(tmp_path / "locks.sqlite3")
+    engine.dispose()
+
+
+def other_writer_commits(path: str) -> None:
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE t SET n = n + 1")
+        other.execute("COMMIT")
+    finally:
+        other.close()
+
+
+def test_a_post_reads_then_writes_although_another_connection_wrote_meanwhile(app, engine):
+    engine, path = engine
+    with app.test_request_context("/deals/1/payments", method="POST"), engine.connect() as conn, conn.begin():
+        assert conn.exec_driver_sql("SELECT n FROM t").scalar() == 0
+        # Another writer cannot slip in between the read and the write: it is told to wait…
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other_writer_commits(path)
+        conn.exec_driver_sql("UPDATE t SET n = n + 10")
+    other_writer_commits(path)  # …and goes ahead once the request has committed.
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT n FROM t").scalar() == 11
+
+
+def test_a_page_view_reads_without_taking_the_write_lock(app, engine):
+    engine, path = engine
+    with app.test_request_context("/dashboard/", method="GET"), engine.connect() as conn, conn.begin():
+        assert conn.exec_driver_sql("SELECT n FROM t").scalar() == 0
+        other_writer_commits(path)  # not blocked by a reader
+        assert conn.exec_driver_sql("SELECT n FROM t").scalar() == 0  # its snapshot
