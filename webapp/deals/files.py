@@ -12,10 +12,9 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from webapp.challenges.files import clean_filename, max_bytes, sniff
+from webapp.challenges import files as challenge_files
 from webapp.core import audit
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
@@ -28,16 +27,10 @@ FILES_PER_DEAL = 50
 
 def check(filename: str | None, data: bytes) -> tuple[str, str]:
     """(stored name, content type) of an acceptable file; DealError with the reason otherwise."""
-    if not data:
-        raise DealError(_("The file “%(name)s” is empty.", name=filename or ""))
-    if len(data) > max_bytes():
-        raise DealError(_("The file “%(name)s” is larger than %(mb)s MB.", name=filename or "",
-                          mb=current_app.config.get("CHALLENGE_FILE_MAX_MB", 10)))
-    content_type = sniff(data)
-    if content_type is None:
-        raise DealError(_("“%(name)s” is not a PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx) file.",
-                          name=filename or ""))
-    return clean_filename(filename, content_type), content_type
+    try:
+        return challenge_files.check(filename, data)
+    except challenge_files.FileRejected as exc:
+        raise DealError(str(exc)) from None
 
 
 def attach_file(user, deal: Deal, kind: DealFileKind, upload: tuple[str, bytes],
