@@ -43,6 +43,12 @@ class Config:
     OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "15"))
     # After a failed hand-over to Redis, requests skip the broker for this long; the relay catches up.
     OUTBOX_BROKER_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BROKER_BACKOFF_SECONDS", "10"))
+    # The dashboard's figures shared through the same Redis (webapp/dashboard/shared_cache.py): a request
+    # waits at most this long on Redis, then computes, and leaves Redis alone for the back-off.
+    DASHBOARD_CACHE_REDIS_TIMEOUT = float(os.environ.get("DASHBOARD_CACHE_REDIS_TIMEOUT", "0.2"))
+    DASHBOARD_CACHE_BACKOFF_SECONDS = float(os.environ.get("DASHBOARD_CACHE_BACKOFF_SECONDS", "10"))
+    DASHBOARD_CACHE_TTL = int(os.environ.get("DASHBOARD_CACHE_TTL", str(24 * 3600)))
+    DASHBOARD_CACHE_PREFIX = os.environ.get("DASHBOARD_CACHE_PREFIX", "jiebang:dashboard")
 
     # Sessions and cookies
     SESSION_COOKIE_HTTPONLY = True

@@ -131,6 +131,7 @@ def init_extensions(app: Flask) -> None:
     celery_init_app(app)
     import webapp.challenges.tasks  # noqa: F401
     import webapp.core.tasks  # noqa: F401
+    import webapp.dashboard.tasks  # noqa: F401
     import webapp.imports.tasks  # noqa: F401
     import webapp.matching.tasks  # noqa: F401
     import webapp.notifications.tasks  # noqa: F401

@@ -9,6 +9,10 @@ money received per deal and month; the deals touched in the period are read once
 same rows are then grouped several ways (month, agency, technical field, provider, need side) with
 UNION ALL, so the whole dashboard costs one statement instead of one scan per chart. Both CTEs are
 MATERIALIZED (SQLite 3.35+ and PostgreSQL 12+), so each is computed once however often it is read.
+
+The figures are cached by the ledger's version (`ledger_version`): in each process, and with REDIS_URL
+also in Redis for every process and host (`webapp.dashboard.shared_cache`), where the `dashboard.warm`
+task puts them after each change to the ledger (`webapp.dashboard.warming`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from webapp.dashboard import shared_cache
 from webapp.extensions import db
 
 
@@ -141,29 +146,96 @@ def ledger(start: date, end: date, agency_id: int | None = None) -> Ledger:
     """The period's figures, from the cache when the ledger has not changed since they were computed
     (see `ledger_version`), else computed (`compute_ledger`) and kept. JIEBANG_DASHBOARD_CACHE=0 turns the
     cache off (the benchmark reports both)."""
-    return _cached(compute_ledger, start, end, agency_id)
+    return _cached("ledger", compute_ledger, _ledger_to_json, _ledger_from_json, start, end, agency_id)
 
 
-def _cached(compute, *args):
-    if os.environ.get("JIEBANG_DASHBOARD_CACHE", "1") == "0":
+def cache_disabled() -> bool:
+    return os.environ.get("JIEBANG_DASHBOARD_CACHE", "1") == "0"
+
+
+def _cached(name, compute, dump, load, *args):
+    """Two levels: this process's dictionary (no I/O), then the figures shared through Redis
+    (`shared_cache`, when REDIS_URL is set), then the database. Both are keyed by the ledger's version."""
+    if cache_disabled():
         return compute(*args)
-    key = (str(db.session.get_bind().engine.url), compute.__name__, *args, ledger_version())
+    version = ledger_version()
+    local_key = (str(db.session.get_bind().engine.url), name, *args, version)
     with _LOCK:
-        found = _CACHE.get(key)
+        found = _CACHE.get(local_key)
         if found is not None:
-            _CACHE.move_to_end(key)
+            _CACHE.move_to_end(local_key)
             return found
-    found = compute(*args)
+    shared_key = shared_cache.key(name, args, version) if shared_cache.enabled() else None
+    stored = shared_cache.get(shared_key) if shared_key else None
+    found = None
+    if stored is not None:
+        try:
+            found = load(stored)
+        except (KeyError, TypeError, ValueError):
+            found = None
+    if found is None:
+        found = compute(*args)
+        if shared_key:
+            shared_cache.put(shared_key, dump(found))
+    _keep(local_key, found)
+    return found
+
+
+def _keep(local_key: tuple, found) -> None:
     with _LOCK:
-        _CACHE[key] = found
+        _CACHE[local_key] = found
+        _CACHE.move_to_end(local_key)
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return found
+
+
+def warm(name: str, *args) -> bool:
+    """Compute the figures into the shared cache unless they are already there for the ledger's current
+    version; True when they were computed. For the warming task (`webapp.dashboard.warming`)."""
+    compute, dump = {"ledger": (compute_ledger, _ledger_to_json),
+                     "year_to_date": (compute_year_to_date, _figures_to_json)}[name]
+    shared_key = shared_cache.key(name, args, ledger_version())
+    if shared_cache.has(shared_key) is not False:  # there already, or Redis unavailable
+        return False
+    shared_cache.put(shared_key, dump(compute(*args)))
+    return True
+
+
+def clear_local() -> None:
+    """Forget this process's figures (as a new process would start)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 CACHE_SIZE = 64
 _CACHE: OrderedDict[tuple, object] = OrderedDict()
 _LOCK = threading.Lock()
+
+
+def _figures_to_json(figures: Figures) -> list[int]:
+    return [figures.signed, figures.signed_count, figures.registered, figures.registered_count, figures.received]
+
+
+def _figures_from_json(values: list) -> Figures:
+    if len(values) != 5 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise ValueError("not five whole numbers")
+    return Figures(*values)
+
+
+def _ledger_to_json(found: Ledger) -> dict:
+    out: dict = {"total": _figures_to_json(found.total), "paid_in_full": found.paid_in_full}
+    for attr in ("by_month", *GROUPS.values()):
+        out[attr] = [[k, _figures_to_json(v)] for k, v in getattr(found, attr).items()]
+    return out
+
+
+def _ledger_from_json(data: dict) -> Ledger:
+    found = Ledger(total=_figures_from_json(data["total"]), paid_in_full=int(data["paid_in_full"]))
+    for attr in ("by_month", *GROUPS.values()):
+        target = getattr(found, attr)
+        for k, values in data[attr]:
+            target[k] = _figures_from_json(values)
+    return found
 
 
 def ledger_version() -> tuple:
@@ -207,7 +279,7 @@ def compute_ledger(start: date, end: date, agency_id: int | None = None) -> Ledg
 
 def year_to_date(end: date) -> Figures:
     """From 1 January of end's year to end, cached like `ledger`."""
-    return _cached(compute_year_to_date, end)
+    return _cached("year_to_date", compute_year_to_date, _figures_to_json, _figures_from_json, end)
 
 
 def compute_year_to_date(end: date) -> Figures:

@@ -155,6 +155,14 @@ def _snapshot(deal: Deal) -> dict:
                                 "registered_on", "cancelled_at"]) | {"state": deal.state}
 
 
+def _ledger_changed(*days: date | None) -> None:
+    """The turnover figures change with this transaction: the dashboard's shared figures are computed
+    again after it commits (for the current periods and the years of `days`)."""
+    from webapp.dashboard.warming import ledger_changed
+
+    ledger_changed(*days)
+
+
 def _notify(deal: Deal, kind: str, actor, **params) -> None:
     """Tell the parties' contacts (and the credited broker when someone else acted)."""
     from webapp.accounts.models import User
@@ -211,6 +219,7 @@ def _open_deal(user, *, title: str, parties: Parties, contract_type: ContractTyp
     db.session.flush()
     audit.record("deal.create", deal, actor=user, after=_snapshot(deal) | source | {
         "broker": deal.broker_id, "agency": deal.agency_id, "type": contract_type})
+    _ledger_changed(deal.signed_on)
     _notify(deal, "deal.opened", user, broker=broker.name or broker.email)
     return deal
 
@@ -299,6 +308,7 @@ def create_from_award(user, award, *, broker=None) -> Deal:
     if contract.confirmed:
         deal.signed_on = contract.signed_on
         db.session.flush()
+        _ledger_changed(deal.signed_on)
     return deal
 
 
@@ -322,6 +332,7 @@ def set_value(user, deal: Deal, contract_value: int) -> None:
     if _scheduled(deal) > value:
         raise DealError(_("The payment schedule adds up to more than the contract value."))
     audit.record("deal.value", deal, actor=user, before=before, after=_snapshot(deal))
+    _ledger_changed(deal.signed_on, deal.registered_on)
 
 
 def sign(user, deal: Deal, signed_on: date) -> None:
@@ -333,6 +344,7 @@ def sign(user, deal: Deal, signed_on: date) -> None:
     deal.signed_on = _not_future(signed_on, _("The signing date"))
     db.session.flush()
     audit.record("deal.sign", deal, actor=user, before=before, after=_snapshot(deal))
+    _ledger_changed(deal.signed_on)
     _notify(deal, "deal.signed", user, day=format_day(deal.signed_on))
 
 
@@ -354,6 +366,7 @@ def register(user, deal: Deal, registration_no: str, registered_on: date) -> Non
     deal.registration_no, deal.registered_on = number, day
     db.session.flush()
     audit.record("deal.register", deal, actor=user, before=before, after=_snapshot(deal))
+    _ledger_changed(deal.registered_on)
     _notify(deal, "deal.registered", user, number=number)
 
 
@@ -423,6 +436,7 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
     db.session.expire(deal, ["payments"])
     audit.record("deal.payment", deal, actor=user, before=before,
                  after=_snapshot(deal) | {"payment": payment.id, "amount": amount, "received_on": day.isoformat()})
+    _ledger_changed(day)
     # The text reads "… (10k CNY) received": the amount goes in as a bare number of 万元, in no language.
     wan = f"{(Decimal(amount) / 10_000).quantize(Decimal('0.0001')):,.4f}".rstrip("0").rstrip(".")
     _notify(deal, "deal.payment", user, amount=wan, day=format_day(day))
@@ -446,6 +460,7 @@ def cancel(user, deal: Deal, reason: str) -> None:
         _open(deal)
         raise DealError(_("A fully paid deal cannot be cancelled."))
     audit.record("deal.cancel", deal, actor=user, before=before, after=_snapshot(deal) | {"reason": reason})
+    _ledger_changed(deal.signed_on, deal.registered_on, *(payment.received_on for payment in deal.payments))
     _notify(deal, "deal.cancelled", user, reason=reason)
 
 
