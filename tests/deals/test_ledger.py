@@ -371,3 +371,27 @@ def test_a_cancelled_deal_takes_no_more_steps_and_the_ledger_adds_up(people):
     assert services.ledger_mismatches() == []
     db.session.execute(sa.update(Deal).where(Deal.id == deal.id).values(received_total=11 * WAN))
     assert services.ledger_mismatches() == [deal.id]
+
+
+def test_every_ledger_change_gives_the_figures_a_new_version(people):
+    """The dashboard keys its figures by the ledger's version: each step through the services moves it
+    on, also when the deal's dates and the last payment row alone would not show it."""
+    from webapp.dashboard.stats_turnover import ledger_version
+    from webapp.deals.models import LedgerRevision
+
+    def revision() -> int:
+        return db.session.get(LedgerRevision, 1, populate_existing=True).number
+
+    deal = signed(people)
+    seen, start = {ledger_version()}, revision()
+    services.register(people.broker, deal, f"2025120112{uuid.uuid4().int % 10**6:06d}", date(2025, 3, 2))
+    seen.add(ledger_version())
+    services.record_payment(people.broker, deal, date(2025, 4, 1), 10 * WAN)
+    seen.add(ledger_version())
+    # A change whose own stamps are older than the newest ones (a transaction that began earlier and
+    # commits later) still makes a new version.
+    newest = db.session.scalar(sa.select(sa.func.max(Deal.updated_at)))
+    services.cancel(people.broker, deal, "合同解除")
+    db.session.execute(sa.update(Deal).where(Deal.id == deal.id).values(updated_at=newest))
+    seen.add(ledger_version())
+    assert len(seen) == 4 and revision() == start + 3

@@ -239,11 +239,13 @@ def _ledger_from_json(data: dict) -> Ledger:
 
 
 def ledger_version() -> tuple:
-    """What changes whenever a figure can: the number of deals, the last change to any deal (every
-    signing, registration, payment and cancellation updates its deal's updated_at, in the same
-    transaction) and the last payment row. Index-only reads (ix_deals_updated_at), a few milliseconds."""
+    """What changes whenever a figure can: the ledger's revision (one more with every change made
+    through the ledger's services, in their transaction, so a transaction committing after a later one
+    still makes a new version), and, for rows written around the services (bulk loads), the number of
+    deals, the last change to any deal and the last payment row. Index-only reads, a few milliseconds."""
     row = db.session.execute(sa.text(
-        "SELECT (SELECT COUNT(*) FROM deals), (SELECT MAX(updated_at) FROM deals), (SELECT MAX(id) FROM deal_payments)"
+        "SELECT (SELECT number FROM ledger_revision WHERE id = 1), (SELECT COUNT(*) FROM deals),"
+        " (SELECT MAX(updated_at) FROM deals), (SELECT MAX(id) FROM deal_payments)"
     )).one()
     return tuple(str(value) for value in row)
 

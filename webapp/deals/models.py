@@ -278,3 +278,19 @@ class TurnoverTarget(db.Model):
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("year BETWEEN 2000 AND 2100", name="year_range"),
     )
+
+
+class LedgerRevision(db.Model):
+    """One row counting the changes to the ledger: every ledger service adds one in its own
+    transaction, so whatever order concurrent transactions commit in, each commit gives the figures
+    read from the ledger a new version (the dashboard's cache key)."""
+
+    __tablename__ = "ledger_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint("number >= 0", name="number_not_negative"),
+    )

@@ -29,7 +29,7 @@ from webapp.core import audit
 from webapp.core.db import utcnow
 from webapp.core.formatting import format_day, format_wan
 from webapp.core.permissions import require
-from webapp.deals.models import ContractType, Deal, Payment, PaymentInstalment
+from webapp.deals.models import ContractType, Deal, LedgerRevision, Payment, PaymentInstalment
 from webapp.extensions import db
 
 TITLE_MAX = 200
@@ -156,10 +156,18 @@ def _snapshot(deal: Deal) -> dict:
 
 
 def _ledger_changed(*days: date | None) -> None:
-    """The turnover figures change with this transaction: the dashboard's shared figures are computed
-    again after it commits (for the current periods and the years of `days`)."""
+    """The turnover figures change with this transaction: the ledger's revision goes up by one (the
+    figures' version, whatever order concurrent transactions commit in), and the dashboard's shared
+    figures are computed again after it commits (for the current periods and the years of `days`)."""
     from webapp.dashboard.warming import ledger_changed
 
+    bumped = db.session.execute(
+        sa.update(LedgerRevision).where(LedgerRevision.id == 1).values(number=LedgerRevision.number + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not bumped:
+        db.session.add(LedgerRevision(id=1, number=1))
+        db.session.flush()
     ledger_changed(*days)
 
 
