@@ -10,11 +10,11 @@ from webapp.extensions import db
 
 @shared_task(name="dashboard.warm", ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True,
              max_retries=3)
-def warm(years: list[int] | None = None, changed_at: float | None = None) -> int:
+def warm(years: list[int] | None = None) -> int:
     """Idempotent: computes only the figures not yet cached for the ledger's current version."""
     from webapp.dashboard import warming
 
     try:
-        return warming.warm(years or [], changed_at)
+        return warming.warm(years or [])
     finally:
         db.session.rollback()
