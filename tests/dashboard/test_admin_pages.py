@@ -11,28 +11,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.dashboard import factory
 from webapp.core.audit import AuditEvent
 from webapp.dashboard import periods
 from webapp.deals.models import TurnoverTarget
-
-
-@pytest.fixture
-def data(app, make_user, query):
-    def build(session):
-        found = factory.ledger()
-        session.commit()
-        return found
-
-    return query(build)
-
-
-@pytest.fixture
-def admin(make_user, make_client):
-    user = make_user("admin")
-    client = make_client()
-    assert client.login(user.email).status_code == 302
-    return client
 
 
 def attribute(html: str, element_id: str, name: str) -> str:

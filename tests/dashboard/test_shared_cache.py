@@ -73,25 +73,6 @@ def computed(monkeypatch) -> list:
     return calls
 
 
-@pytest.fixture
-def data(app, query):
-    def build(session):
-        found = factory.ledger()
-        session.commit()
-        return found
-
-    return query(build)
-
-
-@pytest.fixture
-def admin(make_user, make_client):
-    user = make_user("admin")
-    client = make_client()
-    assert client.login(user.email).status_code == 302
-    client.user_id = user.id
-    return client
-
-
 def card(html: str, name: str) -> int:
     match = re.search(rf'id="card-{name}" data-(?:yuan|count)="(\d+)"', html)
     assert match, f"no card {name}"
