@@ -155,6 +155,9 @@ def log_in(page, email: str, english: bool = False) -> None:
     field(page, "Password", english).fill(PASSWORD)
     page.get_by_role("button", name="Log in" if english else zh("Log in")).click()
     expect(page.locator("#user-menu")).to_be_visible()
+    # The page's scripts (Bootstrap's dropdowns) have run: a menu clicked next opens instead of
+    # following its href="#".
+    page.wait_for_load_state("load")
 
 
 def expect_bootstrap_loaded(page) -> None:
