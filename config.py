@@ -89,9 +89,9 @@ class Config:
 
     PASSWORD_RESET_HOURS = 2
 
-    # Matching: suggestions below this score (0–100) are not kept; at most this many per listing.
-    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE", "35"))
-    MATCH_TOP_K = int(os.environ.get("MATCH_TOP_K", "20"))
+    # Matching: the best this many suggestions per listing, among those in a confidence band (the
+    # bands and their thresholds come with the matching weights, see webapp/matching/engine.py).
+    MATCH_TOP_K = int(os.environ.get("MATCH_TOP_K", "10"))
     # Listings changed since the last index build that are read from the database at each query
     # before the index is rebuilt.
     MATCH_DELTA_LIMIT = int(os.environ.get("MATCH_DELTA_LIMIT", "500"))

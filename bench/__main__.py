@@ -22,6 +22,7 @@ BENCHMARKS = [
     "dedupe",
     "match",
     "match_quality",
+    "match_relevance",
     "dashboard",
 ]
 
@@ -39,6 +40,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--time-limit", type=float, help="seconds per figure at most, instead of each benchmark's default"
     )
+    parser.add_argument("--per-query", action="store_true", help="match_relevance: the figures per judged need too")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -52,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in BENCHMARKS:
             print(f"{name:<12} {importlib.import_module(f'bench.{name}').TITLE}")
         return 0
-    options = Options(requests=args.requests, concurrency=args.concurrency, time_limit=args.time_limit)
+    options = Options(requests=args.requests, concurrency=args.concurrency, time_limit=args.time_limit,
+                      per_query=args.per_query)
     print(machine_line(), flush=True)
     results: list[Result] = []
     failed: list[str] = []

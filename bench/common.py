@@ -62,6 +62,7 @@ class Options:
     requests: int | None = None
     concurrency: int | None = None
     time_limit: float | None = None
+    per_query: bool = False  # match_relevance: a line per judged need
 
 
 @dataclass

@@ -88,8 +88,8 @@ def test_a_title_with_numbers_and_no_words_finds_its_listing(analyser):
 
 def test_every_suggestion_explains_its_score(matcher):
     best = matcher.for_need(NEED_BATTERY, limit=1)[0]
-    assert set(best.parts) >= {"keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history"}
-    text = best.parts["keywords"] + best.parts["title"] + best.parts["fuzzy"]
+    assert set(best.parts) >= {"chars", "keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history"}
+    text = best.parts["chars"] + best.parts["keywords"] + best.parts["title"] + best.parts["fuzzy"]
     assert best.score == pytest.approx(text + sum(best.parts[k] for k in ("field", "maturity", "budget", "mode", "history")), abs=0.2)
     assert 0 <= best.score <= 100
 

@@ -84,7 +84,7 @@ def broker(client, make_user):
 def test_queue_shows_new_suggestions_above_the_threshold_best_first(app, client, query, broker):
     best = add_pair(query, score=82, need={"title": "需求甲"}, achievement={"title": "成果甲", "institution_name": "天津大学"})
     good = add_pair(query, score=55)
-    low = add_pair(query, score=20)  # below MATCH_MIN_SCORE
+    low = add_pair(query, score=1)  # below every confidence band
     done = add_pair(query, score=90, status=SuggestionStatus.REJECTED)
     offline = add_pair(query, score=70, achievement={"status": ListingStatus.OFFLINE})
 
@@ -141,6 +141,25 @@ def test_queue_filters_by_minimum_score_and_age_and_sorts_by_newest(client, quer
     assert shown.index(fresh) < shown.index(old_high) < shown.index(ancient)
     shown = rows(client.get("/broker/suggestions").get_data(as_text=True))
     assert shown.index(old_high) < shown.index(ancient) < shown.index(fresh)
+
+
+def test_queue_filters_by_confidence_band_and_shows_each_band(client, query, broker):
+    from webapp.matching import runtime
+
+    (_, high), (_, medium), (_, low) = runtime.weights().bands
+    strong = add_pair(query, score=high + 1)
+    middling = add_pair(query, score=medium + 1)
+    weak = add_pair(query, score=low + 0.5)
+
+    page = client.get("/broker/suggestions?band=high").get_data(as_text=True)
+    assert rows(page) == [strong]
+    assert 'data-band="high"' in page
+    assert rows(client.get("/broker/suggestions?band=medium").get_data(as_text=True)) == [middling]
+    assert rows(client.get("/broker/suggestions?band=low").get_data(as_text=True)) == [weak]
+    everything = client.get("/broker/suggestions").get_data(as_text=True)
+    assert rows(everything) == [strong, middling, weak]
+    assert all(f'data-band="{band}"' in everything for band in ("high", "medium", "low"))
+    assert rows(client.get("/broker/suggestions?band=nonsense").get_data(as_text=True)) == [strong, middling, weak]
 
 
 def test_queue_pages_twenty_rows(client, query, broker):

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from webapp.extensions import db
 from webapp.matching import services
+from webapp.matching.explain import band_label, band_of
 from webapp.matching.models import MatchJob, MatchJobStatus
 
 match_cli = AppGroup("match", help="Compute and inspect need–achievement suggestions.")
@@ -129,8 +130,8 @@ def show(need_ref: str, limit: int, as_json: bool) -> None:
 
     Shows the stored suggestions (awaiting review or accepted) when the need has any; otherwise
     computes them now without storing them (a note on stderr says so). Rejected pairs never appear.
-    JSON: [{"achievement": EXTERNAL_ID, "score": 0..100, "parts": {...}, "terms": [...], "id", "title",
-    "status"}].
+    JSON: [{"achievement": EXTERNAL_ID, "score": 0..100, "parts": {...}, "terms": [...], "band": "high" |
+    "medium" | "low", "id", "title", "status"}].
     """
     need = _find_need(need_ref)
     if need is None:
@@ -145,12 +146,18 @@ def show(need_ref: str, limit: int, as_json: bool) -> None:
         return
     click.echo(f"{need.external_id or '#' + str(need.id)}  {need.title}")
     if not rows:
-        click.echo("  " + _("(no achievement reaches the threshold)"))
+        click.echo("  " + _("(no achievement shares enough wording to be worth a look)"))
     for rank, row in enumerate(rows, start=1):
         ref = row["achievement"] or f"#{row['id']}"
-        click.echo(f"{rank:>3}. {row['score']:5.1f}  {ref:<16} {row['title'][:40]}")
+        click.echo(f"{rank:>3}. {row['score']:5.1f} {band_label(row['band'])}  {ref:<16} {row['title'][:40]}")
         parts = ", ".join(f"{k} {v:+g}" for k, v in row["parts"].items() if v)
         click.echo(f"       {' '.join(row['terms'][:8])}  [{parts}]  {row['status']}")
+
+
+def ranked_rows(need, limit: int = 10) -> list[dict]:
+    """What `match show` prints for a need: its stored suggestions, or computed now when it has none."""
+    rows = _stored(need, limit)
+    return _live(need, limit) if rows is None else rows
 
 
 def _row(achievement, score: float, parts: dict, terms: list, status: str) -> dict:
@@ -159,6 +166,7 @@ def _row(achievement, score: float, parts: dict, terms: list, status: str) -> di
         "score": round(float(score), 1),
         "parts": {k: round(float(v), 1) for k, v in (parts or {}).items()},
         "terms": list(terms or []),
+        "band": band_of(score),
         "id": achievement.id,
         "title": achievement.title,
         "status": status,

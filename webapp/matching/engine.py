@@ -48,14 +48,68 @@ CANDIDATES = 200  # per BM25 index
 TITLE_CANDIDATES = 50  # from the titles' character pairs
 TITLE_GRAMS = 12  # the query title's rarest character pairs asked of that index
 QUERY_TERMS = 32  # the query's rarest terms asked of the indexes (Lucene's more-like-this keeps 25)
-WEIGHTS = {"keywords": 55.0, "title": 25.0, "fuzzy": 20.0}
-MIN_SCORE = 35.0
+QUERY_PAIRS = 400  # the query's rarest character pairs asked of the full-text pairs index
+TITLE_REPEAT = 3  # the query's title counts this many times in its character pairs: its author's own summary
+# The text signals, each 0–1 and comparable between queries (see `Weights`).
+SIGNALS = ("chars", "keywords", "title", "fuzzy")
+FACTS = ("field", "maturity", "budget", "mode")
+MIN_SCORE = 0.0
 MAX_TERMS = 8
-KEYWORD_GAIN = 2.5
+# A candidate whose BM25 reaches this share of the most the query could score counts 1 on that signal:
+# long texts share a few per cent of their character pairs' weight, a strong match about a tenth.
+CHARS_FULL, KEYWORDS_FULL = 0.12, 0.25
 SAME_TITLE_FROM, SAME_TITLE_BONUS = 80.0, 15.0  # title similarity from which the bonus starts, and its most
 PREFIX_FROM = 5  # characters a cut-short title needs before its start counts as the same title
 TITLE_FLOOR = 15.0  # idf weight of about two rare words
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal is worth in a pair's score (0–100), and the bands' lower bounds.
+
+    Text signals (0–1 each): `chars`, BM25 over character pairs of the whole text with the query's
+    title counted TITLE_REPEAT times, as a share of the most that query could score (CHARS_FULL = 1);
+    `keywords`, BM25 over the lexicon's words, the same way; `title`, how much of each side's title
+    and keywords the other covers; `fuzzy`, RapidFuzz of the titles. Facts scale the structured
+    points (field, maturity, budget, cooperation mode; 1 = as documented in `adjustments`, 0 = off).
+    Fitted on judged pairs by `webapp.matching.fit` (cross-validated); `bands` are score thresholds
+    whose meaning (share of suggestions a broker would look at) is measured on the same pairs."""
+
+    chars: float = 100.0
+    keywords: float = 0.0
+    title: float = 0.0
+    fuzzy: float = 0.0
+    field: float = 0.0
+    maturity: float = 0.15
+    budget: float = 0.15
+    mode: float = 0.0
+    bands: tuple[tuple[str, float], ...] = (("high", 63.9), ("medium", 23.5), ("low", 2.4))
+
+    def as_dict(self) -> dict:
+        return {**{name: getattr(self, name) for name in (*SIGNALS, *FACTS)}, "bands": dict(self.bands)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Weights:
+        values = {name: float(data[name]) for name in (*SIGNALS, *FACTS) if name in data}
+        if "bands" in data:
+            values["bands"] = tuple(sorted(((str(k), float(v)) for k, v in dict(data["bands"]).items()),
+                                           key=lambda kv: -kv[1]))
+        return cls(**values)
+
+    @property
+    def floor(self) -> float:
+        """The lowest score worth a broker's look: below it nothing is suggested."""
+        return min(v for _, v in self.bands) if self.bands else 0.0
+
+    def band(self, score: float) -> str | None:
+        for name, lowest in self.bands:
+            if score >= lowest:
+                return name
+        return None
+
+
+DEFAULT_WEIGHTS = Weights()
 
 
 @dataclass(frozen=True)
@@ -79,6 +133,26 @@ class Match:
     score: float
     parts: dict[str, float] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)
+    band: str | None = None
+
+
+@dataclass
+class Candidates:
+    """One query's candidates with their unweighted signals, before any weight is applied (what
+    fitting the weights works on): `signals` per SIGNALS (0–1), `facts` per FACTS (points as in
+    `adjustments`), `fixed` the points no weight scales (same-title bonus, brokers' history)."""
+
+    ids: np.ndarray
+    signals: np.ndarray  # (n, len(SIGNALS))
+    facts: np.ndarray  # (n, len(FACTS))
+    fixed: np.ndarray  # (n,)
+    ruled_out: np.ndarray  # (n,) bool
+    history: np.ndarray  # (n,) points of `fixed` from the brokers' history
+
+    def scores(self, weights: Weights) -> np.ndarray:
+        w_signals = np.array([getattr(weights, n) for n in SIGNALS])
+        w_facts = np.array([getattr(weights, n) for n in FACTS])
+        return np.clip(self.signals @ w_signals + self.facts @ w_facts + self.fixed, 0, 100)
 
 
 class Vocab:
@@ -119,6 +193,17 @@ def title_grams(title: str) -> list[str]:
     return list(grams)
 
 
+def query_pairs(doc: Doc, analyser: Analyser) -> list[str]:
+    """A query's character pairs: its title TITLE_REPEAT times (what its author put first says most
+    about what is wanted), then its keywords and body once."""
+    return (analyser.pairs(doc.title) * TITLE_REPEAT + analyser.pairs(" ".join(doc.keywords))
+            + analyser.pairs(doc.body))
+
+
+def doc_pairs(doc: Doc, analyser: Analyser) -> list[str]:
+    return analyser.pairs(" ".join((doc.title, *doc.keywords, doc.body)))
+
+
 def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(r) for r in rows])
@@ -136,6 +221,8 @@ class _Analysed:
 
     full: np.ndarray  # unique term ids of title + keywords + body
     short: np.ndarray  # unique term ids of title + keywords
+    pairs: np.ndarray  # unique character-pair ids of the whole text
+    pair_counts: np.ndarray  # how often each occurs
     short_text: str
     title: str
     root: int
@@ -162,9 +249,15 @@ def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
     short = _unique(analyser.short_tokens(doc.title, doc.keywords))
     full = _unique([*short, *analyser.tokens(doc.body)])
     root, leaf, maturity, low, high, coop = _facts(doc)
+    counted: dict[int, int] = {}
+    for pair in doc_pairs(doc, analyser):
+        pid = vocab.add(GRAM + pair)
+        counted[pid] = counted.get(pid, 0) + 1
     return _Analysed(
         full=np.fromiter((vocab.add(t) for t in full), dtype=np.int32, count=len(full)),
         short=np.fromiter((vocab.add(t) for t in short), dtype=np.int32, count=len(short)),
+        pairs=np.fromiter(counted, dtype=np.int32, count=len(counted)),
+        pair_counts=np.fromiter(counted.values(), dtype=np.float32, count=len(counted)),
         short_text=" ".join(short), title=normalise(doc.title), root=root, leaf=leaf, maturity=maturity,
         money_min=low, money_max=high, coop=coop,
     )
@@ -173,8 +266,8 @@ def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
 class SideIndex:
     """One side (achievements or needs), built from `Doc`s, saved to and memory-mapped from disk."""
 
-    ARRAYS = ("ids", "full_ptr", "full_tok", "short_ptr", "short_tok", "df", "dl", "root", "leaf",
-              "maturity", "money_min", "money_max", "coop")
+    ARRAYS = ("ids", "full_ptr", "full_tok", "short_ptr", "short_tok", "df", "dl", "pair_df", "pair_dl", "root",
+              "leaf", "maturity", "money_min", "money_max", "coop")
 
     def __init__(self, arrays: dict[str, np.ndarray], short_texts: list[str], vocab: Vocab,
                  bm_full: bm25s.BM25 | None, bm_short: bm25s.BM25 | None, titles: list[str] | None = None):
@@ -183,7 +276,9 @@ class SideIndex:
         self.short_texts = short_texts
         self.titles = titles if titles is not None else [""] * len(short_texts)
         self.bm_title: bm25s.BM25 | None = None
+        self.bm_pairs: bm25s.BM25 | None = None
         self.avgdl = float(self.a["dl"].mean()) if len(self.a["dl"]) else 1.0
+        self.pair_avgdl = float(self.a["pair_dl"].mean()) if len(self.a["pair_dl"]) else 1.0
         self.vocab = vocab
         self.bm_full = bm_full
         self.bm_short = bm_short
@@ -214,6 +309,15 @@ class SideIndex:
             bm_title = bm25s.BM25(backend="numpy")
             bm_title.index(Tokenized(ids=gram_rows, vocab={str(i): i for i in range(len(vocab))}),
                            show_progress=False)
+        bm_pairs = None
+        pair_rows = [np.repeat(a.pairs, a.pair_counts.astype(np.int64)).tolist() for a in analysed]
+        if any(pair_rows):
+            bm_pairs = bm25s.BM25(backend="numpy")
+            bm_pairs.index(Tokenized(ids=pair_rows, vocab={str(i): i for i in range(len(vocab))}),
+                           show_progress=False)
+        n_terms = len(vocab)
+        pair_df = np.bincount(np.fromiter((p for a in analysed for p in a.pairs), dtype=np.int64),
+                              minlength=n_terms).astype(np.int32)
         full_ptr, full_tok = _csr(full_rows)
         short_ptr, short_tok = _csr(short_rows)
         gram_flat = np.fromiter((g for row in gram_rows for g in row), dtype=np.int64)
@@ -224,6 +328,7 @@ class SideIndex:
             "ids": np.array([d.id for d in docs], dtype=np.int64),
             "full_ptr": full_ptr, "full_tok": full_tok, "short_ptr": short_ptr, "short_tok": short_tok,
             "df": df, "dl": np.array([len(r) for r in bm_rows], dtype=np.int32),
+            "pair_df": pair_df, "pair_dl": np.array([len(r) for r in pair_rows], dtype=np.int32),
             "root": facts[:, 0].astype(np.int32), "leaf": facts[:, 1].astype(np.int32),
             "maturity": facts[:, 2].astype(np.int8), "money_min": facts[:, 3], "money_max": facts[:, 4],
             "coop": facts[:, 5].astype(np.int32),
@@ -231,6 +336,7 @@ class SideIndex:
         side = cls(arrays, [a.short_text for a in analysed], vocab, bm_full, bm_short,
                    titles=[normalise(d.title) for d in docs])
         side.bm_title = bm_title
+        side.bm_pairs = bm_pairs
         return side
 
     def save(self, folder: str | os.PathLike) -> None:
@@ -238,7 +344,8 @@ class SideIndex:
         folder.mkdir(parents=True, exist_ok=True)
         for name in self.ARRAYS:
             np.save(folder / f"{name}.npy", self.a[name])
-        for name, bm in (("bm_full", self.bm_full), ("bm_short", self.bm_short), ("bm_title", self.bm_title)):
+        for name, bm in (("bm_full", self.bm_full), ("bm_short", self.bm_short), ("bm_title", self.bm_title),
+                         ("bm_pairs", self.bm_pairs)):
             if bm is not None:
                 bm.save(str(folder / name))
         (folder / "short_texts.json").write_text(json.dumps(self.short_texts, ensure_ascii=False), "utf-8")
@@ -248,21 +355,24 @@ class SideIndex:
     def load(cls, folder: str | os.PathLike, vocab: Vocab) -> SideIndex:
         folder = Path(folder)
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in cls.ARRAYS}
-        bm_full, bm_short, bm_title = (
+        bm_full, bm_short, bm_title, bm_pairs = (
             bm25s.BM25.load(str(folder / name), mmap=True) if (folder / name).exists() else None
-            for name in ("bm_full", "bm_short", "bm_title")
+            for name in ("bm_full", "bm_short", "bm_title", "bm_pairs")
         )
         texts = json.loads((folder / "short_texts.json").read_text("utf-8"))
         titles = json.loads((folder / "titles.json").read_text("utf-8"))
         side = cls(arrays, texts, vocab, bm_full, bm_short, titles=titles)
         side.bm_title = bm_title
+        side.bm_pairs = bm_pairs
         return side
 
     # -- candidates -----------------------------------------------------------------------
-    def top(self, term_ids: np.ndarray, gram_ids: Sequence[int] = (), k: int = CANDIDATES
-            ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of the best candidates of the BM25 indexes (union), with their full-text BM25."""
-        none = (np.empty(0, dtype=np.int64), np.empty(0))
+    def top(self, term_ids: np.ndarray, gram_ids: Sequence[int] = (), k: int = CANDIDATES,
+            pairs: Mapping[int, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of the best candidates of the BM25 indexes (union), with their full-text BM25
+        over words and over character pairs, each as a share of the most the query could score."""
+        empty = np.empty(0)
+        none = (np.empty(0, dtype=np.int64), empty, empty)
         if self.n == 0:
             return none
         found = []
@@ -277,22 +387,49 @@ class SideIndex:
         ids = ids[df > 0]
         if ids.size > QUERY_TERMS:  # the rarest terms say what a text is about (and cost least)
             ids = ids[np.argsort(df[df > 0], kind="stable")[:QUERY_TERMS]]
+        scored = []
         full = None
         for bm in (self.bm_full, self.bm_short):
             if bm is None or ids.size == 0:
                 continue
             hits, scores = _bm25_hits(bm, ids, self.n)
             if bm is self.bm_full:
-                full = (hits, scores)
+                full = (hits, scores / self._most(ids, np.ones(ids.size)))
             found.append(_best(hits, scores, k))
+        scored.append(full)
+        chars = None
+        if self.bm_pairs is not None and pairs:
+            pair_ids = np.fromiter(pairs, dtype=np.int64, count=len(pairs))
+            counts = np.fromiter(pairs.values(), dtype=np.float64, count=len(pairs))
+            inside = pair_ids < self._n_terms
+            pair_ids, counts = pair_ids[inside], counts[inside]
+            pdf = self.a["pair_df"][pair_ids]
+            pair_ids, counts, pdf = pair_ids[pdf > 0], counts[pdf > 0], pdf[pdf > 0]
+            if pair_ids.size > QUERY_PAIRS:  # the rarest pairs carry the subject (and cost least)
+                keep = np.argsort(pdf, kind="stable")[:QUERY_PAIRS]
+                pair_ids, counts = pair_ids[keep], counts[keep]
+            if pair_ids.size:
+                hits, scores = _bm25_hits(self.bm_pairs, pair_ids, self.n, counts)
+                chars = (hits, scores / self._most(pair_ids, counts, self.a["pair_df"]))
+                found.append(_best(hits, scores, k))
+        scored.append(chars)
         if not found:
             return none
         positions = np.unique(np.concatenate(found))
-        bm25 = np.zeros(len(positions))
-        if full is not None and full[0].size:
-            at = np.searchsorted(full[0], positions).clip(max=full[0].size - 1)
-            bm25 = np.where(full[0][at] == positions, full[1][at], 0.0)
-        return positions, bm25
+        out = []
+        for hit in scored:
+            values = np.zeros(len(positions))
+            if hit is not None and hit[0].size:
+                at = np.searchsorted(hit[0], positions).clip(max=hit[0].size - 1)
+                values = np.where(hit[0][at] == positions, hit[1][at], 0.0)
+            out.append(values)
+        return positions, out[0], out[1]
+
+    def _most(self, ids: np.ndarray, counts: np.ndarray, df: np.ndarray | None = None) -> float:
+        """The most BM25 a query of these terms (each `counts` times) could score on this side."""
+        df = (self.a["df"] if df is None else df)[ids].astype(np.float64)
+        idf = np.log1p((self.n - df + 0.5) / (df + 0.5))
+        return float((idf * counts).sum() * (BM25_K1 + 1)) or 1.0
 
     def idf(self, n_vocab: int) -> np.ndarray:
         """idf per term id (terms unknown to this side get the highest idf)."""
@@ -303,17 +440,20 @@ class SideIndex:
         return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
-def _bm25_hits(bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
-    """The documents any query term occurs in (ascending) and their BM25 score sums. Summed over
-    the posting lists alone when they are short against the library (rare terms), else densely."""
+def _bm25_hits(bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int, counts: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The documents any query term occurs in (ascending) and their BM25 score sums (each term
+    `counts` times). Summed over the posting lists alone when they are short against the library
+    (rare terms), else densely."""
     index = bm.scores
     ptr, indices, data = index["indptr"], index["indices"], index["data"]
-    spans = [(int(ptr[t]), int(ptr[t + 1])) for t in term_ids]
-    spans = [(a, b) for a, b in spans if b > a]
+    times = np.ones(len(term_ids)) if counts is None else counts
+    spans = [(int(ptr[t]), int(ptr[t + 1]), float(c)) for t, c in zip(term_ids, times, strict=True)]
+    spans = [(a, b, c) for a, b, c in spans if b > a]
     if not spans:
         return np.empty(0, dtype=np.int64), np.empty(0)
-    docs = np.concatenate([indices[a:b] for a, b in spans])
-    weights = np.concatenate([data[a:b] for a, b in spans])
+    docs = np.concatenate([indices[a:b] for a, b, _ in spans])
+    weights = np.concatenate([data[a:b] * c if c != 1 else data[a:b] for a, b, c in spans])
     if docs.size * 8 < n_docs:
         hits, inverse = np.unique(docs, return_inverse=True)
         return hits, np.bincount(inverse, weights=weights)
@@ -385,6 +525,7 @@ class Matcher:
     """Both sides with one vocabulary; `for_need` finds achievements, `for_achievement` needs."""
 
     min_score = MIN_SCORE
+    weights = DEFAULT_WEIGHTS
 
     def __init__(self, analyser: Analyser, achievements: SideIndex, needs: SideIndex):
         if achievements.vocab is not needs.vocab:
@@ -426,7 +567,12 @@ class Matcher:
         """Listing ids the keyword stage hands to the re-ranking (for measuring what it keeps)."""
         query = analyse(doc, self.analyser, self.vocab)
         side = self.sides["a"]
-        return {int(side.a["ids"][p]) for p in side.top(query.full, self._grams(doc))[0]}
+        return {int(side.a["ids"][p]) for p in side.top(query.full, self._grams(doc), pairs=self._pairs(doc))[0]}
+
+    def candidates(self, doc: Doc, query_kind: str = "n", exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
+                   pair_penalty: Mapping[tuple[int, int], float] | None = None) -> Candidates:
+        """Every candidate of a query with its unweighted signals (for ranking, and for fitting)."""
+        return self._candidates(doc, query_kind, exclude, extra, pair_penalty)[0]
 
     # -- internals ------------------------------------------------------------------------
     EXTRA_CACHE = 20_000
@@ -445,6 +591,16 @@ class Matcher:
         known = self.vocab.ids
         return [known[GRAM + g] for g in title_grams(doc.title) if GRAM + g in known]
 
+    def _pairs(self, doc: Doc) -> dict[int, float]:
+        """The query's character pairs known to the index, with how often each counts."""
+        known = self.vocab.ids
+        counted: dict[int, float] = {}
+        for pair in query_pairs(doc, self.analyser):
+            pid = known.get(GRAM + pair)
+            if pid is not None:
+                counted[pid] = counted.get(pid, 0.0) + 1.0
+        return counted
+
     def _idf(self) -> _Idf:
         if self._idf_cache is None:
             # Rarity is judged on the achievements, the larger and more varied library.
@@ -453,31 +609,52 @@ class Matcher:
 
     def _match(self, doc: Doc, query_kind: str, limit: int, exclude: Iterable[int], extra: Sequence[Doc],
                pair_penalty: Mapping[tuple[int, int], float] | None) -> list[Match]:
+        found, query, side, extras, extra_ids = self._candidates(doc, query_kind, exclude, extra, pair_penalty)
+        weights = self.weights
+        total = found.scores(weights)
+        floor = max(self.min_score, weights.floor)
+        eligible = np.flatnonzero(~found.ruled_out & (total >= floor))
+        ids = found.ids
+        # Best first; ties by id so the order is stable between runs and databases.
+        chosen = eligible[np.lexsort((ids[eligible], -np.round(total[eligible], 1)))][:limit]
+        results: list[Match] = []
+        for i in chosen:
+            other = int(ids[i])
+            need_id, achievement_id = (doc.id, other) if query_kind == "n" else (other, doc.id)
+            parts = {name: round(float(found.signals[i, c] * getattr(weights, name)), 1)
+                     for c, name in enumerate(SIGNALS)}
+            parts["fuzzy"] = round(parts["fuzzy"] + float(found.fixed[i] - found.history[i]), 1)
+            parts.update({name: round(float(found.facts[i, c] * getattr(weights, name)), 1)
+                          for c, name in enumerate(FACTS)})
+            parts["history"] = float(found.history[i])
+            score = round(float(total[i]), 1)
+            results.append(Match(need_id, achievement_id, score, parts, [], weights.band(score)))
+        self._explain(results, query, side, query_kind, extras, extra_ids, self._idf())
+        return results
+
+    def _candidates(self, doc: Doc, query_kind: str, exclude: Iterable[int], extra: Sequence[Doc],
+                    pair_penalty: Mapping[tuple[int, int], float] | None):
         side = self.sides["a" if query_kind == "n" else "n"]
         query = analyse(doc, self.analyser, self.vocab)
         excluded = set(exclude)
         extra = [d for d in extra if d.id not in excluded]
         extra_ids = [d.id for d in extra]
         hidden = excluded | set(extra_ids)  # a newer copy replaces the index's one
-        positions, bm25 = side.top(query.full, self._grams(doc))
+        extras = [self._analysed(d) for d in extra]  # first: their pairs join the vocabulary
+        query_pair_counts = self._pairs(doc)
+        positions, keywords, chars = side.top(query.full, self._grams(doc), pairs=query_pair_counts)
         if hidden and positions.size:
             keep = ~np.isin(side.a["ids"][positions], np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
-            positions, bm25 = positions[keep], bm25[keep]
-        extras = [self._analysed(d) for d in extra]
-        if positions.size == 0 and not extras:
-            return []
+            positions, keywords, chars = positions[keep], keywords[keep], chars[keep]
         idf = self._idf()
         q_full_w = _Weights(query.full, idf[query.full])
         q_short_w = _Weights(query.short, idf[query.short])
-        q_full_norm = float(idf[query.full].sum()) or 1.0
         q_short_norm = float(idf[query.short].sum()) or 1.0
 
         # Candidates from the index, as arrays.
         a = side.a
         full_tok, full_off = _gather(a["full_ptr"], a["full_tok"], positions)
         short_tok, short_off = _gather(a["short_ptr"], a["short_tok"], positions)
-        shared_full = _row_sums(q_full_w[full_tok], full_off)
-        doc_full_norm = _row_sums(idf[full_tok], full_off)
         q_short_in_doc = _row_sums(q_short_w[full_tok], full_off)
         doc_short_in_q = _row_sums(q_full_w[short_tok], short_off)
         doc_short_norm = _row_sums(idf[short_tok], short_off)
@@ -488,24 +665,45 @@ class Matcher:
                          ).astype(np.int64) if positions.size else np.empty((0, 6), dtype=np.int64)
         ids = a["ids"][positions].astype(np.int64)
 
-        # Listings newer than the index, scored the same way.
+        # Listings newer than the index, scored the same way against the index's statistics.
         if extras:
-            e_shared, e_norm, e_qs, e_ds, e_dsn, e_bm = [], [], [], [], [], []
+            e_kw, e_ch, e_qs, e_ds, e_dsn = [], [], [], [], []
+            kw_terms = query.full[query.full < len(a["df"])]
+            kw_terms = np.unique(kw_terms[a["df"][kw_terms] > 0]) if kw_terms.size else kw_terms
+            kw_most = side._most(kw_terms, np.ones(kw_terms.size)) if kw_terms.size else 1.0
+            # The query's pairs known to the index or to these listings; a pair only they have counts
+            # as occurring once in the library (the rarest), and the index's candidates are put on the
+            # same scale.
+            q_pairs = np.fromiter(query_pair_counts, dtype=np.int64, count=len(query_pair_counts))
+            q_counts = np.fromiter(query_pair_counts.values(), dtype=np.float64, count=len(query_pair_counts))
+            pdf = (np.where(q_pairs < len(a["pair_df"]), a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)], 0)
+                   if len(a["pair_df"]) else np.zeros(len(q_pairs)))
+            in_extras = np.isin(q_pairs, np.concatenate([ex.pairs for ex in extras]))
+            known = (pdf > 0) | in_extras
+            q_pairs, q_counts, pdf = q_pairs[known], q_counts[known], np.maximum(pdf[known], 1)
+            pair_idf = np.log1p((side.n - pdf + 0.5) / (pdf + 0.5))
+            pair_most = float((pair_idf * q_counts).sum() * (BM25_K1 + 1)) or 1.0
+            in_index = (q_pairs < len(a["pair_df"])) & (
+                a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)] > 0 if len(a["pair_df"]) else False)
+            index_most = float((pair_idf * q_counts)[in_index].sum() * (BM25_K1 + 1)) or 1.0
+            chars = chars * index_most / pair_most
             for ex in extras:
-                # BM25 with every shared term once, against the index's average length.
                 length = 1.0 - BM25_B + BM25_B * (len(ex.full) + len(ex.short)) / side.avgdl
-                e_bm.append(float(q_full_w[ex.full].sum()) * (BM25_K1 + 1) / (1 + BM25_K1 * length))
-                e_shared.append(float(q_full_w[ex.full].sum()))
-                e_norm.append(float(idf[ex.full].sum()))
+                shared = np.isin(ex.full, kw_terms)
+                kw_idf = np.log1p((side.n - a["df"][ex.full[shared]] + 0.5) / (a["df"][ex.full[shared]] + 0.5))
+                e_kw.append(float(kw_idf.sum()) * (BM25_K1 + 1) / (1 + BM25_K1 * length) / kw_most)
+                tf = _Weights(ex.pairs, ex.pair_counts)[q_pairs].astype(np.float64)
+                plength = 1.0 - BM25_B + BM25_B * float(ex.pair_counts.sum()) / side.pair_avgdl
+                e_ch.append(float((q_counts * pair_idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * plength)).sum())
+                            / pair_most)
                 e_qs.append(float(q_short_w[ex.full].sum()))
                 e_ds.append(float(q_full_w[ex.short].sum()))
                 e_dsn.append(float(idf[ex.short].sum()))
-            shared_full = np.concatenate([shared_full, e_shared])
-            doc_full_norm = np.concatenate([doc_full_norm, e_norm])
+            keywords = np.concatenate([keywords, e_kw])
+            chars = np.concatenate([chars, e_ch])
             q_short_in_doc = np.concatenate([q_short_in_doc, e_qs])
             doc_short_in_q = np.concatenate([doc_short_in_q, e_ds])
             doc_short_norm = np.concatenate([doc_short_norm, e_dsn])
-            bm25 = np.concatenate([bm25, e_bm])
             texts = texts + [ex.short_text for ex in extras]
             titles = titles + [ex.title for ex in extras]
             facts = np.concatenate([facts, np.array(
@@ -513,32 +711,23 @@ class Matcher:
                 dtype=np.int64)])
             ids = np.concatenate([ids, np.array(extra_ids, dtype=np.int64)])
 
-        # BM25 relative to the best candidate's ranks the candidates; how strongly the best one
-        # overlaps the query (the cosine of their idf-weighted term sets, where 0.4 is already a
-        # strong overlap of two long texts) sets how much that ranking is worth.
-        cosine = np.clip(KEYWORD_GAIN * shared_full / np.sqrt(q_full_norm * np.maximum(doc_full_norm, 1e-9)), 0, 1)
-        best_bm25 = float(bm25.max()) if bm25.size else 0.0
-        strength = float(cosine.max()) if cosine.size else 0.0
-        keywords = (bm25 / best_bm25 if best_bm25 > 0 else np.zeros(len(bm25))) * strength
         # A title of a few common words is not "covered" by merely appearing in a long text.
         title = 0.5 * (q_short_in_doc / max(q_short_norm, TITLE_FLOOR)
                        + doc_short_in_q / np.maximum(doc_short_norm, TITLE_FLOOR))
         # Two empty strings are "identical" to RapidFuzz: score only texts that have something.
-        has_title = np.array([bool(t) for t in titles])
+        has_title = np.array([bool(t) for t in titles], dtype=bool)
         same_title = (process.cdist([query.title], titles, scorer=fuzz.ratio, workers=1, score_cutoff=1)[0]
-                      if query.title else np.zeros(len(titles))) * has_title
+                      if query.title and titles else np.zeros(len(titles))) * has_title
         if len(query.title) >= PREFIX_FROM:  # a title cut short is the start of the full one
-            starts = np.array([t.startswith(query.title) for t in titles])
+            starts = np.array([t.startswith(query.title) for t in titles], dtype=bool)
             same_title = np.where(starts, np.maximum(same_title, 95.0), same_title)
         fuzzy = np.maximum(
             process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1,
-                          score_cutoff=1)[0] if query.short_text else 0.0,
+                          score_cutoff=1)[0] if query.short_text and texts else np.zeros(len(texts)),
             same_title,
         ) * has_title / 100.0
         # Nearly the same title (a typo, full-width digits, the name cut short) names the same thing.
         title_bonus = SAME_TITLE_BONUS * np.clip((same_title - SAME_TITLE_FROM) / (100 - SAME_TITLE_FROM), 0, 1)
-        text_score = (WEIGHTS["keywords"] * np.clip(keywords, 0, 1) + WEIGHTS["title"] * np.clip(title, 0, 1)
-                      + WEIGHTS["fuzzy"] * fuzzy + title_bonus)
 
         query_facts = np.array([[query.root, query.leaf, query.maturity, query.money_min, query.money_max,
                                  query.coop]], dtype=np.int64).repeat(len(ids), axis=0)
@@ -546,26 +735,14 @@ class Matcher:
             adjust, ruled_out = adjustments(query_facts, facts, pair_penalty)
         else:
             adjust, ruled_out = adjustments(facts, query_facts, pair_penalty)
-        keywords_part = WEIGHTS["keywords"] * np.clip(keywords, 0, 1)
-        title_part = WEIGHTS["title"] * np.clip(title, 0, 1)
-        fuzzy_part = WEIGHTS["fuzzy"] * fuzzy + title_bonus
-        total = np.clip(text_score + sum(adjust.values()), 0, 100)
-        eligible = np.flatnonzero(~ruled_out & (total >= self.min_score))
-        # Best first; ties by id so the order is stable between runs and databases.
-        chosen = eligible[np.lexsort((ids[eligible], -np.round(total[eligible], 1)))][:limit]
-        results: list[Match] = []
-        for i in chosen:
-            other = int(ids[i])
-            need_id, achievement_id = (doc.id, other) if query_kind == "n" else (other, doc.id)
-            parts = {
-                "keywords": round(float(keywords_part[i]), 1),
-                "title": round(float(title_part[i]), 1),
-                "fuzzy": round(float(fuzzy_part[i]), 1),
-                **{name: float(values[i]) for name, values in adjust.items()},
-            }
-            results.append(Match(need_id, achievement_id, round(float(total[i]), 1), parts, []))
-        self._explain(results, query, side, query_kind, extras, extra_ids, idf)
-        return results
+        signals = np.stack([np.clip(chars / CHARS_FULL, 0, 1), np.clip(keywords / KEYWORDS_FULL, 0, 1),
+                            np.clip(title, 0, 1), fuzzy], axis=1) if len(ids) else np.empty((0, len(SIGNALS)))
+        found = Candidates(
+            ids=ids, signals=signals,
+            facts=np.stack([adjust[name] for name in FACTS], axis=1) if len(ids) else np.empty((0, len(FACTS))),
+            fixed=title_bonus + adjust["history"], ruled_out=ruled_out, history=adjust["history"],
+        )
+        return found, query, side, extras, extra_ids
 
     def _explain(self, results: list[Match], query: _Analysed, side: SideIndex, query_kind: str,
                  extras: list[_Analysed], extra_ids: list[int], idf: _Idf) -> None:

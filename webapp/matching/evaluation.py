@@ -419,3 +419,55 @@ def shortfalls(results: Sequence[Scores], engine: str = "engine") -> list[str]:
                         f"n={mine.n})"
                     )
     return lines
+
+
+# --------------------------------------------------------------------------------------------
+# Judged pairs: graded relevance read by people (../shared/eval-dev/ and the project's own)
+
+
+def read_judgements(*paths: str | Path) -> dict[str, dict[str, float]]:
+    """{need id: {document id: grade}} from JSON Lines of {"need_id", "doc_id", "grade"} (the mean
+    of two blind judges, 0–2); a later file adds pairs, never overrides an earlier judgement."""
+    judged: dict[str, dict[str, float]] = defaultdict(dict)
+    for path in paths:
+        for row in read_jsonl(path):
+            judged[str(row["need_id"])].setdefault(str(row["doc_id"]), float(row["grade"]))
+    return dict(judged)
+
+
+def graded_ndcg(ranked: Sequence, grades: Mapping, k: int) -> float | None:
+    """nDCG@k with the judged grades as gains (unjudged = 0); None when nothing is relevant."""
+    dcg = sum(grades.get(doc, 0.0) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]))
+    ideal = sorted(grades.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(ideal))
+    return dcg / idcg if idcg else None
+
+
+@dataclass(frozen=True)
+class JudgedScores:
+    ndcg: float  # mean over the needs with a relevant document
+    recall: float  # relevant (grade ≥ 1) found in the top k / min(k, relevant)
+    judged: float  # share of the top k that was judged (unjudged documents count as not relevant)
+    needs: int  # needs with a relevant document
+
+
+def judged_scores(ranking: Mapping[str, Sequence], judged: Mapping[str, Mapping[str, float]],
+                  needs: Sequence[str], k: int = 6) -> JudgedScores:
+    """The eval-dev folder's figures (its score.py) for a ranking {need id: document ids best first}."""
+    nd, rc, share = [], [], []
+    for need in needs:
+        docs, grades = list(ranking.get(need, ())), judged.get(need, {})
+        top = docs[:k]
+        share.append(sum(d in grades for d in top) / len(top) if top else 1.0)
+        value = graded_ndcg(docs, grades, k)
+        if value is None:
+            continue
+        nd.append(value)
+        relevant = {d for d, g in grades.items() if g >= 1}
+        if relevant:
+            rc.append(len(relevant & set(top)) / min(len(relevant), k))
+
+    def mean(xs):
+        return sum(xs) / len(xs) if xs else 0.0
+
+    return JudgedScores(mean(nd), mean(rc), mean(share), len(nd))

@@ -13,6 +13,7 @@ from webapp.extensions import db
 
 # The parts of a score, in the order they are shown, with their short labels.
 PART_LABELS = {
+    "chars": _l("Shared wording"),
     "keywords": _l("Keywords"),
     "title": _l("Title"),
     "fuzzy": _l("Text similarity"),
@@ -22,6 +23,27 @@ PART_LABELS = {
     "mode": _l("Cooperation mode"),
     "history": _l("Past decisions"),
 }
+
+
+# The confidence bands, best first, with what each has meant on pairs judged by reading (the share a
+# broker would look at: `python -m bench match_relevance` measures it; README "Matching").
+BAND_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+BAND_MEANINGS = {
+    "high": _l("About one in three such suggestions was worth an introduction or a look on judged pairs."),
+    "medium": _l("About one in eight such suggestions was worth a look on judged pairs."),
+    "low": _l("Shares some wording only: rarely worth a look (about one in fifty on judged pairs)."),
+}
+
+
+def band_of(score: float) -> str | None:
+    """The confidence band of a score under the live weights (None: below every band)."""
+    from webapp.matching import runtime
+
+    return runtime.weights().band(float(score or 0))
+
+
+def band_label(band: str | None) -> str:
+    return str(BAND_LABELS[band]) if band in BAND_LABELS else "—"
 
 
 def part_label(name: str) -> str:

@@ -8,6 +8,7 @@ from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from webapp.matching.explain import BAND_LABELS
 from webapp.matching.models import (
     LEXICON_LABELS,
     OUTCOME_LABELS,
@@ -37,6 +38,7 @@ class QueueFilterForm(FlaskForm):
     field = SelectField(_l("Technical field"), validators=[Optional()])
     institution = StringField(_l("Institution"), validators=[Optional(), Length(max=100)])
     min_score = IntegerField(_l("Minimum score"), validators=[Optional(), NumberRange(min=0, max=100)])
+    band = SelectField(_l("Confidence"), validators=[Optional()])
     age = SelectField(_l("Computed"), validators=[Optional()])
     sort = SelectField(_l("Sort"), validators=[Optional()])
 
@@ -45,6 +47,7 @@ class QueueFilterForm(FlaskForm):
         self.field.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(str(i), label) for i, label in field_choices]
         self.age.choices = [SelectChoice("", _l("Any time"))] + [SelectChoice(k, v) for k, v in AGE_LABELS.items()]
         self.sort.choices = [SelectChoice(k, v) for k, v in SORT_LABELS.items()]
+        self.band.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(k, v) for k, v in BAND_LABELS.items()]
 
 
 class AcceptForm(FlaskForm):

@@ -6,7 +6,6 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import aliased
 
 from webapp.core.db import utcnow
@@ -17,7 +16,6 @@ from webapp.matching.models import Suggestion, SuggestionStatus
 PER_PAGE = 20
 AGES = (1, 7, 30)
 SORTS = ("score", "newest")
-DEFAULT_MIN_SCORE = 35
 
 
 @dataclass(frozen=True)
@@ -25,6 +23,7 @@ class QueueFilter:
     field_id: int | None = None  # the need's or the achievement's field, or one under it
     institution: str = ""  # part of the achievement's institution or organisation name
     min_score: int | None = None
+    band: str | None = None  # "high", "medium" or "low": this band only
     age_days: int | None = None  # computed within this many days
     sort: str = "score"
 
@@ -41,10 +40,12 @@ class QueueFilter:
         min_score = number("min_score")
         age = number("age")
         sort = args.get("sort") or "score"
+        band = args.get("band") or None
         return cls(
             field_id=number("field"),
             institution=(args.get("institution") or "").strip()[:100],
             min_score=min_score if min_score is not None and 0 <= min_score <= 100 else None,
+            band=band if band in dict(live_weights().bands) else None,
             age_days=age if age in AGES else None,
             sort=sort if sort in SORTS else "score",
         )
@@ -52,7 +53,7 @@ class QueueFilter:
     def args(self) -> dict[str, str]:
         """The filter as query-string values (for links and redirects that keep it)."""
         out = {
-            "field": self.field_id, "institution": self.institution, "min_score": self.min_score,
+            "field": self.field_id, "institution": self.institution, "min_score": self.min_score, "band": self.band,
             "age": self.age_days, "sort": None if self.sort == "score" else self.sort,
         }
         return {k: str(v) for k, v in out.items() if v not in (None, "")}
@@ -62,8 +63,23 @@ class QueueFilter:
         return any(getattr(self, f.name) not in (None, "", "score") for f in fields(self))
 
 
-def min_score() -> float:
-    return float(current_app.config.get("MATCH_MIN_SCORE", DEFAULT_MIN_SCORE))
+def live_weights():
+    from webapp.matching import runtime
+
+    return runtime.weights()
+
+
+def band_range(band: str | None) -> tuple[float, float | None]:
+    """The scores of a band: (lowest, below this) — every band together without one."""
+    bands = live_weights().bands  # best first
+    if band is None:
+        return min(v for _, v in bands), None
+    above = None
+    for name, lowest in bands:
+        if name == band:
+            return lowest, above
+        above = lowest
+    return min(v for _, v in bands), None
 
 
 def queue_query(flt: QueueFilter) -> sa.Select:
@@ -74,7 +90,8 @@ def queue_query(flt: QueueFilter) -> sa.Select:
     from webapp.needs.models import Need
 
     need, ach = aliased(Need), aliased(Achievement)
-    threshold = max(min_score(), float(flt.min_score or 0))
+    lowest, below = band_range(flt.band)
+    threshold = max(lowest, float(flt.min_score or 0))
     query = (
         sa.select(Suggestion)
         .join(need, need.id == Suggestion.need_id)
@@ -82,6 +99,7 @@ def queue_query(flt: QueueFilter) -> sa.Select:
         .where(
             Suggestion.status == SuggestionStatus.NEW,
             Suggestion.score >= threshold,
+            Suggestion.score < below if below is not None else sa.true(),
             need.status == ListingStatus.PUBLISHED,
             ach.status == ListingStatus.PUBLISHED,
         )

@@ -308,7 +308,7 @@ def _published(model, ids: Iterable[int]) -> set[int]:
 def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) -> list[Match]:
     Achievement, Need = _models()
     config = current_app.config
-    limit = limit or config.get("MATCH_TOP_K", 20)
+    limit = limit or config.get("MATCH_TOP_K", 10)
     state = _state()
     built_at = datetime.fromisoformat(state["meta"]["built_at"])
     other = Achievement if query_kind == "n" else Need
@@ -321,7 +321,7 @@ def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) ->
     doc = need_doc(listing, paths) if query_kind == "n" else achievement_doc(listing, paths)
     matcher: Matcher = state["matcher"]
     with _lock:  # the vocabulary grows with new terms; one query at a time per process
-        matcher.min_score = config.get("MATCH_MIN_SCORE", 35)
+        matcher.weights = weights()
         find = matcher.for_need if query_kind == "n" else matcher.for_achievement
         gone = stale - {d.id for d in fresh}  # changed since the build and no longer published
         results = find(doc, limit=limit * 2, exclude=set(exclude) | gone, extra=fresh,
@@ -339,3 +339,10 @@ def match_need(need, *, limit: int | None = None, exclude: Iterable[int] = ()) -
 def match_achievement(achievement, *, limit: int | None = None, exclude: Iterable[int] = ()) -> list[Match]:
     """The best published needs for an achievement, best first."""
     return _run(achievement, "a", limit, exclude)
+
+
+def weights():
+    """The live weights of the engine (its fitted defaults; `match fit --activate` replaces them)."""
+    from webapp.matching.engine import DEFAULT_WEIGHTS
+
+    return DEFAULT_WEIGHTS

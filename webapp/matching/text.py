@@ -21,6 +21,7 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff][0-9a-z\u3400-\u9fff.+#-]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_RUN = re.compile(r"[0-9a-z][0-9a-z.+#-]*")
+_PAIR_RUN = re.compile(r"[\u3400-\u9fff]+|[0-9a-z]+")
 
 # Generic words of technical listings: they appear in most texts and must never make a match.
 DEFAULT_STOPWORDS = SEARCH_STOPWORDS | frozenset(
@@ -174,6 +175,23 @@ class Analyser:
             term = self._term(token)
             if term:
                 out.append(term)
+        return out
+
+    def pairs(self, text: str | None) -> list[str]:
+        """Every character pair of the text's CJK runs and every Latin word or code of two characters
+        or more, as often as they occur, except stop words, units and numbers: technical compounds
+        match whichever way a segmenter would cut them, generic words never do."""
+        out: list[str] = []
+        skip = self.lexicon.stopwords
+        for run in _PAIR_RUN.findall(normalise(text)):
+            if not _CJK.match(run):
+                if len(run) >= 2 and run not in skip and run not in UNIT_WORDS and not _NUMBER.fullmatch(run):
+                    out.append(run)
+                continue
+            for i in range(len(run) - 1):
+                pair = run[i:i + 2]
+                if pair not in skip and pair not in UNIT_WORDS:
+                    out.append(pair)
         return out
 
     def short_tokens(self, title: str, keywords: Iterable[str]) -> list[str]:

@@ -16,7 +16,15 @@ from webapp.core.permissions import PermissionDenied, roles_required
 from webapp.extensions import db
 from webapp.listings.search import highlight
 from webapp.matching import services
-from webapp.matching.explain import explain, highlight_terms, ordered_parts, signed
+from webapp.matching.explain import (
+    BAND_MEANINGS,
+    band_label,
+    band_of,
+    explain,
+    highlight_terms,
+    ordered_parts,
+    signed,
+)
 from webapp.matching.forms import AcceptForm, ConfirmForm, LexiconForm, OutcomeForm, QueueFilterForm, RejectForm
 from webapp.matching.models import (
     Introduction,
@@ -240,6 +248,9 @@ def _inject():
         "matching_suggestions": matching_suggestions,
         "matching_introduction_ids": matching_introduction_ids,
         "score_parts": ordered_parts,
+        "match_band": band_of,
+        "band_label": band_label,
+        "band_meaning": lambda band: str(BAND_MEANINGS.get(band, "")),
     }
 
 

@@ -1,0 +1,165 @@
+"""Fitting the engine's weights on judged pairs, and measuring them on needs the fit never saw.
+
+Pure: no Flask, no database. A judged query is its candidates with their unweighted signals
+(`Matcher.candidates`) and the grades people gave some of them (0–2; unjudged = 0). The weights are
+fitted by coordinate ascent on the mean nDCG@k of the training queries (a step at a time on one
+weight, kept when it helps), from the current weights; `cross_validate` fits on all folds but one
+and scores the one left out, so the held-out figure is what to expect on new needs. `bands` sets the
+thresholds of the confidence bands from the scores and grades of the judged pairs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from webapp.matching.engine import FACTS, SIGNALS, Candidates, Weights
+
+STEPS = (0.0, 0.5, 0.8, 1.25, 2.0)  # multipliers tried on a text signal's weight
+FACT_STEPS = (0.0, 0.5, 1.0)  # values tried for a fact's scale
+ROUNDS = 3
+K = 6
+
+
+@dataclass
+class Judged:
+    """One need's candidates and the grades of the judged ones (aligned with `found.ids`)."""
+
+    need: str
+    found: Candidates
+    grades: np.ndarray
+    ideal: np.ndarray  # every judged grade of the need, best first (candidates or not)
+
+    def ranking(self, weights: Weights) -> np.ndarray:
+        scores = self.found.scores(weights)
+        keep = np.flatnonzero(~self.found.ruled_out & (scores >= weights.floor))
+        return keep[np.lexsort((self.found.ids[keep], -np.round(scores[keep], 1)))]
+
+    def ndcg(self, weights: Weights, k: int = K) -> float | None:
+        idcg = sum(g / math.log2(i + 2) for i, g in enumerate(self.ideal[:k]))
+        if not idcg:
+            return None
+        top = self.ranking(weights)[:k]
+        return float(sum(self.grades[p] / math.log2(i + 2) for i, p in enumerate(top))) / idcg
+
+    def recall(self, weights: Weights, k: int = K) -> float | None:
+        relevant = int((self.ideal >= 1).sum())
+        if not relevant:
+            return None
+        top = self.ranking(weights)[:k]
+        return float((self.grades[top] >= 1).sum()) / min(relevant, k)
+
+
+def judged_query(need: str, found: Candidates, grades: dict) -> Judged:
+    """`grades` maps candidate ids (as in `found.ids`) to grades; judged pairs that are not among the
+    candidates still count in the ideal ranking."""
+    aligned = np.array([grades.get(int(i), 0.0) for i in found.ids], dtype=np.float64)
+    ideal = np.array(sorted(grades.values(), reverse=True), dtype=np.float64)
+    return Judged(need, found, aligned, ideal)
+
+
+def mean_ndcg(queries: Sequence[Judged], weights: Weights, k: int = K) -> float:
+    values = [v for q in queries if (v := q.ndcg(weights, k)) is not None]
+    return sum(values) / len(values) if values else 0.0
+
+
+def mean_recall(queries: Sequence[Judged], weights: Weights, k: int = K) -> float:
+    values = [v for q in queries if (v := q.recall(weights, k)) is not None]
+    return sum(values) / len(values) if values else 0.0
+
+
+def fit(queries: Sequence[Judged], start: Weights, k: int = K) -> Weights:
+    """Coordinate ascent on mean nDCG@k; the text weights are scaled to sum to 100 at the end."""
+    best, best_value = start, mean_ndcg(queries, start, k)
+    for _ in range(ROUNDS):
+        improved = False
+        for name in (*SIGNALS, *FACTS):
+            current = getattr(best, name)
+            if name in SIGNALS:
+                tries = [current * step for step in STEPS] + ([10.0] if current == 0 else [])
+            else:
+                tries = list(FACT_STEPS)
+            for value in tries:
+                if value == current:
+                    continue
+                candidate = dataclasses.replace(best, **{name: value})
+                score = mean_ndcg(queries, candidate, k)
+                if score > best_value + 1e-9:
+                    best, best_value, improved = candidate, score, True
+        if not improved:
+            break
+    return normalised(best)
+
+
+def normalised(weights: Weights) -> Weights:
+    """Text weights summing to 100, the bands scaled with them (the ranking does not change)."""
+    total = sum(getattr(weights, n) for n in SIGNALS)
+    if total <= 0:
+        return weights
+    factor = 100.0 / total
+    return dataclasses.replace(
+        weights,
+        **{n: round(getattr(weights, n) * factor, 2) for n in SIGNALS},
+        **{n: round(getattr(weights, n) * factor, 3) for n in FACTS},
+        bands=tuple((name, round(value * factor, 1)) for name, value in weights.bands),
+    )
+
+
+@dataclass(frozen=True)
+class Validation:
+    folds: int
+    before_ndcg: float  # the starting weights on the held-out folds
+    before_recall: float
+    after_ndcg: float  # weights fitted without each fold, scored on it
+    after_recall: float
+
+
+def cross_validate(queries: Sequence[Judged], start: Weights, folds: int = 5, seed: int = 1,
+                   k: int = K) -> Validation:
+    """Fit on all folds but one, score the one left out; means over the held-out queries."""
+    order = list(range(len(queries)))
+    random.Random(seed).shuffle(order)
+    held_nd, held_rc = [], []
+    for fold in range(folds):
+        test = [queries[i] for i in order[fold::folds]]
+        train = [queries[i] for i in order if i not in set(order[fold::folds])]
+        fitted = fit(train, start, k)
+        held_nd += [v for q in test if (v := q.ndcg(fitted, k)) is not None]
+        held_rc += [v for q in test if (v := q.recall(fitted, k)) is not None]
+
+    def mean(xs):
+        return sum(xs) / len(xs) if xs else 0.0
+
+    return Validation(folds, mean_ndcg(queries, start, k), mean_recall(queries, start, k), mean(held_nd),
+                      mean(held_rc))
+
+
+BAND_SHARES = (("high", 0.3), ("medium", 0.1))  # the least share of grade ≥ 1 each band promises
+
+
+def bands(queries: Sequence[Judged], weights: Weights, top: int = 10) -> tuple[tuple[str, float], ...]:
+    """Thresholds such that, among the judged pairs of each query's top `top` at or above it, at least
+    the band's share has grade ≥ 1; `low` starts where a candidate shares anything worth reading (a
+    tenth of the lowest of the others, at least 1 point)."""
+    pairs = []
+    for q in queries:
+        scores = q.found.scores(weights)
+        for p in q.ranking(dataclasses.replace(weights, bands=(("low", 0.0),)))[:top]:
+            pairs.append((float(scores[p]), float(q.grades[p]) >= 1))
+    pairs.sort(key=lambda x: -x[0])
+    out = []
+    for name, share in BAND_SHARES:
+        threshold = None
+        hits = 0
+        for count, (score, relevant) in enumerate(pairs, start=1):
+            hits += relevant
+            if count >= 5 and hits / count >= share:
+                threshold = score
+        out.append((name, round(threshold if threshold is not None else 100.0, 1)))
+    low = max(1.0, round(min(v for _, v in out) / 10, 1))
+    return (*out, ("low", low))
