@@ -22,6 +22,7 @@ the next run (import skipped; the re-match runs again), for working on the ranki
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections import Counter
@@ -199,8 +200,7 @@ def _records() -> tuple[list[str], list[str]]:
         texts.append(f"{evaluation.clean(row.get('name'))} {evaluation.clean(row.get('description'))}")
     for row in evaluation.read_jsonl(data_file("papers-csl.jsonl")):
         ids.append(row["id"])
-        keywords = " ".join(row.get("keywords") or ())
-        texts.append(f"{evaluation.clean(row.get('title'))} {keywords} {evaluation.clean(row.get('abstract'))}")
+        texts.append(f"{evaluation.clean(row.get('title'))} {evaluation.clean(row.get('abstract'))}")
     return ids, texts
 
 
@@ -211,8 +211,11 @@ def _queries(needs: list[str]) -> dict[str, str]:
 
 
 def _bigrams(text: str) -> list[str]:
-    chars = [c for c in evaluation.clean(text).lower() if not c.isspace()]
-    return ["".join(chars[i:i + 2]) for i in range(len(chars) - 1)]
+    """Character bigrams inside each run of word characters (the pool's BM25 baseline)."""
+    out = []
+    for run in re.findall(r"\w+", evaluation.clean(text).lower()):
+        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return out
 
 
 def _baselines(needs: list[str]) -> dict[str, dict[str, list[str]]]:
