@@ -30,7 +30,7 @@ PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture
 def challenge_clock():
     """The challenge clock fixed at the current minute, moved by the test, given back afterwards."""
-    from webapp.challenges import clock
+    from webapp.core import clock
 
     clock.set_time(datetime.now(UTC).replace(second=0, microsecond=0))
     yield clock

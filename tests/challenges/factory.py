@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from webapp.accounts.models import Organisation, OrgKind, Role, User
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, delivery, review, services
+from webapp.challenges import delivery, review, services
 from webapp.challenges.models import Application, Challenge, Eligibility, UnitKind
 from webapp.challenges.services import (
     ApplicationInput,
@@ -21,6 +21,7 @@ from webapp.challenges.services import (
     MemberInput,
     MilestoneInput,
 )
+from webapp.core import clock
 from webapp.extensions import db
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Beijing

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from tests.challenges import factory
-from webapp.challenges import clock, services
+from webapp.challenges import services
 from webapp.challenges.lifecycle import ChallengeError, TransitionError
 from webapp.challenges.models import Application, ApplicationStatus, UnitKind
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 

@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.challenges import factory
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, review, services
+from webapp.challenges import review, services
 from webapp.challenges.lifecycle import ChallengeError, TransitionError
 from webapp.challenges.models import Award, ChallengeStatus, UnitKind
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 

@@ -14,9 +14,10 @@ from tests.challenges import factory
 from webapp import create_app
 from webapp.accounts.models import User
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, review, services
+from webapp.challenges import review, services
 from webapp.challenges.lifecycle import ChallengeError
 from webapp.challenges.models import Award, Challenge, ChallengeStatus, UnitKind
+from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.extensions import db
 

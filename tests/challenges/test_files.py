@@ -11,9 +11,10 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 
 from tests.challenges import factory
-from webapp.challenges import clock, delivery, files, review, services
+from webapp.challenges import delivery, files, review, services
 from webapp.challenges.files import DOCX, JPEG, PDF, PNG, XLSX, FileRejected
 from webapp.challenges.lifecycle import TransitionError
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from tests.challenges import factory
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, deadlines, delivery, lifecycle, services
+from webapp.challenges import deadlines, delivery, lifecycle, services
 from webapp.challenges.lifecycle import ChallengeError, TransitionError
 from webapp.challenges.models import ApplicationStatus, ChallengeStatus, Failure, MilestoneStatus
 from webapp.challenges.timeline import timeline
+from webapp.core import clock
 from webapp.core.outbox import OutboxMessage
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db

@@ -12,8 +12,9 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from tests.challenges import factory
-from webapp.challenges import clock, review, services
+from webapp.challenges import review, services
 from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus
+from webapp.core import clock
 
 S = ChallengeStatus
 

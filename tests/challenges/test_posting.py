@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from tests.challenges import factory
 from tests.listings.search_factory import make_listing
-from webapp.challenges import clock, services
+from webapp.challenges import services
 from webapp.challenges.lifecycle import TransitionError
 from webapp.challenges.models import MAX_BOUNTY, ChallengeStatus
 from webapp.challenges.services import ChallengeInvalid, CriterionInput, MilestoneInput, split_bounty
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus

@@ -26,7 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from tests.challenges import factory
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, deadlines, delivery, review, services
+from webapp.challenges import deadlines, delivery, review, services
 from webapp.challenges.lifecycle import ChallengeError
 from webapp.challenges.models import (
     Application,
@@ -42,6 +42,7 @@ from webapp.challenges.models import (
     UnitKind,
 )
 from webapp.challenges.services import MilestoneInput
+from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db

@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from tests.challenges import factory
 from tests.challenges.test_files import DOCX_BYTES, EXE_BYTES, PNG_BYTES
 from webapp.accounts.models import User
-from webapp.challenges import clock, delivery, files, review
+from webapp.challenges import delivery, files, review
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -30,6 +30,7 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.core import clock
 from webapp.extensions import db
 
 

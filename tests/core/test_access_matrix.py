@@ -351,7 +351,8 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
     belong to other users than the requester."""
     from tests.challenges import factory
     from webapp.accounts.models import User
-    from webapp.challenges import clock, files, review
+    from webapp.challenges import files, review
+    from webapp.core import clock
 
     def add(session):
         try:
@@ -412,8 +413,8 @@ def _deal_samples(query, broker_id: int) -> dict:
     award whose contract has no deal yet."""
     from tests.challenges import factory
     from webapp.accounts.models import User
-    from webapp.challenges import clock
     from webapp.challenges.models import Award
+    from webapp.core import clock
     from webapp.deals import files, services
     from webapp.deals.models import ContractType, DealFileKind
 

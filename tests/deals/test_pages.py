@@ -225,8 +225,8 @@ def test_an_accepted_introduction_opens_a_negotiating_deal(world, login, app):
 
 def test_an_awarded_challenge_contract_opens_a_signed_deal(login, app, make_user):
     from tests.challenges import factory
-    from webapp.challenges import clock
     from webapp.challenges.models import Award
+    from webapp.core import clock
     from webapp.extensions import db
 
     with app.app_context(), force_locale("en"):

@@ -13,12 +13,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.challenges import clock, lifecycle, notices
+from webapp.challenges import lifecycle, notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, record
 from webapp.challenges.models import Application, ApplicationStatus, Award, Challenge, Objection, ObjectionStatus
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.review import ranking
 from webapp.challenges.services import REASON_MAX, TEXT_MAX, clean_text
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from webapp.challenges import clock, lifecycle, notices
+from webapp.challenges import lifecycle, notices
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -39,6 +37,7 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.core import clock
 from webapp.extensions import db
 
 A = ApplicationStatus
@@ -150,8 +149,7 @@ def to_score(assignment: ExpertAssignment) -> int:
 
 
 def remind_milestones_due() -> int:
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    today = clock.now().astimezone(zone).date()
+    today = clock.today()
     sent = 0
     rows = db.session.execute(
         sa.select(Milestone, Challenge).join(Challenge, Milestone.challenge_id == Challenge.id)

@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.challenges import clock, files, lifecycle, notices
+from webapp.challenges import files, lifecycle, notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, is_winner, record
 from webapp.challenges.models import (
     MAX_BOUNTY,
@@ -29,6 +29,7 @@ from webapp.challenges.models import (
 )
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.services import REASON_MAX, TEXT_MAX, ChallengeInvalid, clean_text
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 

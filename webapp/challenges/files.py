@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from webapp.challenges import clock
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, is_winner, record
 from webapp.challenges.models import Application, ApplicationStatus, Attachment, AttachmentKind, Challenge, Milestone
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 

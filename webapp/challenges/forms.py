@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,6 +18,7 @@ from wtforms.validators import Length, Optional
 from webapp.accounts.forms import MultiCheckboxField
 from webapp.challenges.models import PUBLIC_STATES, STATUS_LABELS, Eligibility
 from webapp.challenges.services import CriterionInput, MilestoneInput
+from webapp.core import clock
 from webapp.listings.forms import Required
 from webapp.listings.money import MoneyError, parse_wan_range
 
@@ -29,15 +28,11 @@ SORT_LABELS = {
 }
 
 
-def beijing() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
 def local_parts(moment: datetime | None) -> tuple[str, str]:
     """A stored UTC moment as the (date, time) texts of the form's inputs, in Beijing time."""
     if moment is None:
         return "", ""
-    local = moment.astimezone(beijing())
+    local = clock.local(moment)
     return local.date().isoformat(), local.strftime("%H:%M")
 
 
@@ -48,7 +43,7 @@ def parse_moment(day: str | None, clock_time: str | None) -> datetime | None:
         t = time.fromisoformat((clock_time or "").strip() or "00:00")
     except ValueError:
         return None
-    return datetime.combine(d, t, tzinfo=beijing()).astimezone(UTC)
+    return datetime.combine(d, t, tzinfo=clock.zone()).astimezone(UTC)
 
 
 def parse_wan(text: str | None) -> int | None:

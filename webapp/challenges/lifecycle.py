@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp.challenges import clock
 from webapp.challenges.models import (
     AFTER_PUBLICATION,
     Application,
@@ -30,7 +29,7 @@ from webapp.challenges.models import (
     Failure,
 )
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.core import audit
+from webapp.core import audit, clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 

@@ -4,12 +4,11 @@ objections, contract and milestones notifies the people it concerns (in the app 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from webapp.challenges.models import Application, ApplicationStatus, Challenge
+from webapp.core import clock
 from webapp.extensions import db
 
 A = ApplicationStatus
@@ -24,8 +23,7 @@ def local_time(moment) -> str:
     not objects; times are what the people concerned read on their calendars)."""
     if moment is None:
         return ""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return clock.local(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def wan(yuan: int) -> str:

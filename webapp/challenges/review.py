@@ -20,7 +20,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.challenges import clock, notices
+from webapp.challenges import notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, record
 from webapp.challenges.models import (
     Application,
@@ -32,6 +32,7 @@ from webapp.challenges.models import (
 )
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.services import REASON_MAX, TEXT_MAX, clean_text, unit_key
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from webapp.challenges import clock, lifecycle, notices
+from webapp.challenges import lifecycle, notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, record
 from webapp.challenges.models import (
     LODGED,
@@ -37,6 +37,7 @@ from webapp.challenges.models import (
     eligibility_mask,
 )
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.accounts.models import Role, User
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, lifecycle, review, services
+from webapp.challenges import lifecycle, review, services
 from webapp.challenges.forms import (
     ActForm,
     BoardFilterForm,
@@ -37,6 +37,7 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.timeline import timeline
+from webapp.core import clock
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus

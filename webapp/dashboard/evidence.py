@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
@@ -21,7 +20,7 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from webapp.core import audit
+from webapp.core import audit, clock
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
 from webapp.dashboard import periods
@@ -60,8 +59,7 @@ class Pack:
 def _beijing_day(moment: datetime | None) -> date | None:
     if moment is None:
         return None
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return moment.astimezone(zone).date()
+    return clock.local(moment).date()
 
 
 def _yes(flag: bool) -> str:
@@ -181,11 +179,10 @@ def _cover(book: Workbook, pack: Pack, user, made_at: datetime) -> None:
     sheet.title = _("Cover")
     sheet.append([_("Subsidy evidence pack")])
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
     lines = [
         (_("Agency"), pack.agency.name, None),
         (_("Period"), f"{pack.period.start.isoformat()} – {pack.period.end.isoformat()}", None),
-        (_("Made at"), made_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), None),
+        (_("Made at"), clock.local(made_at).strftime("%Y-%m-%d %H:%M"), None),
         (_("Made by"), user.name, None),
         (_("Deals in the pack"), pack.totals["deals"], "#,##0"),
         (_("Contract value of deals registered in the period (CNY)"), pack.totals["registered"], "#,##0"),

@@ -11,10 +11,10 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
+
+from webapp.core import clock
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -26,10 +26,7 @@ class PeriodError(ValueError):
 
 
 def today() -> date:
-    from webapp.challenges import clock
-
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return clock.now().astimezone(zone).date()
+    return clock.today()
 
 
 @dataclass(frozen=True)

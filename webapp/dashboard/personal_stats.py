@@ -9,14 +9,13 @@ Beijing days, both ends included.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from webapp.core import clock
 from webapp.dashboard.periods import Period
 from webapp.dashboard.tables import Column, Table, share, wan
 from webapp.deals.models import Deal, DealState, Payment
@@ -57,9 +56,8 @@ class Board:
 
 def instants(period: Period) -> tuple[datetime, datetime]:
     """The period's first moment and the moment after its last day, in UTC (for timestamp columns)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    start = datetime.combine(period.start, time(), zone).astimezone(UTC)
-    end = datetime.combine(period.end + timedelta(days=1), time(), zone).astimezone(UTC)
+    start = clock.day_start(period.start).astimezone(UTC)
+    end = clock.day_start(period.end + timedelta(days=1)).astimezone(UTC)
     return start, end
 
 

@@ -5,14 +5,13 @@ dashboard table for the quarter."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import send_file
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from webapp.core import clock
 from webapp.dashboard import periods, stats
 from webapp.dashboard.periods import Period, PeriodError
 from webapp.dashboard.tables import XLSX, write_sheet
@@ -46,7 +45,7 @@ def build(period: Period) -> bytes:
     found = stats.admin_dashboard(period)
     earlier = a_year_earlier(period)
     totals = stats.totals_table(period, earlier)
-    made = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    made = clock.local_now().strftime("%Y-%m-%d %H:%M")
     book = Workbook()
     cover = book.active
     cover.title = _("Summary")

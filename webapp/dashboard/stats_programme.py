@@ -7,20 +7,18 @@ runs from 00:00 to 24:00 in Asia/Shanghai.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
+from webapp.core import clock
 from webapp.extensions import db
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[from, to) in UTC for the district's days start..end (both included)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    first = datetime.combine(start, time.min, zone).astimezone(UTC)
-    after = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
+    first = clock.day_start(start).astimezone(UTC)
+    after = clock.day_start(end + timedelta(days=1)).astimezone(UTC)
     return first, after
 
 

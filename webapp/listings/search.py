@@ -21,17 +21,17 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
+from webapp.core import clock
 from webapp.extensions import db
 from webapp.listings.models import NO_AMOUNT_HIGH, NO_AMOUNT_LOW, CoopMode, ListingStatus, ListingTerm, Maturity
 from webapp.listings.text import idf, normalise, split_list, tokens
 
 PER_PAGE = 20
-BEIJING = timezone(timedelta(hours=8))  # posting dates are days in Beijing time (no daylight saving)
 SCALE = 1000  # fixed-point factor for weights and idf
 MAX_QUERY_TERMS = 30
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -193,10 +193,6 @@ def contains(column, text: str):
     return sa.func.lower(column).contains(text.lower(), autoescape=True)
 
 
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BEIJING)
-
-
 def sees_all_identities(viewer) -> bool:
     from webapp.accounts.models import Role
 
@@ -243,9 +239,9 @@ def conditions(model, criteria: Criteria, viewer=None) -> list:
         where.append(low_col <= criteria.money_max)
     when = date_column(model, criteria)
     if criteria.posted_from is not None:
-        where.append(when >= day_start(criteria.posted_from))
+        where.append(when >= clock.day_start(criteria.posted_from))  # posting dates are the district's days
     if criteria.posted_to is not None:
-        where.append(when < day_start(criteria.posted_to + timedelta(days=1)))
+        where.append(when < clock.day_start(criteria.posted_to + timedelta(days=1)))
     return where
 
 
