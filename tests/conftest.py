@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from webapp import create_app
 from webapp.accounts.models import Organisation, OrgKind, Role, User
+from webapp.core import clock
 from webapp.extensions import db, limiter
 
 CI = bool(os.environ.get("CI"))
@@ -177,6 +179,20 @@ def app_ctx(app):
     reuses an application context that is already pushed, and with it `g` and the session."""
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def freeze_clock():
+    """freeze_clock(moment) stops the application's clock at `moment` (timezone-aware) for the rest of
+    the test and returns the district's date then; a live server, in this process, reads the same
+    clock. The real time comes back after the test."""
+
+    def freeze(moment: datetime) -> date:
+        clock.set_time(moment)
+        return clock.today()
+
+    yield freeze
+    clock.reset()
 
 
 @pytest.fixture

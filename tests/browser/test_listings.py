@@ -8,12 +8,13 @@ also checked for console errors, CSP violations and foreign requests (see confte
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser import field, log_in, unique, zh
+from webapp.core import clock
 from webapp.core.identifiers import uscc_check_char
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -190,15 +191,14 @@ def test_an_enterprise_need_is_published_without_the_enterprise_name(
     field(owner, "Technical indicators").fill("误报率 < 1%")
     field(owner, "Technical field").select_option(label="— 人工智能")
     field(owner, "Budget (10k CNY)").fill("20-50")
-    field(owner, "Deadline").fill((date.today() - timedelta(days=1)).isoformat())
+    yesterday = clock.today() - timedelta(days=1)  # the district's yesterday
+    field(owner, "Deadline").fill(yesterday.isoformat())
     owner.get_by_label(zh("Joint development"), exact=True).check()
     owner.get_by_role("button", name=zh("Save and submit for review")).click()
-    expect(owner.locator("[data-field=deadline] .invalid-feedback")).to_contain_text(
-        (date.today() - timedelta(days=1)).isoformat()
-    )
+    expect(owner.locator("[data-field=deadline] .invalid-feedback")).to_contain_text(yesterday.isoformat())
     expect(field(owner, "Problem description")).to_have_value("我公司生产磷酸铁锂电池包，需要在热失控前 10 分钟发出预警。")
     screenshot(owner, "need-form-past-deadline")
-    field(owner, "Deadline").fill((date.today() + timedelta(days=90)).isoformat())
+    field(owner, "Deadline").fill((yesterday + timedelta(days=91)).isoformat())
     owner.get_by_role("button", name=zh("Save and submit for review")).click()
     expect(owner.locator(".listing-status")).to_have_text(zh("Awaiting review"))
     expect(owner.locator("#listing-poster")).to_contain_text(org_name)  # the owner sees who asks

@@ -6,7 +6,7 @@ totals with their period edges."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -96,26 +96,49 @@ def test_state_follows_the_records_through_every_step(people):
     assert counts == {"paid": 1, "cancelled": 1}
 
 
-def test_the_steps_are_refused_out_of_order(people):
+def test_the_steps_are_refused_out_of_order(people, freeze_clock):
     p = people
+    today = freeze_clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
     deal = direct(p)
     with pytest.raises(DealError, match="signed contracts only"):
         services.record_payment(p.broker, deal, date(2025, 4, 1), WAN)
     with pytest.raises(DealError, match="Only a signed contract"):
         services.register(p.broker, deal, "2025120000001", date(2025, 4, 1))
     with pytest.raises(DealError, match="future"):
-        services.sign(p.broker, deal, date.today() + timedelta(days=1))
+        services.sign(p.broker, deal, today + timedelta(days=1))
     services.sign(p.broker, deal, date(2025, 3, 1))
     with pytest.raises(DealError, match="before it was signed"):
         services.register(p.broker, deal, "2025120000001", date(2025, 2, 1))
     with pytest.raises(DealError, match="future"):
-        services.record_payment(p.broker, deal, date.today() + timedelta(days=1), WAN)
+        services.record_payment(p.broker, deal, today + timedelta(days=1), WAN)
     services.register(p.broker, deal, "2025120000001", date(2025, 3, 2))
     other = signed(p)
     with pytest.raises(DealError, match="already used"):
         services.register(p.broker, other, "2025120000001", date(2025, 3, 2))
     with pytest.raises(DealError, match="reason"):
         services.cancel(p.broker, other, "  ")
+
+
+@pytest.mark.parametrize(("moment", "today"), [
+    pytest.param(datetime(2026, 3, 1, 15, 59, tzinfo=UTC), date(2026, 3, 1), id="15h59-utc"),
+    pytest.param(datetime(2026, 3, 1, 16, 0, tzinfo=UTC), date(2026, 3, 2), id="16h00-utc-next-day-in-beijing"),
+])
+def test_dates_are_days_in_beijing_up_to_today(people, freeze_clock, moment, today):
+    """A contract signed, registered or paid today in Beijing can be recorded at once, also in the hours
+    when the date in UTC is still yesterday's; tomorrow is refused."""
+    p = people
+    assert freeze_clock(moment) == today
+    deal = direct(p)
+    with pytest.raises(DealError, match="future"):
+        services.sign(p.broker, deal, today + timedelta(days=1))
+    services.sign(p.broker, deal, today)
+    with pytest.raises(DealError, match="future"):
+        services.register(p.broker, deal, "2026120000001", today + timedelta(days=1))
+    services.register(p.broker, deal, "2026120000001", today)
+    with pytest.raises(DealError, match="future"):
+        services.record_payment(p.broker, deal, today + timedelta(days=1), WAN)
+    services.record_payment(p.broker, deal, today, WAN)
+    assert (deal.signed_on, deal.registered_on, deal.received_total) == (today, today, WAN)
 
 
 # ---------------------------------------------------------------- received never above the value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import date
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -123,8 +123,9 @@ def test_a_broker_takes_a_deal_from_the_form_to_paid(world, login, query):
     assert actions == ["deal.create", "deal.sign", "deal.register", "deal.schedule", "deal.payment", "deal.payment"]
 
 
-def test_refused_steps_show_the_message_and_keep_the_input(world, login, query):
+def test_refused_steps_show_the_message_and_keep_the_input(world, login, query, freeze_clock):
     w = world
+    tomorrow = freeze_clock(datetime(2026, 3, 1, 16, 30, tzinfo=UTC)) + timedelta(days=1)  # 3 March in Beijing
     broker = login(w.broker)
     bad_value = broker.post("/deals/new", {"title": "储能技术", "need_party": "某企业", "provider_party": "某大学",
                                            "contract_type": "licence", "value": "12.123456"})
@@ -136,8 +137,7 @@ def test_refused_steps_show_the_message_and_keep_the_input(world, login, query):
     deal_id = open_direct(broker, w)
     early = broker.post(f"/deals/{deal_id}/payments", {"received_on": "2025-04-02", "amount": "1"})
     assert early.status_code == 200 and "signed contracts only" in text(early)
-    future = broker.post(f"/deals/{deal_id}/sign", {"signed_on": date.today().replace(year=date.today().year + 1)
-                                                    .isoformat()})
+    future = broker.post(f"/deals/{deal_id}/sign", {"signed_on": tomorrow.isoformat()})
     assert future.status_code == 200 and "cannot be in the future" in text(future)
     over = broker.post(f"/deals/{deal_id}/schedule", {"rows-0-due_on": "2025-04-01", "rows-0-amount": "20",
                                                       "save_schedule": "1"})

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tests.core.test_security import _inline_code
 from tests.listings.pages import actions, add_need, field_id, read_form, status_of
 from webapp.accounts.models import OrgKind
+from webapp.core import clock
 from webapp.listings.models import ListingStatus as S
 from webapp.needs.models import Need
 
@@ -38,7 +39,7 @@ def form_data(query, **overrides) -> dict:
         "field_id": str(field_id(query, "人工智能")),
         "keywords": "热失控、预警，电池管理",
         "budget": "20-50",
-        "deadline": (date.today() + timedelta(days=90)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=90)).isoformat(),
         "expected_maturity": "sample",
         "coop_modes": ["co_develop", "commissioned"],
         "contact_name": "王经理",
@@ -65,12 +66,13 @@ def test_an_enterprise_posts_a_need_with_every_field(en, enterprise, query):
     assert form.values["contact_name"] == "王经理" and form.values["contact_phone"] == "022-88886666"
     assert "organisation" not in form.values  # the account's enterprise is used
 
-    response = en.post("/needs/new", form_data(query, save=None, submit_review="1"))
+    data = form_data(query, save=None, submit_review="1")
+    response = en.post("/needs/new", data)
     [need] = needs_of(query, enterprise)
     assert response.headers["Location"] == f"/needs/{need.id}"
     assert need.status is S.SUBMITTED
     assert (need.budget_min, need.budget_max) == (200_000, 500_000)
-    assert need.deadline == date.today() + timedelta(days=90)
+    assert need.deadline == date.fromisoformat(data["deadline"])
     assert need.expected_maturity.value == "sample"
     assert need.indicators == "误报率 < 1%\n预警提前量 ≥ 10 min"
     assert need.organisation_id == enterprise.organisation_id and need.show_identity is False

@@ -4,7 +4,7 @@
 (`set_time`, `advance`, `frozen`) to reach a deadline without waiting for it. The setting is per process
 and shared by its threads, so a live server in a test sees the same time as the test. Every rule that
 depends on the date or the hour reads it: a challenge's application window, notice period and reminders,
-the dashboard's current period.
+the dashboard's current period, the ledger's "not in the future".
 
 The dates people type and read are days of the district's calendar, Beijing time, whatever time zone
 the server runs in: `today()` changes at 16:00 UTC, not at midnight UTC.

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from webapp.accounts.models import Organisation, User
-from webapp.core.db import utcnow
+from webapp.core import clock
 from webapp.deals import services
 from webapp.deals.models import ContractType, Deal, TurnoverTarget
 from webapp.extensions import db
@@ -47,7 +47,7 @@ DEALS = [
 
 def load(today: date | None = None) -> int:
     """Create the demo deals and this year's target when the ledger is empty; return how many deals."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     if db.session.scalar(sa.select(TurnoverTarget.year).where(TurnoverTarget.year == today.year)) is None:
         db.session.add(TurnoverTarget(year=today.year, amount=TARGET))
     if db.session.scalar(sa.select(Deal.id).limit(1)) is not None:

@@ -11,8 +11,8 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.core import clock
 from webapp.core.audit import AuditEvent
-from webapp.core.db import utcnow
 from webapp.core.formatting import format_day, format_wan
 from webapp.deals import files, services
 from webapp.deals.forms import (
@@ -65,7 +65,7 @@ def percent(deal: Deal) -> int:
 
 def schedule(deal: Deal, today: date | None = None) -> list[ScheduleLine]:
     """Each instalment is paid once the money received covers it and every earlier one."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     lines, cumulative = [], 0
     for item in deal.instalments:
         before, cumulative = cumulative, cumulative + item.amount

@@ -25,7 +25,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.core import audit
+from webapp.core import audit, clock
 from webapp.core.db import utcnow
 from webapp.core.formatting import format_day, format_wan
 from webapp.core.permissions import require
@@ -140,7 +140,7 @@ def _text(value: str | None, limit: int, *, required: str | None = None) -> str 
 def _not_future(day: date, what: str) -> date:
     if not isinstance(day, date):
         raise DealError(_("%(what)s: give a date.", what=what))
-    if day > utcnow().date():
+    if day > clock.today():
         raise DealError(_("%(what)s cannot be in the future.", what=what))
     return day
 

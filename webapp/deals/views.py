@@ -6,7 +6,6 @@ who may see the deal."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -14,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts.models import Organisation, User
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.deals import browse, files, services
 from webapp.deals.detail import render_detail
@@ -103,7 +103,7 @@ def export():
     form = FilterForm(formdata=request.args, admin=current_user.is_admin)
     deals = db.session.scalars(browse.matching(current_user, _filter(form)).limit(browse.EXPORT_CAP)).all()
     response = Response(browse.to_xlsx(deals), mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="jiebang-deals-{datetime.now():%Y%m%d-%H%M}.xlsx"'
+    response.headers["Content-Disposition"] = f'attachment; filename="jiebang-deals-{clock.local_now():%Y%m%d-%H%M}.xlsx"'
     response.headers["X-Export-Rows"] = str(len(deals))
     return response
 

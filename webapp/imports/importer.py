@@ -103,7 +103,7 @@ class Importer:
             org_ids=self.org_ids,
             org_names=self.org_names,
             organisation_id=self.options.organisation_id,
-            today=self.options.today or date.today(),
+            today=self.options.today or clock.today(),
         )
         for row in source.rows[:start]:  # rows a previous run already did: remember their keys
             if row.values is not None:
