@@ -13,8 +13,7 @@ on the pages.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -23,16 +22,17 @@ from tests.browser.test_browser import log_in, unique, zh
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
 def challenge_clock():
-    """The challenge clock fixed at the current minute, moved by the test, given back afterwards."""
+    """The challenge clock stopped at T0 (a Monday, 10:00 in Beijing), moved by the test, given back
+    afterwards."""
+    from tests.challenges.factory import T0
     from webapp.core import clock
 
-    clock.set_time(datetime.now(UTC).replace(second=0, microsecond=0))
+    clock.set_time(T0)
     yield clock
     clock.reset()
 
@@ -138,7 +138,7 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     uid = unique()
     who = _people(live_app, make_live_user, uid)
     latecomer = make_live_user("researcher", name=f"迟到者{uid}")
-    now = challenge_clock.now().astimezone(BEIJING)
+    now = challenge_clock.local_now()
     closes, due = now.date() + timedelta(days=10), now.date() + timedelta(days=90)
 
     # 企业出题: the enterprise turns its need into a challenge and submits it.
@@ -149,6 +149,7 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     expect(enterprise.locator("#title")).to_have_value(f"电驱壳体压铸气孔缺陷攻关{uid}")
     enterprise.locator("#bounty").fill("200")
     enterprise.locator("#opens_on").fill(now.date().isoformat())
+    enterprise.locator("#opens_time").fill("09:00")  # an hour before the clock: the window is open
     enterprise.locator("#closes_on").fill(closes.isoformat())
     enterprise.locator("#closes_time").fill("17:00")
     enterprise.locator("input[name=milestone_title]").first.fill("工艺方案验证及小批量试产")
@@ -237,7 +238,7 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     _expect_status(admin, live_app, challenge_id, "awarded")
 
     # The contract: the enterprise enters and confirms, the winner confirms.
-    signed = challenge_clock.now().astimezone(BEIJING).date()
+    signed = challenge_clock.today()
     enterprise.goto(f"/challenges/{challenge_id}")
     enterprise.locator("#contract-link").click()
     enterprise.locator("#c-value").fill("200")
