@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,9 @@ CI = bool(os.environ.get("CI"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 PASSWORD = "correct-horse-42"
+# How long a test waits for work in the background (a worker, the live server after its response) before
+# it gives up: far longer than the work takes on a busy machine, since a wait ends as soon as it is done.
+WAIT_SECONDS = 120.0
 
 
 def pytest_addoption(parser):
@@ -179,6 +183,18 @@ def app_ctx(app):
     reuses an application context that is already pushed, and with it `g` and the session."""
     with app.app_context():
         yield app
+
+
+def wait_for(predicate, timeout: float = WAIT_SECONDS, interval: float = 0.2):
+    """Ask `predicate` until it answers something true (returned), or `timeout` seconds have passed (its
+    last answer is returned)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    return predicate()
 
 
 @pytest.fixture

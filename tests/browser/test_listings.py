@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_browser import field, log_in, unique, zh
+from tests.browser.test_browser import field, log_in, open_menu, unique, zh
 from webapp.core import clock
 from webapp.core.identifiers import uscc_check_char
 
@@ -23,20 +23,7 @@ DISTRICT_ADDRESS = "天津市津南区咸水沽镇津沽路 88 号"
 
 
 def open_my_listings_menu(page, item_msgid: str) -> None:
-    """Open the dropdown (Bootstrap's JavaScript must have loaded) and follow one of its links; a
-    click that lands before the script is ready is repeated, as a person would click again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    page.wait_for_load_state("load")
-    link = page.get_by_role("link", name=zh(item_msgid), exact=True)
-    for _ in range(3):
-        page.locator("#nav-my-listings").click()
-        try:
-            link.wait_for(state="visible", timeout=3000)
-            break
-        except PlaywrightTimeout:
-            continue
-    link.click()
+    open_menu(page, "#nav-my-listings", item_msgid)
 
 
 def expect_field_error(page, name: str, msgid: str) -> None:

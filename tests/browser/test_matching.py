@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser.test_browser import field, log_in, unique, zh
+from tests.browser.conftest import BACKGROUND_MS
+from tests.browser.test_browser import field, log_in, open_menu, unique, zh
+from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -59,18 +60,20 @@ def _refresh_need(live_app, need_id: int) -> list[tuple[int, int]]:
         ]
 
 
+def _suggestions(live_app, need_id: int) -> list[int]:
+    """The achievements suggested for the need so far."""
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.matching.models import Suggestion
+
+    with live_app.app_context():
+        return list(db.session.scalars(sa.select(Suggestion.achievement_id).where(Suggestion.need_id == need_id)))
+
+
 def open_matching_menu(page, item_msgid: str) -> None:
-    """Open the 撮合 dropdown (once Bootstrap's script has loaded) and follow one of its links."""
-    page.wait_for_load_state("load")
-    link = page.get_by_role("link", name=zh(item_msgid), exact=True)
-    for _ in range(3):
-        page.locator("#nav-matching").click()
-        try:
-            link.wait_for(state="visible", timeout=3000)
-            break
-        except PlaywrightTimeout:
-            continue
-    link.click()
+    """The 撮合 dropdown."""
+    open_menu(page, "#nav-matching", item_msgid)
 
 
 def _library(live_app, make_live_user, uid: str) -> dict:
@@ -193,15 +196,13 @@ def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
     moderator.get_by_role("button", name=zh("Approve and publish")).click()
     expect(moderator.locator(".alert-success")).to_contain_text(zh("Approved: the listing is now public."))
 
-    # Matching runs in the background right after the approval; the owner looks again until it shows.
+    # Matching runs in the live server right after the approval's response: once it has stored the
+    # need's suggestions, the owner's next look at the page shows them.
+    need_id = int(need_url.split("#")[0].rstrip("/").rsplit("/", 1)[-1])
+    assert wait_for(lambda: _suggestions(live_app, need_id)), "the need was not matched after its approval"
+    owner.goto(need_url)
     box = owner.locator("#match-suggestions")
-    for _ in range(10):
-        owner.goto(need_url)
-        try:
-            expect(box).to_be_visible(timeout=1000)
-            break
-        except AssertionError:
-            continue
+    expect(box).to_be_visible()
     expect(box).to_contain_text(zh("Achievements that may meet this need"))
     suggestion = box.locator(".match-suggestion", has_text=achievement_title)
     expect(suggestion).to_have_count(1)
@@ -248,7 +249,7 @@ def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_a
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#rematch-button").click()
     expect(page.get_by_role("heading", name=re.compile(zh("Full re-match no. %(id)d").split("%")[0]))).to_be_visible()
-    expect(page.locator("#match-done")).to_be_visible(timeout=30_000)
+    expect(page.locator("#match-done")).to_be_visible(timeout=BACKGROUND_MS)
     expect(page.locator("#match-bar")).to_have_attribute("value", "100")
     expect(page.locator("#match-state")).to_have_text(zh("Finished"))
     screenshot(page, "matching-rematch-job")

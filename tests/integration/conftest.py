@@ -7,25 +7,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CI, redis_url_for
+from tests.conftest import CI, redis_url_for, wait_for
 from webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return predicate()
 
 
 def free_port() -> int:
@@ -83,7 +72,7 @@ class Worker:
              "--without-gossip", "--without-mingle", "--schedule", str(self.schedule)],
             cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
-        ready = wait_for(lambda: b"ready." in self.log.read_bytes() or self.process.poll() is not None, 60)
+        ready = wait_for(lambda: b"ready." in self.log.read_bytes() or self.process.poll() is not None)
         if not ready or self.process.poll() is not None:
             raise RuntimeError("worker did not start:\n" + self.log.read_text(errors="replace")[-3000:])
         return self
@@ -143,7 +132,7 @@ class RedisServer:
              "--dir", str(self.tmp)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        assert wait_for(lambda: redis_ping(self.url), 10), "private redis-server did not start"
+        assert wait_for(lambda: redis_ping(self.url)), "private redis-server did not start"
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

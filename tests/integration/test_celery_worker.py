@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, Client, read_mail
-from tests.integration.conftest import Worker, wait_for
+from tests.conftest import PASSWORD, Client, read_mail, wait_for
+from tests.integration.conftest import Worker
 from webapp import create_app
 from webapp.accounts.models import Role, User
 from webapp.core.db import utcnow
@@ -61,7 +61,7 @@ def test_reset_mail_is_sent_by_the_worker(redis_app, celery_worker, worker_mail,
     response = client.post("/password/forgot", {"email": user.email})
 
     assert response.status_code == 302
-    mails = wait_for(lambda: mail_to(worker_mail, user.email), timeout=30)
+    mails = wait_for(lambda: mail_to(worker_mail, user.email))
     assert mails, "the worker did not send the mail:\n" + celery_worker.output()[-2000:]
     assert "/password/reset/" in read_mail(mails[0])[1]
     rows = outbox_rows(redis_app, user.email)
@@ -104,9 +104,9 @@ def test_request_answers_quickly_with_redis_down_and_the_work_runs_when_it_is_ba
         assert rows[0].last_error
 
         private_redis.start()
-        mails = wait_for(lambda: mail_to(mail, user.email), timeout=90)
+        mails = wait_for(lambda: mail_to(mail, user.email))
         assert mails, "the work did not run after Redis came back:\n" + diagnosis(app, worker)
-        assert wait_for(lambda: [r.status for r in outbox_rows(app, user.email)] == [OutboxStatus.SENT], 10)
+        assert wait_for(lambda: [r.status for r in outbox_rows(app, user.email)] == [OutboxStatus.SENT])
     finally:
         worker.stop()
         broker_health.ok()
@@ -173,7 +173,7 @@ def test_a_message_the_broker_cannot_take_does_not_hold_back_the_others(redis_ap
         db.session.commit()
         stuck_id = stuck.id
 
-    mails = wait_for(lambda: mail_to(worker_mail, email), timeout=30)
+    mails = wait_for(lambda: mail_to(worker_mail, email))
     assert mails, "the mail behind an unknown task was not sent:\n" + diagnosis(redis_app, celery_worker)
     with redis_app.app_context():
         row = db.session.get(OutboxMessage, stuck_id)

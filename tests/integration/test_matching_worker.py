@@ -9,8 +9,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Client
-from tests.integration.conftest import wait_for
+from tests.conftest import Client, wait_for
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
@@ -59,7 +58,7 @@ def test_a_need_approved_on_the_site_gets_suggestions_from_the_worker(
     response = client.post(f"/needs/{need_id}/transition", {"action": "approve"})
 
     assert response.status_code == 302
-    found = wait_for(lambda: achievement_id in pairs_of(redis_app, need_id), timeout=30)
+    found = wait_for(lambda: achievement_id in pairs_of(redis_app, need_id))
     print(f"suggestions stored {time.monotonic() - started:.2f}s after the approval")
     assert found, "the worker did not match the need:\n" + celery_worker.output()[-3000:]
     assert "matching.match_listing" in celery_worker.output()
@@ -74,13 +73,13 @@ def test_a_full_rematch_runs_in_the_worker_to_the_end(redis_app, celery_worker, 
     with redis_app.app_context():
         waiting = services.running_job()
         if waiting is not None:  # left by an earlier run of the suite on this database
-            wait_for(lambda: _finished(redis_app, waiting.id), timeout=60)
+            wait_for(lambda: _finished(redis_app, waiting.id))
         job = services.start_rematch(db.session.get(User, admin.id))
         db.session.commit()
         job_id = job.id
 
     started = time.monotonic()
-    done = wait_for(lambda: _finished(redis_app, job_id), timeout=60)
+    done = wait_for(lambda: _finished(redis_app, job_id))
     print(f"full re-match finished {time.monotonic() - started:.2f}s after it was started")
     assert done, "the worker did not finish the re-match:\n" + celery_worker.output()[-3000:]
     with redis_app.app_context():
