@@ -45,7 +45,11 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    missing = [name for name, value in (("TEST_DATABASE_URL", TEST_DATABASE_URL), ("TEST_REDIS_URL", TEST_REDIS_URL)) if not value]
+    missing = [
+        name
+        for name, value in (("TEST_DATABASE_URL", TEST_DATABASE_URL), ("TEST_REDIS_URL", TEST_REDIS_URL))
+        if not value
+    ]
     if CI and missing:
         raise pytest.UsageError(f"CI is set but {', '.join(missing)} is not: the suite must run on the real services")
     if config.getoption("--db") == "postgresql" and not TEST_DATABASE_URL:

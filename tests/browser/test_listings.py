@@ -41,9 +41,7 @@ def queue_row(page, title: str):
     return page.locator("#moderation-queue tbody tr", has_text=title)
 
 
-def test_an_achievement_goes_from_researcher_through_moderation_to_the_public(
-    open_page, make_live_user, screenshot
-):
+def test_an_achievement_goes_from_researcher_through_moderation_to_the_public(open_page, make_live_user, screenshot):
     uid = unique()
     title = f"一种高安全性固态锂离子电池{uid}"
     researcher = make_live_user("researcher", name=f"张教授{uid}")
@@ -151,16 +149,15 @@ def _enterprise_with_address(live_app) -> tuple[int, str]:
     name = f"津南新能源电池有限公司{unique()}"
     body = "91120112MA" + unique()[:7].upper()  # hex digits: all in the credit-code alphabet
     with live_app.app_context():
-        org = Organisation(kind=OrgKind.ENTERPRISE, name=name, uscc=body + uscc_check_char(body),
-                           address=DISTRICT_ADDRESS)
+        org = Organisation(
+            kind=OrgKind.ENTERPRISE, name=name, uscc=body + uscc_check_char(body), address=DISTRICT_ADDRESS
+        )
         db.session.add(org)
         db.session.commit()
         return org.id, name
 
 
-def test_an_enterprise_need_is_published_without_the_enterprise_name(
-    open_page, live_app, make_live_user, screenshot
-):
+def test_an_enterprise_need_is_published_without_the_enterprise_name(open_page, live_app, make_live_user, screenshot):
     uid = unique()
     title = f"动力电池热失控早期预警{uid}"
     org_id, org_name = _enterprise_with_address(live_app)
@@ -183,7 +180,9 @@ def test_an_enterprise_need_is_published_without_the_enterprise_name(
     owner.get_by_label(zh("Joint development"), exact=True).check()
     owner.get_by_role("button", name=zh("Save and submit for review")).click()
     expect(owner.locator("[data-field=deadline] .invalid-feedback")).to_contain_text(yesterday.isoformat())
-    expect(field(owner, "Problem description")).to_have_value("我公司生产磷酸铁锂电池包，需要在热失控前 10 分钟发出预警。")
+    expect(field(owner, "Problem description")).to_have_value(
+        "我公司生产磷酸铁锂电池包，需要在热失控前 10 分钟发出预警。"
+    )
     screenshot(owner, "need-form-past-deadline")
     field(owner, "Deadline").fill((yesterday + timedelta(days=91)).isoformat())
     owner.get_by_role("button", name=zh("Save and submit for review")).click()

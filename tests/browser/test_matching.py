@@ -82,24 +82,52 @@ def _library(live_app, make_live_user, uid: str) -> dict:
     researcher = make_live_user("researcher", name=f"刘教授{uid}")
     enterprise = make_live_user("enterprise", name=f"赵经理{uid}")
     institution = f"天津大学储能研究院{uid}"
-    cooling = _publish(live_app, "a", researcher.id, admin.id, {
-        "title": f"动力锂电池液冷板热管理技术{uid}",
-        "summary": f"面向动力锂电池包的热管理方案：液冷板与相变材料复合散热，电芯温差小于 3℃，已在储能柜验证。{uid}",
-        "keywords": f"锂电池、热管理、液冷板、{uid}",
-        "maturity": "pilot", "price": "80", "coop_modes": ["license"], "institution": institution,
-    }, "新能源汽车")
-    warning = _publish(live_app, "a", researcher.id, admin.id, {
-        "title": f"锂电池热失控早期预警算法{uid}",
-        "summary": f"基于电压、温度与气体信号的锂电池热失控早期预警算法，可提前 10 分钟报警。{uid}",
-        "keywords": f"锂电池、热失控、预警、{uid}",
-        "maturity": "sample", "price": "50", "coop_modes": ["license"], "institution": institution,
-    }, "新能源汽车")
-    need = _publish(live_app, "n", enterprise.id, admin.id, {
-        "title": f"储能电池包热管理与热失控预警{uid}",
-        "description": f"我公司生产锂电池储能柜，需要锂电池热管理方案（液冷板散热）和热失控预警技术。{uid}",
-        "keywords": f"锂电池、热管理、热失控、{uid}",
-        "budget": "50-100", "coop_modes": ["license"],
-    }, "新能源汽车")
+    cooling = _publish(
+        live_app,
+        "a",
+        researcher.id,
+        admin.id,
+        {
+            "title": f"动力锂电池液冷板热管理技术{uid}",
+            "summary": f"面向动力锂电池包的热管理方案：液冷板与相变材料复合散热，电芯温差小于 3℃，已在储能柜验证。{uid}",
+            "keywords": f"锂电池、热管理、液冷板、{uid}",
+            "maturity": "pilot",
+            "price": "80",
+            "coop_modes": ["license"],
+            "institution": institution,
+        },
+        "新能源汽车",
+    )
+    warning = _publish(
+        live_app,
+        "a",
+        researcher.id,
+        admin.id,
+        {
+            "title": f"锂电池热失控早期预警算法{uid}",
+            "summary": f"基于电压、温度与气体信号的锂电池热失控早期预警算法，可提前 10 分钟报警。{uid}",
+            "keywords": f"锂电池、热失控、预警、{uid}",
+            "maturity": "sample",
+            "price": "50",
+            "coop_modes": ["license"],
+            "institution": institution,
+        },
+        "新能源汽车",
+    )
+    need = _publish(
+        live_app,
+        "n",
+        enterprise.id,
+        admin.id,
+        {
+            "title": f"储能电池包热管理与热失控预警{uid}",
+            "description": f"我公司生产锂电池储能柜，需要锂电池热管理方案（液冷板散热）和热失控预警技术。{uid}",
+            "keywords": f"锂电池、热管理、热失控、{uid}",
+            "budget": "50-100",
+            "coop_modes": ["license"],
+        },
+        "新能源汽车",
+    )
     return {"need": need, "cooling": cooling, "warning": warning, "institution": institution}
 
 
@@ -133,8 +161,9 @@ def test_a_broker_rejects_one_suggestion_and_accepts_another(open_page, live_app
     expect(page.locator("#achievement-text mark").first).to_be_visible()
     expect(page.locator("#need-text mark", has_text="锂电池").first).to_be_visible()
     expect(page.locator("#achievement-text mark", has_text="锂电池").first).to_be_visible()
-    expect(page.locator("#score-reasons")).to_contain_text(zh("Same technical field (%(field)s)") % {
-        "field": "新能源与节能 · 新能源汽车"})
+    expect(page.locator("#score-reasons")).to_contain_text(
+        zh("Same technical field (%(field)s)") % {"field": "新能源与节能 · 新能源汽车"}
+    )
     screenshot(page, "matching-suggestion")
     page.get_by_label(zh("Different field"), exact=True).check()
     page.get_by_role("button", name=zh("Reject"), exact=True).click()
@@ -169,12 +198,20 @@ def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
     admin = make_live_user("admin")
     researcher = make_live_user("researcher")
     achievement_title = f"污水处理厂曝气节能智能控制系统{uid}"
-    _publish(live_app, "a", researcher.id, admin.id, {
-        "title": achievement_title,
-        "summary": f"基于溶解氧在线监测的曝气智能控制，污水处理厂鼓风机节能 20% 以上。{uid}",
-        "keywords": f"污水处理、曝气、节能、{uid}",
-        "maturity": "mass", "coop_modes": ["license"],
-    }, "新能源汽车")
+    _publish(
+        live_app,
+        "a",
+        researcher.id,
+        admin.id,
+        {
+            "title": achievement_title,
+            "summary": f"基于溶解氧在线监测的曝气智能控制，污水处理厂鼓风机节能 20% 以上。{uid}",
+            "keywords": f"污水处理、曝气、节能、{uid}",
+            "maturity": "mass",
+            "coop_modes": ["license"],
+        },
+        "新能源汽车",
+    )
     enterprise = make_live_user("enterprise", name=f"周经理{uid}")
     need_title = f"污水处理曝气系统节能改造{uid}"
 
@@ -218,9 +255,16 @@ def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
 def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_app, make_live_user, screenshot):
     uid = unique()
     admin = make_live_user("admin")
-    _publish(live_app, "a", make_live_user("researcher").id, admin.id, {
-        "title": f"固态电池电解质膜{uid}", "summary": f"硫化物固态电解质膜的连续化制备。{uid}",
-    })
+    _publish(
+        live_app,
+        "a",
+        make_live_user("researcher").id,
+        admin.id,
+        {
+            "title": f"固态电池电解质膜{uid}",
+            "summary": f"硫化物固态电解质膜的连续化制备。{uid}",
+        },
+    )
     page = open_page()
     log_in(page, admin.email)
     open_matching_menu(page, "Matching settings")
@@ -232,7 +276,8 @@ def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_a
     field(page, "Word").fill(word)
     page.locator("#lexicon-form").get_by_role("button", name=zh("Add"), exact=True).click()
     expect(page.locator("[data-field=canonical] .invalid-feedback")).to_have_text(
-        zh("A synonym needs the word it stands for."))
+        zh("A synonym needs the word it stands for.")
+    )
     field(page, "Read as").fill("固态电池")
     page.locator("#lexicon-form").get_by_role("button", name=zh("Add"), exact=True).click()
     expect(page.locator(".alert-success")).to_contain_text(word)

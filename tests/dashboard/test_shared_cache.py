@@ -35,16 +35,23 @@ MOMENTS = [
     pytest.param(datetime(2026, 3, 31, 6, 0, tzinfo=UTC), date(2026, 3, 31), id="first-quarter-end"),
     pytest.param(datetime(2026, 9, 30, 6, 0, tzinfo=UTC), date(2026, 9, 30), id="quarter-end"),
     pytest.param(datetime(2026, 6, 30, 15, 59, tzinfo=UTC), date(2026, 6, 30), id="quarter-end-15h59-utc"),
-    pytest.param(datetime(2026, 6, 30, 16, 0, tzinfo=UTC), date(2026, 7, 1), id="quarter-end-16h00-utc-next-day-in-beijing"),
+    pytest.param(
+        datetime(2026, 6, 30, 16, 0, tzinfo=UTC), date(2026, 7, 1), id="quarter-end-16h00-utc-next-day-in-beijing"
+    ),
     pytest.param(datetime(2026, 12, 31, 15, 59, tzinfo=UTC), date(2026, 12, 31), id="year-end-15h59-utc"),
-    pytest.param(datetime(2026, 12, 31, 16, 0, tzinfo=UTC), date(2027, 1, 1), id="year-end-16h00-utc-new-year-in-beijing"),
+    pytest.param(
+        datetime(2026, 12, 31, 16, 0, tzinfo=UTC), date(2027, 1, 1), id="year-end-16h00-utc-new-year-in-beijing"
+    ),
 ]
 
 
 def current_periods(day: date) -> list[periods.Period]:
     """The periods people look at on `day`: its year, quarter and month."""
-    return [periods.year(day.year), periods.quarter(day.year, (day.month - 1) // 3 + 1),
-            periods.month(day.year, day.month)]
+    return [
+        periods.year(day.year),
+        periods.quarter(day.year, (day.month - 1) // 3 + 1),
+        periods.month(day.year, day.month),
+    ]
 
 
 def to_warm(day: date) -> tuple[set, set]:
@@ -190,14 +197,16 @@ def test_without_a_shared_cache_nothing_is_queued(app_ctx, make_user, monkeypatc
     assert warming.warm([2019]) == 0
 
 
-def test_figures_computed_by_one_app_are_served_to_another_from_redis(app, app_ctx, shared, prefix, computed,
-                                                                      redis_url, database_url):
+def test_figures_computed_by_one_app_are_served_to_another_from_redis(
+    app, app_ctx, shared, prefix, computed, redis_url, database_url
+):
     with app_ctx.test_request_context():
         factory.ledger()
         first = stats_turnover.ledger(YEAR.start, YEAR.end)
     assert len(computed) == 1
-    other = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=redis_url,
-                       DASHBOARD_CACHE_PREFIX=prefix)
+    other = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=redis_url, DASHBOARD_CACHE_PREFIX=prefix
+    )
     stats_turnover.clear_local()
     with other.app_context():
         second = stats_turnover.ledger(YEAR.start, YEAR.end)
@@ -208,8 +217,9 @@ def test_figures_computed_by_one_app_are_served_to_another_from_redis(app, app_c
 
 
 @pytest.mark.parametrize(("moment", "day"), MOMENTS)
-def test_the_warming_task_fills_the_cache_for_the_next_request(app, shared, prefix, data, admin, computed,
-                                                                freeze_clock, moment, day):
+def test_the_warming_task_fills_the_cache_for_the_next_request(
+    app, shared, prefix, data, admin, computed, freeze_clock, moment, day
+):
     assert freeze_clock(moment) == day
     ledgers, to_date = to_warm(day)
     task = app.extensions["celery"].tasks[warming.TASK]

@@ -68,9 +68,25 @@ class Worker:
     def start(self) -> Worker:
         celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
         self.process = subprocess.Popen(
-            [celery, "-A", "worker", "worker", "--beat", "--loglevel", "INFO", "--concurrency", "1",
-             "--without-gossip", "--without-mingle", "--schedule", str(self.schedule)],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            [
+                celery,
+                "-A",
+                "worker",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--schedule",
+                str(self.schedule),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         ready = wait_for(lambda: b"ready." in self.log.read_bytes() or self.process.poll() is not None)
         if not ready or self.process.poll() is not None:
@@ -97,7 +113,9 @@ def worker_mail(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def celery_worker(live_app, live_database_url, redis_url, worker_mail, tmp_path_factory):
     worker = Worker(
-        database_url=live_database_url, redis_url=redis_url, mail_folder=worker_mail,
+        database_url=live_database_url,
+        redis_url=redis_url,
+        mail_folder=worker_mail,
         tmp=tmp_path_factory.mktemp("worker"),
     ).start()
     yield worker
@@ -108,7 +126,10 @@ def celery_worker(live_app, live_database_url, redis_url, worker_mail, tmp_path_
 def redis_app(live_app, live_database_url, redis_url, worker_mail):
     """The web app with Celery on Redis (no eager mode), on the live database."""
     return create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=live_database_url, REDIS_URL=redis_url, MAIL_FOLDER=str(worker_mail),
+        "testing",
+        SQLALCHEMY_DATABASE_URI=live_database_url,
+        REDIS_URL=redis_url,
+        MAIL_FOLDER=str(worker_mail),
         MATCH_INDEX_DIR=live_app.config["MATCH_INDEX_DIR"],
     )
 
@@ -128,9 +149,21 @@ class RedisServer:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         assert wait_for(lambda: redis_ping(self.url)), "private redis-server did not start"
 

@@ -25,14 +25,20 @@ def add_listings(app, researcher, enterprise, tag: str) -> tuple[int, int]:
 
     with app.app_context():
         achievement = Achievement(
-            owner_id=researcher.id, status=ListingStatus.PUBLISHED, published_at=utcnow(),
-            external_id=f"worker-match-a-{tag}", title=f"锂离子电池组液冷热管理技术{tag}",
+            owner_id=researcher.id,
+            status=ListingStatus.PUBLISHED,
+            published_at=utcnow(),
+            external_id=f"worker-match-a-{tag}",
+            title=f"锂离子电池组液冷热管理技术{tag}",
             keywords=["锂离子电池", "液冷", "热管理"],
             summary="动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃，适用于储能电池包。",
         )
         need = Need(
-            owner_id=enterprise.id, status=ListingStatus.SUBMITTED, external_id=f"worker-match-n-{tag}",
-            title=f"锂电池包快充温升控制{tag}", keywords=["锂电", "冷却"],
+            owner_id=enterprise.id,
+            status=ListingStatus.SUBMITTED,
+            external_id=f"worker-match-n-{tag}",
+            title=f"锂电池包快充温升控制{tag}",
+            keywords=["锂电", "冷却"],
             description="我公司生产储能电池包，快充时电池温度升高过快，寻求液冷或相变材料的热管理技术。",
         )
         db.session.add_all([achievement, need])
@@ -45,9 +51,7 @@ def pairs_of(app, need_id: int) -> list[int]:
         return list(db.session.scalars(sa.select(Suggestion.achievement_id).where(Suggestion.need_id == need_id)))
 
 
-def test_a_need_approved_on_the_site_gets_suggestions_from_the_worker(
-    redis_app, celery_worker, make_live_user
-):
+def test_a_need_approved_on_the_site_gets_suggestions_from_the_worker(redis_app, celery_worker, make_live_user):
     tag = uuid.uuid4().hex[:6]
     researcher, enterprise, admin = (make_live_user(role) for role in ("researcher", "enterprise", "admin"))
     achievement_id, need_id = add_listings(redis_app, researcher, enterprise, tag)

@@ -90,10 +90,18 @@ def publish(query, enterprise, **fields) -> int:
     return add_need(query, enterprise, S.PUBLISHED, contact_name="王经理", contact_phone="13812345678", **fields)
 
 
-@pytest.mark.parametrize(("viewer", "sees_identity"), [
-    ("anonymous", False), ("researcher", False), ("expert", False), ("enterprise", False),
-    ("broker", True), ("admin", True), ("owner", True),
-])
+@pytest.mark.parametrize(
+    ("viewer", "sees_identity"),
+    [
+        ("anonymous", False),
+        ("researcher", False),
+        ("expert", False),
+        ("enterprise", False),
+        ("broker", True),
+        ("admin", True),
+        ("owner", True),
+    ],
+)
 def test_a_published_need_is_de_identified_for_the_public(en, enterprise, make_user, query, viewer, sees_identity):
     item = publish(query, enterprise)
     if viewer == "owner":
@@ -163,8 +171,12 @@ def test_bad_input_is_answered_next_to_its_field_and_nothing_is_lost(en, enterpr
 
 def test_html_in_a_need_is_shown_as_text(en, enterprise, query):
     en.login(enterprise.email)
-    en.post("/needs/new", form_data(query, title="<script>alert(1)</script>需求",
-                                    indicators="<svg onload=alert(1)>", contact_name="<b>王</b>"))
+    en.post(
+        "/needs/new",
+        form_data(
+            query, title="<script>alert(1)</script>需求", indicators="<svg onload=alert(1)>", contact_name="<b>王</b>"
+        ),
+    )
     [need] = needs_of(query, enterprise)
     html = en.get(f"/needs/{need.id}").get_data(as_text=True)
     assert _inline_code(html) == []
@@ -208,8 +220,10 @@ def test_a_need_goes_through_moderation_to_the_public_page(en, enterprise, make_
     admin.post(f"/needs/{need.id}/transition", {"action": "return", "reason": "请说明电池包规格"})
     page = en.get(f"/needs/{need.id}").get_data(as_text=True)
     assert "请说明电池包规格" in page and actions(page) == ["submit"]
-    en.post(f"/needs/{need.id}/edit", form_data(query, description="48V 电池包，需要热失控预警。", save=None,
-                                                submit_review="1"))
+    en.post(
+        f"/needs/{need.id}/edit",
+        form_data(query, description="48V 电池包，需要热失控预警。", save=None, submit_review="1"),
+    )
     admin.post(f"/needs/{need.id}/transition", {"action": "approve"})
     assert status_of(query, Need, need.id) is S.PUBLISHED
     public = make_client()

@@ -57,15 +57,19 @@ def owner(challenge: Challenge) -> list:
 def admins() -> list:
     from webapp.accounts.models import Role, User
 
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True))
-                                   .order_by(User.id)))
+    return list(
+        db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id))
+    )
 
 
 def applicants_rows(challenge: Challenge, *statuses: ApplicationStatus) -> list[Application]:
-    return list(db.session.scalars(
-        sa.select(Application).where(Application.challenge_id == challenge.id, Application.status.in_(statuses))
-        .order_by(Application.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.challenge_id == challenge.id, Application.status.in_(statuses))
+            .order_by(Application.id)
+        )
+    )
 
 
 def applicants(challenge: Challenge, *statuses: ApplicationStatus) -> list:
@@ -103,8 +107,14 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
     elif name == "return":
         send(owner(c), "challenge.returned", c, actor=actor, reason=reason or "")
     elif name == "publish":
-        send(owner(c), "challenge.published", c, actor=actor, opens=local_time(c.opens_at),
-             closes=local_time(c.closes_at))
+        send(
+            owner(c),
+            "challenge.published",
+            c,
+            actor=actor,
+            opens=local_time(c.opens_at),
+            closes=local_time(c.closes_at),
+        )
     elif name == "withdraw":
         send([*admins(), *applicants(c, A.DRAFT)], "challenge.withdrawn", c, actor=actor, email=False)
     elif name == "close":
@@ -119,8 +129,14 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
         from webapp.challenges.award import proposed as proposed_of
 
         proposed = proposed_of(c)
-        send([*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)], "challenge.notice", c, actor=actor,
-             winners=unit_names(proposed), until=local_time(c.notice_ends_at))
+        send(
+            [*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)],
+            "challenge.notice",
+            c,
+            actor=actor,
+            winners=unit_names(proposed),
+            until=local_time(c.notice_ends_at),
+        )
     elif name == "reopen_review":
         send([*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)], "challenge.review_reopened", c, actor=actor)
     elif name == "award":
@@ -139,6 +155,11 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
     elif name == "complete":
         send([*winners(c), *admins()], "challenge.completed", c, actor=actor)
     elif name == "terminate":
-        send([*owner(c), *lodged(c), *experts(c), *winners(c)], "challenge.terminated", c, actor=actor,
-             reason=reason or "")
+        send(
+            [*owner(c), *lodged(c), *experts(c), *winners(c)],
+            "challenge.terminated",
+            c,
+            actor=actor,
+            reason=reason or "",
+        )
     # "start": the milestone report that starts the work is notified by itself.

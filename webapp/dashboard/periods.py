@@ -144,8 +144,12 @@ def parse(args, default: Period | None = None) -> Period:
         value, number = int(match.group(1)), int(match.group(2))
         if 2000 <= value <= 2100 and 1 <= number <= 12:
             return month(value, number)
-    raise PeriodError(_("Unknown period %(text)s: use a year (2026), a quarter (2026-Q3) or a month (2026-07).",
-                        text=args.get("period")))
+    raise PeriodError(
+        _(
+            "Unknown period %(text)s: use a year (2026), a quarter (2026-Q3) or a month (2026-07).",
+            text=args.get("period"),
+        )
+    )
 
 
 def read(args) -> tuple[Period, str | None]:

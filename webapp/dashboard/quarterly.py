@@ -32,8 +32,9 @@ def quarter_of(args) -> Period:
     except PeriodError as exc:
         raise QuarterError(str(exc)) from None
     if period.kind != "quarter":
-        raise QuarterError(_("The quarterly summary is made for a quarter (for example 2026-Q3), not %(text)s.",
-                             text=text))
+        raise QuarterError(
+            _("The quarterly summary is made for a quarter (for example 2026-Q3), not %(text)s.", text=text)
+        )
     return period
 
 
@@ -65,8 +66,9 @@ def build(period: Period) -> bytes:
     cover.cell(row=cover.max_row, column=1).font = Font(bold=True)
     cover.append([c.label for c in totals.columns])
     for row in totals.rows:
-        cover.append([row["name"], row["now"], row["before"],
-                      float(row["change"]) if row["change"] is not None else None])
+        cover.append(
+            [row["name"], row["now"], row["before"], float(row["change"]) if row["change"] is not None else None]
+        )
         cover.cell(row=cover.max_row, column=4).number_format = "0.0%"
     cover.append([totals.note])
     cover.column_dimensions["A"].width = 48
@@ -83,7 +85,11 @@ def build(period: Period) -> bytes:
 
 def summary(args):
     period = quarter_of(args)
-    response = send_file(io.BytesIO(build(period)), mimetype=XLSX, as_attachment=True,
-                         download_name=f"jinnan-quarterly-{period.slug}.xlsx")
+    response = send_file(
+        io.BytesIO(build(period)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"jinnan-quarterly-{period.slug}.xlsx",
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -24,10 +24,36 @@ from webapp.listings.money import format_wan_range
 # narrowed with the filters first (the list page says when a file would be cut).
 EXPORT_CAP = 10_000
 
-ACHIEVEMENT_COLUMNS = ("external_id", "title", "summary", "keywords", "field", "maturity", "trl", "patents",
-                       "transfer_modes", "price", "institution", "team", "scenarios", "posted_on")
-NEED_COLUMNS = ("external_id", "title", "description", "keywords", "field", "budget", "deadline",
-                "cooperation_modes", "organisation", "posted_on", "indicators", "expected_maturity")
+ACHIEVEMENT_COLUMNS = (
+    "external_id",
+    "title",
+    "summary",
+    "keywords",
+    "field",
+    "maturity",
+    "trl",
+    "patents",
+    "transfer_modes",
+    "price",
+    "institution",
+    "team",
+    "scenarios",
+    "posted_on",
+)
+NEED_COLUMNS = (
+    "external_id",
+    "title",
+    "description",
+    "keywords",
+    "field",
+    "budget",
+    "deadline",
+    "cooperation_modes",
+    "organisation",
+    "posted_on",
+    "indicators",
+    "expected_maturity",
+)
 
 MATURITY_WORDS = {
     Maturity.RESEARCH: "正在研发",

@@ -134,9 +134,9 @@ def title_hits(model, q: str):
     when another listing carries the same word as an explicit keyword."""
     parts = [p.lower() for p in split_list(normalise(q))][:5] or [normalise(q).lower()]
     title = sa.func.lower(model.title)
-    return sum(
-        (sa.case((title.contains(p, autoescape=True), 1), else_=0) for p in parts), sa.literal(0)
-    ).label("title_hits")
+    return sum((sa.case((title.contains(p, autoescape=True), 1), else_=0) for p in parts), sa.literal(0)).label(
+        "title_hits"
+    )
 
 
 def rank(kind: str, text: str, *, limit: int = 200, where: Iterable = ()) -> list[tuple[int, float]]:
@@ -252,7 +252,9 @@ def conditions(model, criteria: Criteria, viewer=None) -> list:
 def sort_key(model, criteria: Criteria) -> tuple:
     """(expression, descending) of the list order; the id breaks ties in the same direction."""
     sort = criteria.effective_sort
-    low_col, high_col = (model.price_min, model.price_max) if model.KIND == "a" else (model.budget_min, model.budget_max)
+    low_col, high_col = (
+        (model.price_min, model.price_max) if model.KIND == "a" else (model.budget_min, model.budget_max)
+    )
     # Literals, not parameters: the expressions must read exactly like the amount indexes'.
     if sort == "price_asc":
         return sa.func.coalesce(low_col, sa.literal_column(str(NO_AMOUNT_HIGH), sa.BigInteger)), False

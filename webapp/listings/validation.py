@@ -84,7 +84,14 @@ def parse_date(value) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    text = normalise(str(value)).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").replace("日", "")
+    text = (
+        normalise(str(value))
+        .replace("/", "-")
+        .replace(".", "-")
+        .replace("年", "-")
+        .replace("月", "-")
+        .replace("日", "")
+    )
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
@@ -213,7 +220,9 @@ def clean_need(data: dict, *, today: date | None = None, allow_past_deadline: bo
     else:
         if out["deadline"] and not allow_past_deadline and out["deadline"] < (today or clock.today()):
             errors["deadline"] = _("The deadline %(d)s is in the past.", d=out["deadline"].isoformat())
-    out["organisation_name"] = (normalise(data.get("organisation")) or None) and normalise(data.get("organisation"))[:200]
+    out["organisation_name"] = (normalise(data.get("organisation")) or None) and normalise(data.get("organisation"))[
+        :200
+    ]
     try:
         out["expected_maturity"] = parse_maturity(data.get("expected_maturity"))
     except ValueError as exc:

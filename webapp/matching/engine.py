@@ -115,7 +115,7 @@ def title_grams(title: str) -> list[str]:
         if len(run) == 1:
             grams.setdefault(run, None)
         for i in range(len(run) - 1):
-            grams.setdefault(run[i:i + 2], None)
+            grams.setdefault(run[i : i + 2], None)
     return list(grams)
 
 
@@ -165,19 +165,45 @@ def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
     return _Analysed(
         full=np.fromiter((vocab.add(t) for t in full), dtype=np.int32, count=len(full)),
         short=np.fromiter((vocab.add(t) for t in short), dtype=np.int32, count=len(short)),
-        short_text=" ".join(short), title=normalise(doc.title), root=root, leaf=leaf, maturity=maturity,
-        money_min=low, money_max=high, coop=coop,
+        short_text=" ".join(short),
+        title=normalise(doc.title),
+        root=root,
+        leaf=leaf,
+        maturity=maturity,
+        money_min=low,
+        money_max=high,
+        coop=coop,
     )
 
 
 class SideIndex:
     """One side (achievements or needs), built from `Doc`s, saved to and memory-mapped from disk."""
 
-    ARRAYS = ("ids", "full_ptr", "full_tok", "short_ptr", "short_tok", "df", "dl", "root", "leaf",
-              "maturity", "money_min", "money_max", "coop")
+    ARRAYS = (
+        "ids",
+        "full_ptr",
+        "full_tok",
+        "short_ptr",
+        "short_tok",
+        "df",
+        "dl",
+        "root",
+        "leaf",
+        "maturity",
+        "money_min",
+        "money_max",
+        "coop",
+    )
 
-    def __init__(self, arrays: dict[str, np.ndarray], short_texts: list[str], vocab: Vocab,
-                 bm_full: bm25s.BM25 | None, bm_short: bm25s.BM25 | None, titles: list[str] | None = None):
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray],
+        short_texts: list[str],
+        vocab: Vocab,
+        bm_full: bm25s.BM25 | None,
+        bm_short: bm25s.BM25 | None,
+        titles: list[str] | None = None,
+    ):
         # Plain arrays over the memory map: slicing an np.memmap costs several times more.
         self.a = {name: np.asarray(value) for name, value in arrays.items()}
         self.short_texts = short_texts
@@ -212,8 +238,7 @@ class SideIndex:
         bm_title = None
         if any(gram_rows):
             bm_title = bm25s.BM25(backend="numpy")
-            bm_title.index(Tokenized(ids=gram_rows, vocab={str(i): i for i in range(len(vocab))}),
-                           show_progress=False)
+            bm_title.index(Tokenized(ids=gram_rows, vocab={str(i): i for i in range(len(vocab))}), show_progress=False)
         full_ptr, full_tok = _csr(full_rows)
         short_ptr, short_tok = _csr(short_rows)
         gram_flat = np.fromiter((g for row in gram_rows for g in row), dtype=np.int64)
@@ -222,14 +247,27 @@ class SideIndex:
         facts = np.array([_facts(d) for d in docs], dtype=np.int64).reshape(len(docs), 6)
         arrays = {
             "ids": np.array([d.id for d in docs], dtype=np.int64),
-            "full_ptr": full_ptr, "full_tok": full_tok, "short_ptr": short_ptr, "short_tok": short_tok,
-            "df": df, "dl": np.array([len(r) for r in bm_rows], dtype=np.int32),
-            "root": facts[:, 0].astype(np.int32), "leaf": facts[:, 1].astype(np.int32),
-            "maturity": facts[:, 2].astype(np.int8), "money_min": facts[:, 3], "money_max": facts[:, 4],
+            "full_ptr": full_ptr,
+            "full_tok": full_tok,
+            "short_ptr": short_ptr,
+            "short_tok": short_tok,
+            "df": df,
+            "dl": np.array([len(r) for r in bm_rows], dtype=np.int32),
+            "root": facts[:, 0].astype(np.int32),
+            "leaf": facts[:, 1].astype(np.int32),
+            "maturity": facts[:, 2].astype(np.int8),
+            "money_min": facts[:, 3],
+            "money_max": facts[:, 4],
             "coop": facts[:, 5].astype(np.int32),
         }
-        side = cls(arrays, [a.short_text for a in analysed], vocab, bm_full, bm_short,
-                   titles=[normalise(d.title) for d in docs])
+        side = cls(
+            arrays,
+            [a.short_text for a in analysed],
+            vocab,
+            bm_full,
+            bm_short,
+            titles=[normalise(d.title) for d in docs],
+        )
         side.bm_title = bm_title
         return side
 
@@ -259,8 +297,9 @@ class SideIndex:
         return side
 
     # -- candidates -----------------------------------------------------------------------
-    def top(self, term_ids: np.ndarray, gram_ids: Sequence[int] = (), k: int = CANDIDATES
-            ) -> tuple[np.ndarray, np.ndarray]:
+    def top(
+        self, term_ids: np.ndarray, gram_ids: Sequence[int] = (), k: int = CANDIDATES
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the best candidates of the BM25 indexes (union), with their full-text BM25."""
         none = (np.empty(0, dtype=np.int64), np.empty(0))
         if self.n == 0:
@@ -338,8 +377,9 @@ class _Idf:
     def __getitem__(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids)
         inside = ids < self.known.size
-        return np.where(inside, self.known[np.where(inside, ids, 0)] if self.known.size else 0.0,
-                        self.rarest).astype(np.float32)
+        return np.where(inside, self.known[np.where(inside, ids, 0)] if self.known.size else 0.0, self.rarest).astype(
+            np.float32
+        )
 
 
 class _Weights:
@@ -414,12 +454,24 @@ class Matcher:
         return cls(analyser, SideIndex.load(folder / "achievements", vocab), SideIndex.load(folder / "needs", vocab))
 
     # -- public API -----------------------------------------------------------------------
-    def for_need(self, doc: Doc, limit: int = 20, exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
-                 pair_penalty: Mapping[tuple[int, int], float] | None = None) -> list[Match]:
+    def for_need(
+        self,
+        doc: Doc,
+        limit: int = 20,
+        exclude: Iterable[int] = (),
+        extra: Sequence[Doc] = (),
+        pair_penalty: Mapping[tuple[int, int], float] | None = None,
+    ) -> list[Match]:
         return self._match(doc, "n", limit, exclude, extra, pair_penalty)
 
-    def for_achievement(self, doc: Doc, limit: int = 20, exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
-                        pair_penalty: Mapping[tuple[int, int], float] | None = None) -> list[Match]:
+    def for_achievement(
+        self,
+        doc: Doc,
+        limit: int = 20,
+        exclude: Iterable[int] = (),
+        extra: Sequence[Doc] = (),
+        pair_penalty: Mapping[tuple[int, int], float] | None = None,
+    ) -> list[Match]:
         return self._match(doc, "a", limit, exclude, extra, pair_penalty)
 
     def candidates_for_need(self, doc: Doc) -> set[int]:
@@ -451,8 +503,15 @@ class Matcher:
             self._idf_cache = _Idf(self.sides["a"].idf(len(self.vocab)))
         return self._idf_cache
 
-    def _match(self, doc: Doc, query_kind: str, limit: int, exclude: Iterable[int], extra: Sequence[Doc],
-               pair_penalty: Mapping[tuple[int, int], float] | None) -> list[Match]:
+    def _match(
+        self,
+        doc: Doc,
+        query_kind: str,
+        limit: int,
+        exclude: Iterable[int],
+        extra: Sequence[Doc],
+        pair_penalty: Mapping[tuple[int, int], float] | None,
+    ) -> list[Match]:
         side = self.sides["a" if query_kind == "n" else "n"]
         query = analyse(doc, self.analyser, self.vocab)
         excluded = set(exclude)
@@ -483,9 +542,21 @@ class Matcher:
         doc_short_norm = _row_sums(idf[short_tok], short_off)
         texts = [side.short_texts[p] for p in positions]
         titles = [side.titles[p] for p in positions]
-        facts = np.stack([a["root"][positions], a["leaf"][positions], a["maturity"][positions],
-                          a["money_min"][positions], a["money_max"][positions], a["coop"][positions]], axis=1
-                         ).astype(np.int64) if positions.size else np.empty((0, 6), dtype=np.int64)
+        facts = (
+            np.stack(
+                [
+                    a["root"][positions],
+                    a["leaf"][positions],
+                    a["maturity"][positions],
+                    a["money_min"][positions],
+                    a["money_max"][positions],
+                    a["coop"][positions],
+                ],
+                axis=1,
+            ).astype(np.int64)
+            if positions.size
+            else np.empty((0, 6), dtype=np.int64)
+        )
         ids = a["ids"][positions].astype(np.int64)
 
         # Listings newer than the index, scored the same way.
@@ -508,9 +579,15 @@ class Matcher:
             bm25 = np.concatenate([bm25, e_bm])
             texts = texts + [ex.short_text for ex in extras]
             titles = titles + [ex.title for ex in extras]
-            facts = np.concatenate([facts, np.array(
-                [[ex.root, ex.leaf, ex.maturity, ex.money_min, ex.money_max, ex.coop] for ex in extras],
-                dtype=np.int64)])
+            facts = np.concatenate(
+                [
+                    facts,
+                    np.array(
+                        [[ex.root, ex.leaf, ex.maturity, ex.money_min, ex.money_max, ex.coop] for ex in extras],
+                        dtype=np.int64,
+                    ),
+                ]
+            )
             ids = np.concatenate([ids, np.array(extra_ids, dtype=np.int64)])
 
         # BM25 relative to the best candidate's ranks the candidates; how strongly the best one
@@ -521,27 +598,41 @@ class Matcher:
         strength = float(cosine.max()) if cosine.size else 0.0
         keywords = (bm25 / best_bm25 if best_bm25 > 0 else np.zeros(len(bm25))) * strength
         # A title of a few common words is not "covered" by merely appearing in a long text.
-        title = 0.5 * (q_short_in_doc / max(q_short_norm, TITLE_FLOOR)
-                       + doc_short_in_q / np.maximum(doc_short_norm, TITLE_FLOOR))
+        title = 0.5 * (
+            q_short_in_doc / max(q_short_norm, TITLE_FLOOR) + doc_short_in_q / np.maximum(doc_short_norm, TITLE_FLOOR)
+        )
         # Two empty strings are "identical" to RapidFuzz: score only texts that have something.
         has_title = np.array([bool(t) for t in titles])
-        same_title = (process.cdist([query.title], titles, scorer=fuzz.ratio, workers=1, score_cutoff=1)[0]
-                      if query.title else np.zeros(len(titles))) * has_title
+        same_title = (
+            process.cdist([query.title], titles, scorer=fuzz.ratio, workers=1, score_cutoff=1)[0]
+            if query.title
+            else np.zeros(len(titles))
+        ) * has_title
         if len(query.title) >= PREFIX_FROM:  # a title cut short is the start of the full one
             starts = np.array([t.startswith(query.title) for t in titles])
             same_title = np.where(starts, np.maximum(same_title, 95.0), same_title)
-        fuzzy = np.maximum(
-            process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1,
-                          score_cutoff=1)[0] if query.short_text else 0.0,
-            same_title,
-        ) * has_title / 100.0
+        fuzzy = (
+            np.maximum(
+                process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1, score_cutoff=1)[0]
+                if query.short_text
+                else 0.0,
+                same_title,
+            )
+            * has_title
+            / 100.0
+        )
         # Nearly the same title (a typo, full-width digits, the name cut short) names the same thing.
         title_bonus = SAME_TITLE_BONUS * np.clip((same_title - SAME_TITLE_FROM) / (100 - SAME_TITLE_FROM), 0, 1)
-        text_score = (WEIGHTS["keywords"] * np.clip(keywords, 0, 1) + WEIGHTS["title"] * np.clip(title, 0, 1)
-                      + WEIGHTS["fuzzy"] * fuzzy + title_bonus)
+        text_score = (
+            WEIGHTS["keywords"] * np.clip(keywords, 0, 1)
+            + WEIGHTS["title"] * np.clip(title, 0, 1)
+            + WEIGHTS["fuzzy"] * fuzzy
+            + title_bonus
+        )
 
-        query_facts = np.array([[query.root, query.leaf, query.maturity, query.money_min, query.money_max,
-                                 query.coop]], dtype=np.int64).repeat(len(ids), axis=0)
+        query_facts = np.array(
+            [[query.root, query.leaf, query.maturity, query.money_min, query.money_max, query.coop]], dtype=np.int64
+        ).repeat(len(ids), axis=0)
         if query_kind == "n":
             adjust, ruled_out = adjustments(query_facts, facts, pair_penalty)
         else:
@@ -567,8 +658,16 @@ class Matcher:
         self._explain(results, query, side, query_kind, extras, extra_ids, idf)
         return results
 
-    def _explain(self, results: list[Match], query: _Analysed, side: SideIndex, query_kind: str,
-                 extras: list[_Analysed], extra_ids: list[int], idf: _Idf) -> None:
+    def _explain(
+        self,
+        results: list[Match],
+        query: _Analysed,
+        side: SideIndex,
+        query_kind: str,
+        extras: list[_Analysed],
+        extra_ids: list[int],
+        idf: _Idf,
+    ) -> None:
         by_extra = dict(zip(extra_ids, extras, strict=True))
         in_query = _Weights(query.full, np.ones(len(query.full), dtype=np.float32))
         for match in results:
@@ -577,7 +676,7 @@ class Matcher:
                 terms = by_extra[other].full
             else:
                 p = side.position[other]
-                terms = side.a["full_tok"][side.a["full_ptr"][p]:side.a["full_ptr"][p + 1]]
+                terms = side.a["full_tok"][side.a["full_ptr"][p] : side.a["full_ptr"][p + 1]]
             shared = terms[in_query[terms] > 0]
             shared = shared[np.argsort(-idf[shared], kind="stable")][: 2 * MAX_TERMS]
             words = [self.vocab.terms[int(t)] for t in shared]
@@ -588,8 +687,9 @@ class Matcher:
             match.terms = [w for w in words if w in kept][:MAX_TERMS]
 
 
-def adjustments(need: np.ndarray, achievement: np.ndarray,
-                pair_penalty: Mapping[tuple[int, int], float] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def adjustments(
+    need: np.ndarray, achievement: np.ndarray, pair_penalty: Mapping[tuple[int, int], float] | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Points added or taken for the structured facts of pairs, and which pairs are ruled out.
 
     Rows are (field root, field leaf, maturity rank, money min, money max, coop mask), −1 when
@@ -603,8 +703,9 @@ def adjustments(need: np.ndarray, achievement: np.ndarray,
     history = np.zeros(size)
     if pair_penalty:
         for (need_root, achievement_root), points in pair_penalty.items():
-            history -= np.where(classified & (n_root == need_root) & (a_root == achievement_root),
-                                min(15.0, float(points)), 0.0)
+            history -= np.where(
+                classified & (n_root == need_root) & (a_root == achievement_root), min(15.0, float(points)), 0.0
+            )
     gap = n_mat - a_mat
     maturity = np.where(gap <= 0, 3.0, np.where(gap == 1, -6.0, -15.0))
     maturity = np.where((n_mat >= 0) & (a_mat >= 0), maturity, 0.0)
@@ -619,11 +720,13 @@ def adjustments(need: np.ndarray, achievement: np.ndarray,
     return parts, ruled_out
 
 
-def pair_adjustments(need: tuple[int, ...], achievement: tuple[int, ...],
-                     pair_penalty: Mapping[tuple[int, int], float] | None = None) -> dict[str, float] | None:
+def pair_adjustments(
+    need: tuple[int, ...], achievement: tuple[int, ...], pair_penalty: Mapping[tuple[int, int], float] | None = None
+) -> dict[str, float] | None:
     """`adjustments` for one pair: the points per fact, or None when the pair is ruled out."""
-    parts, ruled_out = adjustments(np.array([need], dtype=np.int64), np.array([achievement], dtype=np.int64),
-                                   pair_penalty)
+    parts, ruled_out = adjustments(
+        np.array([need], dtype=np.int64), np.array([achievement], dtype=np.int64), pair_penalty
+    )
     if ruled_out[0]:
         return None
     return {name: float(values[0]) for name, values in parts.items()}
@@ -633,4 +736,3 @@ def describe(parts: Mapping[str, float]) -> list[tuple[str, float]]:
     """The non-zero parts in a fixed order, for display."""
     order = ("keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history")
     return [(name, float(parts[name])) for name in order if name in parts and parts[name]]
-
