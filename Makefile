@@ -32,6 +32,7 @@ worker: install translations
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: install translations
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS) --db sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \

@@ -54,8 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in BENCHMARKS:
             print(f"{name:<12} {importlib.import_module(f'bench.{name}').TITLE}")
         return 0
-    options = Options(requests=args.requests, concurrency=args.concurrency, time_limit=args.time_limit,
-                      per_query=args.per_query)
+    options = Options(
+        requests=args.requests, concurrency=args.concurrency, time_limit=args.time_limit, per_query=args.per_query
+    )
     print(machine_line(), flush=True)
     results: list[Result] = []
     failed: list[str] = []

@@ -39,8 +39,7 @@ def _seed(env: dict[str, str]) -> None:
     from bench.dashboard_data import load_ledger
 
     found = load_ledger(env["DATABASE_URL"], DEALS, _today())
-    env["BENCH_LEDGER"] = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v:,}"
-                                    for k, v in found.items())
+    env["BENCH_LEDGER"] = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v:,}" for k, v in found.items())
     print(f"  ledger: {env['BENCH_LEDGER']}", flush=True)
 
 
@@ -72,8 +71,14 @@ def _in_process(env: dict[str, str], periods_: list[tuple[str, str]], repeat: in
                 started = time.perf_counter()
                 stats.admin_dashboard(period)
                 latencies.append(time.perf_counter() - started)
-            results.append(Result(f"dashboard statistics {label} (in-process)", latencies,
-                                  time.perf_counter() - began, note=f"{repeat} runs"))
+            results.append(
+                Result(
+                    f"dashboard statistics {label} (in-process)",
+                    latencies,
+                    time.perf_counter() - began,
+                    note=f"{repeat} runs",
+                )
+            )
     return results
 
 
@@ -102,9 +107,17 @@ def run(options: Options) -> list[Result]:
                 path = f"/dashboard/?period={today.year}"
                 deals = _check(server, path, cookie)
                 results += dashboard_shared.run_shared(
-                    server, cookie, path, pages[0][0], today, ADMIN_EMAIL, requests=requests,
-                    concurrency=concurrency, time_limit=time_limit,
-                    note=f"gunicorn -w 2, {server.database}, {DEALS:,} deals ({deals:,} signed in the period)")
+                    server,
+                    cookie,
+                    path,
+                    pages[0][0],
+                    today,
+                    ADMIN_EMAIL,
+                    requests=requests,
+                    concurrency=concurrency,
+                    time_limit=time_limit,
+                    note=f"gunicorn -w 2, {server.database}, {DEALS:,} deals ({deals:,} signed in the period)",
+                )
                 continue
             if mode == "uncached":
                 results += _in_process(server.env, pages)
@@ -112,14 +125,28 @@ def run(options: Options) -> list[Result]:
                 path = f"/dashboard/?period={key}"
                 deals = _check(server, path, cookie)
                 busy = os.getloadavg()[0]
-                load = run_load(LoadSpec(host=server.host, port=server.port, paths=[path], requests=requests,
-                                         concurrency=concurrency, time_limit=time_limit,
-                                         headers={"Cookie": cookie}))
-                results.append(Result(
-                    name=f"GET /dashboard/ {label}, {mode} (admin)", latencies=load.latencies, wall=load.wall,
-                    errors=load.errors,
-                    note=f"{concurrency} conn, gunicorn -w 2, {server.database}, {DEALS:,} deals "
-                         f"({deals:,} signed in the period), load avg {busy:.1f}",
-                    stopped_early=load.stopped_early, error_samples=load.error_samples))
+                load = run_load(
+                    LoadSpec(
+                        host=server.host,
+                        port=server.port,
+                        paths=[path],
+                        requests=requests,
+                        concurrency=concurrency,
+                        time_limit=time_limit,
+                        headers={"Cookie": cookie},
+                    )
+                )
+                results.append(
+                    Result(
+                        name=f"GET /dashboard/ {label}, {mode} (admin)",
+                        latencies=load.latencies,
+                        wall=load.wall,
+                        errors=load.errors,
+                        note=f"{concurrency} conn, gunicorn -w 2, {server.database}, {DEALS:,} deals "
+                        f"({deals:,} signed in the period), load avg {busy:.1f}",
+                        stopped_early=load.stopped_early,
+                        error_samples=load.error_samples,
+                    )
+                )
                 print(f"  {label}, {mode}: {len(load.latencies)} requests in {load.wall:.1f}s", flush=True)
     return results

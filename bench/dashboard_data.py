@@ -37,12 +37,16 @@ def _organisations(conn, rng: random.Random) -> dict[str, list[int]]:
     from webapp.accounts.models import Organisation, OrganisationTier, OrgKind, Role, Tier, User
 
     now = datetime.now(UTC)
-    specs = ([(OrgKind.AGENCY, f"基准技术转移机构{i:02d}") for i in range(AGENCIES)]
-             + [(OrgKind.UNIVERSITY if i % 3 else OrgKind.INSTITUTE, f"基准高校院所{i:02d}") for i in range(INSTITUTIONS)]
-             + [(OrgKind.ENTERPRISE, f"基准科技服务公司{i:02d}") for i in range(COMPANIES)]
-             + [(OrgKind.ENTERPRISE, f"基准津南企业{i:04d}") for i in range(ENTERPRISES)])
-    conn.execute(sa.insert(Organisation.__table__), [
-        {"kind": kind, "name": name, "created_at": now, "updated_at": now} for kind, name in specs])
+    specs = (
+        [(OrgKind.AGENCY, f"基准技术转移机构{i:02d}") for i in range(AGENCIES)]
+        + [(OrgKind.UNIVERSITY if i % 3 else OrgKind.INSTITUTE, f"基准高校院所{i:02d}") for i in range(INSTITUTIONS)]
+        + [(OrgKind.ENTERPRISE, f"基准科技服务公司{i:02d}") for i in range(COMPANIES)]
+        + [(OrgKind.ENTERPRISE, f"基准津南企业{i:04d}") for i in range(ENTERPRISES)]
+    )
+    conn.execute(
+        sa.insert(Organisation.__table__),
+        [{"kind": kind, "name": name, "created_at": now, "updated_at": now} for kind, name in specs],
+    )
     ids = dict(conn.execute(sa.select(Organisation.name, Organisation.id).where(Organisation.name.like("基准%"))).all())
     out = {
         "agencies": [ids[f"基准技术转移机构{i:02d}"] for i in range(AGENCIES)],
@@ -56,10 +60,22 @@ def _organisations(conn, rng: random.Random) -> dict[str, list[int]]:
             for tier in rng.sample(list(Tier), rng.choice([1, 1, 1, 2, 2, 3])):
                 tiers.append({"organisation_id": org_id, "tier": tier})
     conn.execute(sa.insert(OrganisationTier.__table__), tiers)
-    brokers = [{"email": f"bench-broker-{a}-{n}@bench.jiebang.cn", "password_hash": "!", "name": f"经纪人{a}-{n}",
-                "role": Role.BROKER, "organisation_id": agency, "active": True, "email_notifications": False,
-                "password_changed_at": now, "created_at": now, "updated_at": now}
-               for a, agency in enumerate(out["agencies"]) for n in range(3)]
+    brokers = [
+        {
+            "email": f"bench-broker-{a}-{n}@bench.jiebang.cn",
+            "password_hash": "!",
+            "name": f"经纪人{a}-{n}",
+            "role": Role.BROKER,
+            "organisation_id": agency,
+            "active": True,
+            "email_notifications": False,
+            "password_changed_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for a, agency in enumerate(out["agencies"])
+        for n in range(3)
+    ]
     conn.execute(sa.insert(User.__table__), brokers)
     rows = conn.execute(sa.select(User.id, User.organisation_id).where(User.email.like("bench-broker-%"))).all()
     out["brokers"] = {}
@@ -98,17 +114,51 @@ def _deals(rng: random.Random, count: int, first_id: int, orgs: dict, fields: li
                     payments.append((deal_id, day, amount))
         received = sum(p[2] for p in payments)
         names.setdefault(provider, f"提供方{provider}")
-        yield ((deal_id, f"基准技术合同{deal_id}", need, f"需求方{need}", provider, names[provider], field,
-                rng.choice(["development", "transfer", "licence", "consulting", "service"]), value, received,
-                signed, f"BENCH{deal_id:09d}" if registered else None, registered, broker, agency,
-                datetime(2026, 1, 1, tzinfo=UTC) if cancelled else None, "合同解除" if cancelled else None),
-               payments)
+        yield (
+            (
+                deal_id,
+                f"基准技术合同{deal_id}",
+                need,
+                f"需求方{need}",
+                provider,
+                names[provider],
+                field,
+                rng.choice(["development", "transfer", "licence", "consulting", "service"]),
+                value,
+                received,
+                signed,
+                f"BENCH{deal_id:09d}" if registered else None,
+                registered,
+                broker,
+                agency,
+                datetime(2026, 1, 1, tzinfo=UTC) if cancelled else None,
+                "合同解除" if cancelled else None,
+            ),
+            payments,
+        )
 
 
-DEAL_COLUMNS = ("id", "title", "need_org_id", "need_party", "provider_org_id", "provider_party", "field_id",
-                "contract_type", "contract_value", "received_total", "signed_on", "registration_no",
-                "registered_on", "broker_id", "agency_id", "cancelled_at", "cancel_reason", "created_at",
-                "updated_at")
+DEAL_COLUMNS = (
+    "id",
+    "title",
+    "need_org_id",
+    "need_party",
+    "provider_org_id",
+    "provider_party",
+    "field_id",
+    "contract_type",
+    "contract_value",
+    "received_total",
+    "signed_on",
+    "registration_no",
+    "registered_on",
+    "broker_id",
+    "agency_id",
+    "cancelled_at",
+    "cancel_reason",
+    "created_at",
+    "updated_at",
+)
 PAYMENT_COLUMNS = ("deal_id", "received_on", "amount", "recorded_at")
 
 
@@ -131,8 +181,9 @@ def load_ledger(url: str, deals: int, today: date) -> dict:
             first_id = (conn.scalar(sa.select(sa.func.max(Deal.id))) or 0) + 1
             for year in range(today.year - YEARS + 1, today.year + 1):
                 if conn.scalar(sa.select(TurnoverTarget.year).where(TurnoverTarget.year == year)) is None:
-                    conn.execute(sa.insert(TurnoverTarget.__table__),
-                                 {"year": year, "amount": 5_000_000_000, "set_at": now})
+                    conn.execute(
+                        sa.insert(TurnoverTarget.__table__), {"year": year, "amount": 5_000_000_000, "set_at": now}
+                    )
             deal_rows, payment_rows = [], []
             for deal, payments in _deals(rng, deals, first_id, orgs, fields, today):
                 deal_rows.append((*deal, now, now))
@@ -151,14 +202,21 @@ def load_ledger(url: str, deals: int, today: date) -> dict:
             else:
                 conn.execute(sa.insert(Deal.__table__), [dict(zip(DEAL_COLUMNS, r, strict=True)) for r in deal_rows])
                 for i in range(0, len(payment_rows), 100_000):
-                    conn.execute(sa.insert(Payment.__table__),
-                                 [dict(zip(PAYMENT_COLUMNS, r, strict=True)) for r in payment_rows[i:i + 100_000]])
+                    conn.execute(
+                        sa.insert(Payment.__table__),
+                        [dict(zip(PAYMENT_COLUMNS, r, strict=True)) for r in payment_rows[i : i + 100_000]],
+                    )
             inserted = time.perf_counter() - began - generated
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             # PostgreSQL: VACUUM too, as autovacuum would have on a live database, so that the visibility
             # map lets index-only scans skip the table.
             conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
-        return {"deals": len(deal_rows), "payments": len(payment_rows), "generate s": generated,
-                "insert s": inserted, "total s": time.perf_counter() - began}
+        return {
+            "deals": len(deal_rows),
+            "payments": len(payment_rows),
+            "generate s": generated,
+            "insert s": inserted,
+            "total s": time.perf_counter() - began,
+        }
     finally:
         engine.dispose()

@@ -32,8 +32,11 @@ CHANGES = int(os.environ.get("BENCH_DASHBOARD_CHANGES", "8"))
 
 
 def extra_env() -> dict[str, str]:
-    return {"REDIS_URL": REDIS_URL, "JIEBANG_DASHBOARD_CACHE": "1",
-            "DASHBOARD_CACHE_PREFIX": f"jiebang:bench-dashboard:{os.getpid()}"}
+    return {
+        "REDIS_URL": REDIS_URL,
+        "JIEBANG_DASHBOARD_CACHE": "1",
+        "DASHBOARD_CACHE_PREFIX": f"jiebang:bench-dashboard:{os.getpid()}",
+    }
 
 
 @contextmanager
@@ -41,10 +44,27 @@ def celery_worker(env: dict[str, str], tmp: Path):
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     log = tmp / "worker.log"
     process = subprocess.Popen(
-        [celery, "-A", "worker", "worker", "--loglevel", "INFO", "--concurrency", "1", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            celery,
+            "-A",
+            "worker",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while b"ready." not in log.read_bytes():
@@ -65,8 +85,12 @@ def _app(env: dict[str, str]):
     from config import database_url
     from webapp import create_app
 
-    return create_app("development", SQLALCHEMY_DATABASE_URI=database_url(env["DATABASE_URL"]),
-                      REDIS_URL=env["REDIS_URL"], DASHBOARD_CACHE_PREFIX=env["DASHBOARD_CACHE_PREFIX"])
+    return create_app(
+        "development",
+        SQLALCHEMY_DATABASE_URI=database_url(env["DATABASE_URL"]),
+        REDIS_URL=env["REDIS_URL"],
+        DASHBOARD_CACHE_PREFIX=env["DASHBOARD_CACHE_PREFIX"],
+    )
 
 
 def _warmed(app, today: date) -> bool:
@@ -78,8 +102,7 @@ def _warmed(app, today: date) -> bool:
     with app.app_context():
         version = stats_turnover.ledger_version()
         wanted = [("ledger", (p.start, p.end, None)) for p in warming.periods_to_warm()]
-        wanted += [("year_to_date", (p.end,)) for p in warming.periods_to_warm()
-                   if p.start != date(p.end.year, 1, 1)]
+        wanted += [("year_to_date", (p.end,)) for p in warming.periods_to_warm() if p.start != date(p.end.year, 1, 1)]
         found = all(shared_cache.has(shared_cache.key(name, args, version)) for name, args in wanted)
         db.session.rollback()
     return found
@@ -95,9 +118,17 @@ def _pay(app, email: str, today: date) -> None:
 
     with app.app_context():  # no request context: the outbox hands the task over at commit
         admin = db.session.scalar(sa.select(User).where(User.email == email))
-        deal = db.session.scalar(sa.select(Deal).where(
-            Deal.cancelled_at.is_(None), Deal.signed_on <= today, Deal.signed_on >= date(today.year, 1, 1),
-            Deal.received_total + 1 <= Deal.contract_value).order_by(Deal.id).limit(1))
+        deal = db.session.scalar(
+            sa.select(Deal)
+            .where(
+                Deal.cancelled_at.is_(None),
+                Deal.signed_on <= today,
+                Deal.signed_on >= date(today.year, 1, 1),
+                Deal.received_total + 1 <= Deal.contract_value,
+            )
+            .order_by(Deal.id)
+            .limit(1)
+        )
         services.record_payment(admin, deal, today, 1)
         db.session.commit()
 
@@ -109,8 +140,9 @@ def _touch(app) -> None:
     from webapp.extensions import db
 
     with app.app_context():
-        db.session.execute(sa.text("UPDATE deals SET updated_at = :now WHERE id = (SELECT MIN(id) FROM deals)"),
-                           {"now": utcnow()})
+        db.session.execute(
+            sa.text("UPDATE deals SET updated_at = :now WHERE id = (SELECT MIN(id) FROM deals)"), {"now": utcnow()}
+        )
         db.session.commit()
 
 
@@ -144,17 +176,45 @@ def _cleanup(env: dict[str, str]) -> None:
         client.delete(key)
 
 
-def run_shared(server, cookie: str, path: str, label: str, today: date, email: str, *, requests: int,
-               concurrency: int, time_limit: float, note: str) -> list[Result]:
+def run_shared(
+    server,
+    cookie: str,
+    path: str,
+    label: str,
+    today: date,
+    email: str,
+    *,
+    requests: int,
+    concurrency: int,
+    time_limit: float,
+    note: str,
+) -> list[Result]:
     app = _app(server.env)
     results: list[Result] = []
     try:
         with celery_worker(server.env, server.tmp):
-            load = run_load(LoadSpec(host=server.host, port=server.port, paths=[path], requests=requests,
-                                     concurrency=concurrency, time_limit=time_limit, headers={"Cookie": cookie}))
-            results.append(Result(f"GET /dashboard/ {label}, warm shared cache (Redis)", load.latencies, load.wall,
-                                  errors=load.errors, note=note, stopped_early=load.stopped_early,
-                                  error_samples=load.error_samples))
+            load = run_load(
+                LoadSpec(
+                    host=server.host,
+                    port=server.port,
+                    paths=[path],
+                    requests=requests,
+                    concurrency=concurrency,
+                    time_limit=time_limit,
+                    headers={"Cookie": cookie},
+                )
+            )
+            results.append(
+                Result(
+                    f"GET /dashboard/ {label}, warm shared cache (Redis)",
+                    load.latencies,
+                    load.wall,
+                    errors=load.errors,
+                    note=note,
+                    stopped_early=load.stopped_early,
+                    error_samples=load.error_samples,
+                )
+            )
             warmed, waits, began = [], [], time.perf_counter()
             for _ in range(CHANGES):
                 committed = time.perf_counter()
@@ -165,19 +225,35 @@ def run_shared(server, cookie: str, path: str, label: str, today: date, email: s
                     time.sleep(0.05)
                 waits.append(time.perf_counter() - committed)
                 warmed += _first_requests(server, path, cookie)
-            results.append(Result(f"GET /dashboard/ {label}, first requests after a payment, warmed", warmed,
-                                  time.perf_counter() - began,
-                                  note=f"{CHANGES} payments, 4 requests each (2 at once); warmed "
-                                       f"{sorted(waits)[len(waits) // 2]:.2f}s (median) after commit; {note}"))
-            results.append(Result("dashboard.warm: commit to warmed figures in Redis", waits, sum(waits),
-                                  note=f"payment → outbox → Redis → worker; {note}"))
+            results.append(
+                Result(
+                    f"GET /dashboard/ {label}, first requests after a payment, warmed",
+                    warmed,
+                    time.perf_counter() - began,
+                    note=f"{CHANGES} payments, 4 requests each (2 at once); warmed "
+                    f"{sorted(waits)[len(waits) // 2]:.2f}s (median) after commit; {note}",
+                )
+            )
+            results.append(
+                Result(
+                    "dashboard.warm: commit to warmed figures in Redis",
+                    waits,
+                    sum(waits),
+                    note=f"payment → outbox → Redis → worker; {note}",
+                )
+            )
             cold, began = [], time.perf_counter()
             for _ in range(CHANGES):
                 _touch(app)
                 cold += _first_requests(server, path, cookie)
-            results.append(Result(f"GET /dashboard/ {label}, first requests after an unwarmed change", cold,
-                                  time.perf_counter() - began,
-                                  note=f"{CHANGES} changes without warming (baseline), 4 requests each; {note}"))
+            results.append(
+                Result(
+                    f"GET /dashboard/ {label}, first requests after an unwarmed change",
+                    cold,
+                    time.perf_counter() - began,
+                    note=f"{CHANGES} changes without warming (baseline), 4 requests each; {note}",
+                )
+            )
     finally:
         _cleanup(server.env)
     return results

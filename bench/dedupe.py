@@ -46,15 +46,28 @@ def _prepare(args: tuple[int, int, int]) -> tuple[list[dict], list[tuple]]:
     for offset, item in enumerate(achievements(count, seed=seed)):
         listing_id = first_id + offset
         posted = date.fromisoformat(item["posted_on"])
-        rows.append({
-            "id": listing_id, "external_id": f"{item['external_id']}-{listing_id}", "title": item["title"],
-            "summary": item["summary"], "keywords": item["keywords"], "status": "published", "coop_mask": 0,
-            "posted_on": posted, "published_at": datetime(posted.year, posted.month, posted.day, 1, tzinfo=UTC),
-            "patents": [], "institution_name": item["institution"], "team": item["team"],
-            "created_at": now, "updated_at": now,
-        })
+        rows.append(
+            {
+                "id": listing_id,
+                "external_id": f"{item['external_id']}-{listing_id}",
+                "title": item["title"],
+                "summary": item["summary"],
+                "keywords": item["keywords"],
+                "status": "published",
+                "coop_mask": 0,
+                "posted_on": posted,
+                "published_at": datetime(posted.year, posted.month, posted.day, 1, tzinfo=UTC),
+                "patents": [],
+                "institution_name": item["institution"],
+                "team": item["team"],
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         body = " ".join([item["summary"], item["team"], item["institution"]])
-        terms.extend(("a", t[:40], listing_id, w) for t, w in index_terms(item["title"], item["keywords"], body).items())
+        terms.extend(
+            ("a", t[:40], listing_id, w) for t, w in index_terms(item["title"], item["keywords"], body).items()
+        )
     return rows, terms
 
 
@@ -82,9 +95,10 @@ def load(engine: sa.Engine, n: int) -> dict[str, float]:
         for i in range(0, len(rows), 10_000):
             conn.execute(Achievement.__table__.insert(), rows[i : i + 10_000])
         if not sqlite:
-            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
-                "COPY listing_terms (kind, term, listing_id, weight) FROM STDIN"
-            ) as copy:
+            with (
+                conn.connection.driver_connection.cursor() as cursor,
+                cursor.copy("COPY listing_terms (kind, term, listing_id, weight) FROM STDIN") as copy,
+            ):
                 for term in terms:
                     copy.write_row(term)
         else:  # the DB-API's executemany on tuples: Core's per-row dictionaries would triple the time
@@ -131,8 +145,11 @@ def run(options: Options) -> list[Result]:
         with app.app_context():
             upgrade()
             took = load(db.engine, N)
-            print(f"   loaded {N:,} achievements and {took['index rows']:,} index rows: generated and segmented in "
-                  f"{took['generate and segment']:.0f}s, inserted in {took['insert']:.0f}s", flush=True)
+            print(
+                f"   loaded {N:,} achievements and {took['index rows']:,} index rows: generated and segmented in "
+                f"{took['generate and segment']:.0f}s, inserted in {took['insert']:.0f}s",
+                flush=True,
+            )
             ids = random.Random(5).sample(range(1, N + 1), samples)
             note = f"{N // 1000}k achievements, {database_label()}, 1 thread"
             results = []
@@ -149,11 +166,15 @@ def run(options: Options) -> list[Result]:
                         break
                 wall = time.perf_counter() - began
                 db.session.rollback()
-                results.append(Result(
-                    name=f"dedupe {name} per listing", latencies=latencies, wall=wall,
-                    note=f"{note}, {found / max(len(latencies), 1):.1f} found each",
-                    stopped_early=len(latencies) < len(ids),
-                ))
+                results.append(
+                    Result(
+                        name=f"dedupe {name} per listing",
+                        latencies=latencies,
+                        wall=wall,
+                        note=f"{note}, {found / max(len(latencies), 1):.1f} found each",
+                        stopped_early=len(latencies) < len(ids),
+                    )
+                )
             db.session.remove()
             db.engine.dispose()
         return results
@@ -163,4 +184,3 @@ def run(options: Options) -> list[Result]:
 
             _drop_postgres(os.environ["BENCH_DATABASE_URL"], pg_name)
         shutil.rmtree(tmp, ignore_errors=True)
-

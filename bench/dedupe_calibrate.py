@@ -46,8 +46,13 @@ def calibrate(kind: str, threshold: float) -> None:
             title = normalise(record.get("name"))[:200]
             if not title:
                 continue
-            item = model(title=title, status=ListingStatus.PUBLISHED, published_at=sa.func.now(), keywords=[],
-                         **{text_field: normalise(record.get("description")) or title})
+            item = model(
+                title=title,
+                status=ListingStatus.PUBLISHED,
+                published_at=sa.func.now(),
+                keywords=[],
+                **{text_field: normalise(record.get("description")) or title},
+            )
             if kind == "a":
                 item.patents = []
             listings.append(item)
@@ -68,7 +73,9 @@ def calibrate(kind: str, threshold: float) -> None:
     name = "achievements" if kind == "a" else "needs"
     print(f"\n{name}: {len(listings):,} listings, flagged in {took:.0f}s ({took / len(listings) * 1000:.1f} ms each)")
     print(f"  pairs flagged: {found}")
-    print(f"  same title:   {len(same)} of {sum(n * (n - 1) // 2 for n in groups.values())} such pairs; scores {_bands(same)}")
+    print(
+        f"  same title:   {len(same)} of {sum(n * (n - 1) // 2 for n in groups.values())} such pairs; scores {_bands(same)}"
+    )
     print(f"  other titles: {len(other)}; scores {_bands(other)}")
     involved = {p.listing_id for p in pairs} | {p.other_id for p in pairs}
     print(f"  listings in a flagged pair: {len(involved)}")

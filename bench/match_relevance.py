@@ -41,12 +41,18 @@ EXTRA = Path(__file__).resolve().parent / "relevance" / "judged.jsonl"
 
 # The README's import commands for the real files.
 IMPORTS = (
-    ("achievements", "achievements-51jishu.jsonl",
-     "name=title,description=summary,tech_field=field,cooperation_method=transfer_modes,post_time=posted_on,"
-     "id=external_id,scope=scenarios"),
-    ("needs", "needs-51jishu.jsonl",
-     "name=title,cooperation_method=cooperation_modes,industry_classification=field,valid_period=deadline,"
-     "post_time=posted_on,id=external_id"),
+    (
+        "achievements",
+        "achievements-51jishu.jsonl",
+        "name=title,description=summary,tech_field=field,cooperation_method=transfer_modes,post_time=posted_on,"
+        "id=external_id,scope=scenarios",
+    ),
+    (
+        "needs",
+        "needs-51jishu.jsonl",
+        "name=title,cooperation_method=cooperation_modes,industry_classification=field,valid_period=deadline,"
+        "post_time=posted_on,id=external_id",
+    ),
     ("achievements", "papers-csl.jsonl", "abstract=summary,discipline=field,id=external_id"),
 )
 
@@ -80,8 +86,11 @@ def run(options: Options) -> list[Result]:
     print()
     for name, ranking in rankings.items():
         score = evaluation.judged_scores(ranking, judged, needs, K)
-        print(f"{name.split(' (')[0]:<16} nDCG@{K} {score.ndcg:.3f} recall@{K} {score.recall:.3f} "
-              f"judged {score.judged:.2f}    ({name})", flush=True)
+        print(
+            f"{name.split(' (')[0]:<16} nDCG@{K} {score.ndcg:.3f} recall@{K} {score.recall:.3f} "
+            f"judged {score.judged:.2f}    ({name})",
+            flush=True,
+        )
     if options.per_query:
         _per_query(rankings, judged, needs)
     _print_bands(bands, judged)
@@ -90,15 +99,19 @@ def run(options: Options) -> list[Result]:
 
 def _per_query(rankings: dict, judged: dict, needs: list[str]) -> None:
     names = list(rankings)
-    print(f"\nper need: nDCG@{K} of each ranking ({', '.join(n.split(' (')[0] for n in names)}), "
-          f"relevant pairs judged, returned by the engine")
+    print(
+        f"\nper need: nDCG@{K} of each ranking ({', '.join(n.split(' (')[0] for n in names)}), "
+        f"relevant pairs judged, returned by the engine"
+    )
     for need in needs:
         relevant = sum(g >= 1 for g in judged.get(need, {}).values())
         cells = []
         for name in names:
             value = evaluation.graded_ndcg(rankings[name].get(need, []), judged.get(need, {}), K)
             cells.append("   -  " if value is None else f"{value:6.3f}")
-        print(f"  {need}  {'  '.join(cells)}  relevant {relevant:>2}  returned {len(rankings[names[0]].get(need, [])):>2}")
+        print(
+            f"  {need}  {'  '.join(cells)}  relevant {relevant:>2}  returned {len(rankings[names[0]].get(need, [])):>2}"
+        )
 
 
 def _print_bands(bands: list[tuple[str, str, str]], judged: dict) -> None:
@@ -137,14 +150,26 @@ def _engine(url: str, needs: list[str], tmp: Path, reuse: bool) -> tuple[dict, l
             for kind, name, mapping in IMPORTS:
                 report = _import(kind, data_file(name), mapping)
                 print(f"  import {name}: {report.counts_line()}", flush=True)
-            results.append(Result("relevance: import 9,432 real rows", [], time.perf_counter() - started,
-                                  note="importer as the CLI, 1 helper"))
+            results.append(
+                Result(
+                    "relevance: import 9,432 real rows",
+                    [],
+                    time.perf_counter() - started,
+                    note="importer as the CLI, 1 helper",
+                )
+            )
         started = time.perf_counter()
         job = _rematch()
         wall = time.perf_counter() - started
         print(f"  full re-match: {job.total:,} listings, {job.suggestions:,} suggestions in {wall:.1f} s", flush=True)
-        results.append(Result("relevance: full re-match of the real lists", [], wall,
-                              note=f"{job.total} listings, {job.suggestions} suggestions"))
+        results.append(
+            Result(
+                "relevance: full re-match of the real lists",
+                [],
+                wall,
+                note=f"{job.total} listings, {job.suggestions} suggestions",
+            )
+        )
         ranking, bands = {}, []
         for need in needs:
             rows = _shown(need)
@@ -164,8 +189,9 @@ def _import(kind_name: str, path: Path, mapping: str):
 
     kind = KINDS[kind_name]
     source = read_source(path.name, path.read_bytes())
-    importer = Importer(ImportOptions(kind=kind, filename=path.name, mapping=parse_mapping(mapping, kind),
-                                      workers=default_workers()))
+    importer = Importer(
+        ImportOptions(kind=kind, filename=path.name, mapping=parse_mapping(mapping, kind), workers=default_workers())
+    )
     for _done in importer.run(source):
         db.session.commit()
     return importer.report
@@ -206,15 +232,18 @@ def _records() -> tuple[list[str], list[str]]:
 
 def _queries(needs: list[str]) -> dict[str, str]:
     wanted = set(needs)
-    return {row["id"]: f"{evaluation.clean(row.get('name'))} {evaluation.clean(row.get('description'))}"
-            for row in evaluation.read_jsonl(data_file("needs-51jishu.jsonl")) if row["id"] in wanted}
+    return {
+        row["id"]: f"{evaluation.clean(row.get('name'))} {evaluation.clean(row.get('description'))}"
+        for row in evaluation.read_jsonl(data_file("needs-51jishu.jsonl"))
+        if row["id"] in wanted
+    }
 
 
 def _bigrams(text: str) -> list[str]:
     """Character bigrams inside each run of word characters (the pool's BM25 baseline)."""
     out = []
     for run in re.findall(r"\w+", evaluation.clean(text).lower()):
-        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 

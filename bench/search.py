@@ -107,7 +107,9 @@ def _in_process(engine, published_at, last_id: int, page: int, repeat: int = 50)
         f"db page {page} by cursor (in-process)": base.where(
             sa.tuple_(table.c.published_at, table.c.id)
             < sa.tuple_(sa.bindparam(None, published_at, type_=table.c.published_at.type), sa.literal(last_id))
-        ).order_by(*order).limit(PER_PAGE + 1),
+        )
+        .order_by(*order)
+        .limit(PER_PAGE + 1),
     }
     results = []
     with engine.connect() as conn:
@@ -120,7 +122,9 @@ def _in_process(engine, published_at, last_id: int, page: int, repeat: int = 50)
                 latencies.append(time.perf_counter() - started)
             if len(rows) < PER_PAGE:
                 raise RuntimeError(f"{label}: {len(rows)} rows")
-            results.append(Result(label, latencies, time.perf_counter() - began, note=f"{repeat} runs, {engine.dialect.name}"))
+            results.append(
+                Result(label, latencies, time.perf_counter() - began, note=f"{repeat} runs, {engine.dialect.name}")
+            )
     return results
 
 

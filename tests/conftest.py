@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,12 +23,16 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from webapp import create_app
 from webapp.accounts.models import Organisation, OrgKind, Role, User
+from webapp.core import clock
 from webapp.extensions import db, limiter
 
 CI = bool(os.environ.get("CI"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 PASSWORD = "correct-horse-42"
+# How long a test waits for work in the background (a worker, the live server after its response) before
+# it gives up: far longer than the work takes on a busy machine, since a wait ends as soon as it is done.
+WAIT_SECONDS = 120.0
 
 
 def pytest_addoption(parser):
@@ -39,7 +45,11 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    missing = [name for name, value in (("TEST_DATABASE_URL", TEST_DATABASE_URL), ("TEST_REDIS_URL", TEST_REDIS_URL)) if not value]
+    missing = [
+        name
+        for name, value in (("TEST_DATABASE_URL", TEST_DATABASE_URL), ("TEST_REDIS_URL", TEST_REDIS_URL))
+        if not value
+    ]
     if CI and missing:
         raise pytest.UsageError(f"CI is set but {', '.join(missing)} is not: the suite must run on the real services")
     if config.getoption("--db") == "postgresql" and not TEST_DATABASE_URL:
@@ -177,6 +187,32 @@ def app_ctx(app):
     reuses an application context that is already pushed, and with it `g` and the session."""
     with app.app_context():
         yield app
+
+
+def wait_for(predicate, timeout: float = WAIT_SECONDS, interval: float = 0.2):
+    """Ask `predicate` until it answers something true (returned), or `timeout` seconds have passed (its
+    last answer is returned)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture
+def freeze_clock():
+    """freeze_clock(moment) stops the application's clock at `moment` (timezone-aware) for the rest of
+    the test and returns the district's date then; a live server, in this process, reads the same
+    clock. The real time comes back after the test."""
+
+    def freeze(moment: datetime) -> date:
+        clock.set_time(moment)
+        return clock.today()
+
+    yield freeze
+    clock.reset()
 
 
 @pytest.fixture

@@ -4,20 +4,32 @@ from webapp.accounts.models import Role, User
 
 
 def test_users_create_prints_a_generated_password_that_works(app, make_client, query):
-    result = app.test_cli_runner().invoke(args=["users", "create", "--email", "First.Admin@bureau.example.cn", "--role", "admin"])
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "First.Admin@bureau.example.cn", "--role", "admin"]
+    )
     assert result.exit_code == 0, result.output
     password = result.output.split("Password:")[1].strip()
-    assert query(lambda s: s.scalar(sa.select(User.role).where(User.email == "first.admin@bureau.example.cn"))) is Role.ADMIN
+    assert (
+        query(lambda s: s.scalar(sa.select(User.role).where(User.email == "first.admin@bureau.example.cn")))
+        is Role.ADMIN
+    )
     assert make_client().login("first.admin@bureau.example.cn", password).status_code == 302
 
 
 def test_users_create_refuses_duplicates_and_unknown_enterprises(app):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["users", "create", "--email", "dup@example.cn", "--role", "expert", "--password", "expert-pass-1"]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["users", "create", "--email", "dup@example.cn", "--role", "expert", "--password", "expert-pass-1"]
+        ).exit_code
+        == 0
+    )
     again = runner.invoke(args=["users", "create", "--email", "dup@example.cn", "--role", "expert"])
     assert again.exit_code != 0
     assert "already" in again.output or "已" in again.output
-    unknown = runner.invoke(args=["users", "create", "--email", "e@example.cn", "--role", "enterprise", "--org", "不存在的公司"])
+    unknown = runner.invoke(
+        args=["users", "create", "--email", "e@example.cn", "--role", "enterprise", "--org", "不存在的公司"]
+    )
     assert unknown.exit_code != 0
 
 

@@ -27,5 +27,7 @@ def test_downgrade_to_nothing_and_upgrade_again(request, tmp_path_factory):
         downgrade(revision="base")
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
         upgrade()
-        assert {"users", "organisations", "audit_events", "outbox_messages"} <= set(sa.inspect(db.engine).get_table_names())
+        assert {"users", "organisations", "audit_events", "outbox_messages"} <= set(
+            sa.inspect(db.engine).get_table_names()
+        )
         db.engine.dispose()

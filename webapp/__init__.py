@@ -155,8 +155,22 @@ def register_blueprints(app: Flask) -> None:
     from webapp.notifications.views import bp as notifications_bp
     from webapp.taxonomy.views import bp as taxonomy_bp
 
-    for blueprint in (core_bp, accounts_bp, notifications_bp, admin_bp, listings_bp, achievements_bp, needs_bp,
-                      imports_bp, dedupe_bp, taxonomy_bp, moderation_bp, matching_bp, challenges_bp, deals_bp):
+    for blueprint in (
+        core_bp,
+        accounts_bp,
+        notifications_bp,
+        admin_bp,
+        listings_bp,
+        achievements_bp,
+        needs_bp,
+        imports_bp,
+        dedupe_bp,
+        taxonomy_bp,
+        moderation_bp,
+        matching_bp,
+        challenges_bp,
+        deals_bp,
+    ):
         app.register_blueprint(blueprint)
     from webapp.challenges.work_views import bp as challenge_work_bp  # applications, reviews, delivery
 

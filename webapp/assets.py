@@ -39,9 +39,12 @@ class Package:
 
 PACKAGES = (
     # Apache ECharts: the dashboards' charts (bar, line, funnel, gauge), Chinese-first.
-    Package("echarts", "5.6.0",
-            "sha512-oTbVTsXfKuEhxftHqL5xprgLoc0k7uScAwtryCgWF6hPYFLRwOUHiFmHGCBKP5NPFNkDVopOieyUqYGH8Fa3kA==",
-            ("dist/echarts.min.js", "LICENSE")),
+    Package(
+        "echarts",
+        "5.6.0",
+        "sha512-oTbVTsXfKuEhxftHqL5xprgLoc0k7uScAwtryCgWF6hPYFLRwOUHiFmHGCBKP5NPFNkDVopOieyUqYGH8Fa3kA==",
+        ("dist/echarts.min.js", "LICENSE"),
+    ),
 )
 
 
@@ -51,8 +54,11 @@ def url(package: Package) -> str:
 
 
 def installed(package: Package) -> bool:
-    return (package.stamp.is_file() and package.stamp.read_text().strip() == package.version
-            and all((package.folder / Path(name).name).is_file() for name in package.files))
+    return (
+        package.stamp.is_file()
+        and package.stamp.read_text().strip() == package.version
+        and all((package.folder / Path(name).name).is_file() for name in package.files)
+    )
 
 
 def fetch(package: Package) -> None:

@@ -11,15 +11,30 @@ from webapp.extensions import db
 DEMO_PASSWORD = "Jiebang-demo-2026"
 
 ORGANISATIONS = [
-    {"kind": OrgKind.ENTERPRISE, "name": "天津津南智造装备有限公司", "uscc": "91120112MA05JN0A2Y",
-     "industry": "智能制造/高端装备", "address": "天津市津南区咸水沽镇（演示地址）",
-     "tiers": [Tier.HIGH_TECH, Tier.DENGLING]},
-    {"kind": OrgKind.ENTERPRISE, "name": "天津海河新材料科技有限公司", "uscc": "91120112MA06XC3B4N",
-     "industry": "新材料", "address": "天津市津南区八里台镇（演示地址）",
-     "tiers": [Tier.HIGH_TECH, Tier.TECH_SME]},
-    {"kind": OrgKind.ENTERPRISE, "name": "天津小站生物医药有限公司", "uscc": "91120112MA07HY5K68",
-     "industry": "生物医药", "address": "天津市津南区小站镇（演示地址）",
-     "tiers": [Tier.TECH_SME, Tier.CHUYING]},
+    {
+        "kind": OrgKind.ENTERPRISE,
+        "name": "天津津南智造装备有限公司",
+        "uscc": "91120112MA05JN0A2Y",
+        "industry": "智能制造/高端装备",
+        "address": "天津市津南区咸水沽镇（演示地址）",
+        "tiers": [Tier.HIGH_TECH, Tier.DENGLING],
+    },
+    {
+        "kind": OrgKind.ENTERPRISE,
+        "name": "天津海河新材料科技有限公司",
+        "uscc": "91120112MA06XC3B4N",
+        "industry": "新材料",
+        "address": "天津市津南区八里台镇（演示地址）",
+        "tiers": [Tier.HIGH_TECH, Tier.TECH_SME],
+    },
+    {
+        "kind": OrgKind.ENTERPRISE,
+        "name": "天津小站生物医药有限公司",
+        "uscc": "91120112MA07HY5K68",
+        "industry": "生物医药",
+        "address": "天津市津南区小站镇（演示地址）",
+        "tiers": [Tier.TECH_SME, Tier.CHUYING],
+    },
     {"kind": OrgKind.AGENCY, "name": "津南区科技成果转化服务中心（演示）", "industry": "技术转移服务"},
 ]
 

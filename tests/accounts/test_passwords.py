@@ -13,9 +13,14 @@ def test_changing_the_password_signs_out_copied_cookies_but_not_this_browser(cli
     other_device.login(user.email)
     stolen = client.session_cookie()
 
-    response = client.post("/account/password", {
-        "current_password": PASSWORD, "password": "new-pass-2026", "confirm": "new-pass-2026",
-    })
+    response = client.post(
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "password": "new-pass-2026",
+            "confirm": "new-pass-2026",
+        },
+    )
 
     assert response.status_code == 302
     assert client.get("/account").status_code == 200
@@ -29,9 +34,14 @@ def test_changing_the_password_signs_out_copied_cookies_but_not_this_browser(cli
 def test_wrong_current_password_changes_nothing(client, make_user, make_client):
     user = make_user()
     client.login(user.email)
-    response = client.post("/account/password", {
-        "current_password": "not-it-123", "password": "new-pass-2026", "confirm": "new-pass-2026",
-    })
+    response = client.post(
+        "/account/password",
+        {
+            "current_password": "not-it-123",
+            "password": "new-pass-2026",
+            "confirm": "new-pass-2026",
+        },
+    )
     assert response.status_code == 200
     assert make_client().login(user.email, PASSWORD).status_code == 302
 

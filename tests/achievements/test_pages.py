@@ -50,9 +50,11 @@ def achievements_of(query, user) -> list[Achievement]:
 
 
 def notifications_of(query, user, kind: str) -> list[Notification]:
-    return query(lambda s: s.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
-    ).all())
+    return query(
+        lambda s: s.scalars(
+            sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
+        ).all()
+    )
 
 
 @pytest.fixture
@@ -80,8 +82,16 @@ def test_a_researcher_lists_an_achievement_with_every_field(en, researcher, quer
     assert saved.trl == 6 and saved.maturity.value == "pilot"
     assert {m.value for m in saved.coop_modes} == {"license", "equity"}
     assert saved.organisation_id == researcher.organisation_id
-    assert query(lambda s: s.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "achievement.create", AuditEvent.object_id == saved.id)) == 1)
+    assert query(
+        lambda s: (
+            s.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "achievement.create", AuditEvent.object_id == saved.id)
+            )
+            == 1
+        )
+    )
 
     html = en.get(response.headers["Location"]).get_data(as_text=True)
     assert "Saved." in html
@@ -134,8 +144,9 @@ BAD_INPUT = [
     pytest.param("title", "题" * 201, "The title has 201 characters; at most 200.", id="long-title"),
     pytest.param("summary", "", "A summary is required.", id="no-summary"),
     pytest.param("summary", "固态电池" * 9000, "36000 characters is too long; at most 20000.", id="100KB-summary"),
-    pytest.param("patents", "ZL201720001285.3",
-                 "The check character of ZL201720001285.3 does not match", id="patent-check-digit"),
+    pytest.param(
+        "patents", "ZL201720001285.3", "The check character of ZL201720001285.3 does not match", id="patent-check-digit"
+    ),
     pytest.param("patents", "专利12345", "专利12345 is not a patent number", id="patent-malformed"),
     pytest.param("price", "-50", "Amounts cannot be negative.", id="negative-price"),
     pytest.param("price", "20000000", "is more than 100亿元; check the unit", id="absurd-price"),
@@ -175,8 +186,12 @@ def test_html_in_any_field_is_shown_as_text(en, researcher, query, make_user):
     script = "<script>alert('x')</script>"
     en.login(researcher.email)
     data = form_data(
-        query, title=f"{script}电池", summary='<img src=x onerror="alert(1)">摘要', keywords="<b>粗体</b>",
-        team="<a href='javascript:alert(1)'>团队</a>", scenarios="<style>body{}</style>场景",
+        query,
+        title=f"{script}电池",
+        summary='<img src=x onerror="alert(1)">摘要',
+        keywords="<b>粗体</b>",
+        team="<a href='javascript:alert(1)'>团队</a>",
+        scenarios="<style>body{}</style>场景",
         confidential="<iframe src=//evil.example></iframe>秘密",
     )
     # First with a mistake: the form comes back with everything, still inert.
@@ -287,14 +302,17 @@ def test_returned_with_a_reason_then_edited_resubmitted_and_approved(en, researc
     assert f'href="/achievements/{item}"' in queue
 
     # A return without a reason is refused: the owner must learn what to change.
-    response = moderator.post(f"/achievements/{item}/transition", {"action": "return", "reason": "  ",
-                                                                   "next": "/admin/moderation/"})
+    response = moderator.post(
+        f"/achievements/{item}/transition", {"action": "return", "reason": "  ", "next": "/admin/moderation/"}
+    )
     assert response.headers["Location"] == "/admin/moderation/"
     assert "Give a reason: the owner will see it." in moderator.get("/admin/moderation/").get_data(as_text=True)
     assert status_of(query, Achievement, item) is S.SUBMITTED
 
-    moderator.post(f"/achievements/{item}/transition",
-                   {"action": "return", "reason": "请补充授权专利号", "next": "/admin/moderation/"})
+    moderator.post(
+        f"/achievements/{item}/transition",
+        {"action": "return", "reason": "请补充授权专利号", "next": "/admin/moderation/"},
+    )
     assert status_of(query, Achievement, item) is S.RETURNED
     assert f'href="/achievements/{item}"' not in moderator.get("/admin/moderation/").get_data(as_text=True)
 
@@ -320,11 +338,21 @@ def test_returned_with_a_reason_then_edited_resubmitted_and_approved(en, researc
     assert anonymous_status(make_client, item) == 200
     public_list = make_client().get("/achievements/").get_data(as_text=True)
     assert "一种高安全性固态锂离子电池" in public_list
-    actions_logged = query(lambda s: s.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == "achievements", AuditEvent.object_id == item)
-        .order_by(AuditEvent.id)).all())
-    assert actions_logged == ["achievement.create", "achievement.submit", "achievement.return",
-                              "achievement.update", "achievement.submit", "achievement.approve"]
+    actions_logged = query(
+        lambda s: s.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.object_type == "achievements", AuditEvent.object_id == item)
+            .order_by(AuditEvent.id)
+        ).all()
+    )
+    assert actions_logged == [
+        "achievement.create",
+        "achievement.submit",
+        "achievement.return",
+        "achievement.update",
+        "achievement.submit",
+        "achievement.approve",
+    ]
 
 
 def anonymous_status(make_client, item: int) -> int:
@@ -344,8 +372,9 @@ def test_an_owners_edit_of_a_published_achievement_goes_back_to_review(en, resea
     assert anonymous_status(make_client, item) == 404
 
 
-def test_the_owner_takes_it_offline_and_an_admin_takes_down_with_a_reason(en, researcher, make_user, make_client,
-                                                                         query):
+def test_the_owner_takes_it_offline_and_an_admin_takes_down_with_a_reason(
+    en, researcher, make_user, make_client, query
+):
     item = add_achievement(query, researcher, S.PUBLISHED)
     en.login(researcher.email)
     en.post(f"/achievements/{item}/transition", {"action": "withdraw"})
@@ -382,9 +411,13 @@ def test_my_achievements_lists_every_state_with_the_next_step(en, researcher, ma
         assert f"我的{status.value}" in html
         assert f'data-status="{status.value}"' in html
     assert "别人的成果" not in html
-    for step in ("Complete it and submit it for review.", "Waiting for an administrator&#39;s review.",
-                 "Public in the library.", "Edit it as the reviewer asked, then submit it again.",
-                 "Offline: submit it again to republish it."):
+    for step in (
+        "Complete it and submit it for review.",
+        "Waiting for an administrator&#39;s review.",
+        "Public in the library.",
+        "Edit it as the reviewer asked, then submit it again.",
+        "Offline: submit it again to republish it.",
+    ):
         assert step in html
     assert "请补充专利信息" in html  # the returned one shows why
 
@@ -430,7 +463,9 @@ def test_the_confidential_part_is_shared_on_request(en, researcher, make_user, m
     other.http.set_cookie("lang", "en")
     other.login(second.email)
     other.post(f"/achievements/{item}/access", {"message": ""})
-    second_grant = query(lambda s: s.scalar(sa.select(AchievementAccess.id).where(AchievementAccess.user_id == second.id)))
+    second_grant = query(
+        lambda s: s.scalar(sa.select(AchievementAccess.id).where(AchievementAccess.user_id == second.id))
+    )
     owner.post(f"/achievements/access/{second_grant}", {"decision": "decline"})
     page = other.get(f"/achievements/{item}").get_data(as_text=True)
     assert secret not in page and "Your last request: Declined." in page

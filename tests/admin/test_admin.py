@@ -7,15 +7,23 @@ from webapp.accounts.models import Organisation, OrgKind, Role, Tier, User
 from webapp.core.audit import AuditEvent
 
 
-def test_admin_invites_a_broker_who_sets_a_password_from_the_mail(client, make_client, make_user, make_org, mailbox, query):
+def test_admin_invites_a_broker_who_sets_a_password_from_the_mail(
+    client, make_client, make_user, make_org, mailbox, query
+):
     admin = make_user("admin")
     agency = make_org(OrgKind.AGENCY, name="测试技术转移中心")
     client.login(admin.email)
 
-    response = client.post("/admin/users/new", {
-        "email": "Broker.New@agency.example.cn", "name": "新经理人", "role": "broker",
-        "organisation_id": agency.id, "send_invitation": "y",
-    })
+    response = client.post(
+        "/admin/users/new",
+        {
+            "email": "Broker.New@agency.example.cn",
+            "name": "新经理人",
+            "role": "broker",
+            "organisation_id": agency.id,
+            "send_invitation": "y",
+        },
+    )
     assert response.status_code == 302
 
     broker = query(lambda s: s.scalar(sa.select(User).where(User.email == "broker.new@agency.example.cn")))
@@ -27,7 +35,11 @@ def test_admin_invites_a_broker_who_sets_a_password_from_the_mail(client, make_c
     assert invited.post(link, {"password": "broker-pass-1", "confirm": "broker-pass-1"}).status_code == 302
     assert invited.login(broker.email, "broker-pass-1").status_code == 302
 
-    event = query(lambda s: s.scalar(sa.select(AuditEvent).where(AuditEvent.action == "account.create", AuditEvent.object_id == broker.id)))
+    event = query(
+        lambda s: s.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "account.create", AuditEvent.object_id == broker.id)
+        )
+    )
     assert event.actor_id == admin.id
     assert event.after["role"] == "broker"
 
@@ -45,7 +57,11 @@ def test_role_change_is_audited_with_before_and_after(client, make_user, query):
     user = make_user("researcher")
     client.login(admin.email)
     client.post(f"/admin/users/{user.id}", {"role": "expert", "organisation_id": 0, "active": "y"})
-    event = query(lambda s: s.scalar(sa.select(AuditEvent).where(AuditEvent.action == "account.admin_update", AuditEvent.object_id == user.id)))
+    event = query(
+        lambda s: s.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "account.admin_update", AuditEvent.object_id == user.id)
+        )
+    )
     assert event.before["role"] == "researcher" and event.after["role"] == "expert"
     assert event.actor_id == admin.id and event.created_at.tzinfo is not None
 
@@ -53,18 +69,29 @@ def test_role_change_is_audited_with_before_and_after(client, make_user, query):
 def test_organisation_with_tiers_and_validated_code(client, make_user, query):
     admin = make_user("admin")
     client.login(admin.email)
-    bad = client.post("/admin/organisations/new", {"kind": "enterprise", "name": "津南测试瞪羚企业", "uscc": "91120112MA05QD8R10"})
+    bad = client.post(
+        "/admin/organisations/new", {"kind": "enterprise", "name": "津南测试瞪羚企业", "uscc": "91120112MA05QD8R10"}
+    )
     assert bad.status_code == 200
     assert query(lambda s: s.scalar(sa.select(Organisation).where(Organisation.name == "津南测试瞪羚企业"))) is None
 
-    good = client.post("/admin/organisations/new", {
-        "kind": "enterprise", "name": "津南测试瞪羚企业", "uscc": "91120112MA05QD8R16", "tiers": ["high_tech", "dengling"],
-    })
+    good = client.post(
+        "/admin/organisations/new",
+        {
+            "kind": "enterprise",
+            "name": "津南测试瞪羚企业",
+            "uscc": "91120112MA05QD8R16",
+            "tiers": ["high_tech", "dengling"],
+        },
+    )
     assert good.status_code == 302
     org = query(lambda s: s.scalar(sa.select(Organisation).where(Organisation.name == "津南测试瞪羚企业")))
     assert org.tiers == [Tier.HIGH_TECH, Tier.DENGLING]
 
-    client.post(f"/admin/organisations/{org.id}", {"kind": "enterprise", "name": "津南测试瞪羚企业", "uscc": org.uscc, "tiers": ["lingjun"]})
+    client.post(
+        f"/admin/organisations/{org.id}",
+        {"kind": "enterprise", "name": "津南测试瞪羚企业", "uscc": org.uscc, "tiers": ["lingjun"]},
+    )
     assert query(lambda s: s.get(Organisation, org.id).tiers) == [Tier.LINGJUN]
     listing = client.get("/admin/organisations?kind=enterprise").get_data(as_text=True)
     assert "津南测试瞪羚企业" in listing

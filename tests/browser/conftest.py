@@ -16,10 +16,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import WAIT_SECONDS
+
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TIMEOUT_MS = 10_000
+# How long a page is given to do what a test asks or show what it expects (actions and expect()):
+# generous, for a busy machine, since a wait ends as soon as the page is there; work in the background
+# that a page follows gets longer.
+TIMEOUT_MS = 30_000
+BACKGROUND_MS = int(WAIT_SECONDS * 1000)
 
 # Injected before any page script; exposed bindings survive navigations and are not subject to the CSP.
 CSP_LISTENER = """
@@ -46,8 +52,9 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but {reason}")
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)  # expect() waits as long as an action (its own default is 5 s)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
         yield browser

@@ -13,8 +13,7 @@ on the pages.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -23,16 +22,17 @@ from tests.browser.test_browser import log_in, unique, zh
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
 def challenge_clock():
-    """The challenge clock fixed at the current minute, moved by the test, given back afterwards."""
-    from webapp.challenges import clock
+    """The challenge clock stopped at T0 (a Monday, 10:00 in Beijing), moved by the test, given back
+    afterwards."""
+    from tests.challenges.factory import T0
+    from webapp.core import clock
 
-    clock.set_time(datetime.now(UTC).replace(second=0, microsecond=0))
+    clock.set_time(T0)
     yield clock
     clock.reset()
 
@@ -49,8 +49,7 @@ def _people(live_app, make_live_user, uid: str) -> dict:
         tju = organisation(f"天津大学材料学院{uid}", OrgKind.UNIVERSITY)
         nku = organisation(f"南开大学化学学院{uid}", OrgKind.UNIVERSITY)
         db.session.commit()
-        orgs = {"company": company.id, "tju_org": tju.id, "nku_org": nku.id, "tju_name": tju.name,
-                "nku_name": nku.name}
+        orgs = {"company": company.id, "tju_org": tju.id, "nku_org": nku.id, "tju_name": tju.name, "nku_name": nku.name}
     people = {
         "owner": make_live_user("enterprise", name=f"王经理{uid}", organisation_id=orgs["company"]),
         "tju": make_live_user("researcher", name=f"李教授{uid}", organisation_id=orgs["tju_org"]),
@@ -60,10 +59,17 @@ def _people(live_app, make_live_user, uid: str) -> dict:
         "admin": make_live_user("admin", name=f"科技局{uid}"),
     }
     with live_app.app_context():
-        need = make_listing(db.session, "n", owner_id=people["owner"].id, organisation_id=orgs["company"],
-                            title=f"电驱壳体压铸气孔缺陷攻关{uid}",
-                            description="新能源汽车电驱壳体压铸气孔缺陷导致良率仅85%，需要工艺攻关。",
-                            indicators="良率≥95%，气孔率≤0.5%", budget_min=1_000_000, budget_max=2_000_000)
+        need = make_listing(
+            db.session,
+            "n",
+            owner_id=people["owner"].id,
+            organisation_id=orgs["company"],
+            title=f"电驱壳体压铸气孔缺陷攻关{uid}",
+            description="新能源汽车电驱壳体压铸气孔缺陷导致良率仅85%，需要工艺攻关。",
+            indicators="良率≥95%，气孔率≤0.5%",
+            budget_min=1_000_000,
+            budget_max=2_000_000,
+        )
         db.session.commit()
         people["need"] = need.id
     people.update(orgs)
@@ -99,9 +105,16 @@ def _expect_status(page, live_app, challenge_id: int, status: str) -> None:
 
 
 _LABELS = {
-    "submitted": "Awaiting review", "published": "Published, open for applications", "formal_check": "Formal check",
-    "review": "Expert review", "notice": "Public notice", "awarded": "Awarded", "contracted": "Contract signed",
-    "in_progress": "In progress", "acceptance": "Awaiting acceptance", "completed": "Completed",
+    "submitted": "Awaiting review",
+    "published": "Published, open for applications",
+    "formal_check": "Formal check",
+    "review": "Expert review",
+    "notice": "Public notice",
+    "awarded": "Awarded",
+    "contracted": "Contract signed",
+    "in_progress": "In progress",
+    "acceptance": "Awaiting acceptance",
+    "completed": "Completed",
 }
 
 
@@ -118,8 +131,9 @@ def _apply(page, challenge_id: int, unit: str, plan: str, screenshot=None) -> No
     if screenshot:
         screenshot(page, "challenge-apply")
     page.locator("#submit_application").click()
-    expect(page.locator(".alert-success[role=alert]")).to_contain_text(zh("Application submitted. You can withdraw it until the "
-                                                             "deadline."))
+    expect(page.locator(".alert-success[role=alert]")).to_contain_text(
+        zh("Application submitted. You can withdraw it until the deadline.")
+    )
     expect(page.locator("#application-status")).to_have_text(zh("Submitted"))
     expect(page.locator("#attachments")).to_contain_text("技术方案.pdf")
 
@@ -138,7 +152,7 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     uid = unique()
     who = _people(live_app, make_live_user, uid)
     latecomer = make_live_user("researcher", name=f"迟到者{uid}")
-    now = challenge_clock.now().astimezone(BEIJING)
+    now = challenge_clock.local_now()
     closes, due = now.date() + timedelta(days=10), now.date() + timedelta(days=90)
 
     # 企业出题: the enterprise turns its need into a challenge and submits it.
@@ -149,6 +163,7 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     expect(enterprise.locator("#title")).to_have_value(f"电驱壳体压铸气孔缺陷攻关{uid}")
     enterprise.locator("#bounty").fill("200")
     enterprise.locator("#opens_on").fill(now.date().isoformat())
+    enterprise.locator("#opens_time").fill("09:00")  # an hour before the clock: the window is open
     enterprise.locator("#closes_on").fill(closes.isoformat())
     enterprise.locator("#closes_time").fill("17:00")
     enterprise.locator("input[name=milestone_title]").first.fill("工艺方案验证及小批量试产")
@@ -198,7 +213,8 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
         row.locator("input[value=eligible]").check()
         row.get_by_role("button", name=zh("Save")).click()
         expect(admin.locator("#check-table tr[data-application]", has_text=unit)).to_have_attribute(
-            "data-status", "eligible")
+            "data-status", "eligible"
+        )
     admin.goto(f"/challenges/{challenge_id}/experts")
     for expert in (who["expert"], who["expert_2"]):
         admin.locator("#expert_id").select_option(str(expert.id))
@@ -237,7 +253,7 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     _expect_status(admin, live_app, challenge_id, "awarded")
 
     # The contract: the enterprise enters and confirms, the winner confirms.
-    signed = challenge_clock.now().astimezone(BEIJING).date()
+    signed = challenge_clock.today()
     enterprise.goto(f"/challenges/{challenge_id}")
     enterprise.locator("#contract-link").click()
     enterprise.locator("#c-value").fill("200")
@@ -248,17 +264,22 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     expect(enterprise.locator(".alert-success[role=alert]")).to_contain_text(zh("Contract terms confirmed."))
     tju.goto(f"/challenges/{challenge_id}/contract")
     tju.locator("#w-confirm_terms").click()
-    expect(tju.locator(".alert-success[role=alert]")).to_contain_text(zh("Both parties have confirmed: the contract is signed."))
+    expect(tju.locator(".alert-success[role=alert]")).to_contain_text(
+        zh("Both parties have confirmed: the contract is signed.")
+    )
     _expect_status(tju, live_app, challenge_id, "contracted")
     screenshot(tju, "challenge-contract")
 
     # The milestone: reported with evidence, approved with the payment due.
     tju.goto(f"/challenges/{challenge_id}/milestones")
     tju.locator("#m-report").fill("完成真空压铸工艺验证，小批量试产良率96%，气孔率0.4%")
-    tju.locator("#m-files").set_input_files([{"name": "第三方检测报告.pdf", "mimeType": "application/pdf",
-                                              "buffer": PDF}])
+    tju.locator("#m-files").set_input_files(
+        [{"name": "第三方检测报告.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
     tju.locator("#m-send_report").click()
-    expect(tju.locator(".alert-success[role=alert]")).to_contain_text(zh("Milestone reported: the enterprise has been told."))
+    expect(tju.locator(".alert-success[role=alert]")).to_contain_text(
+        zh("Milestone reported: the enterprise has been told.")
+    )
     enterprise.goto(f"/challenges/{challenge_id}/milestones")
     expect(enterprise.locator("#milestone-table")).to_contain_text("第三方检测报告.pdf")
     screenshot(enterprise, "challenge-milestones")
@@ -271,18 +292,27 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     # 验收: the enterprise records the expert opinion; the challenge is completed.
     enterprise.locator("#a-opinion").fill("验收专家组一致认为各项指标均已达到，同意通过验收。")
     enterprise.locator("#a-accept").click()
-    expect(enterprise.locator(".alert-success[role=alert]")).to_contain_text(zh("Final acceptance passed: the challenge is "
-                                                                   "completed."))
+    expect(enterprise.locator(".alert-success[role=alert]")).to_contain_text(
+        zh("Final acceptance passed: the challenge is completed.")
+    )
     _expect_status(enterprise, live_app, challenge_id, "completed")
     timeline = enterprise.locator("#timeline")
-    for action in ("challenge.publish", "challenge.close", "challenge.start_review", "challenge.propose",
-                   "challenge.award", "challenge.contract", "challenge.complete"):
+    for action in (
+        "challenge.publish",
+        "challenge.close",
+        "challenge.start_review",
+        "challenge.propose",
+        "challenge.award",
+        "challenge.contract",
+        "challenge.complete",
+    ):
         expect(timeline.locator(f"[data-action='{action}']").first).to_be_visible()
     screenshot(enterprise, "challenge-timeline")
 
 
 def test_an_application_refused_file_draft_and_withdrawal_and_an_expert_who_steps_aside(
-        open_page, live_app, screenshot, challenge_clock):
+    open_page, live_app, screenshot, challenge_clock
+):
     """The side paths: a program passed off as a PDF is refused next to the field with nothing typed
     lost; the draft is saved, submitted and withdrawn before the deadline; after the deadline nothing
     can be submitted; an expert of the applying university is excluded automatically, and an expert
@@ -297,8 +327,13 @@ def test_an_application_refused_file_draft_and_withdrawal_and_an_expert_who_step
         review.assign_expert(people.admin, in_review, people.expert_tju)
         challenge = factory.published(people)
         db.session.commit()
-        ids = {"review": in_review.id, "tju_app": apps[0].id, "nku_app": apps[1].id, "open": challenge.id,
-               "closes_at": challenge.closes_at}
+        ids = {
+            "review": in_review.id,
+            "tju_app": apps[0].id,
+            "nku_app": apps[1].id,
+            "open": challenge.id,
+            "closes_at": challenge.closes_at,
+        }
         emails = {key: getattr(people, key).email for key in ("tju", "nku", "expert_tju")}
 
     page = open_page()
@@ -309,23 +344,26 @@ def test_an_application_refused_file_draft_and_withdrawal_and_an_expert_who_step
     page.locator("#add-member").click()  # a third consortium row, added in the page
     page.locator("#members-2-name").fill("天津市津南区先进制造研究院")
     page.locator("#members-2-kind").select_option("institute")
-    page.locator("#files").set_input_files([{"name": "方案.pdf", "mimeType": "application/pdf",
-                                             "buffer": b"MZ\x90\x00\x03" + b"\x00" * 200}])
+    page.locator("#files").set_input_files(
+        [{"name": "方案.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00\x03" + b"\x00" * 200}]
+    )
     page.locator("#save").click()
     expect(page.locator("[data-field=files] .invalid-feedback").first).to_contain_text("方案.pdf")
     expect(page.locator("#plan")).to_have_value("真空压铸+模温精确控制的技术路线")
     page.locator("#files").set_input_files([{"name": "方案.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.locator("#save").click()
-    expect(page.locator(".alert-success[role=alert]")).to_contain_text(zh("Draft saved. You can come back and change "
-                                                                         "it until the deadline."))
+    expect(page.locator(".alert-success[role=alert]")).to_contain_text(
+        zh("Draft saved. You can come back and change it until the deadline.")
+    )
     expect(page.locator("#attachments")).to_contain_text("方案.pdf")
     expect(page.locator("#plan")).to_have_value("真空压铸+模温精确控制的技术路线")
     expect(page.locator("#members-0-name")).to_have_value("天津市津南区先进制造研究院")
 
     # Submitting without the team, the schedule or the commitment is refused; the draft stays.
     page.locator("#submit_application").click()
-    expect(page.locator(".alert-warning[role=alert]")).to_contain_text(zh("Your draft is saved, but it was not "
-                                                                         "submitted."))
+    expect(page.locator(".alert-warning[role=alert]")).to_contain_text(
+        zh("Your draft is saved, but it was not submitted.")
+    )
     page.locator("#team").fill("负责人及5名骨干")
     page.locator("#schedule").fill("12个月")
     page.locator("#commitment_signed").check()
@@ -348,13 +386,15 @@ def test_an_application_refused_file_draft_and_withdrawal_and_an_expert_who_step
     expert.locator("#nav-review-tasks").click()
     panel = expert.locator(f"section[data-challenge='{ids['review']}']")
     expect(panel.locator(f"li[data-application='{ids['tju_app']}']")).to_contain_text(
-        zh("Excluded (conflict of interest)"))
+        zh("Excluded (conflict of interest)")
+    )
     panel.locator(f"li[data-application='{ids['nku_app']}']").get_by_role("link").click()
     expect(expert.locator("#plan")).to_have_count(0)
     expert.locator("#d-has_conflict-1").check()
     expert.locator("#d-declare").click()
-    expect(expert.locator("#d-note").locator("xpath=..")).to_contain_text(zh("Say briefly what the conflict of "
-                                                                            "interest is."))
+    expect(expert.locator("#d-note").locator("xpath=..")).to_contain_text(
+        zh("Say briefly what the conflict of interest is.")
+    )
     expert.locator("#d-has_conflict-1").check()
     expert.locator("#d-note").fill("曾与该团队合作发表论文")
     expert.locator("#d-declare").click()

@@ -24,8 +24,12 @@ def _people(live_app, make_live_user, uid: str) -> dict:
         company = organisation(f"津南储能科技有限公司{uid}", OrgKind.ENTERPRISE)
         university = organisation(f"天津大学{uid}", OrgKind.UNIVERSITY)
         db.session.commit()
-        orgs = {"agency": agency.id, "company": company.name, "university": university.name,
-                "university_id": university.id}
+        orgs = {
+            "agency": agency.id,
+            "company": company.name,
+            "university": university.name,
+            "university_id": university.id,
+        }
     return orgs | {
         "broker": make_live_user("broker", name=f"张经纪{uid}", organisation_id=orgs["agency"]),
         "researcher": make_live_user("researcher", name=f"李教授{uid}", organisation_id=orgs["university_id"]),
@@ -64,8 +68,9 @@ def test_a_broker_keeps_a_deal_from_opening_to_payment(open_page, live_app, make
     page.locator("#received_on").fill("2025-04-02")
     page.locator("#amount").fill("5")
     page.locator("#evidence").fill("工行回单 20250402")
-    page.locator("#evidence_file").set_input_files([{"name": "银行回单.pdf", "mimeType": "application/pdf",
-                                                     "buffer": PDF}])
+    page.locator("#evidence_file").set_input_files(
+        [{"name": "银行回单.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
     page.locator("#record").click()
     expect(page.locator(".alert-success[role=alert]")).to_contain_text(zh("Payment recorded."))
     expect(page.locator("#deal-state [data-state]")).to_have_attribute("data-state", "paying")

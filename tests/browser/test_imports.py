@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import BACKGROUND_MS
 from tests.browser.test_browser import field, log_in, unique, zh
 from tests.imports.conftest import achievement, write_xlsx
 from webapp.accounts.models import Organisation, OrgKind
@@ -33,7 +34,7 @@ def test_a_researcher_imports_a_spreadsheet_and_sees_the_summary(page, live_app,
     field(page, "File (.xlsx, .csv or .jsonl)").set_input_files(str(path))
     page.get_by_role("button", name=zh("Upload and import")).click()
 
-    expect(page.locator("#import-report")).to_be_visible(timeout=60_000)
+    expect(page.locator("#import-report")).to_be_visible(timeout=BACKGROUND_MS)
     expect(page.locator("#count-imported")).to_have_text("299")
     expect(page.locator("#count-skipped")).to_have_text("1")
     expect(page.locator("#skipped-rows tbody tr")).to_have_text(["43price: 金额不能为负数。"])

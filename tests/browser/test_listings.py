@@ -8,12 +8,13 @@ also checked for console errors, CSP violations and foreign requests (see confte
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_browser import field, log_in, unique, zh
+from tests.browser.test_browser import field, log_in, open_menu, unique, zh
+from webapp.core import clock
 from webapp.core.identifiers import uscc_check_char
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -22,20 +23,7 @@ DISTRICT_ADDRESS = "天津市津南区咸水沽镇津沽路 88 号"
 
 
 def open_my_listings_menu(page, item_msgid: str) -> None:
-    """Open the dropdown (Bootstrap's JavaScript must have loaded) and follow one of its links; a
-    click that lands before the script is ready is repeated, as a person would click again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    page.wait_for_load_state("load")
-    link = page.get_by_role("link", name=zh(item_msgid), exact=True)
-    for _ in range(3):
-        page.locator("#nav-my-listings").click()
-        try:
-            link.wait_for(state="visible", timeout=3000)
-            break
-        except PlaywrightTimeout:
-            continue
-    link.click()
+    open_menu(page, "#nav-my-listings", item_msgid)
 
 
 def expect_field_error(page, name: str, msgid: str) -> None:
@@ -53,9 +41,7 @@ def queue_row(page, title: str):
     return page.locator("#moderation-queue tbody tr", has_text=title)
 
 
-def test_an_achievement_goes_from_researcher_through_moderation_to_the_public(
-    open_page, make_live_user, screenshot
-):
+def test_an_achievement_goes_from_researcher_through_moderation_to_the_public(open_page, make_live_user, screenshot):
     uid = unique()
     title = f"一种高安全性固态锂离子电池{uid}"
     researcher = make_live_user("researcher", name=f"张教授{uid}")
@@ -163,16 +149,15 @@ def _enterprise_with_address(live_app) -> tuple[int, str]:
     name = f"津南新能源电池有限公司{unique()}"
     body = "91120112MA" + unique()[:7].upper()  # hex digits: all in the credit-code alphabet
     with live_app.app_context():
-        org = Organisation(kind=OrgKind.ENTERPRISE, name=name, uscc=body + uscc_check_char(body),
-                           address=DISTRICT_ADDRESS)
+        org = Organisation(
+            kind=OrgKind.ENTERPRISE, name=name, uscc=body + uscc_check_char(body), address=DISTRICT_ADDRESS
+        )
         db.session.add(org)
         db.session.commit()
         return org.id, name
 
 
-def test_an_enterprise_need_is_published_without_the_enterprise_name(
-    open_page, live_app, make_live_user, screenshot
-):
+def test_an_enterprise_need_is_published_without_the_enterprise_name(open_page, live_app, make_live_user, screenshot):
     uid = unique()
     title = f"动力电池热失控早期预警{uid}"
     org_id, org_name = _enterprise_with_address(live_app)
@@ -190,15 +175,16 @@ def test_an_enterprise_need_is_published_without_the_enterprise_name(
     field(owner, "Technical indicators").fill("误报率 < 1%")
     field(owner, "Technical field").select_option(label="— 人工智能")
     field(owner, "Budget (10k CNY)").fill("20-50")
-    field(owner, "Deadline").fill((date.today() - timedelta(days=1)).isoformat())
+    yesterday = clock.today() - timedelta(days=1)  # the district's yesterday
+    field(owner, "Deadline").fill(yesterday.isoformat())
     owner.get_by_label(zh("Joint development"), exact=True).check()
     owner.get_by_role("button", name=zh("Save and submit for review")).click()
-    expect(owner.locator("[data-field=deadline] .invalid-feedback")).to_contain_text(
-        (date.today() - timedelta(days=1)).isoformat()
+    expect(owner.locator("[data-field=deadline] .invalid-feedback")).to_contain_text(yesterday.isoformat())
+    expect(field(owner, "Problem description")).to_have_value(
+        "我公司生产磷酸铁锂电池包，需要在热失控前 10 分钟发出预警。"
     )
-    expect(field(owner, "Problem description")).to_have_value("我公司生产磷酸铁锂电池包，需要在热失控前 10 分钟发出预警。")
     screenshot(owner, "need-form-past-deadline")
-    field(owner, "Deadline").fill((date.today() + timedelta(days=90)).isoformat())
+    field(owner, "Deadline").fill((yesterday + timedelta(days=91)).isoformat())
     owner.get_by_role("button", name=zh("Save and submit for review")).click()
     expect(owner.locator(".listing-status")).to_have_text(zh("Awaiting review"))
     expect(owner.locator("#listing-poster")).to_contain_text(org_name)  # the owner sees who asks

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.browser.test_browser import field, log_in, unique, zh
+from tests.browser.conftest import BACKGROUND_MS
+from tests.browser.test_browser import field, log_in, open_menu, unique, zh
+from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -59,18 +60,20 @@ def _refresh_need(live_app, need_id: int) -> list[tuple[int, int]]:
         ]
 
 
+def _suggestions(live_app, need_id: int) -> list[int]:
+    """The achievements suggested for the need so far."""
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.matching.models import Suggestion
+
+    with live_app.app_context():
+        return list(db.session.scalars(sa.select(Suggestion.achievement_id).where(Suggestion.need_id == need_id)))
+
+
 def open_matching_menu(page, item_msgid: str) -> None:
-    """Open the 撮合 dropdown (once Bootstrap's script has loaded) and follow one of its links."""
-    page.wait_for_load_state("load")
-    link = page.get_by_role("link", name=zh(item_msgid), exact=True)
-    for _ in range(3):
-        page.locator("#nav-matching").click()
-        try:
-            link.wait_for(state="visible", timeout=3000)
-            break
-        except PlaywrightTimeout:
-            continue
-    link.click()
+    """The 撮合 dropdown."""
+    open_menu(page, "#nav-matching", item_msgid)
 
 
 def _library(live_app, make_live_user, uid: str) -> dict:
@@ -79,24 +82,52 @@ def _library(live_app, make_live_user, uid: str) -> dict:
     researcher = make_live_user("researcher", name=f"刘教授{uid}")
     enterprise = make_live_user("enterprise", name=f"赵经理{uid}")
     institution = f"天津大学储能研究院{uid}"
-    cooling = _publish(live_app, "a", researcher.id, admin.id, {
-        "title": f"动力锂电池液冷板热管理技术{uid}",
-        "summary": f"面向动力锂电池包的热管理方案：液冷板与相变材料复合散热，电芯温差小于 3℃，已在储能柜验证。{uid}",
-        "keywords": f"锂电池、热管理、液冷板、{uid}",
-        "maturity": "pilot", "price": "80", "coop_modes": ["license"], "institution": institution,
-    }, "新能源汽车")
-    warning = _publish(live_app, "a", researcher.id, admin.id, {
-        "title": f"锂电池热失控早期预警算法{uid}",
-        "summary": f"基于电压、温度与气体信号的锂电池热失控早期预警算法，可提前 10 分钟报警。{uid}",
-        "keywords": f"锂电池、热失控、预警、{uid}",
-        "maturity": "sample", "price": "50", "coop_modes": ["license"], "institution": institution,
-    }, "新能源汽车")
-    need = _publish(live_app, "n", enterprise.id, admin.id, {
-        "title": f"储能电池包热管理与热失控预警{uid}",
-        "description": f"我公司生产锂电池储能柜，需要锂电池热管理方案（液冷板散热）和热失控预警技术。{uid}",
-        "keywords": f"锂电池、热管理、热失控、{uid}",
-        "budget": "50-100", "coop_modes": ["license"],
-    }, "新能源汽车")
+    cooling = _publish(
+        live_app,
+        "a",
+        researcher.id,
+        admin.id,
+        {
+            "title": f"动力锂电池液冷板热管理技术{uid}",
+            "summary": f"面向动力锂电池包的热管理方案：液冷板与相变材料复合散热，电芯温差小于 3℃，已在储能柜验证。{uid}",
+            "keywords": f"锂电池、热管理、液冷板、{uid}",
+            "maturity": "pilot",
+            "price": "80",
+            "coop_modes": ["license"],
+            "institution": institution,
+        },
+        "新能源汽车",
+    )
+    warning = _publish(
+        live_app,
+        "a",
+        researcher.id,
+        admin.id,
+        {
+            "title": f"锂电池热失控早期预警算法{uid}",
+            "summary": f"基于电压、温度与气体信号的锂电池热失控早期预警算法，可提前 10 分钟报警。{uid}",
+            "keywords": f"锂电池、热失控、预警、{uid}",
+            "maturity": "sample",
+            "price": "50",
+            "coop_modes": ["license"],
+            "institution": institution,
+        },
+        "新能源汽车",
+    )
+    need = _publish(
+        live_app,
+        "n",
+        enterprise.id,
+        admin.id,
+        {
+            "title": f"储能电池包热管理与热失控预警{uid}",
+            "description": f"我公司生产锂电池储能柜，需要锂电池热管理方案（液冷板散热）和热失控预警技术。{uid}",
+            "keywords": f"锂电池、热管理、热失控、{uid}",
+            "budget": "50-100",
+            "coop_modes": ["license"],
+        },
+        "新能源汽车",
+    )
     return {"need": need, "cooling": cooling, "warning": warning, "institution": institution}
 
 
@@ -130,8 +161,9 @@ def test_a_broker_rejects_one_suggestion_and_accepts_another(open_page, live_app
     expect(page.locator("#achievement-text mark").first).to_be_visible()
     expect(page.locator("#need-text mark", has_text="锂电池").first).to_be_visible()
     expect(page.locator("#achievement-text mark", has_text="锂电池").first).to_be_visible()
-    expect(page.locator("#score-reasons")).to_contain_text(zh("Same technical field (%(field)s)") % {
-        "field": "新能源与节能 · 新能源汽车"})
+    expect(page.locator("#score-reasons")).to_contain_text(
+        zh("Same technical field (%(field)s)") % {"field": "新能源与节能 · 新能源汽车"}
+    )
     screenshot(page, "matching-suggestion")
     page.get_by_label(zh("Different field"), exact=True).check()
     page.get_by_role("button", name=zh("Reject"), exact=True).click()
@@ -166,12 +198,20 @@ def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
     admin = make_live_user("admin")
     researcher = make_live_user("researcher")
     achievement_title = f"污水处理厂曝气节能智能控制系统{uid}"
-    _publish(live_app, "a", researcher.id, admin.id, {
-        "title": achievement_title,
-        "summary": f"基于溶解氧在线监测的曝气智能控制，污水处理厂鼓风机节能 20% 以上。{uid}",
-        "keywords": f"污水处理、曝气、节能、{uid}",
-        "maturity": "mass", "coop_modes": ["license"],
-    }, "新能源汽车")
+    _publish(
+        live_app,
+        "a",
+        researcher.id,
+        admin.id,
+        {
+            "title": achievement_title,
+            "summary": f"基于溶解氧在线监测的曝气智能控制，污水处理厂鼓风机节能 20% 以上。{uid}",
+            "keywords": f"污水处理、曝气、节能、{uid}",
+            "maturity": "mass",
+            "coop_modes": ["license"],
+        },
+        "新能源汽车",
+    )
     enterprise = make_live_user("enterprise", name=f"周经理{uid}")
     need_title = f"污水处理曝气系统节能改造{uid}"
 
@@ -193,15 +233,13 @@ def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
     moderator.get_by_role("button", name=zh("Approve and publish")).click()
     expect(moderator.locator(".alert-success")).to_contain_text(zh("Approved: the listing is now public."))
 
-    # Matching runs in the background right after the approval; the owner looks again until it shows.
+    # Matching runs in the live server right after the approval's response: once it has stored the
+    # need's suggestions, the owner's next look at the page shows them.
+    need_id = int(need_url.split("#")[0].rstrip("/").rsplit("/", 1)[-1])
+    assert wait_for(lambda: _suggestions(live_app, need_id)), "the need was not matched after its approval"
+    owner.goto(need_url)
     box = owner.locator("#match-suggestions")
-    for _ in range(10):
-        owner.goto(need_url)
-        try:
-            expect(box).to_be_visible(timeout=1000)
-            break
-        except AssertionError:
-            continue
+    expect(box).to_be_visible()
     expect(box).to_contain_text(zh("Achievements that may meet this need"))
     suggestion = box.locator(".match-suggestion", has_text=achievement_title)
     expect(suggestion).to_have_count(1)
@@ -217,9 +255,16 @@ def test_an_enterprise_sees_suggested_achievements_once_its_need_is_published(
 def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_app, make_live_user, screenshot):
     uid = unique()
     admin = make_live_user("admin")
-    _publish(live_app, "a", make_live_user("researcher").id, admin.id, {
-        "title": f"固态电池电解质膜{uid}", "summary": f"硫化物固态电解质膜的连续化制备。{uid}",
-    })
+    _publish(
+        live_app,
+        "a",
+        make_live_user("researcher").id,
+        admin.id,
+        {
+            "title": f"固态电池电解质膜{uid}",
+            "summary": f"硫化物固态电解质膜的连续化制备。{uid}",
+        },
+    )
     page = open_page()
     log_in(page, admin.email)
     open_matching_menu(page, "Matching settings")
@@ -231,7 +276,8 @@ def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_a
     field(page, "Word").fill(word)
     page.locator("#lexicon-form").get_by_role("button", name=zh("Add"), exact=True).click()
     expect(page.locator("[data-field=canonical] .invalid-feedback")).to_have_text(
-        zh("A synonym needs the word it stands for."))
+        zh("A synonym needs the word it stands for.")
+    )
     field(page, "Read as").fill("固态电池")
     page.locator("#lexicon-form").get_by_role("button", name=zh("Add"), exact=True).click()
     expect(page.locator(".alert-success")).to_contain_text(word)
@@ -248,7 +294,7 @@ def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_a
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#rematch-button").click()
     expect(page.get_by_role("heading", name=re.compile(zh("Full re-match no. %(id)d").split("%")[0]))).to_be_visible()
-    expect(page.locator("#match-done")).to_be_visible(timeout=30_000)
+    expect(page.locator("#match-done")).to_be_visible(timeout=BACKGROUND_MS)
     expect(page.locator("#match-bar")).to_have_attribute("value", "100")
     expect(page.locator("#match-state")).to_have_text(zh("Finished"))
     screenshot(page, "matching-rematch-job")

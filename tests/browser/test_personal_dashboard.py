@@ -30,14 +30,32 @@ def _broker_with_deals(live_app, make_live_user):
         agency_id, year = agency.id, today().year
     broker = make_live_user("broker", name=f"张经纪{uid}", organisation_id=agency_id)
     with live_app.app_context():
-        add_deal(db.session, title=f"储能液冷技术开发{uid}", broker=broker, value=1_200_000,
-                 signed_on=date(year, 1, 15), registered=(f"R{uid}1", date(year, 1, 20)),
-                 payments=[(date(year, 2, 1), 400_000, "银行回单"), (date(year, 3, 1), 300_000, None)])
-        add_deal(db.session, title=f"碳化硅外延工艺许可{uid}", broker=broker, value=800_000,
-                 signed_on=date(year, 2, 10), registered=(f"R{uid}2", date(year, 2, 28)))
+        add_deal(
+            db.session,
+            title=f"储能液冷技术开发{uid}",
+            broker=broker,
+            value=1_200_000,
+            signed_on=date(year, 1, 15),
+            registered=(f"R{uid}1", date(year, 1, 20)),
+            payments=[(date(year, 2, 1), 400_000, "银行回单"), (date(year, 3, 1), 300_000, None)],
+        )
+        add_deal(
+            db.session,
+            title=f"碳化硅外延工艺许可{uid}",
+            broker=broker,
+            value=800_000,
+            signed_on=date(year, 2, 10),
+            registered=(f"R{uid}2", date(year, 2, 28)),
+        )
         add_deal(db.session, title=f"视觉检测咨询{uid}", broker=broker, value=150_000, signed_on=date(year, 3, 5))
-        add_deal(db.session, title=f"已解除的合同{uid}", broker=broker, value=900_000, signed_on=date(year, 1, 5),
-                 cancelled=(datetime(year, 4, 1, 2, 0, tzinfo=UTC), "企业资金链断裂，双方协商解除"))
+        add_deal(
+            db.session,
+            title=f"已解除的合同{uid}",
+            broker=broker,
+            value=900_000,
+            signed_on=date(year, 1, 5),
+            cancelled=(datetime(year, 4, 1, 2, 0, tzinfo=UTC), "企业资金链断裂，双方协商解除"),
+        )
         db.session.commit()
     return broker
 

@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 
 from webapp.accounts.models import Organisation, OrgKind, Role, User
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, delivery, review, services
+from webapp.challenges import delivery, review, services
 from webapp.challenges.models import Application, Challenge, Eligibility, UnitKind
 from webapp.challenges.services import (
     ApplicationInput,
@@ -21,6 +21,7 @@ from webapp.challenges.services import (
     MemberInput,
     MilestoneInput,
 )
+from webapp.core import clock
 from webapp.extensions import db
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Beijing
@@ -46,8 +47,13 @@ def organisation(name: str, kind: OrgKind) -> Organisation:
 
 
 def user(role: Role, name: str, org: Organisation | None = None) -> User:
-    person = User(email=f"{role.value}-{uuid.uuid4().hex[:10]}@test.jiebang.cn", name=name, role=role,
-                  password_hash=PASSWORD_HASH, organisation_id=org.id if org else None)
+    person = User(
+        email=f"{role.value}-{uuid.uuid4().hex[:10]}@test.jiebang.cn",
+        name=name,
+        role=role,
+        password_hash=PASSWORD_HASH,
+        organisation_id=org.id if org else None,
+    )
     db.session.add(person)
     db.session.flush()
     return person
@@ -74,33 +80,54 @@ def make_people() -> People:
     nku = organisation(NKU, OrgKind.UNIVERSITY)
     institute = organisation(INSTITUTE, OrgKind.INSTITUTE)
     return People(
-        owner=user(Role.ENTERPRISE, "王经理", company), rival=user(Role.ENTERPRISE, "赵总", other),
-        tju=user(Role.RESEARCHER, "李教授", tju), tju_2=user(Role.RESEARCHER, "周博士", tju),
-        nku=user(Role.RESEARCHER, "陈教授", nku), institute=user(Role.RESEARCHER, "刘研究员", institute),
-        expert_tju=user(Role.EXPERT, "孙专家", tju), expert=user(Role.EXPERT, "吴专家"),
-        expert_2=user(Role.EXPERT, "郑专家"), admin=user(Role.ADMIN, "区科技局管理员"),
+        owner=user(Role.ENTERPRISE, "王经理", company),
+        rival=user(Role.ENTERPRISE, "赵总", other),
+        tju=user(Role.RESEARCHER, "李教授", tju),
+        tju_2=user(Role.RESEARCHER, "周博士", tju),
+        nku=user(Role.RESEARCHER, "陈教授", nku),
+        institute=user(Role.RESEARCHER, "刘研究员", institute),
+        expert_tju=user(Role.EXPERT, "孙专家", tju),
+        expert=user(Role.EXPERT, "吴专家"),
+        expert_2=user(Role.EXPERT, "郑专家"),
+        admin=user(Role.ADMIN, "区科技局管理员"),
     )
 
 
 def make_need(owner: User):
     from tests.listings.search_factory import make_listing
 
-    return make_listing(db.session, "n", owner_id=owner.id, organisation_id=owner.organisation_id,
-                        title="高端铝合金壳体精密压铸良率提升", description="新能源汽车电驱壳体压铸气孔缺陷导致良率仅85%，需要工艺攻关。",
-                        indicators="良率≥95%，气孔率≤0.5%", budget_min=1_000_000, budget_max=3_000_000)
+    return make_listing(
+        db.session,
+        "n",
+        owner_id=owner.id,
+        organisation_id=owner.organisation_id,
+        title="高端铝合金壳体精密压铸良率提升",
+        description="新能源汽车电驱壳体压铸气孔缺陷导致良率仅85%，需要工艺攻关。",
+        indicators="良率≥95%，气孔率≤0.5%",
+        budget_min=1_000_000,
+        budget_max=3_000_000,
+    )
 
 
 def terms(**overrides) -> ChallengeInput:
     now = clock.now()
     closes = overrides.pop("closes_at", now + timedelta(days=10))
     values = {
-        "title": "电驱壳体压铸气孔缺陷攻关", "problem": "压铸件气孔导致良率低，需要工艺与模具联合攻关。",
-        "indicators": "良率≥95%", "bounty": 2_000_000, "opens_at": now, "closes_at": closes,
+        "title": "电驱壳体压铸气孔缺陷攻关",
+        "problem": "压铸件气孔导致良率低，需要工艺与模具联合攻关。",
+        "indicators": "良率≥95%",
+        "bounty": 2_000_000,
+        "opens_at": now,
+        "closes_at": closes,
         "criteria": [CriterionInput("技术方案", 50), CriterionInput("团队能力", 30), CriterionInput("经费与进度", 20)],
-        "milestones": [MilestoneInput("工艺方案验证", 30, (closes + timedelta(days=30)).date()),
-                    MilestoneInput("小批量试产", 30, (closes + timedelta(days=90)).date()),
-                    MilestoneInput("量产验收", 40, (closes + timedelta(days=180)).date())],
-        "eligibility": list(Eligibility), "notice_days": 7, "winners_max": 1,
+        "milestones": [
+            MilestoneInput("工艺方案验证", 30, (closes + timedelta(days=30)).date()),
+            MilestoneInput("小批量试产", 30, (closes + timedelta(days=90)).date()),
+            MilestoneInput("量产验收", 40, (closes + timedelta(days=180)).date()),
+        ],
+        "eligibility": list(Eligibility),
+        "notice_days": 7,
+        "winners_max": 1,
     }
     values.update(overrides)
     return ChallengeInput(**values)
@@ -121,14 +148,25 @@ def published(people: People, cofunding: int | None = 500_000, **overrides) -> C
 
 def application_input(unit: str, kind: UnitKind = UnitKind.UNIVERSITY, members=(), signed=True) -> ApplicationInput:
     return ApplicationInput(
-        lead_unit=unit, lead_kind=kind, team="负责人及5名骨干", plan="真空压铸+模温精确控制的技术路线",
-        budget=1_800_000, schedule="12个月分三阶段", members=[MemberInput(n, k) for n, k in members],
+        lead_unit=unit,
+        lead_kind=kind,
+        team="负责人及5名骨干",
+        plan="真空压铸+模温精确控制的技术路线",
+        budget=1_800_000,
+        schedule="12个月分三阶段",
+        members=[MemberInput(n, k) for n, k in members],
         commitment_signed=signed,
     )
 
 
-def apply(person: User, challenge: Challenge, unit: str | None = None, kind: UnitKind = UnitKind.UNIVERSITY,
-          members=(), submit: bool = True) -> Application:
+def apply(
+    person: User,
+    challenge: Challenge,
+    unit: str | None = None,
+    kind: UnitKind = UnitKind.UNIVERSITY,
+    members=(),
+    submit: bool = True,
+) -> Application:
     unit = unit or person.organisation.name
     application = services.save_application(person, challenge, application_input(unit, kind, members))
     if submit:
@@ -183,8 +221,9 @@ def awarded(people: People, **overrides) -> tuple[Challenge, list[Application]]:
 
 def contract_terms(challenge: Challenge) -> delivery.ContractInput:
     start = ((challenge.closes_at or clock.now()) + timedelta(days=20)).date()
-    return delivery.ContractInput(value=challenge.bounty, signed_on=start, starts_on=start,
-                                  ends_on=start + timedelta(days=365))
+    return delivery.ContractInput(
+        value=challenge.bounty, signed_on=start, starts_on=start, ends_on=start + timedelta(days=365)
+    )
 
 
 def contracted(people: People, **overrides) -> tuple[Challenge, list[Application]]:

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from tests.challenges import factory
-from webapp.challenges import clock, services
+from webapp.challenges import services
 from webapp.challenges.lifecycle import ChallengeError, TransitionError
 from webapp.challenges.models import Application, ApplicationStatus, UnitKind
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 
@@ -66,9 +67,17 @@ def test_the_database_refuses_a_second_lodged_application_of_a_unit(people):
     p = people
     challenge = factory.published(p)
     factory.apply(p.tju, challenge)
-    twin = Application(challenge_id=challenge.id, applicant_id=p.tju_2.id, lead_unit="天津大学", unit_key="天津大学",
-                       lead_kind=UnitKind.UNIVERSITY, status=A.SUBMITTED, submitted_at=clock.now(),
-                       commitment_signed=True, commitment_signed_at=clock.now())
+    twin = Application(
+        challenge_id=challenge.id,
+        applicant_id=p.tju_2.id,
+        lead_unit="天津大学",
+        unit_key="天津大学",
+        lead_kind=UnitKind.UNIVERSITY,
+        status=A.SUBMITTED,
+        submitted_at=clock.now(),
+        commitment_signed=True,
+        commitment_signed_at=clock.now(),
+    )
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.add(twin)
         db.session.flush()
@@ -98,16 +107,18 @@ def test_the_posting_enterprise_and_non_applicants_cannot_apply(people):
         with pytest.raises(PermissionDenied):
             services.save_application(role, challenge, factory.application_input("某大学"))
     with pytest.raises(ChallengeError, match="posted the challenge"):
-        services.save_application(p.rival, challenge, factory.application_input(p.owner.organisation.name,
-                                                                                 UnitKind.ENTERPRISE))
+        services.save_application(
+            p.rival, challenge, factory.application_input(p.owner.organisation.name, UnitKind.ENTERPRISE)
+        )
     rival = factory.apply(p.rival, challenge, kind=UnitKind.ENTERPRISE)
     assert rival.status is A.SUBMITTED
 
 
 def test_nothing_is_submitted_before_the_window_opens_or_after_the_deadline(people):
     p = people
-    challenge = factory.published(p, opens_at=clock.now() + timedelta(days=2),
-                                  closes_at=clock.now() + timedelta(days=12))
+    challenge = factory.published(
+        p, opens_at=clock.now() + timedelta(days=2), closes_at=clock.now() + timedelta(days=12)
+    )
     early = factory.apply(p.tju, challenge, submit=False)  # drafting before the window opens is fine
     with pytest.raises(TransitionError, match="open at the start"):
         services.submit_application(p.tju, early)
@@ -151,5 +162,6 @@ def test_who_sees_an_application(people):
     assert services.can_view_application(p.owner, application) and services.can_view_application(p.admin, application)
     assert not services.can_view_application(p.nku, application)
     assert not services.can_view_application(p.expert, application)  # not assigned
-    assert db.session.scalar(sa.select(sa.func.count(Application.id)).where(
-        Application.challenge_id == challenge.id)) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Application.id)).where(Application.challenge_id == challenge.id)) == 1
+    )

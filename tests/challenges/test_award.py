@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.challenges import factory
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, review, services
+from webapp.challenges import review, services
 from webapp.challenges.lifecycle import ChallengeError, TransitionError
 from webapp.challenges.models import Award, ChallengeStatus, UnitKind
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 
@@ -58,9 +59,12 @@ def test_the_award_waits_for_the_end_of_the_notice_and_for_every_objection(peopl
 def test_horse_race_mode_awards_up_to_n_winners(people):
     p = people
     challenge = factory.published(p, winners_max=3)
-    apps = [factory.apply(p.tju, challenge), factory.apply(p.nku, challenge),
-            factory.apply(p.institute, challenge, kind=UnitKind.INSTITUTE), factory.apply(p.rival, challenge,
-                                                                                         kind=UnitKind.ENTERPRISE)]
+    apps = [
+        factory.apply(p.tju, challenge),
+        factory.apply(p.nku, challenge),
+        factory.apply(p.institute, challenge, kind=UnitKind.INSTITUTE),
+        factory.apply(p.rival, challenge, kind=UnitKind.ENTERPRISE),
+    ]
     factory.closed(p, challenge)
     for application in apps:
         services.check_application(p.admin, application, True)

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from tests.challenges import factory
-from webapp.challenges import clock, deadlines, delivery, review
+from webapp.challenges import deadlines, delivery, review
 from webapp.challenges.models import ChallengeStatus, ReminderSent
+from webapp.core import clock
 from webapp.extensions import db
 from webapp.notifications.models import Notification
 
@@ -20,8 +21,9 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def reminders(user, kind: str) -> list[Notification]:
-    return list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id,
-                                                                 Notification.kind == kind)))
+    return list(
+        db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind))
+    )
 
 
 def test_applicants_with_drafts_and_the_enterprise_are_reminded_a_day_before_the_deadline_once(people):
@@ -76,15 +78,19 @@ def test_the_team_and_the_enterprise_are_reminded_three_days_before_a_milestone_
     second = challenge.milestones[1]
     clock.set_time(datetime.combine(second.due_on, time(9, 0), BEIJING))
     assert deadlines.tick()["reminders"] == 1
-    assert db.session.scalar(sa.select(sa.func.count(ReminderSent.id)).where(
-        ReminderSent.challenge_id == challenge.id)) == 2
+    assert (
+        db.session.scalar(sa.select(sa.func.count(ReminderSent.id)).where(ReminderSent.challenge_id == challenge.id))
+        == 2
+    )
 
 
 def test_the_scheduled_task_closes_the_window_and_is_safe_to_run_twice(people, app):
     from webapp.challenges.tasks import tick
 
-    assert app.extensions["celery"].conf.beat_schedule["challenges-tick"] == {"task": "challenges.tick",
-                                                                              "schedule": 60.0}
+    assert app.extensions["celery"].conf.beat_schedule["challenges-tick"] == {
+        "task": "challenges.tick",
+        "schedule": 60.0,
+    }
     p = people
     empty = factory.published(p)
     busy = factory.published(p)

@@ -14,9 +14,10 @@ from tests.challenges import factory
 from webapp import create_app
 from webapp.accounts.models import User
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, review, services
+from webapp.challenges import review, services
 from webapp.challenges.lifecycle import ChallengeError
 from webapp.challenges.models import Award, Challenge, ChallengeStatus, UnitKind
+from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.extensions import db
 
@@ -27,9 +28,12 @@ REQUESTS = 20
 @pytest.fixture(scope="module")
 def race_app(live_app, live_database_url, tmp_path_factory):
     """The live database with a connection for every request at once."""
-    return create_app("testing", SQLALCHEMY_DATABASE_URI=live_database_url,
-                      SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": REQUESTS + 2, "max_overflow": 0},
-                      MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")))
+    return create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=live_database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": REQUESTS + 2, "max_overflow": 0},
+        MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")),
+    )
 
 
 def in_notice_committed(app, winners_max: int) -> tuple[int, int]:
@@ -39,8 +43,11 @@ def in_notice_committed(app, winners_max: int) -> tuple[int, int]:
         clock.set_time(factory.T0)
         p = factory.make_people()
         challenge = factory.published(p, winners_max=winners_max)
-        apps = [factory.apply(p.tju, challenge), factory.apply(p.nku, challenge),
-                factory.apply(p.institute, challenge, kind=UnitKind.INSTITUTE)]
+        apps = [
+            factory.apply(p.tju, challenge),
+            factory.apply(p.nku, challenge),
+            factory.apply(p.institute, challenge, kind=UnitKind.INSTITUTE),
+        ]
         factory.closed(p, challenge)
         for application in apps:
             services.check_application(p.admin, application, True)
@@ -89,11 +96,19 @@ def test_twenty_simultaneous_award_requests_make_exactly_one_award_set(race_app,
         # the awards' unique constraints had to catch a second award set).
         assert outcomes.count("refused") == REQUESTS - 1, outcomes
     with race_app.app_context():
-        awards = db.session.scalars(sa.select(Award).where(Award.challenge_id == challenge_id)
-                                    .order_by(Award.slot)).all()
+        awards = db.session.scalars(
+            sa.select(Award).where(Award.challenge_id == challenge_id).order_by(Award.slot)
+        ).all()
         assert [a.slot for a in awards] == list(range(1, winners_max + 1))
         assert len({a.application_id for a in awards}) == winners_max
         assert db.session.get(Challenge, challenge_id).status is ChallengeStatus.AWARDED
-        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-            AuditEvent.object_type == "challenges", AuditEvent.object_id == challenge_id,
-            AuditEvent.action == "challenge.award")) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(AuditEvent.id)).where(
+                    AuditEvent.object_type == "challenges",
+                    AuditEvent.object_id == challenge_id,
+                    AuditEvent.action == "challenge.award",
+                )
+            )
+            == 1
+        )

@@ -11,9 +11,10 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 
 from tests.challenges import factory
-from webapp.challenges import clock, delivery, files, review, services
+from webapp.challenges import delivery, files, review, services
 from webapp.challenges.files import DOCX, JPEG, PDF, PNG, XLSX, FileRejected
 from webapp.challenges.lifecycle import TransitionError
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -24,9 +25,13 @@ EXE_BYTES = b"MZ\x90\x00\x03" + b"\x00" * 200
 def office_zip(main_part: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", (
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            f'content-types"><Override PartName="/word/document.xml" ContentType="{main_part}"/></Types>'))
+        archive.writestr(
+            "[Content_Types].xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                f'content-types"><Override PartName="/word/document.xml" ContentType="{main_part}"/></Types>'
+            ),
+        )
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
 
@@ -43,28 +48,34 @@ DOCX_BYTES = office_zip("application/vnd.openxmlformats-officedocument.wordproce
 DOCM_BYTES = office_zip("application/vnd.ms-word.document.macroEnabled.main+xml")
 
 
-@pytest.mark.parametrize(("name", "data", "stored", "kind"), [
-    ("技术方案.pdf", factory.PDF, "技术方案.pdf", PDF),
-    ("团队照片.PNG", PNG_BYTES, "团队照片.png", PNG),
-    ("现场.jpeg", JPEG_BYTES, "现场.jpeg", JPEG),
-    ("申报书.docx", DOCX_BYTES, "申报书.docx", DOCX),
-    ("预算表.xlsx", xlsx_bytes(), "预算表.xlsx", XLSX),
-    ("预算表", xlsx_bytes(), "预算表.xlsx", XLSX),  # no extension: the type's is added
-    ("scan.exe", factory.PDF, "scan.pdf", PDF),  # a PDF is a PDF whatever it is called
-    ("C:\\Users\\李\\方案v1.2", factory.PDF, "方案v1.2.pdf", PDF),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "stored", "kind"),
+    [
+        ("技术方案.pdf", factory.PDF, "技术方案.pdf", PDF),
+        ("团队照片.PNG", PNG_BYTES, "团队照片.png", PNG),
+        ("现场.jpeg", JPEG_BYTES, "现场.jpeg", JPEG),
+        ("申报书.docx", DOCX_BYTES, "申报书.docx", DOCX),
+        ("预算表.xlsx", xlsx_bytes(), "预算表.xlsx", XLSX),
+        ("预算表", xlsx_bytes(), "预算表.xlsx", XLSX),  # no extension: the type's is added
+        ("scan.exe", factory.PDF, "scan.pdf", PDF),  # a PDF is a PDF whatever it is called
+        ("C:\\Users\\李\\方案v1.2", factory.PDF, "方案v1.2.pdf", PDF),
+    ],
+)
 def test_allowed_types_are_recognised_by_their_content(app_ctx, name, data, stored, kind):
     assert files.check(name, data) == (stored, kind)
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("setup.pdf", EXE_BYTES),  # a program renamed .pdf
-    ("宏.docx", DOCM_BYTES),  # a macro-enabled document
-    ("archive.docx", office_zip("application/xml")),  # a ZIP that is no Word document
-    ("broken.docx", b"PK\x03\x04 not really a zip"),
-    ("notes.txt", "纯文本".encode()),
-    ("empty.pdf", b""),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("setup.pdf", EXE_BYTES),  # a program renamed .pdf
+        ("宏.docx", DOCM_BYTES),  # a macro-enabled document
+        ("archive.docx", office_zip("application/xml")),  # a ZIP that is no Word document
+        ("broken.docx", b"PK\x03\x04 not really a zip"),
+        ("notes.txt", "纯文本".encode()),
+        ("empty.pdf", b""),
+    ],
+)
 def test_anything_else_is_refused_whatever_its_name(app_ctx, name, data):
     with pytest.raises(FileRejected):
         files.check(name, data)

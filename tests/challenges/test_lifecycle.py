@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from tests.challenges import factory
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, deadlines, delivery, lifecycle, services
+from webapp.challenges import deadlines, delivery, lifecycle, services
 from webapp.challenges.lifecycle import ChallengeError, TransitionError
 from webapp.challenges.models import ApplicationStatus, ChallengeStatus, Failure, MilestoneStatus
 from webapp.challenges.timeline import timeline
+from webapp.core import clock
 from webapp.core.outbox import OutboxMessage
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
@@ -23,13 +24,19 @@ S = ChallengeStatus
 
 
 def kinds_for(user) -> list[str]:
-    return list(db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification.kind).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    )
 
 
 def emails_to(user) -> int:
-    return sum(1 for m in db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.task == "notifications.send_email")) if m.kwargs["to"] == user.email)
+    return sum(
+        1
+        for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.task == "notifications.send_email"))
+        if m.kwargs["to"] == user.email
+    )
 
 
 def test_the_whole_lifecycle_is_told_to_everyone_and_listed_on_the_timeline_in_order(people):
@@ -51,8 +58,12 @@ def test_the_whole_lifecycle_is_told_to_everyone_and_listed_on_the_timeline_in_o
         delivery.report_milestone(p.tju, milestone, "阶段完成", [("报告.pdf", factory.PDF)])
         delivery.approve_milestone(p.owner, milestone)
     assert challenge.status is S.ACCEPTANCE
-    assert delivery.payments(challenge) == {"bounty": 2_000_000, "planned": 2_000_000, "due": 2_000_000,
-                                            "outstanding": 0}
+    assert delivery.payments(challenge) == {
+        "bounty": 2_000_000,
+        "planned": 2_000_000,
+        "due": 2_000_000,
+        "outstanding": 0,
+    }
     delivery.set_registration_number(p.owner, challenge, "2026120000100123")
     delivery.final_acceptance(p.owner, challenge, "专家组一致同意通过验收")
     assert challenge.status is S.COMPLETED and challenge.acceptance_opinion == "专家组一致同意通过验收"
@@ -60,9 +71,18 @@ def test_the_whole_lifecycle_is_told_to_everyone_and_listed_on_the_timeline_in_o
         services.terminate(p.admin, challenge, "已完成的榜单不能终止")
 
     stages = [e.action for e in timeline(challenge, public=True)]
-    assert stages == ["challenge.submit", "challenge.publish", "challenge.close", "challenge.start_review",
-                      "challenge.propose", "challenge.award", "challenge.contract", "challenge.start",
-                      "challenge.finish_milestones", "challenge.complete"]
+    assert stages == [
+        "challenge.submit",
+        "challenge.publish",
+        "challenge.close",
+        "challenge.start_review",
+        "challenge.propose",
+        "challenge.award",
+        "challenge.contract",
+        "challenge.start",
+        "challenge.finish_milestones",
+        "challenge.complete",
+    ]
     full = timeline(challenge)
     actions = [e.action for e in full]
     assert actions[:3] == ["challenge.create", "challenge.update", "challenge.submit"]

@@ -12,8 +12,9 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from tests.challenges import factory
-from webapp.challenges import clock, review, services
+from webapp.challenges import review, services
 from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus
+from webapp.core import clock
 
 S = ChallengeStatus
 
@@ -53,15 +54,17 @@ def text(response) -> str:
 
 def test_board_lists_published_challenges_with_money_in_wan_and_a_countdown(app, client, query):
     def make(p):
-        return {"open": factory.published(p, cofunding=500_000, title="电驱壳体压铸攻关").id,
-                "draft": factory.draft(p, title="尚未提交的草稿榜单").id,
-                "submitted": _submitted(p, title="等待审核的榜单").id}
+        return {
+            "open": factory.published(p, cofunding=500_000, title="电驱壳体压铸攻关").id,
+            "draft": factory.draft(p, title="尚未提交的草稿榜单").id,
+            "submitted": _submitted(p, title="等待审核的榜单").id,
+        }
 
     _, ids = build(query, make)
     page = text(client.get("/challenges/"))
     assert "电驱壳体压铸攻关" in page
     assert "尚未提交的草稿榜单" not in page and "等待审核的榜单" not in page
-    card = page[page.index(f'data-challenge="{ids["open"]}"'):].split("</article>")[0]
+    card = page[page.index(f'data-challenge="{ids["open"]}"') :].split("</article>")[0]
     assert zh(app, "%(amount)s 10k CNY", amount="200") in card  # 2,000,000 元
     assert zh(app, "%(amount)s 10k CNY", amount="50") in card  # co-funding
     assert zh(app, "Published, open for applications") in card
@@ -99,7 +102,7 @@ def test_challenge_page_shows_terms_and_public_timeline(app, client, query):
         assert criterion in page
     assert "工艺方案验证" in page and zh(app, "%(amount)s 10k CNY", amount="60") in page  # 30% of 200万
     assert zh(app, "%(amount)s 10k CNY", amount="250") in page  # total with co-funding
-    timeline = page[page.index('id="timeline"'):]
+    timeline = page[page.index('id="timeline"') :]
     assert zh(app, "Challenge published (发榜)") in timeline
     assert zh(app, "Challenge submitted for review") in timeline
     assert zh(app, "Challenge terms edited") not in timeline  # not public
@@ -128,12 +131,22 @@ def _need(query):
 
 def _form(**overrides) -> dict:
     data = {
-        "title": "电驱壳体压铸气孔缺陷攻关", "problem": "压铸件气孔导致良率低。", "indicators": "良率≥95%",
-        "field_id": "0", "bounty": "200", "eligibility": ["university", "institute", "consortium"],
-        "opens_on": "2026-03-02", "opens_time": "10:00", "closes_on": "2026-03-20", "closes_time": "17:00",
-        "notice_days": "7", "winners_max": "1",
-        "criterion_name": ["技术方案", "团队能力", "经费与进度"], "criterion_weight": ["50", "30", "20"],
-        "milestone_title": ["工艺方案验证", "量产验收"], "milestone_share": ["40", "60"],
+        "title": "电驱壳体压铸气孔缺陷攻关",
+        "problem": "压铸件气孔导致良率低。",
+        "indicators": "良率≥95%",
+        "field_id": "0",
+        "bounty": "200",
+        "eligibility": ["university", "institute", "consortium"],
+        "opens_on": "2026-03-02",
+        "opens_time": "10:00",
+        "closes_on": "2026-03-20",
+        "closes_time": "17:00",
+        "notice_days": "7",
+        "winners_max": "1",
+        "criterion_name": ["技术方案", "团队能力", "经费与进度"],
+        "criterion_weight": ["50", "30", "20"],
+        "milestone_title": ["工艺方案验证", "量产验收"],
+        "milestone_share": ["40", "60"],
         "milestone_due": ["2026-05-01", "2026-10-01"],
     }
     data.update(overrides)
@@ -155,9 +168,12 @@ def test_enterprise_posts_a_challenge_from_its_need(app, client, query):
     bad = client.post(f"/challenges/new?need={need_id}", _form(criterion_weight=["50", "30", "10"]))
     assert bad.status_code == 422
     page = text(bad)
-    assert zh(app, "The weights of the criteria must be whole numbers that add up to 100 (now %(sum)s).",
-              sum=90) in page
-    assert 'value="电驱壳体压铸气孔缺陷攻关"' in page and 'value="工艺方案验证"' in page and 'value="2026-10-01"' in page
+    assert (
+        zh(app, "The weights of the criteria must be whole numbers that add up to 100 (now %(sum)s).", sum=90) in page
+    )
+    assert (
+        'value="电驱壳体压铸气孔缺陷攻关"' in page and 'value="工艺方案验证"' in page and 'value="2026-10-01"' in page
+    )
     assert query(lambda s: s.query(Challenge).count()) == 0
 
     # A bounty that is not an amount, and a window in the past: both explained, nothing saved.
@@ -195,7 +211,7 @@ def test_admin_returns_with_a_reason_then_publishes_with_cofunding(app, client, 
     people, challenge_id = build(query, lambda p: _submitted(p).id)
     client.login(people.admin.email)
     queue = text(client.get("/admin/challenges"))
-    assert f"/challenges/{challenge_id}" in queue[queue.index('id="queue-submitted"'):]
+    assert f"/challenges/{challenge_id}" in queue[queue.index('id="queue-submitted"') :]
 
     no_reason = client.post(f"/challenges/{challenge_id}/act/return", {"reason": " "})
     assert no_reason.status_code == 302
@@ -239,8 +255,9 @@ def test_formal_check_marks_applications_and_starts_the_review(app, client, quer
     client.post(f"/challenges/{challenge_id}/check", {"application_id": nku, "decision": "ineligible"})
     page = text(client.get(f"/challenges/{challenge_id}/check"))
     assert zh(app, "Give the reason the application fails the formal check: the applicant sees it.") in page
-    client.post(f"/challenges/{challenge_id}/check", {"application_id": nku, "decision": "ineligible",
-                                                      "reason": "承诺书未盖章"})
+    client.post(
+        f"/challenges/{challenge_id}/check", {"application_id": nku, "decision": "ineligible", "reason": "承诺书未盖章"}
+    )
     client.post(f"/challenges/{challenge_id}/check", {"application_id": tju, "decision": "eligible"})
     page = text(client.get(f"/challenges/{challenge_id}/check"))
     assert "承诺书未盖章" in page
@@ -256,13 +273,14 @@ def test_experts_page_assigns_and_shows_the_automatic_exclusion(app, client, que
     client.post(f"/challenges/{challenge_id}/experts", {"expert_id": people.expert_tju.id})
     client.post(f"/challenges/{challenge_id}/experts", {"expert_id": people.expert.id})
     page = text(client.get(f"/challenges/{challenge_id}/experts"))
-    row = page[page.index(f'data-expert="{people.expert_tju.id}"'):].split("</tr>")[0]
+    row = page[page.index(f'data-expert="{people.expert_tju.id}"') :].split("</tr>")[0]
     assert "天津大学" in row and zh(app, "automatic") in row
-    other = page[page.index(f'data-expert="{people.expert.id}"'):].split("</tr>")[0]
+    other = page[page.index(f'data-expert="{people.expert.id}"') :].split("</tr>")[0]
     assert zh(app, "automatic") not in other
 
-    assignment = query(lambda s: next(a.id for a in review.panel(s.get(Challenge, challenge_id))
-                                      if a.expert_id == people.expert.id))
+    assignment = query(
+        lambda s: next(a.id for a in review.panel(s.get(Challenge, challenge_id)) if a.expert_id == people.expert.id)
+    )
     client.post(f"/challenges/{challenge_id}/experts", {"remove": assignment})
     page = text(client.get(f"/challenges/{challenge_id}/experts"))
     assert f'data-expert="{people.expert.id}"' not in page
@@ -281,12 +299,13 @@ def test_ranking_side_by_side_revision_and_proposal(app, client, query):
     page = text(client.get(f"/challenges/{challenge_id}/ranking"))
     rows = re.findall(r'<tr data-application="(\d+)"', page)
     assert rows == [str(tju), str(nku)]
-    tju_row = page[page.index(f'<tr data-application="{tju}"'):].split("</tr>")[0]
+    tju_row = page[page.index(f'<tr data-application="{tju}"') :].split("</tr>")[0]
     assert "83.00" in tju_row and "80.00" in tju_row and "81.50" in tju_row  # 45+24+14; 80; the mean
 
     revision = query(lambda s: next(r.id for r in review.ranking(s.get(Challenge, challenge_id))[1].reviews.values()))
-    client.post(f"/challenges/{challenge_id}/ranking", {"action": "revision", "review_id": revision,
-                                                        "note": "请补充评分理由"})
+    client.post(
+        f"/challenges/{challenge_id}/ranking", {"action": "revision", "review_id": revision, "note": "请补充评分理由"}
+    )
     page = text(client.get(f"/challenges/{challenge_id}/ranking"))
     assert zh(app, "revision asked") in page
 
@@ -295,7 +314,7 @@ def test_ranking_side_by_side_revision_and_proposal(app, client, query):
     client.logout()
     client.login(people.owner.email)
     timeline = text(client.get(f"/challenges/{challenge_id}"))
-    timeline = timeline[timeline.index('id="timeline"'):]
+    timeline = timeline[timeline.index('id="timeline"') :]
     assert zh(app, "Application scored") in timeline  # the owner follows every step …
     assert people.expert.name not in timeline  # … without learning who the experts are
     client.logout()
@@ -324,8 +343,10 @@ def test_objection_filed_and_dismissed_then_award(app, client, query, make_user)
     page = text(client.get(f"/challenges/{challenge_id}"))
     assert "中标团队负责人存在兼职冲突" in page
     assert zh(app, "Resolve the open objections before the award.") in page
-    client.post(f"/challenges/{challenge_id}/objections/{objection.id}",
-                {"decision": "dismiss", "resolution": "经核实不存在冲突"})
+    client.post(
+        f"/challenges/{challenge_id}/objections/{objection.id}",
+        {"decision": "dismiss", "resolution": "经核实不存在冲突"},
+    )
     assert query(lambda s: s.get(Objection, objection.id).status) is ObjectionStatus.DISMISSED
 
     early = client.post(f"/challenges/{challenge_id}/award")
@@ -351,7 +372,9 @@ def test_upheld_objection_sends_the_challenge_back_to_review(client, query, make
     objection_id = query(lambda s: s.query(Objection).filter_by(challenge_id=challenge_id).one().id)
     client.logout()
     client.login(people.admin.email)
-    client.post(f"/challenges/{challenge_id}/objections/{objection_id}", {"decision": "uphold", "resolution": "重新评审"})
+    client.post(
+        f"/challenges/{challenge_id}/objections/{objection_id}", {"decision": "uphold", "resolution": "重新评审"}
+    )
     assert status_of(query, challenge_id) is S.REVIEW
 
 
@@ -361,7 +384,8 @@ def test_objections_only_during_the_notice(app, client, query, make_user):
     assert 'id="objection"' not in text(client.get(f"/challenges/{challenge_id}"))
     done = client.post(f"/challenges/{challenge_id}/objections", {"text": "异议"})
     assert zh(app, "Objections can be filed only during the public notice period.") in text(
-        client.get(done.headers["Location"]))
+        client.get(done.headers["Location"])
+    )
 
 
 def test_side_exits_withdraw_and_terminate(app, client, query):
@@ -420,7 +444,7 @@ def test_admin_queue_groups_challenges_by_what_they_wait_for(client, query):
     page = text(client.get("/admin/challenges"))
 
     def group(key: str) -> str:
-        return page[page.index(f'id="queue-{key}"'):].split("</section>")[0]
+        return page[page.index(f'id="queue-{key}"') :].split("</section>")[0]
 
     assert f'data-challenge="{submitted}"' in group("submitted")
     assert f"/challenges/{checking}/check" in group("formal_check")
@@ -444,7 +468,7 @@ def test_researcher_sees_apply_and_owner_sees_the_applications(app, client, quer
     client.logout()
     client.login(people.owner.email)
     page = text(client.get(f"/challenges/{challenge_id}"))
-    assert "南开大学" in page[page.index('id="applications"'):]
+    assert "南开大学" in page[page.index('id="applications"') :]
     assert 'id="apply-button"' not in page
 
 
@@ -452,8 +476,10 @@ def test_nobody_eligible_ends_as_failed(app, client, query):
     people, (challenge_id, apps) = build(query, _closed)
     client.login(people.admin.email)
     for application in apps:
-        client.post(f"/challenges/{challenge_id}/check", {"application_id": application, "decision": "ineligible",
-                                                          "reason": "不符合申报条件"})
+        client.post(
+            f"/challenges/{challenge_id}/check",
+            {"application_id": application, "decision": "ineligible", "reason": "不符合申报条件"},
+        )
     client.post(f"/challenges/{challenge_id}/act/start_review")
     assert status_of(query, challenge_id) is S.FAILED
     client.logout()

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from tests.challenges import factory
 from tests.listings.search_factory import make_listing
-from webapp.challenges import clock, services
+from webapp.challenges import services
 from webapp.challenges.lifecycle import TransitionError
 from webapp.challenges.models import MAX_BOUNTY, ChallengeStatus
 from webapp.challenges.services import ChallengeInvalid, CriterionInput, MilestoneInput, split_bounty
+from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
@@ -40,24 +41,27 @@ def test_a_challenge_is_drafted_from_the_enterprises_own_published_need(people):
         services.submit(p.owner, challenge)  # a fresh draft has no window yet
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"criteria": [CriterionInput("技术方案", 60), CriterionInput("团队", 30)]}, "criteria"),
-    ({"criteria": [CriterionInput("技术方案", 100), CriterionInput("团队", 0)]}, "criteria"),
-    ({"criteria": [CriterionInput("方案", 50), CriterionInput(" 方案", 50)]}, "criteria"),
-    ({"criteria": []}, "criteria"),
-    ({"milestones": [MilestoneInput("一期", 50, None), MilestoneInput("二期", 40, None)]}, "milestones"),
-    ({"bounty": 0}, "bounty"),
-    ({"bounty": MAX_BOUNTY + 1}, "bounty"),
-    ({"bounty": 1.5}, "bounty"),
-    ({"closes_at": "now"}, "closes_at"),
-    ({"closes_at": "before-open"}, "closes_at"),
-    ({"notice_days": 0}, "notice_days"),
-    ({"notice_days": 31}, "notice_days"),
-    ({"winners_max": 0}, "winners_max"),
-    ({"winners_max": 11}, "winners_max"),
-    ({"eligibility": ["consortium"]}, "eligibility"),
-    ({"title": " "}, "title"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"criteria": [CriterionInput("技术方案", 60), CriterionInput("团队", 30)]}, "criteria"),
+        ({"criteria": [CriterionInput("技术方案", 100), CriterionInput("团队", 0)]}, "criteria"),
+        ({"criteria": [CriterionInput("方案", 50), CriterionInput(" 方案", 50)]}, "criteria"),
+        ({"criteria": []}, "criteria"),
+        ({"milestones": [MilestoneInput("一期", 50, None), MilestoneInput("二期", 40, None)]}, "milestones"),
+        ({"bounty": 0}, "bounty"),
+        ({"bounty": MAX_BOUNTY + 1}, "bounty"),
+        ({"bounty": 1.5}, "bounty"),
+        ({"closes_at": "now"}, "closes_at"),
+        ({"closes_at": "before-open"}, "closes_at"),
+        ({"notice_days": 0}, "notice_days"),
+        ({"notice_days": 31}, "notice_days"),
+        ({"winners_max": 0}, "winners_max"),
+        ({"winners_max": 11}, "winners_max"),
+        ({"eligibility": ["consortium"]}, "eligibility"),
+        ({"title": " "}, "title"),
+    ],
+)
 def test_terms_that_break_a_rule_are_refused_and_nothing_changes(people, change, field):
     p = people
     challenge = factory.draft(p)
@@ -82,8 +86,10 @@ def test_milestones_are_due_after_the_window_in_order(people):
     early = [MilestoneInput("一期", 50, closes.date()), MilestoneInput("二期", 50, (closes + timedelta(days=9)).date())]
     with pytest.raises(ChallengeInvalid, match="after the application window"):
         services.update_draft(p.owner, challenge, factory.terms(closes_at=closes, milestones=early))
-    backwards = [MilestoneInput("一期", 50, (closes + timedelta(days=60)).date()),
-                 MilestoneInput("二期", 50, (closes + timedelta(days=30)).date())]
+    backwards = [
+        MilestoneInput("一期", 50, (closes + timedelta(days=60)).date()),
+        MilestoneInput("二期", 50, (closes + timedelta(days=30)).date()),
+    ]
     with pytest.raises(ChallengeInvalid, match="in order"):
         services.update_draft(p.owner, challenge, factory.terms(closes_at=closes, milestones=backwards))
 
@@ -97,8 +103,10 @@ def test_milestone_amounts_add_up_to_the_bounty_to_the_yuan(people):
     assert sum(m.amount for m in challenge.milestones) == challenge.bounty
 
 
-@given(bounty=st.integers(1, MAX_BOUNTY),
-       shares=st.lists(st.integers(1, 100), min_size=1, max_size=12).filter(lambda s: sum(s) <= 100))
+@given(
+    bounty=st.integers(1, MAX_BOUNTY),
+    shares=st.lists(st.integers(1, 100), min_size=1, max_size=12).filter(lambda s: sum(s) <= 100),
+)
 def test_split_bounty_is_exact_for_any_bounty_and_shares(bounty, shares):
     shares = [*shares[:-1], shares[-1] + 100 - sum(shares)]
     amounts = split_bounty(bounty, shares)
@@ -144,8 +152,11 @@ def test_the_board_shows_published_challenges_open_ones_closing_soonest_first_an
 
     deadlines.tick()
     board = db.session.scalars(services.board()).all()
-    assert [c.id for c in board if c.id in {draft.id, later.id, sooner.id, lapsed.id}] == [sooner.id, later.id,
-                                                                                          lapsed.id]
+    assert [c.id for c in board if c.id in {draft.id, later.id, sooner.id, lapsed.id}] == [
+        sooner.id,
+        later.id,
+        lapsed.id,
+    ]
     assert not services.can_view(draft, p.rival) and not services.can_view(draft, None)
     assert services.can_view(draft, p.owner) and services.can_view(draft, p.admin)
     assert services.can_view(lapsed, None)

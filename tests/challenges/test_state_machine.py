@@ -26,7 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from tests.challenges import factory
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, deadlines, delivery, review, services
+from webapp.challenges import deadlines, delivery, review, services
 from webapp.challenges.lifecycle import ChallengeError
 from webapp.challenges.models import (
     Application,
@@ -42,6 +42,7 @@ from webapp.challenges.models import (
     UnitKind,
 )
 from webapp.challenges.services import MilestoneInput
+from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
@@ -52,21 +53,37 @@ A = ApplicationStatus
 M = MilestoneStatus
 
 ACTORS = ["owner", "rival", "tju", "tju_2", "nku", "institute", "expert_tju", "expert", "expert_2", "admin", "nobody"]
-APPLICANTS = {"rival": ("enterprise", UnitKind.ENTERPRISE), "tju": (factory.TJU, UnitKind.UNIVERSITY),
-              "tju_2": (factory.TJU, UnitKind.UNIVERSITY), "nku": (factory.NKU, UnitKind.UNIVERSITY),
-              "institute": (factory.INSTITUTE, UnitKind.INSTITUTE)}
+APPLICANTS = {
+    "rival": ("enterprise", UnitKind.ENTERPRISE),
+    "tju": (factory.TJU, UnitKind.UNIVERSITY),
+    "tju_2": (factory.TJU, UnitKind.UNIVERSITY),
+    "nku": (factory.NKU, UnitKind.UNIVERSITY),
+    "institute": (factory.INSTITUTE, UnitKind.INSTITUTE),
+}
 EXPERTS = ["expert_tju", "expert", "expert_2"]
-DELIVERY = (S.PUBLISHED, S.FORMAL_CHECK, S.REVIEW, S.NOTICE, S.AWARDED, S.CONTRACTED, S.IN_PROGRESS,
-            S.ACCEPTANCE)
+DELIVERY = (S.PUBLISHED, S.FORMAL_CHECK, S.REVIEW, S.NOTICE, S.AWARDED, S.CONTRACTED, S.IN_PROGRESS, S.ACCEPTANCE)
 
 # The lifecycle as the product brief states it: every allowed move of the challenge's state.
 EDGES = {
-    (S.DRAFT, S.SUBMITTED), (S.DRAFT, S.WITHDRAWN), (S.SUBMITTED, S.RETURNED), (S.SUBMITTED, S.PUBLISHED),
-    (S.SUBMITTED, S.WITHDRAWN), (S.RETURNED, S.SUBMITTED), (S.RETURNED, S.WITHDRAWN),
-    (S.PUBLISHED, S.FORMAL_CHECK), (S.PUBLISHED, S.FAILED), (S.PUBLISHED, S.WITHDRAWN),
-    (S.FORMAL_CHECK, S.REVIEW), (S.FORMAL_CHECK, S.FAILED), (S.REVIEW, S.NOTICE), (S.NOTICE, S.REVIEW),
-    (S.NOTICE, S.AWARDED), (S.AWARDED, S.CONTRACTED), (S.CONTRACTED, S.IN_PROGRESS),
-    (S.IN_PROGRESS, S.ACCEPTANCE), (S.ACCEPTANCE, S.COMPLETED),
+    (S.DRAFT, S.SUBMITTED),
+    (S.DRAFT, S.WITHDRAWN),
+    (S.SUBMITTED, S.RETURNED),
+    (S.SUBMITTED, S.PUBLISHED),
+    (S.SUBMITTED, S.WITHDRAWN),
+    (S.RETURNED, S.SUBMITTED),
+    (S.RETURNED, S.WITHDRAWN),
+    (S.PUBLISHED, S.FORMAL_CHECK),
+    (S.PUBLISHED, S.FAILED),
+    (S.PUBLISHED, S.WITHDRAWN),
+    (S.FORMAL_CHECK, S.REVIEW),
+    (S.FORMAL_CHECK, S.FAILED),
+    (S.REVIEW, S.NOTICE),
+    (S.NOTICE, S.REVIEW),
+    (S.NOTICE, S.AWARDED),
+    (S.AWARDED, S.CONTRACTED),
+    (S.CONTRACTED, S.IN_PROGRESS),
+    (S.IN_PROGRESS, S.ACCEPTANCE),
+    (S.ACCEPTANCE, S.COMPLETED),
     *((state, S.TERMINATED) for state in DELIVERY),
 }
 # Per action: the states it may succeed in and who may take it.
@@ -94,8 +111,19 @@ SPEC = {
     "accept": ({S.ACCEPTANCE}, "owner"),
     "terminate": (set(DELIVERY), "admin"),
 }
-ORDER = [S.DRAFT, S.SUBMITTED, S.PUBLISHED, S.FORMAL_CHECK, S.REVIEW, S.NOTICE, S.AWARDED, S.CONTRACTED,
-         S.IN_PROGRESS, S.ACCEPTANCE, S.COMPLETED]
+ORDER = [
+    S.DRAFT,
+    S.SUBMITTED,
+    S.PUBLISHED,
+    S.FORMAL_CHECK,
+    S.REVIEW,
+    S.NOTICE,
+    S.AWARDED,
+    S.CONTRACTED,
+    S.IN_PROGRESS,
+    S.ACCEPTANCE,
+    S.COMPLETED,
+]
 RANK = {S.RETURNED: S.DRAFT}
 STEPS = [timedelta(hours=1), timedelta(hours=23), timedelta(days=2), timedelta(days=5), timedelta(days=11)]
 
@@ -124,12 +152,17 @@ class ChallengeLifecycle(RuleBasedStateMachine):
         return None if name == "nobody" else getattr(self.p, name)
 
     def apps(self) -> list[Application]:
-        return list(db.session.scalars(sa.select(Application).where(Application.challenge_id == self.c.id)
-                                       .order_by(Application.id)))
+        return list(
+            db.session.scalars(
+                sa.select(Application).where(Application.challenge_id == self.c.id).order_by(Application.id)
+            )
+        )
 
     def winner_ids(self) -> set[int]:
-        return {a.application.applicant_id for a in db.session.scalars(
-            sa.select(Award).where(Award.challenge_id == self.c.id))}
+        return {
+            a.application.applicant_id
+            for a in db.session.scalars(sa.select(Award).where(Award.challenge_id == self.c.id))
+        }
 
     def permitted(self, kind: str, user) -> bool:
         p = self.p
@@ -152,9 +185,19 @@ class ChallengeLifecycle(RuleBasedStateMachine):
     def snapshot(self) -> tuple:
         c = self.c
         return (
-            c.status, c.return_reason, c.termination_reason, c.notice_ends_at, c.cofunding, c.bounty,
-            c.acceptance_opinion, count(AuditEvent), count(Notification), count(Award), count(Review),
-            count(ConflictDeclaration), count(ExpertAssignment),
+            c.status,
+            c.return_reason,
+            c.termination_reason,
+            c.notice_ends_at,
+            c.cofunding,
+            c.bounty,
+            c.acceptance_opinion,
+            count(AuditEvent),
+            count(Notification),
+            count(Award),
+            count(Review),
+            count(ConflictDeclaration),
+            count(ExpertAssignment),
             tuple(db.session.execute(sa.select(Objection.id, Objection.status).order_by(Objection.id))),
             tuple((a.id, a.status, a.proposed_slot, a.commitment_signed) for a in self.apps()),
             tuple((m.id, m.status, m.payment_due) for m in c.milestones),
@@ -185,8 +228,13 @@ class ChallengeLifecycle(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ setup
 
-    @initialize(winners_max=st.integers(1, 3), notice_days=st.integers(1, 3), milestones=st.integers(1, 3),
-                stage=st.sampled_from(ORDER), data=st.data())
+    @initialize(
+        winners_max=st.integers(1, 3),
+        notice_days=st.integers(1, 3),
+        milestones=st.integers(1, 3),
+        stage=st.sampled_from(ORDER),
+        data=st.data(),
+    )
     def post(self, winners_max, notice_days, milestones, stage, data):
         """Post a challenge and take sensible steps until it reaches `stage` (or a side exit on the
         way): random actions then start from every stage, not only from the draft."""
@@ -201,10 +249,13 @@ class ChallengeLifecycle(RuleBasedStateMachine):
     def terms(self):
         closes = clock.now() + timedelta(days=10)
         shares = {1: [100], 2: [40, 60], 3: [33, 33, 34]}[self.milestone_count]
-        milestones = [MilestoneInput(f"第{i}阶段", share, (closes + timedelta(days=30 * i)).date())
-                      for i, share in enumerate(shares, start=1)]
-        return factory.terms(winners_max=self.winners_max, notice_days=self.notice_days, milestones=milestones,
-                             bounty=1_000_003)
+        milestones = [
+            MilestoneInput(f"第{i}阶段", share, (closes + timedelta(days=30 * i)).date())
+            for i, share in enumerate(shares, start=1)
+        ]
+        return factory.terms(
+            winners_max=self.winners_max, notice_days=self.notice_days, milestones=milestones, bounty=1_000_003
+        )
 
     # ------------------------------------------------------------ actions by anyone
 
@@ -250,16 +301,24 @@ class ChallengeLifecycle(RuleBasedStateMachine):
     @rule(who=st.sampled_from(ACTORS))
     def withdraw_application(self, who):
         mine = self.application_of(who) or (self.apps() or [None])[0]
-        if mine is not None and self.attempt("withdraw_application", who, services.withdraw_application,
-                                             self.who(who), mine):
+        if mine is not None and self.attempt(
+            "withdraw_application", who, services.withdraw_application, self.who(who), mine
+        ):
             assert clock.now() < self.c.closes_at, "withdrawn after the deadline"
 
     @rule(who=actor("admin"), index=st.integers(0, 4), eligible=st.booleans())
     def check(self, who, index, eligible):
         apps = self.apps()
         if apps:
-            self.attempt("check", who, services.check_application, self.who(who), apps[index % len(apps)], eligible,
-                         None if eligible else "资质不符")
+            self.attempt(
+                "check",
+                who,
+                services.check_application,
+                self.who(who),
+                apps[index % len(apps)],
+                eligible,
+                None if eligible else "资质不符",
+            )
 
     @rule(who=actor("admin"))
     def finish_check(self, who):
@@ -273,20 +332,35 @@ class ChallengeLifecycle(RuleBasedStateMachine):
     def declare(self, who, index, conflict):
         apps = self.apps()
         if apps:
-            self.attempt("declare", who, review.declare_conflict, self.who(who), apps[index % len(apps)], conflict,
-                         "合作关系" if conflict else None)
+            self.attempt(
+                "declare",
+                who,
+                review.declare_conflict,
+                self.who(who),
+                apps[index % len(apps)],
+                conflict,
+                "合作关系" if conflict else None,
+            )
 
     @rule(who=st.sampled_from(EXPERTS + ["owner", "admin"]), index=st.integers(0, 4), value=st.integers(0, 100))
     def score(self, who, index, value):
         apps = self.apps()
         if apps:
-            self.attempt("score", who, review.score, self.who(who), apps[index % len(apps)],
-                         {c.id: value for c in self.c.criteria}, "评审意见")
+            self.attempt(
+                "score",
+                who,
+                review.score,
+                self.who(who),
+                apps[index % len(apps)],
+                {c.id: value for c in self.c.criteria},
+                "评审意见",
+            )
 
     @rule(who=actor("admin"))
     def request_revision(self, who):
-        done = db.session.scalars(sa.select(Review).join(Application).where(Application.challenge_id == self.c.id)
-                                  .order_by(Review.id)).first()
+        done = db.session.scalars(
+            sa.select(Review).join(Application).where(Application.challenge_id == self.c.id).order_by(Review.id)
+        ).first()
         if done is not None:
             self.attempt("revision", who, review.request_revision, self.who(who), done, "请补充评语")
 
@@ -302,8 +376,9 @@ class ChallengeLifecycle(RuleBasedStateMachine):
 
     @rule(who=actor("admin"), upheld=st.booleans())
     def resolve(self, who, upheld):
-        pending = db.session.scalars(sa.select(Objection).where(
-            Objection.challenge_id == self.c.id, Objection.status == ObjectionStatus.OPEN)).first()
+        pending = db.session.scalars(
+            sa.select(Objection).where(Objection.challenge_id == self.c.id, Objection.status == ObjectionStatus.OPEN)
+        ).first()
         if pending is not None:
             self.attempt("resolve", who, awarding.resolve_objection, self.who(who), pending, upheld, "已核实")
 
@@ -323,8 +398,9 @@ class ChallengeLifecycle(RuleBasedStateMachine):
         if not self.c.milestones:
             return
         milestone = self.c.milestones[index % len(self.c.milestones)]
-        self.attempt("report", who, delivery.report_milestone, self.who(who), milestone, "阶段成果",
-                     [("报告.pdf", factory.PDF)])
+        self.attempt(
+            "report", who, delivery.report_milestone, self.who(who), milestone, "阶段成果", [("报告.pdf", factory.PDF)]
+        )
 
     @rule(who=actor("owner"), approve=st.booleans())
     def decide(self, who, approve):
@@ -427,8 +503,11 @@ class ChallengeLifecycle(RuleBasedStateMachine):
                 found = review.declaration(assignment, application)
                 if found is None:
                     return self.declare(name, self.apps().index(application), data.draw(st.booleans()))
-                done = db.session.scalar(sa.select(Review).where(Review.application_id == application.id,
-                                                                 Review.expert_id == assignment.expert_id))
+                done = db.session.scalar(
+                    sa.select(Review).where(
+                        Review.application_id == application.id, Review.expert_id == assignment.expert_id
+                    )
+                )
                 if not found.has_conflict and (done is None or done.awaiting_revision):
                     return self.score(name, self.apps().index(application), data.draw(st.integers(40, 100)))
         if not any(r.counted for r in review.ranking(c)):
@@ -478,10 +557,15 @@ class ChallengeLifecycle(RuleBasedStateMachine):
     def every_move_is_audited_once(self):
         if self.c is None:
             return
-        moves = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
-            AuditEvent.object_type == "challenges", AuditEvent.object_id == self.c.id,
-            AuditEvent.action.not_in(["challenge.create", "challenge.update", "challenge_expert.assign",
-                                      "challenge_expert.unassign"])))
+        moves = db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.object_type == "challenges",
+                AuditEvent.object_id == self.c.id,
+                AuditEvent.action.not_in(
+                    ["challenge.create", "challenge.update", "challenge_expert.assign", "challenge_expert.unassign"]
+                ),
+            )
+        )
         assert moves == self.moves
 
     def teardown(self):
@@ -496,6 +580,11 @@ def test_random_actions_by_random_people_never_break_the_lifecycle(app_ctx, cont
         run_state_machine_as_test(
             ChallengeLifecycle,
             # No shrinking: every step runs on the database, and a failing run prints its steps anyway.
-            settings=settings(max_examples=25, stateful_step_count=30, deadline=None, database=None,
-                              phases=[Phase.explicit, Phase.generate]),
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=30,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+            ),
         )

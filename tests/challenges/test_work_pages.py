@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from tests.challenges import factory
 from tests.challenges.test_files import DOCX_BYTES, EXE_BYTES, PNG_BYTES
 from webapp.accounts.models import User
-from webapp.challenges import clock, delivery, files, review
+from webapp.challenges import delivery, files, review
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -30,6 +30,7 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.core import clock
 from webapp.extensions import db
 
 
@@ -42,8 +43,12 @@ def build(app, controlled_clock):
         with app.app_context(), force_locale("en"):
             if "people" not in state:
                 state["people"] = factory.make_people()
-            people = factory.People(**{f.name: db.session.get(User, getattr(state["people"], f.name).id)
-                                       for f in dataclasses.fields(factory.People)})
+            people = factory.People(
+                **{
+                    f.name: db.session.get(User, getattr(state["people"], f.name).id)
+                    for f in dataclasses.fields(factory.People)
+                }
+            )
             result = fn(people) if fn else state["people"]
             db.session.commit()
             return result
@@ -73,8 +78,14 @@ def text(response) -> str:
 
 def application_form(**overrides) -> dict:
     data = {
-        "lead_unit": factory.TJU, "lead_kind": "university", "members-0-name": "", "members-0-kind": "",
-        "team": "李教授及5名骨干", "plan": "真空压铸+模温精确控制", "budget": "180", "schedule": "12个月三阶段",
+        "lead_unit": factory.TJU,
+        "lead_kind": "university",
+        "members-0-name": "",
+        "members-0-kind": "",
+        "team": "李教授及5名骨干",
+        "plan": "真空压铸+模温精确控制",
+        "budget": "180",
+        "schedule": "12个月三阶段",
         "commitment_signed": "y",
     }
     data.update(overrides)
@@ -93,9 +104,14 @@ def test_a_researcher_saves_a_draft_then_submits_it(build, people, make_client, 
     assert factory.TJU in text(page)  # the lead unit is prefilled from the researcher's organisation
     assert "承诺书" in text(page)
 
-    saved = client.post(f"/challenges/{challenge.id}/apply", application_form(
-        commitment_signed=None, **{"members-0-name": "天津市津南区先进制造研究院", "members-0-kind": "institute"},
-        save="Save draft"))
+    saved = client.post(
+        f"/challenges/{challenge.id}/apply",
+        application_form(
+            commitment_signed=None,
+            **{"members-0-name": "天津市津南区先进制造研究院", "members-0-kind": "institute"},
+            save="Save draft",
+        ),
+    )
     assert saved.status_code == 302
     draft = query(lambda s: s.scalar(sa.select(Application).where(Application.challenge_id == challenge.id)))
     assert draft.status is ApplicationStatus.DRAFT and draft.budget == 1_800_000
@@ -103,8 +119,10 @@ def test_a_researcher_saves_a_draft_then_submits_it(build, people, make_client, 
     assert "天津市津南区先进制造研究院" in text(client.get(f"/challenges/{challenge.id}/apply"))
 
     # Submitting without the commitment: refused next to the checkbox, nothing typed is lost.
-    refused = client.post(f"/challenges/{challenge.id}/apply", application_form(
-        commitment_signed=None, plan="改进后的技术路线", submit_application="Submit"))
+    refused = client.post(
+        f"/challenges/{challenge.id}/apply",
+        application_form(commitment_signed=None, plan="改进后的技术路线", submit_application="Submit"),
+    )
     assert refused.status_code == 200
     body = text(refused)
     assert "Sign the commitment" in body and "改进后的技术路线" in body
@@ -122,8 +140,10 @@ def test_a_researcher_saves_a_draft_then_submits_it(build, people, make_client, 
 def test_errors_are_shown_next_to_their_fields(build, people, make_client, query):
     challenge = build(factory.published)
     client = as_user(make_client, people.tju)
-    page = client.post(f"/challenges/{challenge.id}/apply",
-                       application_form(lead_unit="", budget="很多", team="保留的团队介绍", save="Save"))
+    page = client.post(
+        f"/challenges/{challenge.id}/apply",
+        application_form(lead_unit="", budget="很多", team="保留的团队介绍", save="Save"),
+    )
     assert page.status_code == 200
     body = text(page)
     assert "Name the lead unit." in body and "is not an amount" in body and "保留的团队介绍" in body
@@ -146,11 +166,18 @@ def test_withdraw_until_the_deadline_and_nothing_after_it(build, people, make_cl
     assert closed.status_code == 200
     assert "nothing can be saved or submitted after the deadline" in text(closed)
     assert 'id="application-form"' not in text(closed)
-    late = other.post(f"/challenges/{challenge.id}/apply", application_form(lead_unit=factory.NKU,
-                                                                         submit_application="Submit"))
+    late = other.post(
+        f"/challenges/{challenge.id}/apply", application_form(lead_unit=factory.NKU, submit_application="Submit")
+    )
     assert "after the deadline" in text(late)
-    assert query(lambda s: s.scalar(sa.select(sa.func.count(Application.id)).where(
-        Application.applicant_id == people.nku.id))) == 0
+    assert (
+        query(
+            lambda s: s.scalar(
+                sa.select(sa.func.count(Application.id)).where(Application.applicant_id == people.nku.id)
+            )
+        )
+        == 0
+    )
 
 
 def test_a_submitted_application_cannot_be_withdrawn_after_the_deadline(build, people, make_client, query):
@@ -179,15 +206,23 @@ def test_uploads_are_checked_by_content_and_shown_with_their_size(build, people,
     challenge = build(factory.published)
     client = as_user(make_client, people.tju)
     url = f"/challenges/{challenge.id}/apply"
-    refused = client.post(url, {**application_form(save="Save"), "files": [(_io(EXE_BYTES), "方案.pdf")]},
-                          content_type="multipart/form-data")
+    refused = client.post(
+        url,
+        {**application_form(save="Save"), "files": [(_io(EXE_BYTES), "方案.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 200
     assert "is not a PDF" in text(refused) and "Choose the files again" in text(refused)
     assert query(lambda s: s.scalar(sa.select(sa.func.count(Attachment.id)))) == 0
 
-    saved = client.post(url, {**application_form(save="Save"),
-                              "files": [(_io(factory.PDF), "技术方案.exe"), (_io(DOCX_BYTES), "申报书.docx")]},
-                        content_type="multipart/form-data")
+    saved = client.post(
+        url,
+        {
+            **application_form(save="Save"),
+            "files": [(_io(factory.PDF), "技术方案.exe"), (_io(DOCX_BYTES), "申报书.docx")],
+        },
+        content_type="multipart/form-data",
+    )
     assert saved.status_code == 302
     stored = query(lambda s: s.scalars(sa.select(Attachment).order_by(Attachment.id)).all())
     assert [(a.filename, a.content_type) for a in stored] == [("技术方案.pdf", files.PDF), ("申报书.docx", files.DOCX)]
@@ -205,9 +240,11 @@ def test_files_over_the_limit_are_refused(app, build, people, make_client, query
     old = app.config.get("CHALLENGE_FILE_MAX_MB", 10)
     app.config["CHALLENGE_FILE_MAX_MB"] = 0.001
     try:
-        page = client.post(f"/challenges/{challenge.id}/apply",
-                           {**application_form(save="Save"), "files": [(_io(factory.PDF + b"0" * 2000), "大.pdf")]},
-                           content_type="multipart/form-data")
+        page = client.post(
+            f"/challenges/{challenge.id}/apply",
+            {**application_form(save="Save"), "files": [(_io(factory.PDF + b"0" * 2000), "大.pdf")]},
+            content_type="multipart/form-data",
+        )
     finally:
         app.config["CHALLENGE_FILE_MAX_MB"] = old
     assert "larger than" in text(page)
@@ -237,7 +274,9 @@ def test_downloads_are_attachments_for_those_allowed_only(build, people, make_cl
     assert response.headers["Content-Type"] == "image/png"
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert as_user(make_client, people.owner).get(f"/files/{attachment.id}").status_code == 200  # lodged: the enterprise
+    assert (
+        as_user(make_client, people.owner).get(f"/files/{attachment.id}").status_code == 200
+    )  # lodged: the enterprise
     assert as_user(make_client, people.admin).get(f"/files/{attachment.id}").status_code == 200
     for stranger in (people.nku, people.rival, people.expert):
         assert as_user(make_client, stranger).get(f"/files/{attachment.id}").status_code == 403
@@ -305,9 +344,17 @@ def test_the_expert_declares_before_seeing_then_scores(build, people, make_clien
     assert "请细化团队评分理由" in again and 'id="score-form"' in again and "方案可行" in again
 
     # A conflict declared: nothing of the application is shown, ever.
-    client.post(f"/expert/applications/{nku_app.id}", {"d-has_conflict": "yes", "d-note": "曾与该团队合作", "d-declare": "1"})
-    assert query(lambda s: s.scalar(sa.select(ConflictDeclaration.has_conflict).where(
-        ConflictDeclaration.application_id == nku_app.id))) is True
+    client.post(
+        f"/expert/applications/{nku_app.id}", {"d-has_conflict": "yes", "d-note": "曾与该团队合作", "d-declare": "1"}
+    )
+    assert (
+        query(
+            lambda s: s.scalar(
+                sa.select(ConflictDeclaration.has_conflict).where(ConflictDeclaration.application_id == nku_app.id)
+            )
+        )
+        is True
+    )
     blocked = text(client.get(f"/expert/applications/{nku_app.id}"))
     assert "cannot score it" in blocked and "真空压铸" not in blocked
     assert client.get(f"/applications/{nku_app.id}").status_code == 403
@@ -329,8 +376,14 @@ def test_an_expert_of_the_applying_university_is_excluded(build, people, make_cl
 
 def _contract_form(challenge, **overrides) -> dict:
     terms = factory.contract_terms(challenge)
-    data = {"c-value": "200", "c-registration_number": "", "c-signed_on": terms.signed_on.isoformat(),
-            "c-starts_on": terms.starts_on.isoformat(), "c-ends_on": terms.ends_on.isoformat(), "c-confirm": "1"}
+    data = {
+        "c-value": "200",
+        "c-registration_number": "",
+        "c-signed_on": terms.signed_on.isoformat(),
+        "c-starts_on": terms.starts_on.isoformat(),
+        "c-ends_on": terms.ends_on.isoformat(),
+        "c-confirm": "1",
+    }
     data.update(overrides)
     return data
 
@@ -343,8 +396,11 @@ def test_both_parties_confirm_the_contract(build, people, make_client, query):
     owner = as_user(make_client, people.owner)
     wrong = text(owner.post(f"/challenges/{challenge.id}/contract", _contract_form(challenge, **{"c-value": "x"})))
     assert "is not an amount" in wrong
-    wrong = text(owner.post(f"/challenges/{challenge.id}/contract",
-                            _contract_form(challenge, **{"c-registration_number": "合同?"})))
+    wrong = text(
+        owner.post(
+            f"/challenges/{challenge.id}/contract", _contract_form(challenge, **{"c-registration_number": "合同?"})
+        )
+    )
     assert "registration number has 6 to 40" in wrong and 'value="200"' in wrong
     assert owner.post(f"/challenges/{challenge.id}/contract", _contract_form(challenge)).status_code == 302
     assert get(query, Challenge, challenge.id).status is S.AWARDED
@@ -352,7 +408,9 @@ def test_both_parties_confirm_the_contract(build, people, make_client, query):
     assert "I confirm these terms" in text(winner.get(f"/challenges/{challenge.id}/contract"))
     assert winner.post(f"/challenges/{challenge.id}/contract", {"w-confirm_terms": "1"}).status_code == 302
     assert query(lambda s: (s.get(Challenge, challenge.id).status, s.get(Challenge, challenge.id).contract.value)) == (
-        S.CONTRACTED, 2_000_000)
+        S.CONTRACTED,
+        2_000_000,
+    )
 
     # The registration number, once known.
     owner.post(f"/challenges/{challenge.id}/contract", {"r-registration_number": "2026120112000123", "r-record": "1"})
@@ -375,9 +433,11 @@ def test_milestones_reported_returned_approved_and_the_acceptance(build, people,
 
     missing = text(team.post(f"/milestones/{first.id}/report", {"m-report": "完成工艺验证", "m-send_report": "1"}))
     assert "Attach at least one evidence file" in missing
-    reported = team.post(f"/milestones/{first.id}/report",
-                         {"m-report": "完成工艺验证，良率92%", "m-send_report": "1",
-                          "m-files": [(_io(factory.PDF), "检测报告.pdf")]}, content_type="multipart/form-data")
+    reported = team.post(
+        f"/milestones/{first.id}/report",
+        {"m-report": "完成工艺验证，良率92%", "m-send_report": "1", "m-files": [(_io(factory.PDF), "检测报告.pdf")]},
+        content_type="multipart/form-data",
+    )
     assert reported.status_code == 302
     assert get(query, Milestone, first.id).status is MilestoneStatus.REPORTED
     assert get(query, Challenge, challenge.id).status is S.IN_PROGRESS
@@ -385,14 +445,17 @@ def test_milestones_reported_returned_approved_and_the_acceptance(build, people,
 
     no_reason = text(owner.post(f"/milestones/{first.id}/decision", {"d-decision": "return", "d-decide": "1"}))
     assert "Say what is missing" in no_reason
-    owner.post(f"/milestones/{first.id}/decision", {"d-decision": "return", "d-note": "缺少第三方检测", "d-decide": "1"})
+    owner.post(
+        f"/milestones/{first.id}/decision", {"d-decision": "return", "d-note": "缺少第三方检测", "d-decide": "1"}
+    )
     assert get(query, Milestone, first.id).status is MilestoneStatus.RETURNED
     assert "缺少第三方检测" in text(team.get(f"/challenges/{challenge.id}/milestones"))
     team.post(f"/milestones/{first.id}/report", {"m-report": "补充第三方检测报告", "m-send_report": "1"})
     assert get(query, Milestone, first.id).status is MilestoneStatus.REPORTED  # the earlier evidence still counts
 
-    approved = owner.post(f"/milestones/{first.id}/decision", {"d-decision": "approve", "d-decide": "1"},
-                          follow_redirects=True)
+    approved = owner.post(
+        f"/milestones/{first.id}/decision", {"d-decision": "approve", "d-decide": "1"}, follow_redirects=True
+    )
     assert get(query, Milestone, first.id).payment_due == 600_000
     assert "60 10k CNY" in text(approved)
 
@@ -406,10 +469,15 @@ def test_milestones_reported_returned_approved_and_the_acceptance(build, people,
     build(finish)
     assert get(query, Challenge, challenge.id).status is S.ACCEPTANCE
     assert 'id="acceptance-form"' not in text(team.get(f"/challenges/{challenge.id}/milestones"))
-    assert "Record the expert opinion" in text(owner.post(f"/challenges/{challenge.id}/acceptance",
-                                                          {"a-opinion": "", "a-accept": "1"}))
-    assert owner.post(f"/challenges/{challenge.id}/acceptance",
-                      {"a-opinion": "专家组一致同意通过验收", "a-accept": "1"}).status_code == 302
+    assert "Record the expert opinion" in text(
+        owner.post(f"/challenges/{challenge.id}/acceptance", {"a-opinion": "", "a-accept": "1"})
+    )
+    assert (
+        owner.post(
+            f"/challenges/{challenge.id}/acceptance", {"a-opinion": "专家组一致同意通过验收", "a-accept": "1"}
+        ).status_code
+        == 302
+    )
     done = get(query, Challenge, challenge.id)
     assert done.status is S.COMPLETED and done.acceptance_opinion == "专家组一致同意通过验收"
     for stranger in (people.nku, people.rival):
@@ -425,7 +493,8 @@ def test_navigation_shows_the_work_pages_by_role(build, people, make_client):
 
 
 def test_during_the_formal_check_an_expert_declares_but_sees_the_application_only_once_eligible(
-        build, people, make_client):
+    build, people, make_client
+):
     def checking(p):
         challenge = factory.published(p)
         apps = [factory.apply(p.tju, challenge), factory.apply(p.nku, challenge)]

@@ -53,8 +53,12 @@ OUTCOMES = {
     # Only the owner of the sample object, never the requester (admins included).
     "owner_only": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN)},
     # Those who may apply to challenges: researchers and enterprises (not the challenge's own).
-    "applicant": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "researcher": ALLOW,
-                  "enterprise": ALLOW},
+    "applicant": {
+        "anonymous": TO_LOGIN,
+        **dict.fromkeys(SIGNED_IN, FORBIDDEN),
+        "researcher": ALLOW,
+        "enterprise": ALLOW,
+    },
     # Review experts (the matrix's expert is on the sample challenge's panel).
     "expert": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, FORBIDDEN), "expert": ALLOW},
     # Only the party the sample belongs to (an applicant, the enterprise, a winner), never the requester.
@@ -257,7 +261,9 @@ def _listings_of(query, researcher_id: int, enterprise_id: int, requester_id: in
 
     def add(session):
         published = {"status": ListingStatus.PUBLISHED, "published_at": utcnow()}
-        achievement = Achievement(title="矩阵样例成果", summary="样例", confidential="细节", owner_id=researcher_id, **published)
+        achievement = Achievement(
+            title="矩阵样例成果", summary="样例", confidential="细节", owner_id=researcher_id, **published
+        )
         need = Need(title="矩阵样例需求", description="样例", owner_id=enterprise_id, **published)
         session.add_all([achievement, need])
         session.flush()
@@ -326,10 +332,23 @@ def _matching_samples(query, listings: dict, broker_id: int) -> dict:
         achievement = Achievement(title="矩阵样例撮合成果", summary="样例", **published)
         session.add_all([need, achievement])
         session.flush()
-        new = Suggestion(need_id=listings[(None, "need_id")], achievement_id=listings[(None, "achievement_id")],
-                         score=60.0, parts={"keywords": 40.0}, terms=["样例"])
-        accepted = Suggestion(need_id=need.id, achievement_id=achievement.id, score=70.0, parts={}, terms=[],
-                              status=SuggestionStatus.ACCEPTED, decided_by_id=broker_id, decided_at=utcnow())
+        new = Suggestion(
+            need_id=listings[(None, "need_id")],
+            achievement_id=listings[(None, "achievement_id")],
+            score=60.0,
+            parts={"keywords": 40.0},
+            terms=["样例"],
+        )
+        accepted = Suggestion(
+            need_id=need.id,
+            achievement_id=achievement.id,
+            score=70.0,
+            parts={},
+            terms=[],
+            status=SuggestionStatus.ACCEPTED,
+            decided_by_id=broker_id,
+            decided_at=utcnow(),
+        )
         entry = LexiconEntry(kind=LexiconKind.TERM, word="矩阵样例术语")
         job = MatchJob(status=MatchJobStatus.DONE, finished_at=utcnow())
         session.add_all([new, accepted, entry, job])
@@ -338,8 +357,11 @@ def _matching_samples(query, listings: dict, broker_id: int) -> dict:
         session.add(intro)
         session.commit()
         return {
-            (None, "suggestion_id"): new.id, (None, "intro_id"): intro.id, (None, "entry_id"): entry.id,
-            ("matching.job", "job_id"): job.id, ("matching.job_status", "job_id"): job.id,
+            (None, "suggestion_id"): new.id,
+            (None, "intro_id"): intro.id,
+            (None, "entry_id"): entry.id,
+            ("matching.job", "job_id"): job.id,
+            ("matching.job_status", "job_id"): job.id,
         }
 
     return query(add)
@@ -351,7 +373,8 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
     belong to other users than the requester."""
     from tests.challenges import factory
     from webapp.accounts.models import User
-    from webapp.challenges import clock, files, review
+    from webapp.challenges import files, review
+    from webapp.core import clock
 
     def add(session):
         try:
@@ -371,12 +394,16 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
             clock.reset()
         session.commit()
         work = {("challenge_work.apply", "challenge_id"): open_.id}
-        work.update({(f"challenge_work.{name}", "challenge_id"): contracted.id
-                     for name in ("contract", "milestones", "accept")})
-        work.update({(f"challenge_work.{name}", "application_id"): application.id
-                     for name in ("application", "withdraw")})
+        work.update(
+            {(f"challenge_work.{name}", "challenge_id"): contracted.id for name in ("contract", "milestones", "accept")}
+        )
+        work.update(
+            {(f"challenge_work.{name}", "application_id"): application.id for name in ("application", "withdraw")}
+        )
         work[("challenge_work.review", "application_id")] = apps[0].id
-        work.update({(f"challenge_work.{name}", "attachment_id"): attachment.id for name in ("download", "remove_file")})
+        work.update(
+            {(f"challenge_work.{name}", "attachment_id"): attachment.id for name in ("download", "remove_file")}
+        )
         work.update({(f"challenge_work.{name}", "milestone_id"): milestone for name in ("report", "decide_milestone")})
         return work
 
@@ -396,9 +423,10 @@ def _challenge_samples(query) -> dict:
         objection = Objection(challenge_id=published.id, filed_by_id=people.nku.id, text="样例异议", filed_at=utcnow())
         session.add(objection)
         session.commit()
-        samples = {(f"challenges.{name}", "challenge_id"): published.id
-                   for name in ("detail", "act", "check", "experts", "ranking", "objection", "resolve_objection",
-                                "award")}
+        samples = {
+            (f"challenges.{name}", "challenge_id"): published.id
+            for name in ("detail", "act", "check", "experts", "ranking", "objection", "resolve_objection", "award")
+        }
         samples[("challenges.edit", "challenge_id")] = draft.id
         samples[("challenges.act", "name")] = "terminate"
         samples[("challenges.resolve_objection", "objection_id")] = objection.id
@@ -412,8 +440,8 @@ def _deal_samples(query, broker_id: int) -> dict:
     award whose contract has no deal yet."""
     from tests.challenges import factory
     from webapp.accounts.models import User
-    from webapp.challenges import clock
     from webapp.challenges.models import Award
+    from webapp.core import clock
     from webapp.deals import files, services
     from webapp.deals.models import ContractType, DealFileKind
 
@@ -425,10 +453,19 @@ def _deal_samples(query, broker_id: int) -> dict:
         finally:
             clock.reset()
         broker = session.get(User, broker_id)
-        parties = services.Parties(need_party="矩阵样例企业", need_user_id=people.owner.id,
-                                   provider_party="矩阵样例大学", provider_user_id=people.tju.id)
-        deal = services.create_direct(broker, title="矩阵样例成交", parties=parties,
-                                      contract_type=ContractType.DEVELOPMENT, contract_value=100_000)
+        parties = services.Parties(
+            need_party="矩阵样例企业",
+            need_user_id=people.owner.id,
+            provider_party="矩阵样例大学",
+            provider_user_id=people.tju.id,
+        )
+        deal = services.create_direct(
+            broker,
+            title="矩阵样例成交",
+            parties=parties,
+            contract_type=ContractType.DEVELOPMENT,
+            contract_value=100_000,
+        )
         stored = files.attach_file(broker, deal, DealFileKind.CONTRACT, ("合同.pdf", factory.PDF))
         session.commit()
         return {(None, "deal_id"): deal.id, (None, "file_id"): stored.id, (None, "award_id"): award.id}

@@ -35,22 +35,44 @@ def _org(kind: OrgKind, name: str, tiers=()) -> Organisation:
 
 
 def _field(name: str, parent: TechField | None = None) -> TechField:
-    field = TechField(code=uuid.uuid4().hex[:12], name=f"{name}{uuid.uuid4().hex[:6]}",
-                      parent_id=parent.id if parent else None)
+    field = TechField(
+        code=uuid.uuid4().hex[:12], name=f"{name}{uuid.uuid4().hex[:6]}", parent_id=parent.id if parent else None
+    )
     db.session.add(field)
     db.session.flush()
     return field
 
 
-def _deal(title, value, *, signed=None, registered=None, agency=None, broker=None, field=None, provider=None,
-          need=None, payments=(), cancelled=False) -> Deal:
-    deal = Deal(title=title, contract_type=ContractType.DEVELOPMENT, contract_value=value, signed_on=signed,
-                registered_on=registered, registration_no=f"R{uuid.uuid4().hex[:12]}" if registered else None,
-                agency_id=agency.id if agency else None, broker_id=broker.id if broker else None,
-                field_id=field.id if field else None,
-                provider_org_id=provider.id if provider else None, provider_party=provider.name if provider else "某公司",
-                need_org_id=need.id if need else None, need_party=need.name if need else "某企业",
-                received_total=sum(amount for _day, amount in payments))
+def _deal(
+    title,
+    value,
+    *,
+    signed=None,
+    registered=None,
+    agency=None,
+    broker=None,
+    field=None,
+    provider=None,
+    need=None,
+    payments=(),
+    cancelled=False,
+) -> Deal:
+    deal = Deal(
+        title=title,
+        contract_type=ContractType.DEVELOPMENT,
+        contract_value=value,
+        signed_on=signed,
+        registered_on=registered,
+        registration_no=f"R{uuid.uuid4().hex[:12]}" if registered else None,
+        agency_id=agency.id if agency else None,
+        broker_id=broker.id if broker else None,
+        field_id=field.id if field else None,
+        provider_org_id=provider.id if provider else None,
+        provider_party=provider.name if provider else "某公司",
+        need_org_id=need.id if need else None,
+        need_party=need.name if need else "某企业",
+        received_total=sum(amount for _day, amount in payments),
+    )
     if cancelled:
         deal.cancelled_at, deal.cancel_reason = datetime(2019, 7, 1, tzinfo=UTC), "合同解除"
     db.session.add(deal)
@@ -64,8 +86,13 @@ def _deal(title, value, *, signed=None, registered=None, agency=None, broker=Non
 def _broker(org: Organisation, name: str):
     from webapp.accounts.models import Role, User
 
-    user = User(email=f"broker-{uuid.uuid4().hex[:8]}@test.jiebang.cn", name=name, role=Role.BROKER,
-                password_hash="!", organisation_id=org.id)
+    user = User(
+        email=f"broker-{uuid.uuid4().hex[:8]}@test.jiebang.cn",
+        name=name,
+        role=Role.BROKER,
+        password_hash="!",
+        organisation_id=org.id,
+    )
     db.session.add(user)
     db.session.flush()
     return user
@@ -84,19 +111,57 @@ def ledger() -> SimpleNamespace:
     b = _field("生物医药")
     bx, by = _broker(x, "张经纪"), _broker(y, "李经纪")
     deals = SimpleNamespace(
-        d1=_deal("D1", 1_000_000, signed=date(2019, 3, 31), registered=date(2019, 4, 2), agency=x, broker=bx,
-                 field=a1a, provider=u, need=e1,
-                 payments=[(date(2019, 12, 31), 300_000), (date(2020, 1, 1), 200_000)]),
-        d2=_deal("D2", 2_000_000, signed=date(2019, 1, 1), registered=date(2019, 1, 15), agency=y, broker=by,
-                 field=b, provider=i, need=e2, payments=[(date(2019, 2, 1), 2_000_000)]),
-        d3=_deal("D3", 5_000_000, signed=date(2019, 5, 1), registered=date(2019, 5, 10), agency=x, broker=bx,
-                 field=a, provider=u, need=e1, payments=[(date(2019, 6, 1), 1_000_000)], cancelled=True),
-        d4=_deal("D4", 700_000, signed=date(2018, 12, 31), registered=date(2019, 1, 5), provider=c, need=e3,
-                 payments=[(date(2019, 3, 1), 700_000)]),
+        d1=_deal(
+            "D1",
+            1_000_000,
+            signed=date(2019, 3, 31),
+            registered=date(2019, 4, 2),
+            agency=x,
+            broker=bx,
+            field=a1a,
+            provider=u,
+            need=e1,
+            payments=[(date(2019, 12, 31), 300_000), (date(2020, 1, 1), 200_000)],
+        ),
+        d2=_deal(
+            "D2",
+            2_000_000,
+            signed=date(2019, 1, 1),
+            registered=date(2019, 1, 15),
+            agency=y,
+            broker=by,
+            field=b,
+            provider=i,
+            need=e2,
+            payments=[(date(2019, 2, 1), 2_000_000)],
+        ),
+        d3=_deal(
+            "D3",
+            5_000_000,
+            signed=date(2019, 5, 1),
+            registered=date(2019, 5, 10),
+            agency=x,
+            broker=bx,
+            field=a,
+            provider=u,
+            need=e1,
+            payments=[(date(2019, 6, 1), 1_000_000)],
+            cancelled=True,
+        ),
+        d4=_deal(
+            "D4",
+            700_000,
+            signed=date(2018, 12, 31),
+            registered=date(2019, 1, 5),
+            provider=c,
+            need=e3,
+            payments=[(date(2019, 3, 1), 700_000)],
+        ),
         d5=_deal("D5", 400_000, signed=date(2019, 12, 31), agency=x, broker=bx, field=a1, provider=u, need=e2),
         d6=_deal("D6", 999, agency=x, broker=bx, provider=u, need=e1),
     )
     db.session.add(TurnoverTarget(year=2019, amount=10_000_000))
     db.session.flush()
-    return SimpleNamespace(x=x, y=y, u=u, i=i, c=c, e1=e1, e2=e2, e3=e3, a=a, a1=a1, a1a=a1a, b=b, bx=bx, by=by,
-                           deals=deals)
+    return SimpleNamespace(
+        x=x, y=y, u=u, i=i, c=c, e1=e1, e2=e2, e3=e3, a=a, a1=a1, a1a=a1a, b=b, bx=bx, by=by, deals=deals
+    )

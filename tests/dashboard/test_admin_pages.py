@@ -121,10 +121,15 @@ def test_setting_the_target_is_audited(data, admin, query):
     assert query(lambda s: s.get(TurnoverTarget, year).amount) == 5_000_000_000
     admin.post("/dashboard/targets", {"year": str(year), "amount": "1200.5"})
     assert query(lambda s: s.get(TurnoverTarget, year).amount) == 12_005_000
-    events = query(lambda s: s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "dashboard.target")
-                                       .order_by(AuditEvent.id)).all())
+    events = query(
+        lambda s: s.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "dashboard.target").order_by(AuditEvent.id)
+        ).all()
+    )
     assert [(e.before, e.after["amount"]) for e in events[-2:]] == [
-        (None, 5_000_000_000), ({"year": year, "amount": 5_000_000_000}, 12_005_000)]
+        (None, 5_000_000_000),
+        ({"year": year, "amount": 5_000_000_000}, 12_005_000),
+    ]
 
 
 def test_quarterly_summary_workbook(data, admin):

@@ -21,17 +21,36 @@ from webapp.deals.models import ContractType, Deal, DealFile, DealFileKind, Paym
 SHEETS = ["Cover", "Contracts", "Payments received", "By broker", "Cancelled deals"]
 
 
-def add_deal(session, *, title: str, broker: User, value: int, signed_on: date | None = None,
-             registered: tuple[str, date] | None = None, payments: list[tuple[date, int, str | None]] = (),
-             cancelled: tuple[datetime, str] | None = None, schedule: list[tuple[date, int]] = (), **parties) -> Deal:
+def add_deal(
+    session,
+    *,
+    title: str,
+    broker: User,
+    value: int,
+    signed_on: date | None = None,
+    registered: tuple[str, date] | None = None,
+    payments: list[tuple[date, int, str | None]] = (),
+    cancelled: tuple[datetime, str] | None = None,
+    schedule: list[tuple[date, int]] = (),
+    **parties,
+) -> Deal:
     """A deal written straight into the ledger, its money received equal to its payments."""
-    deal = Deal(title=title, need_party=parties.pop("need_party", "津南储能科技有限公司"),
-                provider_party=parties.pop("provider_party", "天津大学"), contract_type=ContractType.DEVELOPMENT,
-                contract_value=value, received_total=sum(p[1] for p in payments), signed_on=signed_on,
-                registration_no=registered[0] if registered else None,
-                registered_on=registered[1] if registered else None, broker_id=broker.id,
-                agency_id=broker.organisation_id, cancelled_at=cancelled[0] if cancelled else None,
-                cancel_reason=cancelled[1] if cancelled else None, **parties)
+    deal = Deal(
+        title=title,
+        need_party=parties.pop("need_party", "津南储能科技有限公司"),
+        provider_party=parties.pop("provider_party", "天津大学"),
+        contract_type=ContractType.DEVELOPMENT,
+        contract_value=value,
+        received_total=sum(p[1] for p in payments),
+        signed_on=signed_on,
+        registration_no=registered[0] if registered else None,
+        registered_on=registered[1] if registered else None,
+        broker_id=broker.id,
+        agency_id=broker.organisation_id,
+        cancelled_at=cancelled[0] if cancelled else None,
+        cancel_reason=cancelled[1] if cancelled else None,
+        **parties,
+    )
     session.add(deal)
     session.flush()
     for day, amount, evidence in payments:
@@ -54,7 +73,8 @@ def make_ledger(query, make_user, make_org, **parties) -> SimpleNamespace:
     agency = make_org(OrgKind.AGENCY, name=f"滨海技术转移中心{tag}")
     other_agency = make_org(OrgKind.AGENCY, name=f"南开技术转移中心{tag}")
     people = SimpleNamespace(
-        agency=agency, other_agency=other_agency,
+        agency=agency,
+        other_agency=other_agency,
         broker=make_user("broker", name="经纪人甲", organisation_id=agency.id, locale="en"),
         broker_2=make_user("broker", name="经纪人乙", organisation_id=agency.id, locale="en"),
         other_broker=make_user("broker", name="经纪人丙", organisation_id=other_agency.id, locale="en"),
@@ -64,35 +84,93 @@ def make_ledger(query, make_user, make_org, **parties) -> SimpleNamespace:
 
     def add(session):
         p = people
-        d1 = add_deal(session, title="D1 储能液冷开发", broker=p.broker, value=1_000_000, signed_on=date(2025, 3, 1),
-                      registered=(f"2025120000001{tag}", date(2025, 3, 10)),
-                      payments=[(date(2025, 4, 1), 300_000, "银行回单 0001"), (date(2025, 12, 31), 200_000, "回单 0002"),
-                                (date(2026, 1, 1), 100_000, "回单 0003")],
-                      schedule=[(date(2025, 4, 1), 300_000), (date(2025, 12, 31), 300_000),
-                                (date(2026, 6, 30), 400_000)], **parties.get("d1", {}))
-        d2 = add_deal(session, title="D2 去年登记", broker=p.broker_2, value=500_000, signed_on=date(2024, 11, 1),
-                      registered=(f"2024120000009{tag}", date(2024, 11, 20)),
-                      payments=[(date(2025, 1, 1), 150_000, None)])
-        d3 = add_deal(session, title="D3 未登记", broker=p.broker, value=800_000, signed_on=date(2025, 6, 1),
-                      payments=[(date(2025, 7, 1), 80_000, "回单 0004")])
-        d4 = add_deal(session, title="D4 已取消", broker=p.broker_2, value=2_000_000, signed_on=date(2025, 5, 1),
-                      registered=(f"2025120000004{tag}", date(2025, 5, 20)),
-                      payments=[(date(2025, 6, 1), 400_000, None)],
-                      cancelled=(datetime(2025, 9, 1, 2, 0, tzinfo=UTC), "企业资金链断裂，双方协商解除"))
-        d5 = add_deal(session, title="D5 南开的合同", broker=p.other_broker, value=9_990_000,
-                      signed_on=date(2025, 2, 1), registered=(f"2025120000005{tag}", date(2025, 2, 2)),
-                      payments=[(date(2025, 3, 1), 999_000, None)], **parties.get("d5", {}))
-        d6 = add_deal(session, title="D6 年末登记", broker=p.broker, value=300_000, signed_on=date(2025, 12, 30),
-                      registered=(f"2025120000006{tag}", date(2025, 12, 31)))
-        d7 = add_deal(session, title="D7 次年登记", broker=p.broker, value=600_000, signed_on=date(2025, 12, 20),
-                      registered=(f"2026120000007{tag}", date(2026, 1, 1)),
-                      payments=[(date(2025, 12, 25), 50_000, None)])
+        d1 = add_deal(
+            session,
+            title="D1 储能液冷开发",
+            broker=p.broker,
+            value=1_000_000,
+            signed_on=date(2025, 3, 1),
+            registered=(f"2025120000001{tag}", date(2025, 3, 10)),
+            payments=[
+                (date(2025, 4, 1), 300_000, "银行回单 0001"),
+                (date(2025, 12, 31), 200_000, "回单 0002"),
+                (date(2026, 1, 1), 100_000, "回单 0003"),
+            ],
+            schedule=[(date(2025, 4, 1), 300_000), (date(2025, 12, 31), 300_000), (date(2026, 6, 30), 400_000)],
+            **parties.get("d1", {}),
+        )
+        d2 = add_deal(
+            session,
+            title="D2 去年登记",
+            broker=p.broker_2,
+            value=500_000,
+            signed_on=date(2024, 11, 1),
+            registered=(f"2024120000009{tag}", date(2024, 11, 20)),
+            payments=[(date(2025, 1, 1), 150_000, None)],
+        )
+        d3 = add_deal(
+            session,
+            title="D3 未登记",
+            broker=p.broker,
+            value=800_000,
+            signed_on=date(2025, 6, 1),
+            payments=[(date(2025, 7, 1), 80_000, "回单 0004")],
+        )
+        d4 = add_deal(
+            session,
+            title="D4 已取消",
+            broker=p.broker_2,
+            value=2_000_000,
+            signed_on=date(2025, 5, 1),
+            registered=(f"2025120000004{tag}", date(2025, 5, 20)),
+            payments=[(date(2025, 6, 1), 400_000, None)],
+            cancelled=(datetime(2025, 9, 1, 2, 0, tzinfo=UTC), "企业资金链断裂，双方协商解除"),
+        )
+        d5 = add_deal(
+            session,
+            title="D5 南开的合同",
+            broker=p.other_broker,
+            value=9_990_000,
+            signed_on=date(2025, 2, 1),
+            registered=(f"2025120000005{tag}", date(2025, 2, 2)),
+            payments=[(date(2025, 3, 1), 999_000, None)],
+            **parties.get("d5", {}),
+        )
+        d6 = add_deal(
+            session,
+            title="D6 年末登记",
+            broker=p.broker,
+            value=300_000,
+            signed_on=date(2025, 12, 30),
+            registered=(f"2025120000006{tag}", date(2025, 12, 31)),
+        )
+        d7 = add_deal(
+            session,
+            title="D7 次年登记",
+            broker=p.broker,
+            value=600_000,
+            signed_on=date(2025, 12, 20),
+            registered=(f"2026120000007{tag}", date(2026, 1, 1)),
+            payments=[(date(2025, 12, 25), 50_000, None)],
+        )
         first = session.scalar(sa.select(Payment).where(Payment.deal_id == d1.id).order_by(Payment.received_on))
-        session.add(DealFile(deal_id=d1.id, payment_id=first.id, kind=DealFileKind.PAYMENT, filename="回单0001.pdf",
-                             content_type="application/pdf", size=4, sha256="0" * 64, data=b"%PDF"))
+        session.add(
+            DealFile(
+                deal_id=d1.id,
+                payment_id=first.id,
+                kind=DealFileKind.PAYMENT,
+                filename="回单0001.pdf",
+                content_type="application/pdf",
+                size=4,
+                sha256="0" * 64,
+                data=b"%PDF",
+            )
+        )
         session.commit()
-        return {name: deal.id for name, deal in (("d1", d1), ("d2", d2), ("d3", d3), ("d4", d4), ("d5", d5),
-                                                 ("d6", d6), ("d7", d7))}
+        return {
+            name: deal.id
+            for name, deal in (("d1", d1), ("d2", d2), ("d3", d3), ("d4", d4), ("d5", d5), ("d6", d6), ("d7", d7))
+        }
 
     people.deals = query(add)
     return people
@@ -109,7 +187,7 @@ def table(sheet, first_header: str) -> tuple[list[str], list[dict], dict | None]
     start = next(i for i, row in enumerate(values) if row and row[0] == first_header)
     header = values[start]
     rows, total = [], None
-    for row in values[start + 1:]:
+    for row in values[start + 1 :]:
         if not row or row[0] is None:
             break
         if row[0] == "Total":
@@ -141,72 +219,114 @@ def test_the_pack_of_2025_adds_up_to_the_hand_computed_totals(client, ledger, qu
     assert front["Deals in the pack"] == 5
     assert front["Contract value of deals registered in the period (CNY)"] == 1_300_000
     assert front["Money received in the period (CNY)"] == 650_000
-    assert front["Money received in the period on contracts not registered by its last day, not counted (CNY)"] \
-        == 130_000
+    assert (
+        front["Money received in the period on contracts not registered by its last day, not counted (CNY)"] == 130_000
+    )
     assert front["Cancelled deals, listed separately and not counted"] == 1
     assert "registered, live contracts" in front["Rule used"]
 
     _header, contracts, total = table(book["Contracts"], "Deal")
-    assert [r["Deal"] for r in contracts] == ["D2 去年登记", "D1 储能液冷开发", "D6 年末登记", "D7 次年登记", "D3 未登记"]
+    assert [r["Deal"] for r in contracts] == [
+        "D2 去年登记",
+        "D1 储能液冷开发",
+        "D6 年末登记",
+        "D7 次年登记",
+        "D3 未登记",
+    ]
     assert {r["Deal"]: r["Received in the period, counted (CNY)"] for r in contracts} == {
-        "D1 储能液冷开发": 500_000, "D2 去年登记": 150_000, "D3 未登记": 0, "D6 年末登记": 0, "D7 次年登记": 0}
+        "D1 储能液冷开发": 500_000,
+        "D2 去年登记": 150_000,
+        "D3 未登记": 0,
+        "D6 年末登记": 0,
+        "D7 次年登记": 0,
+    }
     assert sum(r["Value registered in the period (CNY)"] or 0 for r in contracts) == 1_300_000
     assert total["Value registered in the period (CNY)"] == 1_300_000
     assert total["Received in the period (CNY)"] == 780_000
     assert total["Received in the period, counted (CNY)"] == 650_000
     d1 = contracts[1]
     assert (d1["Contract value (CNY)"], d1["Registered on"].date(), d1["Broker"], d1["Contract type"]) == (
-        1_000_000, date(2025, 3, 10), "经纪人甲", "Technology development")
+        1_000_000,
+        date(2025, 3, 10),
+        "经纪人甲",
+        "Technology development",
+    )
     assert d1["Registration number"].startswith("2025120000001")
     assert all(isinstance(r["Contract value (CNY)"], int) for r in contracts)
 
     _header, payments, total = table(book["Payments received"], "Deal")
     assert [(r["Received on"].date(), r["Amount (CNY)"]) for r in payments] == [
-        (date(2025, 1, 1), 150_000), (date(2025, 4, 1), 300_000), (date(2025, 7, 1), 80_000),
-        (date(2025, 12, 25), 50_000), (date(2025, 12, 31), 200_000)]
+        (date(2025, 1, 1), 150_000),
+        (date(2025, 4, 1), 300_000),
+        (date(2025, 7, 1), 80_000),
+        (date(2025, 12, 25), 50_000),
+        (date(2025, 12, 31), 200_000),
+    ]
     assert sum(r["Amount (CNY)"] for r in payments) == total["Amount (CNY)"] == 780_000
     assert sum(r["Counted (CNY)"] or 0 for r in payments) == total["Counted (CNY)"] == 650_000
     assert (payments[1]["Evidence note"], payments[1]["Evidence files"]) == ("银行回单 0001", "回单0001.pdf")
 
     _header, brokers, total = table(book["By broker"], "Broker")
-    assert {r["Broker"]: (r["Deals"], r["Value registered in the period (CNY)"], r["Received in the period (CNY)"],
-                          r["Received in the period, counted (CNY)"]) for r in brokers} == {
-        "经纪人甲": (4, 1_300_000, 630_000, 500_000), "经纪人乙": (1, 0, 150_000, 150_000)}
+    assert {
+        r["Broker"]: (
+            r["Deals"],
+            r["Value registered in the period (CNY)"],
+            r["Received in the period (CNY)"],
+            r["Received in the period, counted (CNY)"],
+        )
+        for r in brokers
+    } == {"经纪人甲": (4, 1_300_000, 630_000, 500_000), "经纪人乙": (1, 0, 150_000, 150_000)}
     assert total["Received in the period, counted (CNY)"] == 650_000
 
     _header, cancelled, total = table(book["Cancelled deals"], "Deal")
-    assert [(r["Deal"], r["Reason"], r["Cancelled on"].date(), r["Received in the period (not counted) (CNY)"])
-            for r in cancelled] == [("D4 已取消", "企业资金链断裂，双方协商解除", date(2025, 9, 1), 400_000)]
+    assert [
+        (r["Deal"], r["Reason"], r["Cancelled on"].date(), r["Received in the period (not counted) (CNY)"])
+        for r in cancelled
+    ] == [("D4 已取消", "企业资金链断裂，双方协商解除", date(2025, 9, 1), 400_000)]
     assert total is None
 
     text = " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v)
     assert "D5 南开的合同" not in text and "经纪人丙" not in text and "9990000" not in text
 
-    events = query(lambda s: [(e.actor_id, e.object_type, e.object_id, e.after) for e in s.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "deal.evidence_export"))])
+    events = query(
+        lambda s: [
+            (e.actor_id, e.object_type, e.object_id, e.after)
+            for e in s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "deal.evidence_export"))
+        ]
+    )
     assert len(events) == 1
     actor, object_type, object_id, after = events[0]
     assert (actor, object_type, object_id) == (ledger.admin.id, "organisations", ledger.agency.id)
     assert (after["period"], after["from"], after["to"], after["received"], after["registered"]) == (
-        "2025", "2025-01-01", "2025-12-31", 650_000, 1_300_000)
+        "2025",
+        "2025-01-01",
+        "2025-12-31",
+        650_000,
+        1_300_000,
+    )
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    # December 2025: D1's 31 Dec payment counts, D7's 25 Dec one does not (registered 1 Jan), D6 registered 31 Dec.
-    ({"period": "2025-12"}, (3, 300_000, 200_000, 50_000)),
-    # From 1 Jan 2026: D1's 1 Jan payment counts; D7 is registered on 1 Jan (600,000).
-    ({"from": "2026-01-01", "to": "2026-01-31"}, (2, 600_000, 100_000, 0)),
-    # The first quarter of 2025: D2's 1 Jan payment and D1's registration.
-    ({"period": "2025-Q1"}, (2, 1_000_000, 150_000, 0)),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # December 2025: D1's 31 Dec payment counts, D7's 25 Dec one does not (registered 1 Jan), D6 registered 31 Dec.
+        ({"period": "2025-12"}, (3, 300_000, 200_000, 50_000)),
+        # From 1 Jan 2026: D1's 1 Jan payment counts; D7 is registered on 1 Jan (600,000).
+        ({"from": "2026-01-01", "to": "2026-01-31"}, (2, 600_000, 100_000, 0)),
+        # The first quarter of 2025: D2's 1 Jan payment and D1's registration.
+        ({"period": "2025-Q1"}, (2, 1_000_000, 150_000, 0)),
+    ],
+)
 def test_the_period_edges_move_the_money_into_the_right_pack(client, ledger, args, expected):
     response = download(client, ledger.broker, ledger.agency.id, **args)
     assert response.status_code == 200
     front = cover(load_workbook(io.BytesIO(response.data)))
-    assert (front["Deals in the pack"], front["Contract value of deals registered in the period (CNY)"],
-            front["Money received in the period (CNY)"],
-            front["Money received in the period on contracts not registered by its last day, not counted (CNY)"]) \
-        == expected
+    assert (
+        front["Deals in the pack"],
+        front["Contract value of deals registered in the period (CNY)"],
+        front["Money received in the period (CNY)"],
+        front["Money received in the period on contracts not registered by its last day, not counted (CNY)"],
+    ) == expected
 
 
 def test_only_admins_and_the_agencys_own_brokers_get_the_pack(client, make_client, ledger):
@@ -237,9 +357,16 @@ def test_a_bad_period_says_what_is_wrong_and_makes_no_pack(client, make_client, 
     assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/")
     with admin.http.session_transaction() as session:
         assert [m for _c, m in session["_flashes"]] == [
-            "The evidence pack was not made: The last day comes before the first."]
-    assert query(lambda s: s.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "deal.evidence_export"))) == 0
+            "The evidence pack was not made: The last day comes before the first."
+        ]
+    assert (
+        query(
+            lambda s: s.scalar(
+                sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "deal.evidence_export")
+            )
+        )
+        == 0
+    )
 
 
 def test_the_ledger_fixture_is_consistent(ledger, query):

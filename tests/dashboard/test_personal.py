@@ -59,9 +59,13 @@ def ledger(query, make_user, make_org):
     other_researcher = make_user("researcher", locale="en")
     enterprise = make_user("enterprise", locale="en")
     other_enterprise = make_user("enterprise", locale="en")
-    people = make_ledger(query, make_user, make_org, d1={"provider_user_id": researcher.id,
-                                                         "need_user_id": enterprise.id},
-                         d5={"provider_user_id": other_researcher.id, "need_user_id": other_enterprise.id})
+    people = make_ledger(
+        query,
+        make_user,
+        make_org,
+        d1={"provider_user_id": researcher.id, "need_user_id": enterprise.id},
+        d5={"provider_user_id": other_researcher.id, "need_user_id": other_enterprise.id},
+    )
     people.researcher, people.other_researcher = researcher, other_researcher
     people.enterprise_user, people.other_enterprise = enterprise, other_enterprise
     return people
@@ -109,29 +113,47 @@ def _decisions(query, broker_id: int, other_id: int) -> None:
     def add(session):
         def pair(score=60.0, **values):
             need, achievement = make_listing(session, "n"), make_listing(session, "a")
-            suggestion = Suggestion(need_id=need.id, achievement_id=achievement.id, score=score, parts={}, terms=[],
-                                    **values)
+            suggestion = Suggestion(
+                need_id=need.id, achievement_id=achievement.id, score=score, parts={}, terms=[], **values
+            )
             session.add(suggestion)
             session.flush()
             return suggestion
 
-        accepted = [pair(status=SuggestionStatus.ACCEPTED, decided_by_id=broker_id, decided_at=at(2025, m, 1))
-                    for m in (2, 5, 12)]
-        pair(status=SuggestionStatus.REJECTED, reason=RejectReason.BUDGET, decided_by_id=broker_id,
-             decided_at=at(2025, 3, 1))
+        accepted = [
+            pair(status=SuggestionStatus.ACCEPTED, decided_by_id=broker_id, decided_at=at(2025, m, 1))
+            for m in (2, 5, 12)
+        ]
+        pair(
+            status=SuggestionStatus.REJECTED,
+            reason=RejectReason.BUDGET,
+            decided_by_id=broker_id,
+            decided_at=at(2025, 3, 1),
+        )
         old = pair(status=SuggestionStatus.ACCEPTED, decided_by_id=broker_id, decided_at=at(2024, 7, 1))
         for _n in range(2):
-            pair(status=SuggestionStatus.REJECTED, reason=RejectReason.FIELD, decided_by_id=other_id,
-                 decided_at=at(2025, 4, 1))
+            pair(
+                status=SuggestionStatus.REJECTED,
+                reason=RejectReason.FIELD,
+                decided_by_id=other_id,
+                decided_at=at(2025, 4, 1),
+            )
         pair(score=80.0)
         pair(score=55.0)
         pair(score=10.0)
-        session.add_all([
-            Introduction(suggestion_id=accepted[0].id, broker_id=broker_id, created_at=at(2025, 2, 1),
-                         outcome=IntroductionOutcome.DEAL, closed_at=at(2025, 3, 1)),
-            Introduction(suggestion_id=accepted[1].id, broker_id=broker_id, created_at=at(2025, 5, 1)),
-            Introduction(suggestion_id=old.id, broker_id=broker_id, created_at=at(2024, 7, 1)),
-        ])
+        session.add_all(
+            [
+                Introduction(
+                    suggestion_id=accepted[0].id,
+                    broker_id=broker_id,
+                    created_at=at(2025, 2, 1),
+                    outcome=IntroductionOutcome.DEAL,
+                    closed_at=at(2025, 3, 1),
+                ),
+                Introduction(suggestion_id=accepted[1].id, broker_id=broker_id, created_at=at(2025, 5, 1)),
+                Introduction(suggestion_id=old.id, broker_id=broker_id, created_at=at(2024, 7, 1)),
+            ]
+        )
         session.commit()
 
     query(add)
@@ -145,7 +167,10 @@ def test_a_brokers_queue_decisions_and_introductions(client, ledger, query):
     assert cells(page, "introductions", "count") == ["1", "1", "2"]
     sheet = exported(client, "decisions", period="2025")
     assert [row[:3] for row in sheet if row[0] in ("Accepted", "Rejected", "Total")] == [
-        ["Accepted", 3, 0.75], ["Rejected", 1, 0.25], ["Total", 4, None]]
+        ["Accepted", 3, 0.75],
+        ["Rejected", 1, 0.25],
+        ["Total", 4, None],
+    ]
 
     page = client.get("/dashboard/me/?period=2024").get_data(as_text=True)
     assert [figure(page, k) for k in ("queue", "decisions", "acceptance", "introductions")] == ["2", "1", "100.0%", "1"]
@@ -166,18 +191,42 @@ def _listings(query, ledger) -> None:
         make_listing(session, "a", owner_id=ledger.researcher.id, title="成果草稿", status=ListingStatus.DRAFT)
         theirs = make_listing(session, "a", owner_id=ledger.other_researcher.id, title="别人的成果")
         n1 = make_listing(session, "n", owner_id=ledger.enterprise_user.id, title="需求一")
-        make_listing(session, "n", owner_id=ledger.enterprise_user.id, title="需求审核中", status=ListingStatus.SUBMITTED)
+        make_listing(
+            session, "n", owner_id=ledger.enterprise_user.id, title="需求审核中", status=ListingStatus.SUBMITTED
+        )
         n2 = make_listing(session, "n", owner_id=ledger.other_enterprise.id, title="别人的需求")
-        session.add_all([
-            Suggestion(need_id=n1.id, achievement_id=a1.id, score=70, parts={}, terms=[], computed_at=at(2025, 5, 1)),
-            Suggestion(need_id=n2.id, achievement_id=a1.id, score=70, parts={}, terms=[], computed_at=at(2025, 5, 2),
-                       status=SuggestionStatus.ACCEPTED, decided_at=at(2025, 6, 1)),
-            Suggestion(need_id=n2.id, achievement_id=a2.id, score=70, parts={}, terms=[], computed_at=at(2024, 3, 1),
-                       status=SuggestionStatus.REJECTED, reason=RejectReason.OTHER, decided_at=at(2024, 3, 2)),
-            Suggestion(need_id=n1.id, achievement_id=theirs.id, score=70, parts={}, terms=[],
-                       computed_at=at(2025, 5, 3)),
-            AchievementAccess(achievement_id=a1.id, user_id=ledger.enterprise_user.id, created_at=at(2025, 2, 1)),
-        ])
+        session.add_all(
+            [
+                Suggestion(
+                    need_id=n1.id, achievement_id=a1.id, score=70, parts={}, terms=[], computed_at=at(2025, 5, 1)
+                ),
+                Suggestion(
+                    need_id=n2.id,
+                    achievement_id=a1.id,
+                    score=70,
+                    parts={},
+                    terms=[],
+                    computed_at=at(2025, 5, 2),
+                    status=SuggestionStatus.ACCEPTED,
+                    decided_at=at(2025, 6, 1),
+                ),
+                Suggestion(
+                    need_id=n2.id,
+                    achievement_id=a2.id,
+                    score=70,
+                    parts={},
+                    terms=[],
+                    computed_at=at(2024, 3, 1),
+                    status=SuggestionStatus.REJECTED,
+                    reason=RejectReason.OTHER,
+                    decided_at=at(2024, 3, 2),
+                ),
+                Suggestion(
+                    need_id=n1.id, achievement_id=theirs.id, score=70, parts={}, terms=[], computed_at=at(2025, 5, 3)
+                ),
+                AchievementAccess(achievement_id=a1.id, user_id=ledger.enterprise_user.id, created_at=at(2025, 2, 1)),
+            ]
+        )
         session.commit()
 
     query(add)
@@ -225,7 +274,7 @@ def test_an_enterprise_sees_its_needs_and_what_it_still_has_to_pay(app, client, 
 
 def test_an_enterprise_sees_its_challenges_with_their_applications(app_ctx):
     from tests.challenges import factory
-    from webapp.challenges import clock
+    from webapp.core import clock
     from webapp.dashboard.personal_parties import enterprise
 
     try:
@@ -240,14 +289,14 @@ def test_an_enterprise_sees_its_challenges_with_their_applications(app_ctx):
         board = enterprise(people.owner, periods.year(2025))
         rival = enterprise(people.rival, periods.year(2025))
     rows = board.table("challenges").rows
-    assert [(r["status"], r["applications"]) for r in rows] == [("Draft", 0),
-                                                                ("Published, open for applications", 1)]
+    assert [(r["status"], r["applications"]) for r in rows] == [("Draft", 0), ("Published, open for applications", 1)]
     assert rival.table("challenges").rows == []
 
 
 def test_an_expert_sees_the_reviews_still_to_score(app_ctx):
     from tests.challenges import factory
-    from webapp.challenges import clock, review
+    from webapp.challenges import review
+    from webapp.core import clock
     from webapp.dashboard.personal_stats import expert
 
     try:
@@ -289,8 +338,12 @@ def test_every_table_is_exported_in_one_workbook(client, ledger):
     response = client.get("/dashboard/me/export?period=2025")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["My turnover by month", "My decisions in the period",
-                               "My introductions made in the pe", "Deals credited to me, by state",
-                               "My top deals in the period"]
+    assert book.sheetnames == [
+        "My turnover by month",
+        "My decisions in the period",
+        "My introductions made in the pe",
+        "Deals credited to me, by state",
+        "My top deals in the period",
+    ]
     page = client.get("/dashboard/me/?period=2025").get_data(as_text=True)
     assert page.count("data-export=") == 5 and 'id="nav-my-dashboard"' in page

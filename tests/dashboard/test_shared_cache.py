@@ -10,7 +10,7 @@ import re
 import socket
 import threading
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import redis
@@ -26,6 +26,42 @@ from webapp.deals import services
 from webapp.extensions import db
 
 YEAR = periods.year(2019)
+
+# Moments the warming task may run at (UTC), each with the district's date then: which periods are
+# current, and whether the quarter's and the month's year to date end on the same day, depend on it.
+MOMENTS = [
+    pytest.param(datetime(2026, 5, 13, 4, 0, tzinfo=UTC), date(2026, 5, 13), id="mid-quarter"),
+    pytest.param(datetime(2026, 4, 30, 10, 0, tzinfo=UTC), date(2026, 4, 30), id="month-end"),
+    pytest.param(datetime(2026, 3, 31, 6, 0, tzinfo=UTC), date(2026, 3, 31), id="first-quarter-end"),
+    pytest.param(datetime(2026, 9, 30, 6, 0, tzinfo=UTC), date(2026, 9, 30), id="quarter-end"),
+    pytest.param(datetime(2026, 6, 30, 15, 59, tzinfo=UTC), date(2026, 6, 30), id="quarter-end-15h59-utc"),
+    pytest.param(
+        datetime(2026, 6, 30, 16, 0, tzinfo=UTC), date(2026, 7, 1), id="quarter-end-16h00-utc-next-day-in-beijing"
+    ),
+    pytest.param(datetime(2026, 12, 31, 15, 59, tzinfo=UTC), date(2026, 12, 31), id="year-end-15h59-utc"),
+    pytest.param(
+        datetime(2026, 12, 31, 16, 0, tzinfo=UTC), date(2027, 1, 1), id="year-end-16h00-utc-new-year-in-beijing"
+    ),
+]
+
+
+def current_periods(day: date) -> list[periods.Period]:
+    """The periods people look at on `day`: its year, quarter and month."""
+    return [
+        periods.year(day.year),
+        periods.quarter(day.year, (day.month - 1) // 3 + 1),
+        periods.month(day.year, day.month),
+    ]
+
+
+def to_warm(day: date) -> tuple[set, set]:
+    """What the pages of the current periods and of 2019 ask for on `day`: each period's ledger, and the
+    year to date up to the last day of a period that does not start on 1 January (the target's progress;
+    a period from 1 January has it in its own ledger). The ledgers as (first day, last day), the years to
+    date by their last day: a quarter and its last month share one."""
+    ledgers = {(p.start, p.end) for p in [*current_periods(day), YEAR]}
+    to_date = {p.end for p in current_periods(day) if p.start != date(p.end.year, 1, 1)}
+    return ledgers, to_date
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +125,12 @@ def keys(client, prefix: str, name: str = "ledger") -> list[bytes]:
     return list(client.scan_iter(f"{prefix}:*:{name}:*"))
 
 
+def days_to_date(client, prefix: str) -> set[date]:
+    """The last days of the years to date in the shared cache (prefix:database:year_to_date:day:version)."""
+    found = [key.decode().removeprefix(f"{prefix}:").split(":", 3) for key in keys(client, prefix, "year_to_date")]
+    return {date.fromisoformat(day) for _database, _name, day, _version in found}
+
+
 def pay(app, user_id: int, deal_id: int, amount: int, day: date = date(2019, 12, 31)) -> None:
     from webapp.accounts.models import User
     from webapp.deals.models import Deal
@@ -123,7 +165,11 @@ def test_one_transaction_queues_one_warming_task_with_the_years_it_touched(app_c
     assert [row.kwargs for row in rows] == [{"years": [2019]}]
 
 
-def test_a_warming_task_computes_each_version_once(app_ctx, shared, computed, make_user):
+@pytest.mark.parametrize(("moment", "day"), MOMENTS)
+def test_a_warming_task_computes_each_version_once(app_ctx, shared, computed, make_user, freeze_clock, moment, day):
+    assert freeze_clock(moment) == day
+    ledgers, to_date = to_warm(day)
+
     def warm() -> int:
         with app_ctx.app_context():  # a session of its own, as in the task
             return warming.warm([2019])
@@ -131,14 +177,15 @@ def test_a_warming_task_computes_each_version_once(app_ctx, shared, computed, ma
     with force_locale("en"), app_ctx.test_request_context():
         found = factory.ledger()
         user = make_user("admin")
-        assert warm() == 6  # this year, quarter, month and 2019; the quarter's and month's year to date
+        assert warm() == len(ledgers) + len(to_date)
         assert warm() == 0  # the same version (the rest of a burst): nothing to do
         services.record_payment(user, found.deals.d5, date(2019, 12, 31), 1_000)
         computed.clear()
-        assert warm() == 6  # a change: the new version is computed
+        assert warm() == len(ledgers) + len(to_date)  # a change: the new version is computed
         assert warm() == 0
         assert stats_turnover.ledger(YEAR.start, YEAR.end).total.received == 3_001_000
-    assert len(computed) == 4  # the request found 2019 in Redis
+    assert {(args[0], args[1]) for args in computed} == ledgers
+    assert len(computed) == len(ledgers)  # each once; the request found 2019 in Redis
 
 
 def test_without_a_shared_cache_nothing_is_queued(app_ctx, make_user, monkeypatch):
@@ -150,14 +197,16 @@ def test_without_a_shared_cache_nothing_is_queued(app_ctx, make_user, monkeypatc
     assert warming.warm([2019]) == 0
 
 
-def test_figures_computed_by_one_app_are_served_to_another_from_redis(app, app_ctx, shared, prefix, computed,
-                                                                      redis_url, database_url):
+def test_figures_computed_by_one_app_are_served_to_another_from_redis(
+    app, app_ctx, shared, prefix, computed, redis_url, database_url
+):
     with app_ctx.test_request_context():
         factory.ledger()
         first = stats_turnover.ledger(YEAR.start, YEAR.end)
     assert len(computed) == 1
-    other = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=redis_url,
-                       DASHBOARD_CACHE_PREFIX=prefix)
+    other = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=redis_url, DASHBOARD_CACHE_PREFIX=prefix
+    )
     stats_turnover.clear_local()
     with other.app_context():
         second = stats_turnover.ledger(YEAR.start, YEAR.end)
@@ -167,23 +216,24 @@ def test_figures_computed_by_one_app_are_served_to_another_from_redis(app, app_c
     assert second.total.received == 3_000_000
 
 
-def test_the_warming_task_fills_the_cache_for_the_next_request(app, shared, prefix, data, admin, computed):
+@pytest.mark.parametrize(("moment", "day"), MOMENTS)
+def test_the_warming_task_fills_the_cache_for_the_next_request(
+    app, shared, prefix, data, admin, computed, freeze_clock, moment, day
+):
+    assert freeze_clock(moment) == day
+    ledgers, to_date = to_warm(day)
     task = app.extensions["celery"].tasks[warming.TASK]
     with app.app_context():
         task.apply(kwargs={"years": [2019]})
-        now = periods.today()
-    warmed = {(args[0], args[1]) for args in computed}
-    assert (YEAR.start, YEAR.end) in warmed
-    assert (periods.year(now.year).start, periods.year(now.year).end) in warmed
-    assert len(warmed) == 4  # this year, quarter and month, and 2019
-    assert len(keys(shared, prefix, "year_to_date")) == 2  # for the quarter's and the month's pages
+    assert {(args[0], args[1]) for args in computed} == ledgers
+    assert len(computed) == len(ledgers)  # this year, quarter and month, and 2019, once each
+    assert days_to_date(shared, prefix) == to_date  # for the quarter's and the month's pages
 
     computed.clear()
     stats_turnover.clear_local()
     assert card(page(admin), "received") == 3_000_000
-    with app.test_request_context():
-        month = periods.month(now.year, now.month).key
-    page(admin, month)
+    for period in current_periods(day):
+        page(admin, period.key)
     assert computed == []  # served from Redis
     with app.app_context():
         task.apply(kwargs={"years": [2019]})

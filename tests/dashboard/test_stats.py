@@ -30,8 +30,9 @@ def rows(table) -> dict[str, tuple]:
 
 def test_year_totals_leave_out_cancelled_and_count_both_period_ends(data):
     found = ledger(periods.year(2019).start, periods.year(2019).end)
-    assert found.total == Figures(signed=3_400_000, signed_count=3, registered=3_700_000, registered_count=3,
-                                  received=3_000_000)
+    assert found.total == Figures(
+        signed=3_400_000, signed_count=3, registered=3_700_000, registered_count=3, received=3_000_000
+    )
     # A payment on 1 January counts in the next year; the cancelled D3 counts nowhere.
     assert ledger(periods.year(2020).start, periods.year(2020).end).total == Figures(received=200_000)
     assert found.paid_in_full == 2  # D2 and D4: the last payment in 2019
@@ -42,8 +43,9 @@ def test_year_totals_leave_out_cancelled_and_count_both_period_ends(data):
 
 def test_quarter_edges(data):
     q1 = ledger(periods.quarter(2019, 1).start, periods.quarter(2019, 1).end).total
-    assert q1 == Figures(signed=3_000_000, signed_count=2, registered=2_700_000, registered_count=2,
-                         received=2_700_000)  # D1 signed on 31 March is in Q1
+    assert q1 == Figures(
+        signed=3_000_000, signed_count=2, registered=2_700_000, registered_count=2, received=2_700_000
+    )  # D1 signed on 31 March is in Q1
     q2 = ledger(periods.quarter(2019, 2).start, periods.quarter(2019, 2).end).total
     assert q2 == Figures(registered=1_000_000, registered_count=1)  # D3 (cancelled) is not
     q4 = ledger(periods.quarter(2019, 4).start, periods.quarter(2019, 4).end).total
@@ -97,8 +99,9 @@ def test_tables_by_month_field_institution_tier_agency(data):
 
 def test_agency_ledger_and_brokers(data):
     found = ledger(periods.year(2019).start, periods.year(2019).end, agency_id=data.x.id)
-    assert found.total == Figures(signed=1_400_000, signed_count=2, registered=1_000_000, registered_count=1,
-                                  received=300_000)
+    assert found.total == Figures(
+        signed=1_400_000, signed_count=2, registered=1_000_000, registered_count=1, received=300_000
+    )
     assert dict(found.by_broker) == {data.bx.id: found.total}
 
 
@@ -125,11 +128,23 @@ def test_funnel_counts_activity_in_the_period(data):
     # 16:30 UTC on 31 December is 00:30 on 1 January in Beijing: the district's next day.
     need_in = make_listing(session, "n", published_at=_utc(2018, 12, 31, 16, 30))
     need_out = make_listing(session, "n", published_at=_utc(2019, 12, 31, 16, 30))
-    accepted = Suggestion(need_id=need_in.id, achievement_id=achievement.id, score=80,
-                          status=SuggestionStatus.ACCEPTED, computed_at=_utc(2019, 7, 1), decided_at=_utc(2019, 7, 2))
-    rejected = Suggestion(need_id=need_out.id, achievement_id=achievement.id, score=60,
-                          status=SuggestionStatus.REJECTED, reason=list(RejectReason)[0],
-                          computed_at=_utc(2019, 8, 1), decided_at=_utc(2019, 8, 2))
+    accepted = Suggestion(
+        need_id=need_in.id,
+        achievement_id=achievement.id,
+        score=80,
+        status=SuggestionStatus.ACCEPTED,
+        computed_at=_utc(2019, 7, 1),
+        decided_at=_utc(2019, 7, 2),
+    )
+    rejected = Suggestion(
+        need_id=need_out.id,
+        achievement_id=achievement.id,
+        score=60,
+        status=SuggestionStatus.REJECTED,
+        reason=list(RejectReason)[0],
+        computed_at=_utc(2019, 8, 1),
+        decided_at=_utc(2019, 8, 2),
+    )
     session.add_all([accepted, rejected])
     session.flush()
     session.add(Introduction(suggestion_id=accepted.id, created_at=_utc(2019, 7, 3)))
@@ -145,32 +160,73 @@ def test_challenge_board_and_stage_averages(data):
     from webapp.challenges.models import Application, ApplicationStatus, Challenge, ChallengeStatus, Failure, UnitKind
 
     need = make_listing(db.session, "n")
-    common = {"need_id": need.id, "title": "榜单", "problem": "问题", "bounty": 1_000_000,
-              "opens_at": _utc(2018, 11, 1), "closes_at": _utc(2018, 11, 30), "submitted_at": _utc(2018, 10, 1)}
-    done = Challenge(**common, status=ChallengeStatus.COMPLETED, published_at=_utc(2019, 1, 1, 2),
-                     closed_at=_utc(2019, 1, 11, 2), review_started_at=_utc(2019, 1, 12, 2),
-                     notice_started_at=_utc(2019, 1, 21, 2), notice_ends_at=_utc(2019, 1, 28, 2),
-                     awarded_at=_utc(2019, 1, 28, 2), contracted_at=_utc(2019, 2, 7, 2),
-                     started_at=_utc(2019, 2, 7, 2), acceptance_at=_utc(2019, 5, 1, 2),
-                     completed_at=_utc(2019, 5, 8, 2), acceptance_opinion="通过")
-    failed = Challenge(**common, status=ChallengeStatus.FAILED, failure=list(Failure)[0],
-                       published_at=_utc(2019, 3, 1), closed_at=_utc(2019, 3, 21), failed_at=_utc(2019, 3, 21))
-    stopped = Challenge(**common, status=ChallengeStatus.TERMINATED, termination_reason="企业撤资",
-                        published_at=_utc(2018, 12, 1), closed_at=_utc(2018, 12, 15),
-                        notice_started_at=_utc(2019, 1, 4), terminated_at=_utc(2019, 2, 1))
+    common = {
+        "need_id": need.id,
+        "title": "榜单",
+        "problem": "问题",
+        "bounty": 1_000_000,
+        "opens_at": _utc(2018, 11, 1),
+        "closes_at": _utc(2018, 11, 30),
+        "submitted_at": _utc(2018, 10, 1),
+    }
+    done = Challenge(
+        **common,
+        status=ChallengeStatus.COMPLETED,
+        published_at=_utc(2019, 1, 1, 2),
+        closed_at=_utc(2019, 1, 11, 2),
+        review_started_at=_utc(2019, 1, 12, 2),
+        notice_started_at=_utc(2019, 1, 21, 2),
+        notice_ends_at=_utc(2019, 1, 28, 2),
+        awarded_at=_utc(2019, 1, 28, 2),
+        contracted_at=_utc(2019, 2, 7, 2),
+        started_at=_utc(2019, 2, 7, 2),
+        acceptance_at=_utc(2019, 5, 1, 2),
+        completed_at=_utc(2019, 5, 8, 2),
+        acceptance_opinion="通过",
+    )
+    failed = Challenge(
+        **common,
+        status=ChallengeStatus.FAILED,
+        failure=list(Failure)[0],
+        published_at=_utc(2019, 3, 1),
+        closed_at=_utc(2019, 3, 21),
+        failed_at=_utc(2019, 3, 21),
+    )
+    stopped = Challenge(
+        **common,
+        status=ChallengeStatus.TERMINATED,
+        termination_reason="企业撤资",
+        published_at=_utc(2018, 12, 1),
+        closed_at=_utc(2018, 12, 15),
+        notice_started_at=_utc(2019, 1, 4),
+        terminated_at=_utc(2019, 2, 1),
+    )
     db.session.add_all([done, failed, stopped])
     db.session.flush()
-    db.session.add(Application(challenge_id=done.id, lead_unit="天津大学", lead_kind=UnitKind.UNIVERSITY,
-                               unit_key="天津大学", status=ApplicationStatus.SUBMITTED,
-                               submitted_at=_utc(2019, 1, 5), commitment_signed=True,
-                               commitment_signed_at=_utc(2019, 1, 5)))
+    db.session.add(
+        Application(
+            challenge_id=done.id,
+            lead_unit="天津大学",
+            lead_kind=UnitKind.UNIVERSITY,
+            unit_key="天津大学",
+            status=ApplicationStatus.SUBMITTED,
+            submitted_at=_utc(2019, 1, 5),
+            commitment_signed=True,
+            commitment_signed_at=_utc(2019, 1, 5),
+        )
+    )
     db.session.flush()
     found = stats.admin_dashboard(periods.year(2019))
     counts = {r["figure"]: r["count"] for r in found.tables["challenges"].rows}
     assert counts == {"published": 2, "applications": 1, "awarded": 1, "completed": 1, "failed": 1, "stopped": 1}
     days = {r["stage"]: (r["days"], r["challenges"]) for r in found.tables["stages"].rows}
-    assert days == {"window": (15.0, 2), "review": (15.0, 2), "notice": (7.0, 1), "contracting": (10.0, 1),
-                    "delivery": (90.0, 1)}
+    assert days == {
+        "window": (15.0, 2),
+        "review": (15.0, 2),
+        "notice": (7.0, 1),
+        "contracting": (10.0, 1),
+        "delivery": (90.0, 1),
+    }
     # In 2018 only the terminated challenge's window ended (14 days).
     earlier = stats.admin_dashboard(periods.year(2018)).tables["stages"].rows
     assert [(r["stage"], r["days"]) for r in earlier if r["days"] is not None] == [("window", 14.0)]

@@ -26,18 +26,25 @@ WAN = 10_000
 
 @pytest.fixture(scope="module")
 def race_app(live_app, live_database_url, tmp_path_factory):
-    return create_app("testing", SQLALCHEMY_DATABASE_URI=live_database_url,
-                      SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": REQUESTS + 2, "max_overflow": 0},
-                      MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")))
+    return create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=live_database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": REQUESTS + 2, "max_overflow": 0},
+        MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")),
+    )
 
 
 def test_simultaneous_payments_never_exceed_the_contract_value(race_app, make_live_user):
     broker = make_live_user("broker")
     with race_app.app_context():
         user = db.session.get(User, broker.id)
-        deal = services.create_direct(user, title="并发到账测试", contract_type=ContractType.SERVICE,
-                                      contract_value=100 * WAN,
-                                      parties=Parties(need_party="需求方企业", provider_party="供给方高校"))
+        deal = services.create_direct(
+            user,
+            title="并发到账测试",
+            contract_type=ContractType.SERVICE,
+            contract_value=100 * WAN,
+            parties=Parties(need_party="需求方企业", provider_party="供给方高校"),
+        )
         services.sign(user, deal, date(2025, 3, 1))
         db.session.commit()
         deal_id = deal.id

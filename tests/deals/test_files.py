@@ -28,19 +28,34 @@ def signed_deal(world, login):  # noqa: F811
 
 
 def pay(client, deal_id, amount="5", filename="回单.pdf", data=PDF):
-    return client.post(f"/deals/{deal_id}/payments", {
-        "received_on": "2025-04-01", "amount": amount, "evidence": "工行回单 20250401",
-        "evidence_file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    return client.post(
+        f"/deals/{deal_id}/payments",
+        {
+            "received_on": "2025-04-01",
+            "amount": amount,
+            "evidence": "工行回单 20250401",
+            "evidence_file": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def test_payment_evidence_is_kept_with_the_payment_and_served_to_parties(world, login, signed_deal, query):  # noqa: F811
     broker, deal_id = signed_deal
     assert pay(broker, deal_id).status_code == 302
-    payment_id, stored = query(lambda s: (
-        s.scalar(sa.select(Payment.id).where(Payment.deal_id == deal_id)),
-        s.scalars(sa.select(DealFile).where(DealFile.deal_id == deal_id)).one()))
+    payment_id, stored = query(
+        lambda s: (
+            s.scalar(sa.select(Payment.id).where(Payment.deal_id == deal_id)),
+            s.scalars(sa.select(DealFile).where(DealFile.deal_id == deal_id)).one(),
+        )
+    )
     assert (stored.kind, stored.payment_id, stored.filename, stored.content_type, stored.size) == (
-        DealFileKind.PAYMENT, payment_id, "回单.pdf", "application/pdf", len(PDF))
+        DealFileKind.PAYMENT,
+        payment_id,
+        "回单.pdf",
+        "application/pdf",
+        len(PDF),
+    )
     page = text(login(world.researcher).get(f"/deals/{deal_id}"))
     row = re.search(rf'<tr data-payment="{payment_id}".*?</tr>', page, re.S).group(0)
     assert f'href="/deals/{deal_id}/files/{stored.id}"' in row and "工行回单 20250401" in row
@@ -54,8 +69,11 @@ def test_payment_evidence_is_kept_with_the_payment_and_served_to_parties(world, 
     assert login(world.stranger).get(f"/deals/{deal_id}/files/{stored.id}").status_code == 403
     assert login(world.other_broker).get(f"/deals/{deal_id}/files/{stored.id}").status_code == 403
     assert login(world.researcher).get(f"/deals/{deal_id}/files/{stored.id + 1000}").status_code == 404
-    events = query(lambda s: s.scalars(sa.select(AuditEvent.after).where(
-        AuditEvent.action == "deal.file", AuditEvent.object_id == deal_id)).all())
+    events = query(
+        lambda s: s.scalars(
+            sa.select(AuditEvent.after).where(AuditEvent.action == "deal.file", AuditEvent.object_id == deal_id)
+        ).all()
+    )
     assert [(e["kind"], e["filename"], e["payment"]) for e in events] == [("payment", "回单.pdf", payment_id)]
 
 
@@ -66,8 +84,12 @@ def test_a_program_renamed_pdf_is_refused_and_nothing_is_recorded(signed_deal, q
     body = text(refused)
     assert "“回单.pdf” is not a PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx) file." in body
     assert 'value="5"' in body and "工行回单 20250401" in body  # what was typed is still there
-    assert query(lambda s: (s.get(Deal, deal_id).received_total,
-                            s.scalar(sa.select(sa.func.count(DealFile.id)).where(DealFile.deal_id == deal_id)))) == (0, 0)
+    assert query(
+        lambda s: (
+            s.get(Deal, deal_id).received_total,
+            s.scalar(sa.select(sa.func.count(DealFile.id)).where(DealFile.deal_id == deal_id)),
+        )
+    ) == (0, 0)
 
 
 def test_an_oversized_file_is_refused(app, signed_deal, query):
@@ -87,22 +109,46 @@ def test_an_oversized_file_is_refused(app, signed_deal, query):
 
 def test_documents_and_the_registration_certificate(world, login, signed_deal, query):  # noqa: F811
     broker, deal_id = signed_deal
-    response = broker.post(f"/deals/{deal_id}/register", {
-        "registration_no": f"2025120{world.uid}", "registered_on": "2025-03-05", "certificate_kind": "registration",
-        "certificate": (io.BytesIO(PDF), "登记证明.exe")}, content_type="multipart/form-data")
+    response = broker.post(
+        f"/deals/{deal_id}/register",
+        {
+            "registration_no": f"2025120{world.uid}",
+            "registered_on": "2025-03-05",
+            "certificate_kind": "registration",
+            "certificate": (io.BytesIO(PDF), "登记证明.exe"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
-    attached = broker.post(f"/deals/{deal_id}/files", {"kind": "contract", "upload": (io.BytesIO(DOCX_BYTES),
-                                                                                      "技术开发合同.docx")},
-                           content_type="multipart/form-data")
+    attached = broker.post(
+        f"/deals/{deal_id}/files",
+        {"kind": "contract", "upload": (io.BytesIO(DOCX_BYTES), "技术开发合同.docx")},
+        content_type="multipart/form-data",
+    )
     assert attached.status_code == 302
-    files = query(lambda s: s.execute(sa.select(DealFile.kind, DealFile.filename, DealFile.payment_id)
-                                      .where(DealFile.deal_id == deal_id).order_by(DealFile.id)).all())
-    assert [tuple(f) for f in files] == [(DealFileKind.REGISTRATION, "登记证明.pdf", None),
-                                         (DealFileKind.CONTRACT, "技术开发合同.docx", None)]
+    files = query(
+        lambda s: s.execute(
+            sa.select(DealFile.kind, DealFile.filename, DealFile.payment_id)
+            .where(DealFile.deal_id == deal_id)
+            .order_by(DealFile.id)
+        ).all()
+    )
+    assert [tuple(f) for f in files] == [
+        (DealFileKind.REGISTRATION, "登记证明.pdf", None),
+        (DealFileKind.CONTRACT, "技术开发合同.docx", None),
+    ]
     page = text(login(world.enterprise).get(f"/deals/{deal_id}"))
     assert re.findall(r'<li data-file="\d+" data-kind="(\w+)"', page) == ["registration", "contract"]
 
     empty = broker.post(f"/deals/{deal_id}/files", {"kind": "other"}, content_type="multipart/form-data")
     assert empty.status_code == 200 and "Choose a file." in text(empty)
-    assert login(world.researcher).post(f"/deals/{deal_id}/files", {
-        "kind": "other", "upload": (io.BytesIO(PDF), "x.pdf")}, content_type="multipart/form-data").status_code == 403
+    assert (
+        login(world.researcher)
+        .post(
+            f"/deals/{deal_id}/files",
+            {"kind": "other", "upload": (io.BytesIO(PDF), "x.pdf")},
+            content_type="multipart/form-data",
+        )
+        .status_code
+        == 403
+    )

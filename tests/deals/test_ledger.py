@@ -6,7 +6,7 @@ totals with their period edges."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -38,7 +38,10 @@ def people(app_ctx, make_user, make_org):
     university = make_org(OrgKind.UNIVERSITY, name=f"天津大学{uuid.uuid4().hex[:6]}")
     with force_locale("en"):
         yield SimpleNamespace(
-            agency=agency, other_agency=other_agency, enterprise_org=enterprise_org, university=university,
+            agency=agency,
+            other_agency=other_agency,
+            enterprise_org=enterprise_org,
+            university=university,
             broker=make_user("broker", organisation_id=agency.id),
             other_broker=make_user("broker", organisation_id=other_agency.id),
             admin=make_user("admin"),
@@ -50,12 +53,22 @@ def people(app_ctx, make_user, make_org):
 
 
 def direct(p, value=100 * WAN, user=None, **kwargs) -> Deal:
-    parties = Parties(need_party=p.enterprise_org.name, need_org_id=p.enterprise_org.id, need_user_id=p.enterprise.id,
-                      provider_party=p.university.name, provider_org_id=p.university.id,
-                      provider_user_id=p.researcher.id)
-    return services.create_direct(user or p.broker, title="储能电池液冷技术开发", parties=parties,
-                                  contract_type=kwargs.pop("contract_type", ContractType.DEVELOPMENT),
-                                  contract_value=value, **kwargs)
+    parties = Parties(
+        need_party=p.enterprise_org.name,
+        need_org_id=p.enterprise_org.id,
+        need_user_id=p.enterprise.id,
+        provider_party=p.university.name,
+        provider_org_id=p.university.id,
+        provider_user_id=p.researcher.id,
+    )
+    return services.create_direct(
+        user or p.broker,
+        title="储能电池液冷技术开发",
+        parties=parties,
+        contract_type=kwargs.pop("contract_type", ContractType.DEVELOPMENT),
+        contract_value=value,
+        **kwargs,
+    )
 
 
 def signed(p, value=100 * WAN, on=date(2025, 3, 1), **kwargs) -> Deal:
@@ -83,39 +96,70 @@ def test_state_follows_the_records_through_every_step(people):
     seen.append((deal.state, state_in_sql(deal)))
     services.record_payment(p.broker, deal, date(2025, 5, 1), 70 * WAN)
     seen.append((deal.state, state_in_sql(deal)))
-    assert seen == [(s, s.value) for s in (DealState.NEGOTIATING, DealState.SIGNED, DealState.REGISTERED,
-                                           DealState.PAYING, DealState.PAID)]
+    assert seen == [
+        (s, s.value)
+        for s in (DealState.NEGOTIATING, DealState.SIGNED, DealState.REGISTERED, DealState.PAYING, DealState.PAID)
+    ]
     assert deal.received_total == sum(payment.amount for payment in deal.payments) == 100 * WAN
 
     other = signed(p, 50 * WAN)
     services.record_payment(p.broker, other, date(2025, 4, 1), 10 * WAN)
     services.cancel(p.broker, other, "企业资金链断裂，双方协商解除")
     assert (other.state, state_in_sql(other)) == (DealState.CANCELLED, "cancelled")
-    counts = dict(db.session.execute(
-        sa.select(Deal.state, sa.func.count()).where(Deal.id.in_([deal.id, other.id])).group_by(Deal.state)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(Deal.state, sa.func.count()).where(Deal.id.in_([deal.id, other.id])).group_by(Deal.state)
+        ).all()
+    )
     assert counts == {"paid": 1, "cancelled": 1}
 
 
-def test_the_steps_are_refused_out_of_order(people):
+def test_the_steps_are_refused_out_of_order(people, freeze_clock):
     p = people
+    today = freeze_clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
     deal = direct(p)
     with pytest.raises(DealError, match="signed contracts only"):
         services.record_payment(p.broker, deal, date(2025, 4, 1), WAN)
     with pytest.raises(DealError, match="Only a signed contract"):
         services.register(p.broker, deal, "2025120000001", date(2025, 4, 1))
     with pytest.raises(DealError, match="future"):
-        services.sign(p.broker, deal, date.today() + timedelta(days=1))
+        services.sign(p.broker, deal, today + timedelta(days=1))
     services.sign(p.broker, deal, date(2025, 3, 1))
     with pytest.raises(DealError, match="before it was signed"):
         services.register(p.broker, deal, "2025120000001", date(2025, 2, 1))
     with pytest.raises(DealError, match="future"):
-        services.record_payment(p.broker, deal, date.today() + timedelta(days=1), WAN)
+        services.record_payment(p.broker, deal, today + timedelta(days=1), WAN)
     services.register(p.broker, deal, "2025120000001", date(2025, 3, 2))
     other = signed(p)
     with pytest.raises(DealError, match="already used"):
         services.register(p.broker, other, "2025120000001", date(2025, 3, 2))
     with pytest.raises(DealError, match="reason"):
         services.cancel(p.broker, other, "  ")
+
+
+@pytest.mark.parametrize(
+    ("moment", "today"),
+    [
+        pytest.param(datetime(2026, 3, 1, 15, 59, tzinfo=UTC), date(2026, 3, 1), id="15h59-utc"),
+        pytest.param(datetime(2026, 3, 1, 16, 0, tzinfo=UTC), date(2026, 3, 2), id="16h00-utc-next-day-in-beijing"),
+    ],
+)
+def test_dates_are_days_in_beijing_up_to_today(people, freeze_clock, moment, today):
+    """A contract signed, registered or paid today in Beijing can be recorded at once, also in the hours
+    when the date in UTC is still yesterday's; tomorrow is refused."""
+    p = people
+    assert freeze_clock(moment) == today
+    deal = direct(p)
+    with pytest.raises(DealError, match="future"):
+        services.sign(p.broker, deal, today + timedelta(days=1))
+    services.sign(p.broker, deal, today)
+    with pytest.raises(DealError, match="future"):
+        services.register(p.broker, deal, "2026120000001", today + timedelta(days=1))
+    services.register(p.broker, deal, "2026120000001", today)
+    with pytest.raises(DealError, match="future"):
+        services.record_payment(p.broker, deal, today + timedelta(days=1), WAN)
+    services.record_payment(p.broker, deal, today, WAN)
+    assert (deal.signed_on, deal.registered_on, deal.received_total) == (today, today, WAN)
 
 
 # ---------------------------------------------------------------- received never above the value
@@ -150,19 +194,26 @@ def test_the_database_refuses_received_above_the_value(people):
     p = people
     deal = signed(p, 100 * WAN)
     db.session.commit()
-    for statement in ("UPDATE deals SET received_total = contract_value + 1 WHERE id = :id",
-                      "UPDATE deals SET contract_value = 0 WHERE id = :id",
-                      "UPDATE deals SET received_total = -1 WHERE id = :id"):
+    for statement in (
+        "UPDATE deals SET received_total = contract_value + 1 WHERE id = :id",
+        "UPDATE deals SET contract_value = 0 WHERE id = :id",
+        "UPDATE deals SET received_total = -1 WHERE id = :id",
+    ):
         with pytest.raises(IntegrityError), db.session.begin_nested():
             db.session.execute(sa.text(statement), {"id": deal.id})
     for table in ("deal_payments", "deal_instalments"):
         column = "received_on" if table == "deal_payments" else "due_on"
         with pytest.raises(IntegrityError), db.session.begin_nested():
-            db.session.execute(sa.text(f"INSERT INTO {table} (deal_id, {column}, amount"
-                                       + (", recorded_at" if table == "deal_payments" else "")
-                                       + ") VALUES (:id, '2025-04-01', 0"
-                                       + (", '2025-04-01 00:00:00'" if table == "deal_payments" else "")
-                                       + ")"), {"id": deal.id})
+            db.session.execute(
+                sa.text(
+                    f"INSERT INTO {table} (deal_id, {column}, amount"
+                    + (", recorded_at" if table == "deal_payments" else "")
+                    + ") VALUES (:id, '2025-04-01', 0"
+                    + (", '2025-04-01 00:00:00'" if table == "deal_payments" else "")
+                    + ")"
+                ),
+                {"id": deal.id},
+            )
     db.session.expire_all()
     assert db.session.get(Deal, deal.id).received_total == 0
 
@@ -175,8 +226,9 @@ def test_the_schedule_may_not_add_up_to_more_than_the_value(people):
         services.add_instalment(p.broker, deal, date(2026, 6, 30), 1)
     with pytest.raises(DealError, match="more than the contract value"):
         services.set_value(p.broker, deal, 90 * WAN)
-    rows = db.session.scalars(sa.select(PaymentInstalment).where(PaymentInstalment.deal_id == deal.id)
-                              .order_by(PaymentInstalment.due_on)).all()
+    rows = db.session.scalars(
+        sa.select(PaymentInstalment).where(PaymentInstalment.deal_id == deal.id).order_by(PaymentInstalment.due_on)
+    ).all()
     assert [(r.due_on, r.amount) for r in rows] == [(date(2025, 6, 30), 30 * WAN), (date(2025, 12, 31), 70 * WAN)]
 
 
@@ -221,10 +273,19 @@ def test_brokers_keep_their_own_deals_admins_all_parties_view(people):
     services.sign(p.admin, deal, date(2025, 3, 1))
     assert deal.state is DealState.SIGNED
 
-    viewers = {name: services.can_view(deal, getattr(p, name))
-               for name in ("broker", "other_broker", "admin", "enterprise", "colleague", "researcher", "stranger")}
-    assert viewers == {"broker": True, "other_broker": False, "admin": True, "enterprise": True,
-                       "colleague": True, "researcher": True, "stranger": False}
+    viewers = {
+        name: services.can_view(deal, getattr(p, name))
+        for name in ("broker", "other_broker", "admin", "enterprise", "colleague", "researcher", "stranger")
+    }
+    assert viewers == {
+        "broker": True,
+        "other_broker": False,
+        "admin": True,
+        "enterprise": True,
+        "colleague": True,
+        "researcher": True,
+        "stranger": False,
+    }
     for name, may in viewers.items():
         listed = deal.id in db.session.scalars(services.deals_for(getattr(p, name)).with_only_columns(Deal.id)).all()
         assert listed is may, name
@@ -243,15 +304,20 @@ def test_every_step_is_audited_and_the_parties_told(people):
     deal = signed(p, 100 * WAN)
     services.register(p.broker, deal, "2025120000777", date(2025, 3, 5))
     services.record_payment(p.broker, deal, date(2025, 4, 1), 25 * WAN)
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(
-        AuditEvent.object_type == "deals", AuditEvent.object_id == deal.id).order_by(AuditEvent.id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "deals", AuditEvent.object_id == deal.id)
+        .order_by(AuditEvent.id)
+    ).all()
     assert actions == ["deal.create", "deal.sign", "deal.register", "deal.payment"]
     for user in (p.enterprise, p.researcher):
-        kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id)).all()
+        kinds = db.session.scalars(
+            sa.select(Notification.kind).where(Notification.user_id == user.id).order_by(Notification.id)
+        ).all()
         assert kinds == ["deal.opened", "deal.signed", "deal.registered", "deal.payment"]
-    assert not db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                                 .where(Notification.user_id == p.broker.id))
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == p.broker.id)
+    )
 
 
 # ---------------------------------------------------------------- where deals come from
@@ -259,30 +325,40 @@ def test_every_step_is_audited_and_the_parties_told(people):
 
 def test_an_accepted_introduction_becomes_a_negotiating_deal(people):
     p = people
-    achievement = make_listing(db.session, "a", owner_id=p.researcher.id, title="锂电池液冷热管理",
-                               keywords=["液冷"], summary="液冷板热管理")
+    achievement = make_listing(
+        db.session, "a", owner_id=p.researcher.id, title="锂电池液冷热管理", keywords=["液冷"], summary="液冷板热管理"
+    )
     achievement.organisation_id = p.university.id
     db.session.flush()
     db.session.expire(achievement)
-    need = make_listing(db.session, "n", owner_id=p.enterprise.id, title="电池包温升控制", keywords=["液冷"],
-                        description="寻求液冷技术")
+    need = make_listing(
+        db.session, "n", owner_id=p.enterprise.id, title="电池包温升控制", keywords=["液冷"], description="寻求液冷技术"
+    )
     suggestion = Suggestion(need_id=need.id, achievement_id=achievement.id, score=80, parts={}, terms=["液冷"])
     db.session.add(suggestion)
     db.session.flush()
     introduction = matching.accept(suggestion, p.broker, "双方已初步沟通")
     with pytest.raises(PermissionDenied):
-        services.create_from_introduction(p.other_broker, introduction, contract_type=ContractType.TRANSFER,
-                                          contract_value=80 * WAN)
-    deal = services.create_from_introduction(p.broker, introduction, contract_type=ContractType.TRANSFER,
-                                             contract_value=80 * WAN)
+        services.create_from_introduction(
+            p.other_broker, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
+        )
+    deal = services.create_from_introduction(
+        p.broker, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
+    )
     assert deal.state is DealState.NEGOTIATING
     assert (deal.need_party, deal.need_user_id, deal.provider_party, deal.provider_user_id, deal.achievement_id) == (
-        p.enterprise_org.name, p.enterprise.id, p.university.name, p.researcher.id, achievement.id)
+        p.enterprise_org.name,
+        p.enterprise.id,
+        p.university.name,
+        p.researcher.id,
+        achievement.id,
+    )
     assert (deal.broker_id, deal.agency_id, deal.introduction_id) == (p.broker.id, p.agency.id, introduction.id)
     assert introduction.outcome is IntroductionOutcome.DEAL and introduction.closed_at is not None
     with pytest.raises(DealError, match="already has its deal"):
-        services.create_from_introduction(p.admin, introduction, contract_type=ContractType.TRANSFER,
-                                          contract_value=80 * WAN)
+        services.create_from_introduction(
+            p.admin, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
+        )
 
 
 def test_an_awarded_challenge_contract_becomes_a_development_deal(app_ctx):
@@ -294,6 +370,7 @@ def test_an_awarded_challenge_contract_becomes_a_development_deal(app_ctx):
         award = challenge.awards[0] if hasattr(challenge, "awards") else None
         if award is None:
             from webapp.challenges.models import Award
+
             award = db.session.scalars(sa.select(Award).where(Award.challenge_id == challenge.id)).first()
         deal = services.create_from_award(people.admin, award)
         assert deal.contract_type is ContractType.DEVELOPMENT
@@ -326,11 +403,14 @@ def test_turnover_on_a_fixed_data_set_with_period_edges(people):
     direct(p, 999 * WAN)
 
     assert services.turnover(date(2024, 1, 1), date(2024, 12, 31)) == services.Turnover(
-        signed=100 * WAN, registered=100 * WAN, received=30 * WAN)
+        signed=100 * WAN, registered=100 * WAN, received=30 * WAN
+    )
     assert services.turnover(date(2025, 1, 1), date(2025, 12, 31)) == services.Turnover(
-        signed=40 * WAN, registered=40 * WAN, received=30 * WAN)
+        signed=40 * WAN, registered=40 * WAN, received=30 * WAN
+    )
     assert services.turnover(date(2025, 1, 1), date(2025, 1, 1)) == services.Turnover(
-        signed=40 * WAN, registered=0, received=20 * WAN)
+        signed=40 * WAN, registered=0, received=20 * WAN
+    )
     assert services.turnover(date(2024, 12, 1), date(2025, 2, 28), by="month") == {
         202412: services.Turnover(signed=100 * WAN, registered=100 * WAN, received=30 * WAN),
         202501: services.Turnover(signed=40 * WAN, registered=0, received=20 * WAN),
@@ -346,7 +426,12 @@ def test_turnover_on_a_fixed_data_set_with_period_edges(people):
 
 def test_amounts_in_wan_parse_to_exact_yuan(people):
     assert [services.parse_amount(v) for v in ("0.1", "0.2万元", "12.5", "１００万", 0.3)] == [
-        1000, 2000, 125000, 1000000, 3000]
+        1000,
+        2000,
+        125000,
+        1000000,
+        3000,
+    ]
     assert services.parse_amount("0.1") + services.parse_amount("0.2") == services.parse_amount("0.3")
     assert services.parse_amount("0.0001") == 1
     for bad in ("面议", "10-20", "abc", "0", "-5", "0.00001", "1.00015"):
@@ -359,10 +444,12 @@ def test_a_cancelled_deal_takes_no_more_steps_and_the_ledger_adds_up(people):
     deal = signed(p, 100 * WAN)
     services.record_payment(p.broker, deal, date(2025, 4, 1), 10 * WAN)
     services.cancel(p.broker, deal, "项目终止")
-    for step in (lambda: services.record_payment(p.broker, deal, date(2025, 4, 2), WAN),
-                 lambda: services.register(p.broker, deal, "2025120000999", date(2025, 4, 2)),
-                 lambda: services.set_value(p.broker, deal, 200 * WAN),
-                 lambda: services.cancel(p.broker, deal, "again")):
+    for step in (
+        lambda: services.record_payment(p.broker, deal, date(2025, 4, 2), WAN),
+        lambda: services.register(p.broker, deal, "2025120000999", date(2025, 4, 2)),
+        lambda: services.set_value(p.broker, deal, 200 * WAN),
+        lambda: services.cancel(p.broker, deal, "again"),
+    ):
         with pytest.raises(DealError, match="cancelled"):
             step()
     assert (deal.cancel_reason, deal.received_total) == ("项目终止", 10 * WAN)

@@ -15,10 +15,15 @@ from webapp.listings.models import ListingStatus as S
 def test_flag_finds_the_reposts_of_an_imported_list_once(app, query):
     def imported(session):
         ids = []
-        for title, text, status in ((DEFECTS_TITLE, DEFECTS_TEXT, S.PUBLISHED), (OTHER_TITLE, OTHER_TEXT, S.PUBLISHED),
-                                    (REPOST_TITLE, REPOST_TEXT, S.PUBLISHED), (REPOST_TITLE, REPOST_TEXT, S.DRAFT)):
-            item = Achievement(title=title, summary=text, status=status,
-                               published_at=utcnow() if status is S.PUBLISHED else None)
+        for title, text, status in (
+            (DEFECTS_TITLE, DEFECTS_TEXT, S.PUBLISHED),
+            (OTHER_TITLE, OTHER_TEXT, S.PUBLISHED),
+            (REPOST_TITLE, REPOST_TEXT, S.PUBLISHED),
+            (REPOST_TITLE, REPOST_TEXT, S.DRAFT),
+        ):
+            item = Achievement(
+                title=title, summary=text, status=status, published_at=utcnow() if status is S.PUBLISHED else None
+            )
             session.add(item)
             session.flush()
             reindex(item)

@@ -24,8 +24,16 @@ def people(app_ctx, make_user):
     def load(role):
         return db.session.get(User, make_user(role).id)
 
-    return type("People", (), {"researcher": load("researcher"), "other": load("researcher"),
-                               "enterprise": load("enterprise"), "admin": load("admin")})
+    return type(
+        "People",
+        (),
+        {
+            "researcher": load("researcher"),
+            "other": load("researcher"),
+            "enterprise": load("enterprise"),
+            "admin": load("admin"),
+        },
+    )
 
 
 def achievement(owner, title, text, *, submit=True, publish_by=None):
@@ -47,7 +55,9 @@ def events(action):
 
 
 def notes(user, kind):
-    return db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)).all()
+    return db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id, Notification.kind == kind)
+    ).all()
 
 
 def test_find_similar_returns_the_repost_and_not_the_other_listing_of_the_field(people):
@@ -78,7 +88,12 @@ def test_submitting_a_repost_flags_it_once(people):
     repost = achievement(people.other, REPOST_TITLE, REPOST_TEXT)
 
     [pair] = candidates()
-    assert (pair.kind, pair.listing_id, pair.other_id, pair.status) == ("a", repost.id, original.id, DuplicateStatus.OPEN)
+    assert (pair.kind, pair.listing_id, pair.other_id, pair.status) == (
+        "a",
+        repost.id,
+        original.id,
+        DuplicateStatus.OPEN,
+    )
     assert pair.score >= services.THRESHOLD
     # Withdrawing and submitting again, flagging by hand or from the older side: still one pair.
     lifecycle.apply(repost, "withdraw", people.other)

@@ -25,8 +25,14 @@ def admin(client, make_user):
     return user
 
 
-def seed_pair(query, owner, other_owner, first=(DEFECTS_TITLE, DEFECTS_TEXT), second=(REPOST_TITLE, REPOST_TEXT),
-              model=Achievement) -> tuple[int, int]:
+def seed_pair(
+    query,
+    owner,
+    other_owner,
+    first=(DEFECTS_TITLE, DEFECTS_TEXT),
+    second=(REPOST_TITLE, REPOST_TEXT),
+    model=Achievement,
+) -> tuple[int, int]:
     """Two published listings, indexed, the second flagged as it would be on submit."""
     from webapp.dedupe import services
 
@@ -64,8 +70,13 @@ def test_the_admin_page_shows_both_listings_side_by_side_with_the_differences_ma
 
 def test_text_from_listings_is_shown_escaped(client, admin, make_user, query):
     owner = make_user("researcher")
-    older, newer = seed_pair(query, owner, owner, first=(DEFECTS_TITLE + SCRIPT, SCRIPT + DEFECTS_TEXT),
-                             second=(DEFECTS_TITLE + SCRIPT, SCRIPT + REPOST_TEXT))
+    older, newer = seed_pair(
+        query,
+        owner,
+        owner,
+        first=(DEFECTS_TITLE + SCRIPT, SCRIPT + DEFECTS_TEXT),
+        second=(DEFECTS_TITLE + SCRIPT, SCRIPT + REPOST_TEXT),
+    )
     page = client.get("/admin/duplicates/").get_data(as_text=True)
     assert SCRIPT not in page and "&lt;/script&gt;" in page
 
@@ -86,7 +97,9 @@ def test_merging_from_the_page_takes_the_later_listing_offline(client, admin, ma
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "is now marked as a duplicate" in page and 'id="no-duplicates"' in page
     assert query(lambda s: (s.get(Achievement, newer).status, s.get(Achievement, newer).duplicate_of_id)) == (
-        S.OFFLINE, older)
+        S.OFFLINE,
+        older,
+    )
     # The public no longer finds the repost; the original stays.
     public = client.get(f"/achievements/{older}")
     assert public.status_code == 200
@@ -105,8 +118,14 @@ def test_dismissing_from_the_page_keeps_the_pair_out_of_the_queue(client, admin,
 
 def test_the_queue_filters_by_library(client, admin, make_user, query):
     enterprise = make_user("enterprise")
-    seed_pair(query, enterprise, enterprise, first=("污水处理厂除臭工艺改进", "污水处理厂除臭工艺改进"),
-              second=("污水处理厂除臭工艺改进", "污水处理厂除臭工艺改进"), model=Need)
+    seed_pair(
+        query,
+        enterprise,
+        enterprise,
+        first=("污水处理厂除臭工艺改进", "污水处理厂除臭工艺改进"),
+        second=("污水处理厂除臭工艺改进", "污水处理厂除臭工艺改进"),
+        model=Need,
+    )
     assert "污水处理厂除臭工艺改进" in client.get("/admin/duplicates/?kind=n").get_data(as_text=True)
     assert 'id="no-duplicates"' in client.get("/admin/duplicates/?kind=a").get_data(as_text=True)
 

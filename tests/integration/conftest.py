@@ -7,25 +7,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CI, redis_url_for
+from tests.conftest import CI, redis_url_for, wait_for
 from webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    return predicate()
 
 
 def free_port() -> int:
@@ -79,11 +68,27 @@ class Worker:
     def start(self) -> Worker:
         celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
         self.process = subprocess.Popen(
-            [celery, "-A", "worker", "worker", "--beat", "--loglevel", "INFO", "--concurrency", "1",
-             "--without-gossip", "--without-mingle", "--schedule", str(self.schedule)],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            [
+                celery,
+                "-A",
+                "worker",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--schedule",
+                str(self.schedule),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
-        ready = wait_for(lambda: b"ready." in self.log.read_bytes() or self.process.poll() is not None, 60)
+        ready = wait_for(lambda: b"ready." in self.log.read_bytes() or self.process.poll() is not None)
         if not ready or self.process.poll() is not None:
             raise RuntimeError("worker did not start:\n" + self.log.read_text(errors="replace")[-3000:])
         return self
@@ -108,7 +113,9 @@ def worker_mail(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def celery_worker(live_app, live_database_url, redis_url, worker_mail, tmp_path_factory):
     worker = Worker(
-        database_url=live_database_url, redis_url=redis_url, mail_folder=worker_mail,
+        database_url=live_database_url,
+        redis_url=redis_url,
+        mail_folder=worker_mail,
         tmp=tmp_path_factory.mktemp("worker"),
     ).start()
     yield worker
@@ -119,7 +126,10 @@ def celery_worker(live_app, live_database_url, redis_url, worker_mail, tmp_path_
 def redis_app(live_app, live_database_url, redis_url, worker_mail):
     """The web app with Celery on Redis (no eager mode), on the live database."""
     return create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=live_database_url, REDIS_URL=redis_url, MAIL_FOLDER=str(worker_mail),
+        "testing",
+        SQLALCHEMY_DATABASE_URI=live_database_url,
+        REDIS_URL=redis_url,
+        MAIL_FOLDER=str(worker_mail),
         MATCH_INDEX_DIR=live_app.config["MATCH_INDEX_DIR"],
     )
 
@@ -139,11 +149,23 @@ class RedisServer:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-        assert wait_for(lambda: redis_ping(self.url), 10), "private redis-server did not start"
+        assert wait_for(lambda: redis_ping(self.url)), "private redis-server did not start"
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -7,9 +7,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import Client
+from tests.conftest import Client, wait_for
 from tests.imports.conftest import achievement, write_csv
-from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.xdist_group("celery")]
 
@@ -36,7 +35,7 @@ def test_an_uploaded_file_is_imported_by_the_worker(redis_app, celery_worker, ma
 
     assert response.status_code == 302
     status_url = response.headers["Location"] + "/status"
-    done = wait_for(lambda: (client.get(status_url).get_json() or {}).get("finished"), timeout=60)
+    done = wait_for(lambda: (client.get(status_url).get_json() or {}).get("finished"))
     assert done, "the worker did not finish the import:\n" + celery_worker.output()[-3000:]
     status = client.get(status_url).get_json()
     assert status["status"] == "done" and status["processed"] == status["total"] == 4

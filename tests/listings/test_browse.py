@@ -45,29 +45,43 @@ def next_link(html: str) -> str | None:
 
 
 def test_the_list_shows_published_listings_with_links_count_and_facts(en, query):
-    ids = add_listings(query, [
-        {"title": "锂离子电池组液冷热管理", "summary": "适用于储能电站。", "price_min": 500_000, "price_max": 1_000_000,
-         "maturity": Maturity.PILOT, "coop_mask": CoopMode.LICENSE.bit, "institution_name": "天津大学", "minutes": 2},
-        {"title": "图像识别平台", "summary": "工业视觉。", "minutes": 1},
-        {"title": "草稿不显示", "summary": "草稿。", "status": S.DRAFT},
-    ])
+    ids = add_listings(
+        query,
+        [
+            {
+                "title": "锂离子电池组液冷热管理",
+                "summary": "适用于储能电站。",
+                "price_min": 500_000,
+                "price_max": 1_000_000,
+                "maturity": Maturity.PILOT,
+                "coop_mask": CoopMode.LICENSE.bit,
+                "institution_name": "天津大学",
+                "minutes": 2,
+            },
+            {"title": "图像识别平台", "summary": "工业视觉。", "minutes": 1},
+            {"title": "草稿不显示", "summary": "草稿。", "status": S.DRAFT},
+        ],
+    )
 
     html = page_of(en, "/achievements/")
 
     assert result_titles(html) == ["锂离子电池组液冷热管理", "图像识别平台"]
     assert count_of(html) == 2 and "2 listings" in html
     assert f'href="/achievements/{ids[0]}"' in html
-    first = html[html.index(f'data-id="{ids[0]}"'):html.index(f'data-id="{ids[1]}"')]
+    first = html[html.index(f'data-id="{ids[0]}"') : html.index(f'data-id="{ids[1]}"')]
     assert "天津大学" in first and "Pilot-scale tested" in first and "Licence" in first
     assert "50" in first and "100" in first  # the price range in 10k CNY
     assert 'id="q"' in html and 'id="field"' in html and 'id="export-xlsx"' not in html
 
 
 def test_a_search_finds_related_wording_and_marks_the_hits(en, query):
-    add_listings(query, [
-        {"title": "锂离子电池组液冷热管理", "summary": "一种锂电池组的散热方法。", "minutes": 1},
-        {"title": "芯片设计平台", "summary": "低功耗芯片。", "minutes": 2},
-    ])
+    add_listings(
+        query,
+        [
+            {"title": "锂离子电池组液冷热管理", "summary": "一种锂电池组的散热方法。", "minutes": 1},
+            {"title": "芯片设计平台", "summary": "低功耗芯片。", "minutes": 2},
+        ],
+    )
 
     html = page_of(en, "/achievements/?q=锂电池")
 
@@ -92,23 +106,37 @@ def test_filters_from_the_form_narrow_the_list(en, query):
 
     battery = field_id(query, "动力电池与储能")
     energy = field_id(query, "新能源与节能")
-    add_listings(query, [
-        {"title": "储能电池中试", "field_id": battery, "maturity": Maturity.PILOT, "price_min": 800_000,
-         "price_max": 800_000, "minutes": 1},
-        {"title": "储能电池量产", "field_id": battery, "maturity": Maturity.MASS, "minutes": 2},
-        {"title": "人工智能", "minutes": 3},
-    ])
+    add_listings(
+        query,
+        [
+            {
+                "title": "储能电池中试",
+                "field_id": battery,
+                "maturity": Maturity.PILOT,
+                "price_min": 800_000,
+                "price_max": 800_000,
+                "minutes": 1,
+            },
+            {"title": "储能电池量产", "field_id": battery, "maturity": Maturity.MASS, "minutes": 2},
+            {"title": "人工智能", "minutes": 3},
+        ],
+    )
 
     assert result_titles(page_of(en, f"/achievements/?field={energy}")) == ["储能电池量产", "储能电池中试"]
     assert result_titles(page_of(en, f"/achievements/?field={energy}&maturity=pilot")) == ["储能电池中试"]
     assert result_titles(page_of(en, "/achievements/?money_min=50&money_max=100")) == ["储能电池中试"]
     assert result_titles(page_of(en, "/achievements/?posted_from=2026-03-01&posted_to=2026-03-01")) == [
-        "人工智能", "储能电池量产", "储能电池中试"]
+        "人工智能",
+        "储能电池量产",
+        "储能电池中试",
+    ]
     assert result_titles(page_of(en, "/achievements/?posted_from=2026-03-02")) == []
 
 
 def test_a_bad_filter_value_is_explained_and_the_rest_still_applies(en, query):
-    add_listings(query, [{"title": "中试成果", "maturity": Maturity.PILOT}, {"title": "量产成果", "maturity": Maturity.MASS}])
+    add_listings(
+        query, [{"title": "中试成果", "maturity": Maturity.PILOT}, {"title": "量产成果", "maturity": Maturity.MASS}]
+    )
 
     html = page_of(en, "/achievements/?money_min=abc&maturity=pilot&posted_from=yesterday&money_max=-5")
 
@@ -153,11 +181,15 @@ def test_search_results_have_numbered_pages(en, query):
 def test_needs_are_listed_without_the_organisation_unless_it_chose_to_be_shown(en, query, make_org, make_user):
     hidden_org = make_org(OrgKind.ENTERPRISE, name="天津隐名科技有限公司")
     shown_org = make_org(OrgKind.ENTERPRISE, name="天津显名科技有限公司")
-    add_listings(query, [
-        {"title": "隐名需求", "organisation_id": hidden_org.id, "contact_phone": "13800000000", "minutes": 1},
-        {"title": "显名需求", "organisation_id": shown_org.id, "show_identity": True, "minutes": 2},
-        {"title": "只填了名称", "organisation_name": "天津只填名称有限公司", "minutes": 3},
-    ], kind="n")
+    add_listings(
+        query,
+        [
+            {"title": "隐名需求", "organisation_id": hidden_org.id, "contact_phone": "13800000000", "minutes": 1},
+            {"title": "显名需求", "organisation_id": shown_org.id, "show_identity": True, "minutes": 2},
+            {"title": "只填了名称", "organisation_name": "天津只填名称有限公司", "minutes": 3},
+        ],
+        kind="n",
+    )
 
     html = page_of(en, "/needs/")
     assert result_titles(html) == ["只填了名称", "显名需求", "隐名需求"]
@@ -175,11 +207,14 @@ def test_needs_are_listed_without_the_organisation_unless_it_chose_to_be_shown(e
 
 def test_the_status_filter_is_for_admins_and_for_my_listings(en, query, make_user):
     owner = make_user("researcher")
-    add_listings(query, [
-        {"title": "我的草稿", "status": S.DRAFT, "owner_id": owner.id},
-        {"title": "我的已发布", "owner_id": owner.id},
-        {"title": "别人的待审", "status": S.SUBMITTED},
-    ])
+    add_listings(
+        query,
+        [
+            {"title": "我的草稿", "status": S.DRAFT, "owner_id": owner.id},
+            {"title": "我的已发布", "owner_id": owner.id},
+            {"title": "别人的待审", "status": S.SUBMITTED},
+        ],
+    )
 
     assert result_titles(page_of(en, "/achievements/?status=draft")) == ["我的已发布"]  # ignored for the public
     assert 'id="status"' not in page_of(en, "/achievements/")

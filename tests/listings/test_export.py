@@ -37,15 +37,30 @@ def signed_in(client, make_user):
 def achievement_fixture(query) -> list[int]:
     from tests.listings.pages import field_id
 
-    return add_listings(query, [
-        {"title": "锂离子电池组液冷热管理", "summary": "适用于储能电站和电动汽车。", "keywords": ["锂电池", "热管理"],
-         "field_id": field_id(query, "动力电池与储能"), "maturity": Maturity.PILOT, "trl": 6,
-         "patents": ["ZL201720001285.X"], "coop_mask": CoopMode.LICENSE.bit | CoopMode.EQUITY.bit,
-         "price_min": 500_000, "price_max": 1_000_000, "institution_name": "天津大学", "team": "张教授团队",
-         "scenarios": "储能电站", "external_id": "x-1", "minutes": 2},
-        {"title": "=HYPERLINK(\"http://evil\")", "summary": "以等号开头的标题。", "minutes": 1},
-        {"title": "草稿", "summary": "不导出。", "status": ListingStatus.DRAFT},
-    ])
+    return add_listings(
+        query,
+        [
+            {
+                "title": "锂离子电池组液冷热管理",
+                "summary": "适用于储能电站和电动汽车。",
+                "keywords": ["锂电池", "热管理"],
+                "field_id": field_id(query, "动力电池与储能"),
+                "maturity": Maturity.PILOT,
+                "trl": 6,
+                "patents": ["ZL201720001285.X"],
+                "coop_mask": CoopMode.LICENSE.bit | CoopMode.EQUITY.bit,
+                "price_min": 500_000,
+                "price_max": 1_000_000,
+                "institution_name": "天津大学",
+                "team": "张教授团队",
+                "scenarios": "储能电站",
+                "external_id": "x-1",
+                "minutes": 2,
+            },
+            {"title": '=HYPERLINK("http://evil")', "summary": "以等号开头的标题。", "minutes": 1},
+            {"title": "草稿", "summary": "不导出。", "status": ListingStatus.DRAFT},
+        ],
+    )
 
 
 def test_csv_export_has_the_import_columns_and_readable_values(signed_in, query):
@@ -58,13 +73,23 @@ def test_csv_export_has_the_import_columns_and_readable_values(signed_in, query)
     assert "attachment" in response.headers["Content-Disposition"]
     rows = read_csv(response.data)
     assert list(rows[0]) == list(exporter.ACHIEVEMENT_COLUMNS)
-    assert [r["title"] for r in rows] == ["锂离子电池组液冷热管理", "'=HYPERLINK(\"http://evil\")"]
+    assert [r["title"] for r in rows] == ["锂离子电池组液冷热管理", '\'=HYPERLINK("http://evil")']
     first = rows[0]
     assert first == {
-        "external_id": "x-1", "title": "锂离子电池组液冷热管理", "summary": "适用于储能电站和电动汽车。",
-        "keywords": "锂电池、热管理", "field": "新能源与节能-动力电池与储能", "maturity": "中试", "trl": "6",
-        "patents": "ZL201720001285.X", "transfer_modes": "许可、作价入股", "price": "50-100",
-        "institution": "天津大学", "team": "张教授团队", "scenarios": "储能电站", "posted_on": "2026-03-01",
+        "external_id": "x-1",
+        "title": "锂离子电池组液冷热管理",
+        "summary": "适用于储能电站和电动汽车。",
+        "keywords": "锂电池、热管理",
+        "field": "新能源与节能-动力电池与储能",
+        "maturity": "中试",
+        "trl": "6",
+        "patents": "ZL201720001285.X",
+        "transfer_modes": "许可、作价入股",
+        "price": "50-100",
+        "institution": "天津大学",
+        "team": "张教授团队",
+        "scenarios": "储能电站",
+        "posted_on": "2026-03-01",
     }
     assert rows[1]["price"] == "面议"
 
@@ -75,17 +100,23 @@ def test_xlsx_export_holds_the_same_rows_with_text_kept_as_text(signed_in, query
     rows = read_xlsx(signed_in.get("/achievements/export.xlsx").data)
     csv_rows = read_csv(signed_in.get("/achievements/export.csv").data)
 
-    assert [r["title"] for r in rows] == ["锂离子电池组液冷热管理", "=HYPERLINK(\"http://evil\")"]  # a string, not a formula
+    assert [r["title"] for r in rows] == [
+        "锂离子电池组液冷热管理",
+        '=HYPERLINK("http://evil")',
+    ]  # a string, not a formula
     assert rows[0]["price"] == "50-100" and rows[0]["trl"] == 6
     assert {k: str(v) for k, v in rows[0].items()} == csv_rows[0]
 
 
 def test_the_export_follows_the_filters_and_sort_of_the_page(signed_in, query):
-    add_listings(query, [
-        {"title": "电池一", "summary": "电池", "price_min": 10_000, "price_max": 10_000, "minutes": 1},
-        {"title": "电池二", "summary": "电池", "price_min": 90_000, "price_max": 90_000, "minutes": 2},
-        {"title": "芯片", "summary": "芯片", "minutes": 3},
-    ])
+    add_listings(
+        query,
+        [
+            {"title": "电池一", "summary": "电池", "price_min": 10_000, "price_max": 10_000, "minutes": 1},
+            {"title": "电池二", "summary": "电池", "price_min": 90_000, "price_max": 90_000, "minutes": 2},
+            {"title": "芯片", "summary": "芯片", "minutes": 3},
+        ],
+    )
 
     rows = read_csv(signed_in.get("/achievements/export.csv?q=电池&sort=price_desc&after=ignored&page=3").data)
 
@@ -118,11 +149,29 @@ def test_the_list_page_says_when_an_export_would_be_cut(client, make_user, query
 def test_need_exports_are_de_identified_like_the_page(client, make_user, make_org, query):
     hidden = make_org(OrgKind.ENTERPRISE, name="天津隐名科技有限公司")
     shown = make_org(OrgKind.ENTERPRISE, name="天津显名科技有限公司")
-    add_listings(query, [
-        {"title": "隐名需求", "description": "说明。", "organisation_id": hidden.id, "contact_name": "王五",
-         "contact_phone": "13800000000", "budget_min": 300_000, "budget_max": 300_000, "minutes": 1},
-        {"title": "显名需求", "description": "说明。", "organisation_id": shown.id, "show_identity": True, "minutes": 2},
-    ], kind="n")
+    add_listings(
+        query,
+        [
+            {
+                "title": "隐名需求",
+                "description": "说明。",
+                "organisation_id": hidden.id,
+                "contact_name": "王五",
+                "contact_phone": "13800000000",
+                "budget_min": 300_000,
+                "budget_max": 300_000,
+                "minutes": 1,
+            },
+            {
+                "title": "显名需求",
+                "description": "说明。",
+                "organisation_id": shown.id,
+                "show_identity": True,
+                "minutes": 2,
+            },
+        ],
+        kind="n",
+    )
 
     client.login(make_user("enterprise").email)
     body = client.get("/needs/export.csv").data
@@ -156,14 +205,37 @@ def import_file(app, kind: str, path):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_exported_file_imports_again_unchanged(fmt, app, client, make_user, query, tmp_path):
     source = tmp_path / "source.jsonl"
-    source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in [
-        {"external_id": "rt-1", "title": "锂离子电池组热管理系统", "summary": "液冷热管理，适用于储能电站。",
-         "keywords": "锂电池、热管理", "field": "新能源与节能-动力电池与储能", "maturity": "通过中试", "trl": 6,
-         "patents": "ZL201720001285.X", "transfer_modes": "许可转让,技术入股", "price": "50-100",
-         "institution": "天津大学", "team": "张教授团队", "scenarios": "储能电站", "posted_on": "2026-03-01"},
-        {"external_id": "rt-2", "title": "图像识别平台", "summary": "工业视觉检测。", "price": "面议",
-         "posted_on": "2026-02-01"},
-    ]), encoding="utf-8")
+    source.write_text(
+        "".join(
+            json.dumps(row, ensure_ascii=False) + "\n"
+            for row in [
+                {
+                    "external_id": "rt-1",
+                    "title": "锂离子电池组热管理系统",
+                    "summary": "液冷热管理，适用于储能电站。",
+                    "keywords": "锂电池、热管理",
+                    "field": "新能源与节能-动力电池与储能",
+                    "maturity": "通过中试",
+                    "trl": 6,
+                    "patents": "ZL201720001285.X",
+                    "transfer_modes": "许可转让,技术入股",
+                    "price": "50-100",
+                    "institution": "天津大学",
+                    "team": "张教授团队",
+                    "scenarios": "储能电站",
+                    "posted_on": "2026-03-01",
+                },
+                {
+                    "external_id": "rt-2",
+                    "title": "图像识别平台",
+                    "summary": "工业视觉检测。",
+                    "price": "面议",
+                    "posted_on": "2026-02-01",
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
     assert import_file(app, "achievements", source).exit_code == 0
     client.login(make_user("researcher").email)
 
@@ -179,10 +251,18 @@ def test_an_exported_file_imports_again_unchanged(fmt, app, client, make_user, q
     assert again[0]["transfer_modes"] == "许可、作价入股" and again[0]["maturity"] == "中试"
 
 
-@pytest.mark.parametrize(("value", "written"), [
-    ("=1+1", "'=1+1"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-cmd|x", "'-cmd|x"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("-40℃低温电池", "-40℃低温电池"), ("锂电池", "锂电池"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-cmd|x", "'-cmd|x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-40℃低温电池", "-40℃低温电池"),
+        ("锂电池", "锂电池"),
+        ("", ""),
+    ],
+)
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(value, written):
     rows = read_csv(exporter.to_csv(["title"], [{"title": value}]))
 

@@ -71,7 +71,9 @@ def test_the_queue_pages_through_a_long_list(admin_client, make_user, query):
 def test_approving_from_the_queue_publishes_and_comes_back_to_the_queue(admin_client, make_user, make_client, query):
     researcher = make_user("researcher")
     item = add_achievement(query, researcher, S.SUBMITTED)
-    response = admin_client.post(f"/achievements/{item}/transition", {"action": "approve", "next": "/admin/moderation/"})
+    response = admin_client.post(
+        f"/achievements/{item}/transition", {"action": "approve", "next": "/admin/moderation/"}
+    )
     assert response.headers["Location"] == "/admin/moderation/"
     html = admin_client.get("/admin/moderation/").get_data(as_text=True)
     assert "Approved: the listing is now public." in html
@@ -92,8 +94,9 @@ def test_a_return_from_the_queue_needs_a_reason(admin_client, make_user, query):
     item = add_need(query, make_user("enterprise"), S.SUBMITTED)
     admin_client.post(f"/needs/{item}/transition", {"action": "return", "next": "/admin/moderation/"})
     assert status_of(query, Need, item) is S.SUBMITTED
-    admin_client.post(f"/needs/{item}/transition",
-                      {"action": "return", "reason": "预算与描述不符", "next": "/admin/moderation/"})
+    admin_client.post(
+        f"/needs/{item}/transition", {"action": "return", "reason": "预算与描述不符", "next": "/admin/moderation/"}
+    )
     assert status_of(query, Need, item) is S.RETURNED
     assert query(lambda s: s.get(Need, item).moderation_reason) == "预算与描述不符"
 
@@ -103,11 +106,25 @@ NAV = {
     "researcher": {"/achievements/", "/needs/", "/achievements/new", "/achievements/mine"},
     "enterprise": {"/achievements/", "/needs/", "/needs/new", "/needs/mine"},
     "broker": {"/achievements/", "/needs/"},
-    "admin": {"/achievements/", "/needs/", "/achievements/new", "/achievements/mine", "/needs/new", "/needs/mine",
-              "/admin/moderation/"},
+    "admin": {
+        "/achievements/",
+        "/needs/",
+        "/achievements/new",
+        "/achievements/mine",
+        "/needs/new",
+        "/needs/mine",
+        "/admin/moderation/",
+    },
 }
-LISTING_LINKS = {"/achievements/", "/needs/", "/achievements/new", "/achievements/mine", "/needs/new", "/needs/mine",
-                 "/admin/moderation/"}
+LISTING_LINKS = {
+    "/achievements/",
+    "/needs/",
+    "/achievements/new",
+    "/achievements/mine",
+    "/needs/new",
+    "/needs/mine",
+    "/admin/moderation/",
+}
 
 
 @pytest.mark.parametrize("role", list(NAV))
@@ -149,12 +166,15 @@ def test_money_ranges_read_as_people_write_them(app_ctx):
     assert wan_range(15_000, 20_000) == "1.5–2 万元"
 
 
-@pytest.mark.parametrize(("address", "label"), [
-    ("天津市津南区咸水沽镇津沽路 88 号", "某企业（津南区）"),
-    ("北京市海淀区中关村大街 1 号", "某企业（海淀区）"),
-    ("河北省沧州市黄骅市", "某企业"),
-    (None, "某企业"),
-])
+@pytest.mark.parametrize(
+    ("address", "label"),
+    [
+        ("天津市津南区咸水沽镇津沽路 88 号", "某企业（津南区）"),
+        ("北京市海淀区中关村大街 1 号", "某企业（海淀区）"),
+        ("河北省沧州市黄骅市", "某企业"),
+        (None, "某企业"),
+    ],
+)
 def test_the_public_name_of_an_enterprise_keeps_only_its_district(app_ctx, make_org, address, label):
     from webapp.accounts.models import OrgKind
     from webapp.extensions import db
@@ -178,8 +198,9 @@ def test_save_and_submit_on_a_published_listing_resubmits_once(app_ctx, make_use
     save_achievement(owner, item, {"title": "新标题", "summary": "新摘要"})
     assert submit_after_save(item, owner, True) is True
     assert item.status is S.SUBMITTED
-    logged = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_id == item.id,
-                                                                   AuditEvent.object_type == "achievements")).all()
+    logged = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_id == item.id, AuditEvent.object_type == "achievements")
+    ).all()
     assert logged == ["achievement.update"]  # the edit itself put it back in review
 
     draft = save_achievement(owner, None, {"title": "草稿", "summary": "摘要"})
@@ -193,10 +214,12 @@ def test_the_waiting_count_covers_both_kinds(app_ctx, make_user):
 
     owner = make_user("admin")
     before = waiting_count()
-    db.session.add_all([
-        Achievement(title="a", summary="b", owner_id=owner.id, status=S.SUBMITTED),
-        Need(title="c", description="d", owner_id=owner.id, status=S.SUBMITTED),
-        Need(title="e", description="f", owner_id=owner.id, status=S.DRAFT),
-    ])
+    db.session.add_all(
+        [
+            Achievement(title="a", summary="b", owner_id=owner.id, status=S.SUBMITTED),
+            Need(title="c", description="d", owner_id=owner.id, status=S.SUBMITTED),
+            Need(title="e", description="f", owner_id=owner.id, status=S.DRAFT),
+        ]
+    )
     db.session.flush()
     assert waiting_count() == before + 2

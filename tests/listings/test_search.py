@@ -114,7 +114,11 @@ def test_rank_gives_the_matching_engine_scored_candidates(app_ctx):
 
 def test_a_top_level_field_includes_its_children(app_ctx):
     session = db.session
-    energy, battery, ai = field_named(session, "新能源与节能"), field_named(session, "动力电池与储能"), field_named(session, "人工智能")
+    energy, battery, ai = (
+        field_named(session, "新能源与节能"),
+        field_named(session, "动力电池与储能"),
+        field_named(session, "人工智能"),
+    )
     make_listing(session, title="储能电池", field=battery, minutes=1)
     make_listing(session, title="光伏逆变器", field=energy, minutes=2)
     make_listing(session, title="图像识别", field=ai, minutes=3)
@@ -199,7 +203,9 @@ def test_status_filter_and_my_listings(app_ctx, make_user):
     owner, other = make_user("researcher"), make_user("researcher")
     make_listing(db.session, title="我的草稿", status=S.DRAFT, owner_id=owner.id, created_at=BASE)
     make_listing(db.session, title="我的已发布", owner_id=owner.id, minutes=5)
-    make_listing(db.session, title="别人的草稿", status=S.DRAFT, owner_id=other.id, created_at=BASE + timedelta(hours=1))
+    make_listing(
+        db.session, title="别人的草稿", status=S.DRAFT, owner_id=other.id, created_at=BASE + timedelta(hours=1)
+    )
     make_listing(db.session, title="别人的已发布", owner_id=other.id, minutes=1)
 
     assert titles(find(owner_id=owner.id, statuses=frozenset(S))) == ["我的已发布", "我的草稿"]
@@ -211,9 +217,17 @@ def test_status_filter_and_my_listings(app_ctx, make_user):
 def test_the_organisation_filter_never_reveals_who_posted_a_de_identified_need(app_ctx, make_user):
     broker, enterprise = make_user("broker"), make_user("enterprise")
     make_listing(db.session, "n", title="隐名需求", organisation_name="天津津南某科技有限公司", minutes=1)
-    make_listing(db.session, "n", title="公开需求", organisation_name="天津津南某科技有限公司", show_identity=True, minutes=2)
-    mine = make_listing(db.session, "n", title="我的隐名需求", organisation_name="天津津南某科技有限公司",
-                        owner_id=enterprise.id, minutes=3)
+    make_listing(
+        db.session, "n", title="公开需求", organisation_name="天津津南某科技有限公司", show_identity=True, minutes=2
+    )
+    mine = make_listing(
+        db.session,
+        "n",
+        title="我的隐名需求",
+        organisation_name="天津津南某科技有限公司",
+        owner_id=enterprise.id,
+        minutes=3,
+    )
 
     assert titles(find("n", org="津南某科技")) == ["公开需求"]
     assert titles(find("n", viewer=enterprise, org="津南某科技")) == [mine.title, "公开需求"]
@@ -333,9 +347,7 @@ def test_highlight_escapes_the_text_and_marks_the_hits():
     marked = highlight('<script>alert("锂电池")</script> 锂电池组', ["锂电池", "电池"])
 
     assert isinstance(marked, Markup)
-    assert str(marked) == (
-        "&lt;script&gt;alert(&#34;<mark>锂电池</mark>&#34;)&lt;/script&gt; <mark>锂电池</mark>组"
-    )
+    assert str(marked) == ("&lt;script&gt;alert(&#34;<mark>锂电池</mark>&#34;)&lt;/script&gt; <mark>锂电池</mark>组")
 
 
 def test_a_hit_never_lands_inside_an_escaped_entity():

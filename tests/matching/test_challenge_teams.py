@@ -12,9 +12,15 @@ from webapp.matching import services
 
 def test_a_challenge_lists_the_teams_behind_matching_achievements(world, make_user):  # noqa: F811
     other_lab = make_user("researcher")
-    third = make_listing(db.session, "a", owner_id=other_lab.id, institution_name="南开大学储能实验室",
-                         title="电池包快充热管理相变散热", keywords=["热管理", "相变材料"],
-                         summary="储能电池包快充温升控制，相变材料与液冷复合散热。")
+    third = make_listing(
+        db.session,
+        "a",
+        owner_id=other_lab.id,
+        institution_name="南开大学储能实验室",
+        title="电池包快充热管理相变散热",
+        keywords=["热管理", "相变材料"],
+        summary="储能电池包快充温升控制，相变材料与液冷复合散热。",
+    )
     from webapp.matching import runtime
 
     runtime.reset()

@@ -12,14 +12,30 @@ from webapp.listings.models import ListingStatus
 from webapp.matching import runtime
 from webapp.matching.models import MatchJob, MatchJobStatus, RejectReason, Suggestion, SuggestionStatus
 
-BATTERY = {"external_id": "cli-a-battery", "title": "锂离子电池组液冷热管理技术", "keywords": ["锂离子电池", "液冷", "热管理"],
-           "summary": "动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃。"}
-BATTERY_2 = {"external_id": "cli-a-pcm", "title": "储能锂电池包相变材料散热模块", "keywords": ["锂电池", "相变材料"],
-             "summary": "石蜡基复合相变材料吸收电池包快充热量，配合导热板降低温升。"}
-VISION = {"external_id": "cli-a-vision", "title": "钢板表面缺陷机器视觉检测", "keywords": ["机器视觉", "缺陷检测"],
-          "summary": "工业相机与卷积神经网络识别冷轧钢板表面划痕与裂纹。"}
-NEED = {"external_id": "cli-n-battery", "title": "锂电池包快充温升控制", "keywords": ["锂电", "冷却"],
-        "description": "储能电池包快充时温度升高过快，寻求液冷或相变材料的热管理技术。"}
+BATTERY = {
+    "external_id": "cli-a-battery",
+    "title": "锂离子电池组液冷热管理技术",
+    "keywords": ["锂离子电池", "液冷", "热管理"],
+    "summary": "动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃。",
+}
+BATTERY_2 = {
+    "external_id": "cli-a-pcm",
+    "title": "储能锂电池包相变材料散热模块",
+    "keywords": ["锂电池", "相变材料"],
+    "summary": "石蜡基复合相变材料吸收电池包快充热量，配合导热板降低温升。",
+}
+VISION = {
+    "external_id": "cli-a-vision",
+    "title": "钢板表面缺陷机器视觉检测",
+    "keywords": ["机器视觉", "缺陷检测"],
+    "summary": "工业相机与卷积神经网络识别冷轧钢板表面划痕与裂纹。",
+}
+NEED = {
+    "external_id": "cli-n-battery",
+    "title": "锂电池包快充温升控制",
+    "keywords": ["锂电", "冷却"],
+    "description": "储能电池包快充时温度升高过快，寻求液冷或相变材料的热管理技术。",
+}
 
 
 @pytest.fixture
@@ -47,8 +63,14 @@ def cli(app):
 
 
 def stored(query, need_id: int) -> list[tuple[int, str]]:
-    return query(lambda s: [(r.achievement_id, r.status.value) for r in s.scalars(
-        sa.select(Suggestion).where(Suggestion.need_id == need_id).order_by(Suggestion.score.desc()))])
+    return query(
+        lambda s: [
+            (r.achievement_id, r.status.value)
+            for r in s.scalars(
+                sa.select(Suggestion).where(Suggestion.need_id == need_id).order_by(Suggestion.score.desc())
+            )
+        ]
+    )
 
 
 def test_show_prints_the_stored_suggestions_as_json_best_first(library, cli):
@@ -79,9 +101,18 @@ def test_show_computes_live_when_nothing_is_stored_and_stores_nothing(library, c
 
 def test_show_leaves_out_rejected_pairs(library, cli, query):
     def reject(session):
-        session.add(Suggestion(need_id=library["cli-n-battery"], achievement_id=library["cli-a-battery"], score=90.0,
-                               parts={}, terms=[], status=SuggestionStatus.REJECTED, reason=RejectReason.EXISTING,
-                               decided_at=sa.func.current_timestamp()))
+        session.add(
+            Suggestion(
+                need_id=library["cli-n-battery"],
+                achievement_id=library["cli-a-battery"],
+                score=90.0,
+                parts={},
+                terms=[],
+                status=SuggestionStatus.REJECTED,
+                reason=RejectReason.EXISTING,
+                decided_at=sa.func.current_timestamp(),
+            )
+        )
         session.commit()
 
     query(reject)
@@ -134,8 +165,15 @@ def test_run_matches_listings_changed_since_the_last_rematch(library, cli, query
     cli("run", "--all")
 
     def add(session):
-        listing = make_listing(session, "a", status=ListingStatus.PUBLISHED, external_id="cli-a-new",
-                               title="电池包液冷板", keywords=["液冷板"], summary="铝合金液冷板，用于锂离子电池包散热。")
+        listing = make_listing(
+            session,
+            "a",
+            status=ListingStatus.PUBLISHED,
+            external_id="cli-a-new",
+            title="电池包液冷板",
+            keywords=["液冷板"],
+            summary="铝合金液冷板，用于锂离子电池包散热。",
+        )
         session.commit()
         return listing.id
 

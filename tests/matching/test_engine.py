@@ -8,21 +8,42 @@ import pytest
 from webapp.matching.engine import Doc, Matcher, pair_adjustments
 from webapp.matching.text import Analyser, Lexicon, normalise
 
-LITHIUM = Doc(1, "锂离子电池组热管理技术", ("锂离子电池", "热管理", "液冷"),
-              "针对电动汽车动力电池组在快充时温升过快的问题，开发了液冷板与相变材料复合的热管理方案，电芯温差控制在3℃以内。")
-SIC = Doc(2, "碳化硅功率器件封装工艺", ("碳化硅", "功率器件", "封装"),
-          "面向新能源汽车电驱的碳化硅MOSFET模块，采用银烧结与铜线键合，结温可达200℃。")
-VISION = Doc(3, "基于深度学习的钢板表面缺陷检测系统", ("机器视觉", "深度学习", "缺陷检测"),
-             "利用工业相机与卷积神经网络识别钢板表面划痕、夹杂与裂纹，识别准确率98%，适用于冷轧产线。")
-WATER = Doc(4, "高盐废水膜浓缩处理技术", ("高盐废水", "膜分离", "零排放"),
-            "采用纳滤与反渗透组合工艺处理化工园区高盐废水，实现近零排放，吨水处理成本降低30%。")
+LITHIUM = Doc(
+    1,
+    "锂离子电池组热管理技术",
+    ("锂离子电池", "热管理", "液冷"),
+    "针对电动汽车动力电池组在快充时温升过快的问题，开发了液冷板与相变材料复合的热管理方案，电芯温差控制在3℃以内。",
+)
+SIC = Doc(
+    2,
+    "碳化硅功率器件封装工艺",
+    ("碳化硅", "功率器件", "封装"),
+    "面向新能源汽车电驱的碳化硅MOSFET模块，采用银烧结与铜线键合，结温可达200℃。",
+)
+VISION = Doc(
+    3,
+    "基于深度学习的钢板表面缺陷检测系统",
+    ("机器视觉", "深度学习", "缺陷检测"),
+    "利用工业相机与卷积神经网络识别钢板表面划痕、夹杂与裂纹，识别准确率98%，适用于冷轧产线。",
+)
+WATER = Doc(
+    4,
+    "高盐废水膜浓缩处理技术",
+    ("高盐废水", "膜分离", "零排放"),
+    "采用纳滤与反渗透组合工艺处理化工园区高盐废水，实现近零排放，吨水处理成本降低30%。",
+)
 GENERIC = Doc(5, "一种系统及方法", ("系统", "方法"), "本发明提供一种系统、装置及方法，涉及技术领域，具有良好效果。")
 ACHIEVEMENTS = [LITHIUM, SIC, VISION, WATER, GENERIC]
 
-NEED_BATTERY = Doc(101, "锂电池包快充温升控制", ("锂电", "冷却"),
-                   "我公司生产储能和电动汽车电池包，快充时电池温度升高过快，需要液冷或相变材料的热管理技术。")
-NEED_AI = Doc(102, "AI视觉检测钢材表面缺陷", ("AI", "视觉检测"),
-              "冷轧钢板产线需要机器视觉自动识别表面划痕和裂纹，替代人工目检。")
+NEED_BATTERY = Doc(
+    101,
+    "锂电池包快充温升控制",
+    ("锂电", "冷却"),
+    "我公司生产储能和电动汽车电池包，快充时电池温度升高过快，需要液冷或相变材料的热管理技术。",
+)
+NEED_AI = Doc(
+    102, "AI视觉检测钢材表面缺陷", ("AI", "视觉检测"), "冷轧钢板产线需要机器视觉自动识别表面划痕和裂纹，替代人工目检。"
+)
 NEED_GENERIC = Doc(103, "系统方法技术装置", (), "需要一种技术方法和系统装置，提高产品应用效果。")
 
 
@@ -77,8 +98,12 @@ def test_generic_words_alone_make_no_suggestion(matcher):
 
 
 def test_a_title_with_numbers_and_no_words_finds_its_listing(analyser):
-    varieties = [Doc(i, title, (), "小麦新品种，抗病高产。") for i, title in
-                 enumerate(["冬小麦新品种静麦4号", "冬小麦新品种静麦5号", "冬小麦新品种津麦4号", "两优3313", "株两优47"], 1)]
+    varieties = [
+        Doc(i, title, (), "小麦新品种，抗病高产。")
+        for i, title in enumerate(
+            ["冬小麦新品种静麦4号", "冬小麦新品种静麦5号", "冬小麦新品种津麦4号", "两优3313", "株两优47"], 1
+        )
+    ]
     matcher = Matcher.build(analyser, varieties, [])
     matcher.min_score = 0
     for query, wanted in (("两优３３１３", 4), ("冬小麦新品种静麦４号", 1), ("株两优", 5)):
@@ -90,7 +115,9 @@ def test_every_suggestion_explains_its_score(matcher):
     best = matcher.for_need(NEED_BATTERY, limit=1)[0]
     assert set(best.parts) >= {"chars", "keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history"}
     text = best.parts["chars"] + best.parts["keywords"] + best.parts["title"] + best.parts["fuzzy"]
-    assert best.score == pytest.approx(text + sum(best.parts[k] for k in ("field", "maturity", "budget", "mode", "history")), abs=0.2)
+    assert best.score == pytest.approx(
+        text + sum(best.parts[k] for k in ("field", "maturity", "budget", "mode", "history")), abs=0.2
+    )
     assert 0 <= best.score <= 100
 
 

@@ -14,12 +14,21 @@ from webapp.listings.models import ListingStatus
 from webapp.matching import runtime
 from webapp.matching.models import LexiconEntry, LexiconKind, RejectReason, Suggestion, SuggestionStatus
 
-BATTERY = {"title": "锂离子电池组液冷热管理技术", "keywords": ["锂离子电池", "液冷", "热管理"],
-           "summary": "动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃。"}
-VISION = {"title": "钢板表面缺陷机器视觉检测", "keywords": ["机器视觉", "缺陷检测"],
-          "summary": "工业相机与卷积神经网络识别冷轧钢板表面划痕与裂纹。"}
-NEED = {"title": "锂电池包快充温升控制", "keywords": ["锂电", "冷却"],
-        "description": "储能电池包快充时温度升高过快，寻求液冷或相变材料的热管理技术。"}
+BATTERY = {
+    "title": "锂离子电池组液冷热管理技术",
+    "keywords": ["锂离子电池", "液冷", "热管理"],
+    "summary": "动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃。",
+}
+VISION = {
+    "title": "钢板表面缺陷机器视觉检测",
+    "keywords": ["机器视觉", "缺陷检测"],
+    "summary": "工业相机与卷积神经网络识别冷轧钢板表面划痕与裂纹。",
+}
+NEED = {
+    "title": "锂电池包快充温升控制",
+    "keywords": ["锂电", "冷却"],
+    "description": "储能电池包快充时温度升高过快，寻求液冷或相变材料的热管理技术。",
+}
 
 
 @pytest.fixture
@@ -104,9 +113,17 @@ def test_repeated_field_rejections_lower_that_pairing(app_ctx, fresh_index, make
     for i in range(3):
         other_need = publish("n", title=f"电池需求{i}", description="电池热管理需求。", field_id=energy.id)
         other = publish("a", title=f"图像识别{i}", summary="图像识别算法。", field_id=ai.id)
-        db.session.add(Suggestion(need_id=other_need.id, achievement_id=other.id, score=50,
-                                  status=SuggestionStatus.REJECTED, reason=RejectReason.FIELD,
-                                  decided_by_id=broker.id, decided_at=utcnow()))
+        db.session.add(
+            Suggestion(
+                need_id=other_need.id,
+                achievement_id=other.id,
+                score=50,
+                status=SuggestionStatus.REJECTED,
+                reason=RejectReason.FIELD,
+                decided_by_id=broker.id,
+                decided_at=utcnow(),
+            )
+        )
     db.session.flush()
     after = runtime.match_need(need)[0]
     assert after.parts["history"] == -9

@@ -31,14 +31,26 @@ from webapp.matching.models import (
 )
 from webapp.notifications.models import Notification
 
-BATTERY = {"title": "锂离子电池组液冷热管理技术", "keywords": ["锂离子电池", "液冷", "热管理"],
-           "summary": "动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃，适用于储能电站与电动汽车电池包。"}
-BATTERY_2 = {"title": "储能锂电池包相变材料散热模块", "keywords": ["锂电池", "相变材料", "散热"],
-             "summary": "以石蜡基复合相变材料吸收电池包快充热量，配合导热板降低温升，电池包温差小于5℃。"}
-VISION = {"title": "钢板表面缺陷机器视觉检测", "keywords": ["机器视觉", "缺陷检测"],
-          "summary": "工业相机与卷积神经网络识别冷轧钢板表面划痕与裂纹，识别准确率98%。"}
-NEED = {"title": "锂电池包快充温升控制", "keywords": ["锂电", "冷却"],
-        "description": "我公司生产储能电池包，快充时电池温度升高过快，寻求液冷或相变材料的热管理技术。"}
+BATTERY = {
+    "title": "锂离子电池组液冷热管理技术",
+    "keywords": ["锂离子电池", "液冷", "热管理"],
+    "summary": "动力电池组快充温升控制：液冷板与相变材料复合，电芯温差小于3℃，适用于储能电站与电动汽车电池包。",
+}
+BATTERY_2 = {
+    "title": "储能锂电池包相变材料散热模块",
+    "keywords": ["锂电池", "相变材料", "散热"],
+    "summary": "以石蜡基复合相变材料吸收电池包快充热量，配合导热板降低温升，电池包温差小于5℃。",
+}
+VISION = {
+    "title": "钢板表面缺陷机器视觉检测",
+    "keywords": ["机器视觉", "缺陷检测"],
+    "summary": "工业相机与卷积神经网络识别冷轧钢板表面划痕与裂纹，识别准确率98%。",
+}
+NEED = {
+    "title": "锂电池包快充温升控制",
+    "keywords": ["锂电", "冷却"],
+    "description": "我公司生产储能电池包，快充时电池温度升高过快，寻求液冷或相变材料的热管理技术。",
+}
 
 
 @pytest.fixture
@@ -100,8 +112,14 @@ def test_matching_the_achievement_side_fills_the_same_pair(world):
     assert services.refresh_achievement(w.battery.id) >= 1
     again = pair(w.need, w.battery)
     assert again.id == first.id  # one row per pair, whichever side found it
-    assert db.session.scalar(sa.select(sa.func.count(Suggestion.id)).where(
-        Suggestion.need_id == w.need.id, Suggestion.achievement_id == w.battery.id)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Suggestion.id)).where(
+                Suggestion.need_id == w.need.id, Suggestion.achievement_id == w.battery.id
+            )
+        )
+        == 1
+    )
 
 
 def test_matching_again_replaces_new_suggestions_and_keeps_decided_ones(world):
@@ -165,13 +183,20 @@ def test_accepting_opens_one_introduction_and_tells_both_owners(world):
     assert introduction.outcome is IntroductionOutcome.NEGOTIATING and introduction.broker_id == w.broker.id
     notes = db.session.scalars(sa.select(Notification).where(Notification.kind == "match.introduced")).all()
     assert {(n.user_id, n.link) for n in notes} == {
-        (w.enterprise.id, f"/needs/{w.need.id}"), (w.researcher.id, f"/achievements/{w.battery.id}"),
+        (w.enterprise.id, f"/needs/{w.need.id}"),
+        (w.researcher.id, f"/achievements/{w.battery.id}"),
     }
-    mails = [m.kwargs["to"] for m in db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.task == "notifications.send_email"))]
+    mails = [
+        m.kwargs["to"]
+        for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.task == "notifications.send_email"))
+    ]
     assert sorted(mails) == sorted([w.enterprise.email, w.researcher.email])
-    assert db.session.scalar(sa.select(AuditEvent).where(
-        AuditEvent.action == "match.accept", AuditEvent.object_id == suggestion.id)).actor_id == w.broker.id
+    assert (
+        db.session.scalar(
+            sa.select(AuditEvent).where(AuditEvent.action == "match.accept", AuditEvent.object_id == suggestion.id)
+        ).actor_id
+        == w.broker.id
+    )
     # The owner now sees it on the listing, kept whatever the next computation finds.
     services.refresh_need(w.need.id)
     shown = [(s.achievement_id, s.status) for s in services.top_for(w.need, w.enterprise)]
@@ -197,7 +222,8 @@ def test_a_decision_made_elsewhere_in_the_meantime_wins(world):
     matched(w)
     suggestion = pair(w.need, w.battery)
     db.session.execute(  # another broker's transaction, committed behind this session's back
-        sa.update(Suggestion).where(Suggestion.id == suggestion.id)
+        sa.update(Suggestion)
+        .where(Suggestion.id == suggestion.id)
         .values(status=SuggestionStatus.REJECTED, reason=RejectReason.FIELD, decided_at=sa.func.current_timestamp())
         .execution_options(synchronize_session=False)
     )
@@ -245,8 +271,9 @@ def test_the_broker_who_introduced_closes_the_introduction(world, make_user):
 
     assert introduction.outcome is IntroductionOutcome.DEAL and introduction.closed_at is not None
     assert introduction.outcome_note == "签订技术转让合同 80 万元"
-    assert {n.user_id for n in db.session.scalars(sa.select(Notification).where(Notification.kind == "match.deal"))} == {
-        w.enterprise.id, w.researcher.id}
+    assert {
+        n.user_id for n in db.session.scalars(sa.select(Notification).where(Notification.kind == "match.deal"))
+    } == {w.enterprise.id, w.researcher.id}
     with pytest.raises(ValueError, match="already closed"):
         services.set_outcome(introduction, w.admin, IntroductionOutcome.NO_DEAL, None)
     assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "match.outcome"))
@@ -294,16 +321,19 @@ def test_admins_add_lexicon_entries_in_the_form_the_matcher_reads(world):
     assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "match.lexicon_remove"))
 
 
-@pytest.mark.parametrize(("kind", "word", "canonical", "message"), [
-    (LexiconKind.STOPWORD, "   ", None, "Enter a word"),
-    (LexiconKind.TERM, "热" * 41, None, "too long"),
-    (LexiconKind.STOPWORD, "ＡＩ", None, "already in the lexicon"),  # seeded as a synonym (ai)
-    (LexiconKind.STOPWORD, "系统", None, "already in the lexicon"),  # a seeded stop word
-    (LexiconKind.SYNONYM, "储能柜", None, "term the synonym stands for"),
-    (LexiconKind.SYNONYM, "储能柜", "储能柜", "another word"),
-    (LexiconKind.SYNONYM, "锂电芯", "锂电", "锂离子电池"),  # 锂电 is itself read as 锂离子电池
-    (LexiconKind.SYNONYM, "锂离子电池", "锂电池组", "cannot become a synonym"),
-])
+@pytest.mark.parametrize(
+    ("kind", "word", "canonical", "message"),
+    [
+        (LexiconKind.STOPWORD, "   ", None, "Enter a word"),
+        (LexiconKind.TERM, "热" * 41, None, "too long"),
+        (LexiconKind.STOPWORD, "ＡＩ", None, "already in the lexicon"),  # seeded as a synonym (ai)
+        (LexiconKind.STOPWORD, "系统", None, "already in the lexicon"),  # a seeded stop word
+        (LexiconKind.SYNONYM, "储能柜", None, "term the synonym stands for"),
+        (LexiconKind.SYNONYM, "储能柜", "储能柜", "another word"),
+        (LexiconKind.SYNONYM, "锂电芯", "锂电", "锂离子电池"),  # 锂电 is itself read as 锂离子电池
+        (LexiconKind.SYNONYM, "锂离子电池", "锂电池组", "cannot become a synonym"),
+    ],
+)
 def test_lexicon_entries_are_refused_with_a_clear_message(world, kind, word, canonical, message):
     with pytest.raises(ValueError, match=message):
         services.add_lexicon_entry(world.admin, kind, word, canonical)
@@ -326,8 +356,10 @@ def published_count() -> int:
     from webapp.achievements.models import Achievement
     from webapp.needs.models import Need
 
-    return sum(db.session.scalar(sa.select(sa.func.count(m.id)).where(m.status == ListingStatus.PUBLISHED))
-               for m in (Need, Achievement))
+    return sum(
+        db.session.scalar(sa.select(sa.func.count(m.id)).where(m.status == ListingStatus.PUBLISHED))
+        for m in (Need, Achievement)
+    )
 
 
 def test_an_admin_starts_the_full_rematch_and_it_runs_to_the_end(world):
@@ -335,7 +367,8 @@ def test_an_admin_starts_the_full_rematch_and_it_runs_to_the_end(world):
     job = services.start_rematch(w.admin)
     assert job.status is MatchJobStatus.QUEUED and job.started_by_id == w.admin.id
     assert db.session.scalar(sa.select(OutboxMessage.kwargs).where(OutboxMessage.task == "matching.rematch")) == {
-        "job_id": job.id}
+        "job_id": job.id
+    }
     with pytest.raises(ValueError, match="already queued or running"):
         services.start_rematch(w.admin)
 
@@ -398,8 +431,12 @@ def test_only_admins_start_a_rematch(world):
 
 
 def queued(task: str) -> list[dict]:
-    return [m.kwargs for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.task == task)
-                                                 .order_by(OutboxMessage.id))]
+    return [
+        m.kwargs
+        for m in db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.task == task).order_by(OutboxMessage.id)
+        )
+    ]
 
 
 def test_publishing_and_editing_a_published_listing_have_it_matched(world):
@@ -445,8 +482,11 @@ def test_imported_listings_are_matched_after_each_batch(app, make_user, query, t
     result = app.test_cli_runner().invoke(args=["import", "achievements", str(path), "--batch-size", "1"])
 
     assert result.exit_code == 0, result.output
-    messages = query(lambda s: [m.kwargs for m in s.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.task == "matching.match_listing"))])
+    messages = query(
+        lambda s: [
+            m.kwargs for m in s.scalars(sa.select(OutboxMessage).where(OutboxMessage.task == "matching.match_listing"))
+        ]
+    )
     assert len(messages) == 2 and {m["kind"] for m in messages} == {"achievement"}  # one per batch
     battery = query(lambda s: s.scalar(sa.select(Suggestion.achievement_id).where(Suggestion.need_id == need)))
     assert battery == messages[0]["listing_id"]

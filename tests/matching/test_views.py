@@ -34,10 +34,19 @@ def zh(app, msgid: str, **params) -> str:
         return gettext(msgid, **params)
 
 
-def add_pair(query, *, score: float = 60.0, need: dict | None = None, achievement: dict | None = None,
-             parts: dict | None = None, terms: list | None = None, age: timedelta | None = None,
-             status: SuggestionStatus = SuggestionStatus.NEW, need_field: str | None = None,
-             achievement_field: str | None = None) -> int:
+def add_pair(
+    query,
+    *,
+    score: float = 60.0,
+    need: dict | None = None,
+    achievement: dict | None = None,
+    parts: dict | None = None,
+    terms: list | None = None,
+    age: timedelta | None = None,
+    status: SuggestionStatus = SuggestionStatus.NEW,
+    need_field: str | None = None,
+    achievement_field: str | None = None,
+) -> int:
     """A published need and a published achievement with a suggestion between them; its id."""
 
     def add(session):
@@ -53,11 +62,16 @@ def add_pair(query, *, score: float = 60.0, need: dict | None = None, achievemen
         if status is SuggestionStatus.REJECTED:
             decided["reason"] = RejectReason.OTHER
         s = Suggestion(
-            need_id=n.id, achievement_id=a.id, score=score, status=status,
-            parts=parts if parts is not None else {"keywords": 30.0, "title": 12.0, "fuzzy": 18.0, "field": 5.0,
-                                                   "maturity": -10.0},
+            need_id=n.id,
+            achievement_id=a.id,
+            score=score,
+            status=status,
+            parts=parts
+            if parts is not None
+            else {"keywords": 30.0, "title": 12.0, "fuzzy": 18.0, "field": 5.0, "maturity": -10.0},
             terms=terms if terms is not None else ["锂电池", "热管理"],
-            computed_at=utcnow() - (age or timedelta(0)), **decided,
+            computed_at=utcnow() - (age or timedelta(0)),
+            **decided,
         )
         session.add(s)
         session.commit()
@@ -82,7 +96,9 @@ def broker(client, make_user):
 
 
 def test_queue_shows_new_suggestions_above_the_threshold_best_first(app, client, query, broker):
-    best = add_pair(query, score=82, need={"title": "需求甲"}, achievement={"title": "成果甲", "institution_name": "天津大学"})
+    best = add_pair(
+        query, score=82, need={"title": "需求甲"}, achievement={"title": "成果甲", "institution_name": "天津大学"}
+    )
     good = add_pair(query, score=55)
     low = add_pair(query, score=1)  # below every confidence band
     done = add_pair(query, score=90, status=SuggestionStatus.REJECTED)
@@ -92,7 +108,7 @@ def test_queue_shows_new_suggestions_above_the_threshold_best_first(app, client,
     shown = rows(page)
     assert shown.index(best) < shown.index(good)
     assert low not in shown and done not in shown and offline not in shown
-    row = page[page.index(f'data-suggestion="{best}"'):].split("</tr>")[0]
+    row = page[page.index(f'data-suggestion="{best}"') :].split("</tr>")[0]
     assert "需求甲" in row and "成果甲" in row and "天津大学" in row
     assert zh(app, "An enterprise") in row  # the need's poster stays de-identified
     assert 'value="82"' in row  # the score bar
@@ -175,38 +191,57 @@ def test_queue_pages_twenty_rows(client, query, broker):
 
 def _section(page: str, element_id: str) -> str:
     start = page.index(f'id="{element_id}"')
-    return page[start:page.index("</div>", start)]
+    return page[start : page.index("</div>", start)]
 
 
 def test_suggestion_page_marks_shared_terms_in_both_texts_and_explains_the_score(app, client, query, broker):
     sid = add_pair(
         query,
-        need={"description": "我公司需要锂电池热管理方案，预算有限。", "budget_min": 100_000, "budget_max": 200_000,
-              "expected_maturity": Maturity.SAMPLE},
-        achievement={"summary": "锂电池包的热管理：液冷板与相变材料。", "price_min": 500_000, "price_max": 500_000,
-                     "maturity": Maturity.LAB},
-        need_field="新能源汽车", achievement_field="新能源汽车",
+        need={
+            "description": "我公司需要锂电池热管理方案，预算有限。",
+            "budget_min": 100_000,
+            "budget_max": 200_000,
+            "expected_maturity": Maturity.SAMPLE,
+        },
+        achievement={
+            "summary": "锂电池包的热管理：液冷板与相变材料。",
+            "price_min": 500_000,
+            "price_max": 500_000,
+            "maturity": Maturity.LAB,
+        },
+        need_field="新能源汽车",
+        achievement_field="新能源汽车",
         parts={"keywords": 30.0, "field": 5.0, "maturity": -10.0, "budget": -6.0},
     )
     page = client.get(f"/broker/suggestions/{sid}").get_data(as_text=True)
     assert "<mark>锂电池</mark>" in _section(page, "need-text") and "<mark>热管理</mark>" in _section(page, "need-text")
     assert "<mark>锂电池</mark>" in _section(page, "achievement-text")
     assert "<mark>热管理</mark>" in _section(page, "achievement-text")
-    reasons = page[page.index('id="score-reasons"'):page.index("</table>", page.index('id="score-reasons"'))]
+    reasons = page[page.index('id="score-reasons"') : page.index("</table>", page.index('id="score-reasons"'))]
     assert zh(app, "Same technical field (%(field)s)", field="新能源与节能 · 新能源汽车") in reasons
     assert "+5" in reasons and "\u221210" in reasons
-    assert zh(app, "Less mature than the need asks (%(offered)s, needed %(wanted)s)",
-              offered=zh(app, "Lab-scale tested"), wanted=zh(app, "Samples available")) in reasons
-    assert zh(app, "Budget below the price (%(budget)s for %(price)s)",
-              budget="10–20 万元", price="50 万元") in reasons
+    assert (
+        zh(
+            app,
+            "Less mature than the need asks (%(offered)s, needed %(wanted)s)",
+            offered=zh(app, "Lab-scale tested"),
+            wanted=zh(app, "Samples available"),
+        )
+        in reasons
+    )
+    assert zh(app, "Budget below the price (%(budget)s for %(price)s)", budget="10–20 万元", price="50 万元") in reasons
     assert 'id="accept-form"' in page and 'id="reject-form"' in page
     for reason in RejectReason:
         assert f'value="{reason.value}"' in page
 
 
 def test_synonyms_of_a_shared_term_are_marked_too(client, query, broker):
-    sid = add_pair(query, need={"description": "寻找锂电回收技术"}, achievement={"summary": "锂离子电池回收"},
-                   terms=["锂离子电池", "回收"])
+    sid = add_pair(
+        query,
+        need={"description": "寻找锂电回收技术"},
+        achievement={"summary": "锂离子电池回收"},
+        terms=["锂离子电池", "回收"],
+    )
     page = client.get(f"/broker/suggestions/{sid}").get_data(as_text=True)
     assert "<mark>锂电</mark>" in _section(page, "need-text")
     assert "<mark>锂离子电池</mark>" in _section(page, "achievement-text")
@@ -248,7 +283,9 @@ def test_reject_needs_a_reason_and_a_note_for_other(app, client, query, broker):
     sid = add_pair(query)
     page = client.post(f"/broker/suggestions/{sid}/reject", {}).get_data(as_text=True)
     assert zh(app, "Choose a reason.") in page
-    page = client.post(f"/broker/suggestions/{sid}/reject", {"reason": "other", "reject_note": "  "}).get_data(as_text=True)
+    page = client.post(f"/broker/suggestions/{sid}/reject", {"reason": "other", "reject_note": "  "}).get_data(
+        as_text=True
+    )
     assert zh(app, "Say why when the reason is “Other”.") in page
     assert query(lambda session: session.get(Suggestion, sid)).status is SuggestionStatus.NEW
     client.post(f"/broker/suggestions/{sid}/reject", {"reason": "other", "reject_note": "企业已搬迁"})
@@ -291,7 +328,9 @@ def test_introductions_list_the_brokers_own_and_the_outcome_is_recorded(app, cli
 
     page = client.get(f"/broker/introductions/{mine}").get_data(as_text=True)
     assert zh(app, "Negotiating") in page and 'id="outcome-form"' in page
-    response = client.post(f"/broker/introductions/{mine}/outcome", {"outcome": "deal", "outcome_note": "已签技术许可合同"})
+    response = client.post(
+        f"/broker/introductions/{mine}/outcome", {"outcome": "deal", "outcome_note": "已签技术许可合同"}
+    )
     assert response.status_code == 302
     intro = query(lambda session: session.get(Introduction, mine))
     assert intro.outcome is IntroductionOutcome.DEAL and intro.closed_at is not None
@@ -323,14 +362,18 @@ def test_owners_brokers_and_admins_see_suggestions_on_the_listing_page_and_nobod
     app, client, query, make_user, make_client
 ):
     enterprise, researcher = make_user("enterprise"), make_user("researcher")
-    sid = add_pair(query, score=77, need={"owner_id": enterprise.id, "title": "电池包热失控预警需求"},
-                   achievement={"owner_id": researcher.id, "title": "锂电池热失控预警算法"})
+    sid = add_pair(
+        query,
+        score=77,
+        need={"owner_id": enterprise.id, "title": "电池包热失控预警需求"},
+        achievement={"owner_id": researcher.id, "title": "锂电池热失控预警算法"},
+    )
     s = query(lambda session: session.get(Suggestion, sid))
     need_url, ach_url = f"/needs/{s.need_id}", f"/achievements/{s.achievement_id}"
 
     def section(c, url):
         page = c.get(url).get_data(as_text=True)
-        return page[page.index('id="match-suggestions"'):] if 'id="match-suggestions"' in page else None
+        return page[page.index('id="match-suggestions"') :] if 'id="match-suggestions"' in page else None
 
     client.login(enterprise.email)
     box = section(client, need_url)
@@ -391,8 +434,15 @@ def test_job_page_and_its_status(client, query, make_user):
     assert f'data-status-url="/admin/matching/jobs/{job_id}/status"' in page
     assert "js/job-progress.js" in page
     status = client.get(f"/admin/matching/jobs/{job_id}/status").get_json()
-    assert status == {"status": "running", "label": status["label"], "processed": 50, "total": 200,
-                      "suggestions": 31, "percent": 25, "finished": False}
+    assert status == {
+        "status": "running",
+        "label": status["label"],
+        "processed": 50,
+        "total": 200,
+        "suggestions": 31,
+        "percent": 25,
+        "finished": False,
+    }
 
     def finish(session):
         job = session.get(MatchJob, job_id)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tests.core.test_security import _inline_code
 from tests.listings.pages import actions, add_need, field_id, read_form, status_of
 from webapp.accounts.models import OrgKind
+from webapp.core import clock
 from webapp.listings.models import ListingStatus as S
 from webapp.needs.models import Need
 
@@ -38,7 +39,7 @@ def form_data(query, **overrides) -> dict:
         "field_id": str(field_id(query, "人工智能")),
         "keywords": "热失控、预警，电池管理",
         "budget": "20-50",
-        "deadline": (date.today() + timedelta(days=90)).isoformat(),
+        "deadline": (clock.today() + timedelta(days=90)).isoformat(),
         "expected_maturity": "sample",
         "coop_modes": ["co_develop", "commissioned"],
         "contact_name": "王经理",
@@ -65,12 +66,13 @@ def test_an_enterprise_posts_a_need_with_every_field(en, enterprise, query):
     assert form.values["contact_name"] == "王经理" and form.values["contact_phone"] == "022-88886666"
     assert "organisation" not in form.values  # the account's enterprise is used
 
-    response = en.post("/needs/new", form_data(query, save=None, submit_review="1"))
+    data = form_data(query, save=None, submit_review="1")
+    response = en.post("/needs/new", data)
     [need] = needs_of(query, enterprise)
     assert response.headers["Location"] == f"/needs/{need.id}"
     assert need.status is S.SUBMITTED
     assert (need.budget_min, need.budget_max) == (200_000, 500_000)
-    assert need.deadline == date.today() + timedelta(days=90)
+    assert need.deadline == date.fromisoformat(data["deadline"])
     assert need.expected_maturity.value == "sample"
     assert need.indicators == "误报率 < 1%\n预警提前量 ≥ 10 min"
     assert need.organisation_id == enterprise.organisation_id and need.show_identity is False
@@ -88,10 +90,18 @@ def publish(query, enterprise, **fields) -> int:
     return add_need(query, enterprise, S.PUBLISHED, contact_name="王经理", contact_phone="13812345678", **fields)
 
 
-@pytest.mark.parametrize(("viewer", "sees_identity"), [
-    ("anonymous", False), ("researcher", False), ("expert", False), ("enterprise", False),
-    ("broker", True), ("admin", True), ("owner", True),
-])
+@pytest.mark.parametrize(
+    ("viewer", "sees_identity"),
+    [
+        ("anonymous", False),
+        ("researcher", False),
+        ("expert", False),
+        ("enterprise", False),
+        ("broker", True),
+        ("admin", True),
+        ("owner", True),
+    ],
+)
 def test_a_published_need_is_de_identified_for_the_public(en, enterprise, make_user, query, viewer, sees_identity):
     item = publish(query, enterprise)
     if viewer == "owner":
@@ -161,8 +171,12 @@ def test_bad_input_is_answered_next_to_its_field_and_nothing_is_lost(en, enterpr
 
 def test_html_in_a_need_is_shown_as_text(en, enterprise, query):
     en.login(enterprise.email)
-    en.post("/needs/new", form_data(query, title="<script>alert(1)</script>需求",
-                                    indicators="<svg onload=alert(1)>", contact_name="<b>王</b>"))
+    en.post(
+        "/needs/new",
+        form_data(
+            query, title="<script>alert(1)</script>需求", indicators="<svg onload=alert(1)>", contact_name="<b>王</b>"
+        ),
+    )
     [need] = needs_of(query, enterprise)
     html = en.get(f"/needs/{need.id}").get_data(as_text=True)
     assert _inline_code(html) == []
@@ -206,8 +220,10 @@ def test_a_need_goes_through_moderation_to_the_public_page(en, enterprise, make_
     admin.post(f"/needs/{need.id}/transition", {"action": "return", "reason": "请说明电池包规格"})
     page = en.get(f"/needs/{need.id}").get_data(as_text=True)
     assert "请说明电池包规格" in page and actions(page) == ["submit"]
-    en.post(f"/needs/{need.id}/edit", form_data(query, description="48V 电池包，需要热失控预警。", save=None,
-                                                submit_review="1"))
+    en.post(
+        f"/needs/{need.id}/edit",
+        form_data(query, description="48V 电池包，需要热失控预警。", save=None, submit_review="1"),
+    )
     admin.post(f"/needs/{need.id}/transition", {"action": "approve"})
     assert status_of(query, Need, need.id) is S.PUBLISHED
     public = make_client()

@@ -63,4 +63,6 @@ def test_email_copy_goes_through_the_outbox(app, make_user, mailbox, query):
         notify(db.session.get(User, user.id), "account.password_changed")
         db.session.commit()
     assert len(list(mailbox.glob("*.eml"))) == 1
-    assert query(lambda s: s.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id))) == 1
+    assert (
+        query(lambda s: s.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.user_id == user.id))) == 1
+    )

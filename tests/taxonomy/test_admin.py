@@ -31,10 +31,15 @@ def field(query, name: str, parent: str | None = None) -> TechField | None:
 
 
 def audit_actions(query, field_id: int) -> list[str]:
-    return query(lambda s: list(s.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.object_type == "tech_fields", AuditEvent.object_id == field_id)
-        .order_by(AuditEvent.id)
-    )))
+    return query(
+        lambda s: list(
+            s.scalars(
+                sa.select(AuditEvent.action)
+                .where(AuditEvent.object_type == "tech_fields", AuditEvent.object_id == field_id)
+                .order_by(AuditEvent.id)
+            )
+        )
+    )
 
 
 def test_the_tree_shows_top_level_fields_their_children_priorities_and_counts(client, admin, make_user, query):
@@ -55,10 +60,16 @@ def test_the_tree_shows_top_level_fields_their_children_priorities_and_counts(cl
 
 def test_an_admin_adds_a_sub_field_with_aliases_that_imports_then_recognise(client, admin, query):
     parent = field(query, "电子信息")
-    response = client.post("/admin/fields/new", {
-        "name": " 光电子器件 ", "parent_id": str(parent.id), "aliases": "光电器件，激光器, 光通信 模块、光电器件",
-        "priority": "y", "position": "20",
-    })
+    response = client.post(
+        "/admin/fields/new",
+        {
+            "name": " 光电子器件 ",
+            "parent_id": str(parent.id),
+            "aliases": "光电器件，激光器, 光通信 模块、光电器件",
+            "priority": "y",
+            "position": "20",
+        },
+    )
     assert response.status_code == 302
     created = field(query, "光电子器件", "电子信息")
     assert created.aliases == ["光电器件", "激光器", "光通信 模块"]
@@ -92,12 +103,23 @@ def test_a_name_already_used_under_the_same_parent_is_a_form_error(client, admin
 def test_editing_renames_moves_and_is_audited(client, admin, query):
     target = field(query, "会展科技")
     new_parent = field(query, "电子信息")
-    response = client.post(f"/admin/fields/{target.id}", {
-        "name": "会展与数字文旅", "parent_id": str(new_parent.id), "aliases": "会展, 文旅", "position": "3",
-    })
+    response = client.post(
+        f"/admin/fields/{target.id}",
+        {
+            "name": "会展与数字文旅",
+            "parent_id": str(new_parent.id),
+            "aliases": "会展, 文旅",
+            "position": "3",
+        },
+    )
     assert response.status_code == 302
     edited = query(lambda s: s.get(TechField, target.id))
-    assert (edited.name, edited.parent_id, edited.aliases, edited.priority) == ("会展与数字文旅", new_parent.id, ["会展", "文旅"], False)
+    assert (edited.name, edited.parent_id, edited.aliases, edited.priority) == (
+        "会展与数字文旅",
+        new_parent.id,
+        ["会展", "文旅"],
+        False,
+    )
     assert audit_actions(query, target.id) == ["field.update"]
     page = client.get(f"/admin/fields/{target.id}").get_data(as_text=True)
     assert read_form(page).values["aliases"] == "会展, 文旅"

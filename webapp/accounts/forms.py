@@ -44,8 +44,10 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     role = RadioField(
         _l("I am"),
-        choices=[SelectChoice(Role.ENTERPRISE.value, _l("An enterprise with technology needs")),
-                 SelectChoice(Role.RESEARCHER.value, _l("A researcher with results to transfer"))],
+        choices=[
+            SelectChoice(Role.ENTERPRISE.value, _l("An enterprise with technology needs")),
+            SelectChoice(Role.RESEARCHER.value, _l("A researcher with results to transfer")),
+        ],
         default=Role.ENTERPRISE.value,
         validators=[DataRequired()],
     )
@@ -56,10 +58,14 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         _l("Repeat password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))]
     )
-    org_name = StringField(_l("Enterprise name"), validators=[Optional(), Length(max=200)],
-                           description=_l("As on the business licence."))
-    uscc = StringField(_l("Unified social credit code"), validators=[Optional(), uscc_validator],
-                       description=_l("18 characters, as on the business licence."))
+    org_name = StringField(
+        _l("Enterprise name"), validators=[Optional(), Length(max=200)], description=_l("As on the business licence.")
+    )
+    uscc = StringField(
+        _l("Unified social credit code"),
+        validators=[Optional(), uscc_validator],
+        description=_l("18 characters, as on the business licence."),
+    )
     institution_id = SelectField(_l("University or institute"), coerce=int, validators=[Optional()])
     submit = SubmitField(_l("Create account"))
 
@@ -86,7 +92,8 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
-        _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))]
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Set password"))
 
@@ -95,7 +102,8 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(
-        _l("Repeat new password"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))]
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
 

@@ -57,9 +57,7 @@ def check_password_rules(password: str) -> None:
 
 
 def load_user_from_session_token(token: str) -> User | None:
-    row = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == UserSession.hash_token(token))
-    )
+    row = db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == UserSession.hash_token(token)))
     if row is None or row.expires_at <= utcnow() or not row.user.active:
         return None
     row.user.session_token = token
@@ -146,7 +144,9 @@ def register(
         )
         if existing:
             raise AccountError(
-                _("This enterprise is already registered. Ask its existing users or the platform administrator to add you."),
+                _(
+                    "This enterprise is already registered. Ask its existing users or the platform administrator to add you."
+                ),
                 "uscc",
             )
         organisation = Organisation(kind=OrgKind.ENTERPRISE, name=org_name, uscc=code)
@@ -167,7 +167,9 @@ def register(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("account.register", user, actor=user, after={"email": email, "role": role, "organisation": organisation.name})
+    audit.record(
+        "account.register", user, actor=user, after={"email": email, "role": role, "organisation": organisation.name}
+    )
     notify(user, "account.welcome", name=user.name, link="/account")
     return user
 
@@ -293,7 +295,9 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "account.create", user, actor=actor,
+        "account.create",
+        user,
+        actor=actor,
         after={"email": email, "role": role, "organisation": organisation.name if organisation else None},
     )
     if send_invitation:
@@ -336,7 +340,9 @@ def admin_update_user(actor: User, user: User, *, role: Role, organisation: Orga
 ORG_FIELDS = ["kind", "name", "uscc", "industry", "address", "website", "description", "tiers"]
 
 
-def save_organisation(actor: User | None, organisation: Organisation | None, *, tiers: list[Tier] | None = None, **fields) -> Organisation:
+def save_organisation(
+    actor: User | None, organisation: Organisation | None, *, tiers: list[Tier] | None = None, **fields
+) -> Organisation:
     """Create (organisation=None) or edit an organisation; enterprises need a valid USCC."""
     if actor is not None:
         require_role(actor, Role.ADMIN)
@@ -350,7 +356,9 @@ def save_organisation(actor: User | None, organisation: Organisation | None, *, 
         raise AccountError(_("An enterprise needs its unified social credit code."), "uscc")
     clash = db.session.scalar(
         sa.select(Organisation).where(
-            sa.or_(Organisation.name == name, sa.and_(Organisation.uscc.is_not(None), Organisation.uscc == fields["uscc"])),
+            sa.or_(
+                Organisation.name == name, sa.and_(Organisation.uscc.is_not(None), Organisation.uscc == fields["uscc"])
+            ),
             Organisation.id != (organisation.id if organisation else -1),
         )
     )
@@ -380,6 +388,9 @@ def save_organisation(actor: User | None, organisation: Organisation | None, *, 
     db.session.flush()
     audit.record(
         "organisation.create" if creating else "organisation.update",
-        organisation, actor=actor, before=before, after=audit.changes(organisation, ORG_FIELDS),
+        organisation,
+        actor=actor,
+        before=before,
+        after=audit.changes(organisation, ORG_FIELDS),
     )
     return organisation

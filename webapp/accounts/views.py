@@ -33,7 +33,6 @@ def _failed_login(response) -> bool:
     return response.status_code != 302
 
 
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_login)
 def login():
@@ -107,8 +106,13 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         db.session.commit()
-        flash(_("If an account uses this address, a reset link is on its way. It is valid for %(h)d hours.",
-                h=current_app.config["PASSWORD_RESET_HOURS"]), "info")
+        flash(
+            _(
+                "If an account uses this address, a reset link is on its way. It is valid for %(h)d hours.",
+                h=current_app.config["PASSWORD_RESET_HOURS"],
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -142,8 +146,12 @@ def profile():
     if form.validate_on_submit():
         try:
             services.update_profile(
-                user, user, name=form.name.data, phone=form.phone.data,
-                locale=form.locale.data, email_notifications=form.email_notifications.data,
+                user,
+                user,
+                name=form.name.data,
+                phone=form.phone.data,
+                locale=form.locale.data,
+                email_notifications=form.email_notifications.data,
             )
         except services.AccountError as exc:
             db.session.rollback()

@@ -15,7 +15,8 @@ from webapp.listings.money import format_wan_range
 class AchievementForm(ListingForm):
     title = StringField(_l("Title"), validators=[Required()])
     summary = TextAreaField(
-        _l("Summary"), validators=[Required()],
+        _l("Summary"),
+        validators=[Required()],
         description=_l("What the result is, what it does better, and its main technical data."),
     )
     maturity = SelectField(_l("Maturity"), choices=[], validators=[Optional()])
@@ -26,26 +27,53 @@ class AchievementForm(ListingForm):
         description=_l("1: basic principles observed … 9: proven in operation."),
     )
     patents = StringField(
-        _l("Patents"), validators=[Optional()],
+        _l("Patents"),
+        validators=[Optional()],
         description=_l("One or more patent or application numbers, e.g. ZL201720001285.X, CN112345678A."),
     )
     price = StringField(
-        _l("Price (10k CNY)"), validators=[Optional()],
+        _l("Price (10k CNY)"),
+        validators=[Optional()],
         description=_l("In 万元: a number, a range like 50-100, or 面议 (negotiable)."),
     )
     institution = StringField(_l("University or institute"), validators=[Optional(), Length(max=200)])
-    team = StringField(_l("Team"), validators=[Optional(), Length(max=500)],
-                       description=_l("Team leader and members."))
+    team = StringField(_l("Team"), validators=[Optional(), Length(max=500)], description=_l("Team leader and members."))
     scenarios = TextAreaField(_l("Application scenarios"), validators=[Optional()])
     confidential = TextAreaField(
-        _l("Confidential details"), validators=[Optional()],
+        _l("Confidential details"),
+        validators=[Optional()],
         description=_l("Shown only to you, administrators and people you grant access."),
     )
 
-    FIELD_ORDER = ["title", "summary", "field_id", "keywords", "maturity", "trl", "patents", "coop_modes", "price",
-                   "institution", "team", "scenarios", "confidential"]
-    SERVICE_KEYS = ["title", "summary", "keywords", "maturity", "trl", "patents", "coop_modes", "price",
-                    "institution", "team", "scenarios", "confidential"]
+    FIELD_ORDER = [
+        "title",
+        "summary",
+        "field_id",
+        "keywords",
+        "maturity",
+        "trl",
+        "patents",
+        "coop_modes",
+        "price",
+        "institution",
+        "team",
+        "scenarios",
+        "confidential",
+    ]
+    SERVICE_KEYS = [
+        "title",
+        "summary",
+        "keywords",
+        "maturity",
+        "trl",
+        "patents",
+        "coop_modes",
+        "price",
+        "institution",
+        "team",
+        "scenarios",
+        "confidential",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +100,8 @@ class AchievementForm(ListingForm):
 
 class AccessRequestForm(FlaskForm):
     message = TextAreaField(
-        _l("Why do you need the details?"), validators=[Optional(), Length(max=1000)],
+        _l("Why do you need the details?"),
+        validators=[Optional(), Length(max=1000)],
         description=_l("The owner sees your name, your organisation and this message."),
     )
     submit = SubmitField(_l("Request access"))

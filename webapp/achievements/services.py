@@ -32,8 +32,9 @@ def save_achievement(actor, achievement: Achievement | None, data: dict, *, fiel
         org = actor.organisation
         if org is not None and org.kind in (OrgKind.UNIVERSITY, OrgKind.INSTITUTE):
             achievement.organisation_id = org.id
-    listing_services.save(achievement, actor, cleaned, field=field, creating=creating,
-                          extra_audit=["maturity", "price_min", "price_max"])
+    listing_services.save(
+        achievement, actor, cleaned, field=field, creating=creating, extra_audit=["maturity", "price_min", "price_max"]
+    )
     return achievement
 
 
@@ -58,8 +59,13 @@ def request_access(user, achievement: Achievement, message: str | None) -> Achie
     db.session.flush()
     audit.record("achievement.access_request", grant, actor=user, after={"achievement": achievement.id})
     if achievement.owner is not None:
-        notify(achievement.owner, "achievement.access_requested", link=f"/achievements/{achievement.id}",
-               name=user.name, title=achievement.title)
+        notify(
+            achievement.owner,
+            "achievement.access_requested",
+            link=f"/achievements/{achievement.id}",
+            name=user.name,
+            title=achievement.title,
+        )
     return grant
 
 

@@ -66,8 +66,9 @@ def _form_page(achievement: Achievement | None):
                 db.session.commit()
                 flash(_("Submitted for review.") if submitted else _("Saved."), "success")
                 return redirect(url_for("achievements.detail", achievement_id=achievement.id))
-    return render_template("achievements/form.html", form=form, achievement=achievement,
-                           institution=institution, can_submit=can_submit)
+    return render_template(
+        "achievements/form.html", form=form, achievement=achievement, institution=institution, can_submit=can_submit
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -101,7 +102,8 @@ def detail(achievement_id: int):
     requests = []
     if manage and achievement.confidential:
         requests = db.session.scalars(
-            sa.select(AchievementAccess).where(AchievementAccess.achievement_id == achievement.id)
+            sa.select(AchievementAccess)
+            .where(AchievementAccess.achievement_id == achievement.id)
             .order_by(AchievementAccess.status != AccessStatus.REQUESTED, AchievementAccess.created_at.desc())
         ).all()
     return render_template(
@@ -177,7 +179,8 @@ def decide_access(grant_id: int):
 def mine():
     """The owner's achievements in every state, with what to do next."""
     query = (
-        sa.select(Achievement).where(Achievement.owner_id == current_user.id)
+        sa.select(Achievement)
+        .where(Achievement.owner_id == current_user.id)
         .order_by(Achievement.updated_at.desc(), Achievement.id.desc())
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)

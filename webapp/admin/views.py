@@ -27,7 +27,6 @@ def _org_choices() -> list[SelectChoice]:
     return [SelectChoice(0, _("— none —"))] + [SelectChoice(o.id, f"{o.name} · {o.kind.label}") for o in orgs]
 
 
-
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index():
@@ -65,7 +64,9 @@ def new_user():
                 email=form.email.data,
                 name=form.name.data,
                 role=Role(form.role.data),
-                organisation=db.session.get(Organisation, form.organisation_id.data) if form.organisation_id.data else None,
+                organisation=db.session.get(Organisation, form.organisation_id.data)
+                if form.organisation_id.data
+                else None,
                 actor=current_user,
                 send_invitation=form.send_invitation.data,
             )
@@ -77,8 +78,14 @@ def new_user():
             if form.send_invitation.data:
                 flash(_("User %(email)s created; an invitation e-mail is on its way.", email=user.email), "success")
             else:
-                flash(_("User %(email)s created with the one-time password %(pw)s — pass it on securely.",
-                        email=user.email, pw=generated), "warning")
+                flash(
+                    _(
+                        "User %(email)s created with the one-time password %(pw)s — pass it on securely.",
+                        email=user.email,
+                        pw=generated,
+                    ),
+                    "warning",
+                )
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -98,7 +105,9 @@ def edit_user(user_id: int):
                 current_user,
                 user,
                 role=Role(form.role.data),
-                organisation=db.session.get(Organisation, form.organisation_id.data) if form.organisation_id.data else None,
+                organisation=db.session.get(Organisation, form.organisation_id.data)
+                if form.organisation_id.data
+                else None,
                 active=form.active.data,
             )
         except services.AccountError as exc:

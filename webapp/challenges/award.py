@@ -13,12 +13,13 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.challenges import clock, lifecycle, notices
+from webapp.challenges import lifecycle, notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, record
 from webapp.challenges.models import Application, ApplicationStatus, Award, Challenge, Objection, ObjectionStatus
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.review import ranking
 from webapp.challenges.services import REASON_MAX, TEXT_MAX, clean_text
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -26,9 +27,13 @@ A = ApplicationStatus
 
 
 def proposed(challenge: Challenge) -> list[Application]:
-    return list(db.session.scalars(sa.select(Application).where(
-        Application.challenge_id == challenge.id, Application.proposed_slot.is_not(None))
-        .order_by(Application.proposed_slot)))
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.challenge_id == challenge.id, Application.proposed_slot.is_not(None))
+            .order_by(Application.proposed_slot)
+        )
+    )
 
 
 def propose_winners(user, challenge: Challenge, application_ids: list[int] | None = None) -> list[Application]:
@@ -37,7 +42,7 @@ def propose_winners(user, challenge: Challenge, application_ids: list[int] | Non
     lifecycle.check(challenge, "propose", user)
     rows = [r for r in ranking(challenge) if r.counted]
     if application_ids is None:
-        chosen = [r.application for r in rows[:challenge.winners_max]]
+        chosen = [r.application for r in rows[: challenge.winners_max]]
     else:
         by_id = {r.application.id: r.application for r in rows}
         if len(set(application_ids)) != len(application_ids) or any(i not in by_id for i in application_ids):
@@ -51,14 +56,23 @@ def propose_winners(user, challenge: Challenge, application_ids: list[int] | Non
     for slot, application in enumerate(chosen, start=1):
         application.proposed_slot = slot
     challenge.notice_ends_at = now + timedelta(days=challenge.notice_days)
-    lifecycle.apply(challenge, "propose", user, details={
-        "winners": [a.lead_unit for a in chosen], "notice_ends_at": challenge.notice_ends_at})
+    lifecycle.apply(
+        challenge,
+        "propose",
+        user,
+        details={"winners": [a.lead_unit for a in chosen], "notice_ends_at": challenge.notice_ends_at},
+    )
     return chosen
 
 
 def can_object(challenge: Challenge, user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.active and challenge.status is S.NOTICE
-                and clock.now() < challenge.notice_ends_at)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.active
+        and challenge.status is S.NOTICE
+        and clock.now() < challenge.notice_ends_at
+    )
 
 
 def file_objection(user, challenge: Challenge, text: str) -> Objection:
@@ -97,8 +111,13 @@ def resolve_objection(user, objection: Objection, upheld: bool, resolution: str)
     objection.resolved_at = clock.now()
     db.session.flush()
     record(f"challenge_objection.{objection.status.value}", objection, user, after={"resolution": resolution})
-    notices.send([objection.filed_by], f"challenge.objection_{objection.status.value}", challenge, actor=user,
-                 resolution=resolution)
+    notices.send(
+        [objection.filed_by],
+        f"challenge.objection_{objection.status.value}",
+        challenge,
+        actor=user,
+        resolution=resolution,
+    )
     if upheld and challenge.status is S.NOTICE:
         for application in proposed(challenge):
             application.proposed_slot = None
@@ -107,13 +126,23 @@ def resolve_objection(user, objection: Objection, upheld: bool, resolution: str)
 
 
 def open_objections(challenge: Challenge) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Objection.id)).where(
-        Objection.challenge_id == challenge.id, Objection.status == ObjectionStatus.OPEN)) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Objection.id)).where(
+                Objection.challenge_id == challenge.id, Objection.status == ObjectionStatus.OPEN
+            )
+        )
+        or 0
+    )
 
 
 def can_award(challenge: Challenge, user) -> bool:
-    return (is_admin(user) and challenge.status is S.NOTICE and clock.now() >= challenge.notice_ends_at
-            and not open_objections(challenge))
+    return (
+        is_admin(user)
+        and challenge.status is S.NOTICE
+        and clock.now() >= challenge.notice_ends_at
+        and not open_objections(challenge)
+    )
 
 
 def award(user, challenge: Challenge) -> list[Award]:
@@ -130,8 +159,9 @@ def award(user, challenge: Challenge) -> list[Award]:
     open_objection = sa.exists().where(Objection.challenge_id == Challenge.id, Objection.status == ObjectionStatus.OPEN)
     changed = db.session.execute(
         sa.update(Challenge)
-        .where(Challenge.id == challenge.id, Challenge.status == S.NOTICE, Challenge.notice_ends_at <= now,
-               ~open_objection)
+        .where(
+            Challenge.id == challenge.id, Challenge.status == S.NOTICE, Challenge.notice_ends_at <= now, ~open_objection
+        )
         .values(status=S.AWARDED, awarded_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -139,10 +169,18 @@ def award(user, challenge: Challenge) -> list[Award]:
         db.session.refresh(challenge)
         raise TransitionError(_("This challenge has just been awarded or changed; reload the page."))
     db.session.refresh(challenge)
-    awards = [Award(challenge_id=challenge.id, application_id=a.id, slot=a.proposed_slot,
-                    winners_max=challenge.winners_max, awarded_by_id=user.id, awarded_at=now) for a in winners]
+    awards = [
+        Award(
+            challenge_id=challenge.id,
+            application_id=a.id,
+            slot=a.proposed_slot,
+            winners_max=challenge.winners_max,
+            awarded_by_id=user.id,
+            awarded_at=now,
+        )
+        for a in winners
+    ]
     db.session.add_all(awards)
     db.session.flush()
-    lifecycle.finish(challenge, transition, user, S.NOTICE, details={"winners": [a.lead_unit for a in winners]},
-                     at=now)
+    lifecycle.finish(challenge, transition, user, S.NOTICE, details={"winners": [a.lead_unit for a in winners]}, at=now)
     return awards

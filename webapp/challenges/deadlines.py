@@ -19,13 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from webapp.challenges import clock, lifecycle, notices
+from webapp.challenges import lifecycle, notices
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -39,6 +37,7 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.core import clock
 from webapp.extensions import db
 
 A = ApplicationStatus
@@ -53,8 +52,11 @@ def tick(commit: Callable[[], None] | None = None) -> dict:
     commit = commit or (lambda: None)
     counts = {"closed": 0, "failed": 0, "reminders": 0}
     now = clock.now()
-    due = db.session.scalars(sa.select(Challenge.id).where(
-        Challenge.status == S.PUBLISHED, Challenge.closes_at <= now).order_by(Challenge.id)).all()
+    due = db.session.scalars(
+        sa.select(Challenge.id)
+        .where(Challenge.status == S.PUBLISHED, Challenge.closes_at <= now)
+        .order_by(Challenge.id)
+    ).all()
     for challenge_id in due:
         outcome = close_window(challenge_id)
         if outcome:
@@ -67,22 +69,29 @@ def tick(commit: Callable[[], None] | None = None) -> dict:
 
 
 def close_window(challenge_id: int) -> str | None:
-    """"closed" (to the formal check), "failed" (流榜) or None if another run did it already."""
+    """ "closed" (to the formal check), "failed" (流榜) or None if another run did it already."""
     challenge = db.session.get(Challenge, challenge_id)
     now = clock.now()
     if challenge is None or challenge.status is not S.PUBLISHED or challenge.closes_at > now:
         return None
-    submitted = db.session.scalar(sa.select(sa.func.count(Application.id)).where(
-        Application.challenge_id == challenge_id, Application.status == A.SUBMITTED)) or 0
+    submitted = (
+        db.session.scalar(
+            sa.select(sa.func.count(Application.id)).where(
+                Application.challenge_id == challenge_id, Application.status == A.SUBMITTED
+            )
+        )
+        or 0
+    )
     name = "close" if submitted else "lapse"
     transition = lifecycle.check(challenge, name, None)
     values = {"status": transition.target, transition.stamp: now, "updated_at": now}
     if not submitted:
         values["failure"] = Failure.NO_APPLICATION
     changed = db.session.execute(
-        sa.update(Challenge).where(Challenge.id == challenge_id, Challenge.status == S.PUBLISHED,
-                                   Challenge.closes_at <= now)
-        .values(**values).execution_options(synchronize_session=False)
+        sa.update(Challenge)
+        .where(Challenge.id == challenge_id, Challenge.status == S.PUBLISHED, Challenge.closes_at <= now)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(challenge)
     if changed != 1:
@@ -108,16 +117,29 @@ def remind_once(key: str, challenge: Challenge, users: list, kind: str, **params
 def remind_window_closing() -> int:
     now = clock.now()
     sent = 0
-    closing = db.session.scalars(sa.select(Challenge).where(
-        Challenge.status == S.PUBLISHED, Challenge.closes_at > now, Challenge.closes_at <= now + WINDOW_REMINDER))
+    closing = db.session.scalars(
+        sa.select(Challenge).where(
+            Challenge.status == S.PUBLISHED, Challenge.closes_at > now, Challenge.closes_at <= now + WINDOW_REMINDER
+        )
+    )
     for challenge in closing:
         closes = notices.local_time(challenge.closes_at)
         for application in notices.applicants_rows(challenge, A.DRAFT):
             if application.applicant is not None:
-                sent += remind_once(f"window:{challenge.id}:user:{application.applicant_id}", challenge,
-                                    [application.applicant], "challenge.reminder_window_closing", closes=closes)
-        sent += remind_once(f"window:{challenge.id}:owner", challenge, notices.owner(challenge),
-                            "challenge.reminder_window_closing_owner", closes=closes)
+                sent += remind_once(
+                    f"window:{challenge.id}:user:{application.applicant_id}",
+                    challenge,
+                    [application.applicant],
+                    "challenge.reminder_window_closing",
+                    closes=closes,
+                )
+        sent += remind_once(
+            f"window:{challenge.id}:owner",
+            challenge,
+            notices.owner(challenge),
+            "challenge.reminder_window_closing_owner",
+            closes=closes,
+        )
     return sent
 
 
@@ -125,44 +147,69 @@ def remind_review_due() -> int:
     now = clock.now()
     sent = 0
     rows = db.session.execute(
-        sa.select(ExpertAssignment, Challenge).join(Challenge, ExpertAssignment.challenge_id == Challenge.id)
-        .where(Challenge.status == S.REVIEW, Challenge.review_started_at <= now - REVIEW_REMINDER,
-               ExpertAssignment.assigned_at <= now - REVIEW_REMINDER)
+        sa.select(ExpertAssignment, Challenge)
+        .join(Challenge, ExpertAssignment.challenge_id == Challenge.id)
+        .where(
+            Challenge.status == S.REVIEW,
+            Challenge.review_started_at <= now - REVIEW_REMINDER,
+            ExpertAssignment.assigned_at <= now - REVIEW_REMINDER,
+        )
         .order_by(ExpertAssignment.id)
     ).all()
     for assignment, challenge in rows:
         waiting = to_score(assignment)
         if waiting:
-            sent += remind_once(f"review:{assignment.id}", challenge, [assignment.expert],
-                                "challenge.reminder_review_due", count=waiting)
+            sent += remind_once(
+                f"review:{assignment.id}",
+                challenge,
+                [assignment.expert],
+                "challenge.reminder_review_due",
+                count=waiting,
+            )
     return sent
 
 
 def to_score(assignment: ExpertAssignment) -> int:
     """Eligible applications the expert has not declared a conflict with and has no counted review of."""
     conflicted = sa.select(ConflictDeclaration.application_id).where(
-        ConflictDeclaration.assignment_id == assignment.id, ConflictDeclaration.has_conflict.is_(True))
-    reviewed = sa.select(Review.application_id).where(Review.expert_id == assignment.expert_id,
-                                                      Review.revision_requested_at.is_(None))
-    return db.session.scalar(sa.select(sa.func.count(Application.id)).where(
-        Application.challenge_id == assignment.challenge_id, Application.status == A.ELIGIBLE,
-        Application.id.not_in(conflicted), Application.id.not_in(reviewed))) or 0
+        ConflictDeclaration.assignment_id == assignment.id, ConflictDeclaration.has_conflict.is_(True)
+    )
+    reviewed = sa.select(Review.application_id).where(
+        Review.expert_id == assignment.expert_id, Review.revision_requested_at.is_(None)
+    )
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Application.id)).where(
+                Application.challenge_id == assignment.challenge_id,
+                Application.status == A.ELIGIBLE,
+                Application.id.not_in(conflicted),
+                Application.id.not_in(reviewed),
+            )
+        )
+        or 0
+    )
 
 
 def remind_milestones_due() -> int:
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    today = clock.now().astimezone(zone).date()
+    today = clock.today()
     sent = 0
     rows = db.session.execute(
-        sa.select(Milestone, Challenge).join(Challenge, Milestone.challenge_id == Challenge.id)
-        .where(Challenge.status.in_([S.CONTRACTED, S.IN_PROGRESS]),
-               Milestone.status.in_([MilestoneStatus.PENDING, MilestoneStatus.RETURNED]),
-               Milestone.due_on <= today + timedelta(days=MILESTONE_REMINDER_DAYS))
+        sa.select(Milestone, Challenge)
+        .join(Challenge, Milestone.challenge_id == Challenge.id)
+        .where(
+            Challenge.status.in_([S.CONTRACTED, S.IN_PROGRESS]),
+            Milestone.status.in_([MilestoneStatus.PENDING, MilestoneStatus.RETURNED]),
+            Milestone.due_on <= today + timedelta(days=MILESTONE_REMINDER_DAYS),
+        )
         .order_by(Milestone.id)
     ).all()
     for milestone, challenge in rows:
-        sent += remind_once(f"milestone:{milestone.id}:{milestone.due_on.isoformat()}", challenge,
-                            [*notices.winners(challenge), *notices.owner(challenge)],
-                            "challenge.reminder_milestone_due", milestone=milestone.title,
-                            due=milestone.due_on.isoformat())
+        sent += remind_once(
+            f"milestone:{milestone.id}:{milestone.due_on.isoformat()}",
+            challenge,
+            [*notices.winners(challenge), *notices.owner(challenge)],
+            "challenge.reminder_milestone_due",
+            milestone=milestone.title,
+            due=milestone.due_on.isoformat(),
+        )
     return sent

@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.challenges import clock, files, lifecycle, notices
+from webapp.challenges import files, lifecycle, notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, is_winner, record
 from webapp.challenges.models import (
     MAX_BOUNTY,
@@ -29,6 +29,7 @@ from webapp.challenges.models import (
 )
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.services import REASON_MAX, TEXT_MAX, ChallengeInvalid, clean_text
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -52,8 +53,13 @@ def _clean_registration(number: str | None) -> str | None:
     if not number:
         return None
     if not REGISTRATION.match(number):
-        raise ChallengeInvalid({"registration_number": _(
-            "A technology contract registration number has 6 to 40 letters, digits or hyphens.")})
+        raise ChallengeInvalid(
+            {
+                "registration_number": _(
+                    "A technology contract registration number has 6 to 40 letters, digits or hyphens."
+                )
+            }
+        )
     return number
 
 
@@ -72,8 +78,13 @@ def _clean_terms(terms: ContractInput) -> dict:
         number = None
     if errors:
         raise ChallengeInvalid(errors)
-    return {"value": terms.value, "signed_on": terms.signed_on, "starts_on": terms.starts_on,
-            "ends_on": terms.ends_on, "registration_number": number}
+    return {
+        "value": terms.value,
+        "signed_on": terms.signed_on,
+        "starts_on": terms.starts_on,
+        "ends_on": terms.ends_on,
+        "registration_number": number,
+    }
 
 
 def _awards(challenge: Challenge) -> list[Award]:
@@ -115,10 +126,19 @@ def confirm_contract(user, challenge: Challenge, terms: ContractInput | None = N
             contract.winner_confirmed_at = now
         party = "winner"
     db.session.flush()
-    record("challenge_contract.confirm", contract, user, after={
-        "party": party, "value": contract.value, "registration_number": contract.registration_number,
-        "signed_on": contract.signed_on.isoformat(), "starts_on": contract.starts_on.isoformat(),
-        "ends_on": contract.ends_on.isoformat()})
+    record(
+        "challenge_contract.confirm",
+        contract,
+        user,
+        after={
+            "party": party,
+            "value": contract.value,
+            "registration_number": contract.registration_number,
+            "signed_on": contract.signed_on.isoformat(),
+            "starts_on": contract.starts_on.isoformat(),
+            "ends_on": contract.ends_on.isoformat(),
+        },
+    )
     if contract.confirmed:
         lifecycle.apply(challenge, "contract", user, details={"value": contract.value})
     else:
@@ -138,8 +158,13 @@ def set_registration_number(user, challenge: Challenge, number: str) -> None:
     before = challenge.contract.registration_number
     challenge.contract.registration_number = cleaned
     db.session.flush()
-    record("challenge_contract.registration", challenge.contract, user, before={"registration_number": before},
-           after={"registration_number": cleaned})
+    record(
+        "challenge_contract.registration",
+        challenge.contract,
+        user,
+        before={"registration_number": before},
+        after={"registration_number": cleaned},
+    )
 
 
 def current_milestone(challenge: Challenge) -> Milestone | None:
@@ -175,10 +200,16 @@ def report_milestone(user, milestone: Milestone, report: str, uploads: list[tupl
     milestone.reported_at = clock.now()
     milestone.reported_by_id = user.id
     db.session.flush()
-    record("challenge_milestone.report", milestone, user, before={"status": before},
-           after={"status": milestone.status, "title": milestone.title, "files": len(checked)})
-    notices.send(notices.owner(challenge), "challenge.milestone_reported", challenge, actor=user,
-                 milestone=milestone.title)
+    record(
+        "challenge_milestone.report",
+        milestone,
+        user,
+        before={"status": before},
+        after={"status": milestone.status, "title": milestone.title, "files": len(checked)},
+    )
+    notices.send(
+        notices.owner(challenge), "challenge.milestone_reported", challenge, actor=user, milestone=milestone.title
+    )
 
 
 def approve_milestone(user, milestone: Milestone) -> None:
@@ -192,10 +223,21 @@ def approve_milestone(user, milestone: Milestone) -> None:
     milestone.decided_at = clock.now()
     milestone.payment_due = milestone.amount
     db.session.flush()
-    record("challenge_milestone.approve", milestone, user, before={"status": M.REPORTED},
-           after={"status": milestone.status, "title": milestone.title, "payment_due": milestone.payment_due})
-    notices.send(notices.winners(challenge), "challenge.milestone_approved", challenge, actor=user,
-                 milestone=milestone.title, amount=notices.wan(milestone.payment_due))
+    record(
+        "challenge_milestone.approve",
+        milestone,
+        user,
+        before={"status": M.REPORTED},
+        after={"status": milestone.status, "title": milestone.title, "payment_due": milestone.payment_due},
+    )
+    notices.send(
+        notices.winners(challenge),
+        "challenge.milestone_approved",
+        challenge,
+        actor=user,
+        milestone=milestone.title,
+        amount=notices.wan(milestone.payment_due),
+    )
     if all(m.status is M.APPROVED for m in challenge.milestones):
         lifecycle.apply(challenge, "finish_milestones", user)
 
@@ -212,10 +254,21 @@ def return_milestone(user, milestone: Milestone, note: str) -> None:
     milestone.return_note = note
     milestone.decided_at = clock.now()
     db.session.flush()
-    record("challenge_milestone.return", milestone, user, before={"status": M.REPORTED},
-           after={"status": milestone.status, "title": milestone.title, "note": note})
-    notices.send(notices.winners(challenge), "challenge.milestone_returned", challenge, actor=user,
-                 milestone=milestone.title, note=note)
+    record(
+        "challenge_milestone.return",
+        milestone,
+        user,
+        before={"status": M.REPORTED},
+        after={"status": milestone.status, "title": milestone.title, "note": note},
+    )
+    notices.send(
+        notices.winners(challenge),
+        "challenge.milestone_returned",
+        challenge,
+        actor=user,
+        milestone=milestone.title,
+        note=note,
+    )
 
 
 def final_acceptance(user, challenge: Challenge, opinion: str) -> None:

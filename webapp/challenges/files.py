@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from webapp.challenges import clock
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, is_winner, record
 from webapp.challenges.models import Application, ApplicationStatus, Attachment, AttachmentKind, Challenge, Milestone
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -95,28 +95,48 @@ def check(filename: str | None, data: bytes) -> tuple[str, str]:
         raise FileRejected(_("The file “%(name)s” is empty.", name=filename or ""))
     limit = max_bytes()
     if len(data) > limit:
-        raise FileRejected(_("The file “%(name)s” is larger than %(mb)s MB.", name=filename or "",
-                             mb=current_app.config.get("CHALLENGE_FILE_MAX_MB", 10)))
+        raise FileRejected(
+            _(
+                "The file “%(name)s” is larger than %(mb)s MB.",
+                name=filename or "",
+                mb=current_app.config.get("CHALLENGE_FILE_MAX_MB", 10),
+            )
+        )
     content_type = sniff(data)
     if content_type is None:
-        raise FileRejected(_("“%(name)s” is not a PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx) file.",
-                             name=filename or ""))
+        raise FileRejected(
+            _("“%(name)s” is not a PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx) file.", name=filename or "")
+        )
     return clean_filename(filename, content_type), content_type
 
 
-def store(user, challenge: Challenge, kind: AttachmentKind, owner_id: int, filename: str, content_type: str,
-          data: bytes) -> Attachment:
+def store(
+    user, challenge: Challenge, kind: AttachmentKind, owner_id: int, filename: str, content_type: str, data: bytes
+) -> Attachment:
     """Keep a checked file (callers check permission and `check` the file first). The event is
     recorded on the application or milestone: a draft's file can be removed again."""
     if _count(kind, owner_id) >= FILES_PER_OWNER:
         raise FileRejected(_("At most %(count)s files can be attached.", count=FILES_PER_OWNER))
-    attachment = Attachment(owner_kind=kind, owner_id=owner_id, challenge_id=challenge.id, filename=filename,
-                            content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                            data=data, uploaded_by_id=user.id, uploaded_at=clock.now())
+    attachment = Attachment(
+        owner_kind=kind,
+        owner_id=owner_id,
+        challenge_id=challenge.id,
+        filename=filename,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by_id=user.id,
+        uploaded_at=clock.now(),
+    )
     db.session.add(attachment)
     db.session.flush()
-    record("challenge_attachment.upload", _owner(attachment), user,
-           after={"attachment_id": attachment.id, "filename": filename, "size": len(data)})
+    record(
+        "challenge_attachment.upload",
+        _owner(attachment),
+        user,
+        after={"attachment_id": attachment.id, "filename": filename, "size": len(data)},
+    )
     return attachment
 
 
@@ -126,14 +146,25 @@ def _owner(attachment: Attachment):
 
 
 def _count(kind: AttachmentKind, owner_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Attachment.id)).where(
-        Attachment.owner_kind == kind, Attachment.owner_id == owner_id)) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Attachment.id)).where(
+                Attachment.owner_kind == kind, Attachment.owner_id == owner_id
+            )
+        )
+        or 0
+    )
 
 
 def files_of(kind: AttachmentKind, owner_id: int) -> list[Attachment]:
     """Without the bytes (the column is deferred)."""
-    return list(db.session.scalars(sa.select(Attachment).where(
-        Attachment.owner_kind == kind, Attachment.owner_id == owner_id).order_by(Attachment.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.owner_kind == kind, Attachment.owner_id == owner_id)
+            .order_by(Attachment.id)
+        )
+    )
 
 
 def _editable_application(user, application: Application) -> None:
@@ -156,8 +187,12 @@ def remove_file(user, attachment: Attachment) -> None:
         raise TransitionError(_("Evidence of a reported milestone stays with the report."))
     application = db.session.get(Application, attachment.owner_id)
     _editable_application(user, application)
-    record("challenge_attachment.delete", application, user,
-           after={"attachment_id": attachment.id, "filename": attachment.filename})
+    record(
+        "challenge_attachment.delete",
+        application,
+        user,
+        after={"attachment_id": attachment.id, "filename": attachment.filename},
+    )
     db.session.delete(attachment)
     db.session.flush()
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,6 +18,7 @@ from wtforms.validators import Length, Optional
 from webapp.accounts.forms import MultiCheckboxField
 from webapp.challenges.models import PUBLIC_STATES, STATUS_LABELS, Eligibility
 from webapp.challenges.services import CriterionInput, MilestoneInput
+from webapp.core import clock
 from webapp.listings.forms import Required
 from webapp.listings.money import MoneyError, parse_wan_range
 
@@ -29,15 +28,11 @@ SORT_LABELS = {
 }
 
 
-def beijing() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
 def local_parts(moment: datetime | None) -> tuple[str, str]:
     """A stored UTC moment as the (date, time) texts of the form's inputs, in Beijing time."""
     if moment is None:
         return "", ""
-    local = moment.astimezone(beijing())
+    local = clock.local(moment)
     return local.date().isoformat(), local.strftime("%H:%M")
 
 
@@ -48,7 +43,7 @@ def parse_moment(day: str | None, clock_time: str | None) -> datetime | None:
         t = time.fromisoformat((clock_time or "").strip() or "00:00")
     except ValueError:
         return None
-    return datetime.combine(d, t, tzinfo=beijing()).astimezone(UTC)
+    return datetime.combine(d, t, tzinfo=clock.zone()).astimezone(UTC)
 
 
 def parse_wan(text: str | None) -> int | None:
@@ -106,22 +101,37 @@ class BoardFilterForm(FlaskForm):
 
 class ChallengeForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Required()])
-    problem = TextAreaField(_l("Problem to solve"), validators=[Required()],
-                            description=_l("What the enterprise needs solved, where it occurs and what was tried."))
-    indicators = TextAreaField(_l("Technical indicators"), validators=[Optional()],
-                               description=_l("The figures the final acceptance will judge, e.g. 良率≥95%."))
+    problem = TextAreaField(
+        _l("Problem to solve"),
+        validators=[Required()],
+        description=_l("What the enterprise needs solved, where it occurs and what was tried."),
+    )
+    indicators = TextAreaField(
+        _l("Technical indicators"),
+        validators=[Optional()],
+        description=_l("The figures the final acceptance will judge, e.g. 良率≥95%."),
+    )
     field_id = SelectField(_l("Technical field"), coerce=int, validators=[Optional()])
-    bounty = StringField(_l("Bounty paid by the enterprise (10k CNY)"), validators=[Required()],
-                         description=_l("In 万元, e.g. 200; milestones pay it out by their shares."))
+    bounty = StringField(
+        _l("Bounty paid by the enterprise (10k CNY)"),
+        validators=[Required()],
+        description=_l("In 万元, e.g. 200; milestones pay it out by their shares."),
+    )
     eligibility = MultiCheckboxField(_l("Who may apply"), validators=[Optional()])
     opens_on = StringField(_l("Applications open"), validators=[Required()], render_kw={"type": "date"})
     opens_time = StringField(_l("at"), validators=[Optional()], render_kw={"type": "time"})
     closes_on = StringField(_l("Applications close"), validators=[Required()], render_kw={"type": "date"})
     closes_time = StringField(_l("at"), validators=[Optional()], render_kw={"type": "time"})
-    notice_days = IntegerField(_l("Public notice (days)"), validators=[Optional()], default=7,
-                               render_kw={"min": 1, "max": 30})
-    winners_max = IntegerField(_l("Winners"), validators=[Optional()], default=1, render_kw={"min": 1, "max": 10},
-                               description=_l("1, or more for a horse race (赛马): several teams work in parallel."))
+    notice_days = IntegerField(
+        _l("Public notice (days)"), validators=[Optional()], default=7, render_kw={"min": 1, "max": 30}
+    )
+    winners_max = IntegerField(
+        _l("Winners"),
+        validators=[Optional()],
+        default=1,
+        render_kw={"min": 1, "max": 10},
+        description=_l("1, or more for a horse race (赛马): several teams work in parallel."),
+    )
     save = SubmitField(_l("Save draft"))
     save_submit = SubmitField(_l("Save and submit for review"))
 
@@ -129,8 +139,9 @@ class ChallengeForm(FlaskForm):
         super().__init__(*args, **kwargs)
         from webapp.taxonomy.services import choices
 
-        self.field_id.choices = [SelectChoice(0, _l("— choose a field —"))] + [SelectChoice(v, label)
-                                                                              for v, label in choices()]
+        self.field_id.choices = [SelectChoice(0, _l("— choose a field —"))] + [
+            SelectChoice(v, label) for v, label in choices()
+        ]
         self.eligibility.choices = [SelectChoice(e.value, e.label) for e in Eligibility]
         self.criteria: list[Row] = []
         self.milestones: list[Row] = []
@@ -163,8 +174,9 @@ class ChallengeForm(FlaskForm):
         self.criteria = [r for r in (Row(n, w) for n, w in zip(names, weights, strict=False)) if not r.blank]
         titles, shares = formdata.getlist("milestone_title"), formdata.getlist("milestone_share")
         dues = formdata.getlist("milestone_due")
-        self.milestones = [r for r in (Row(t, s, d) for t, s, d in zip(titles, shares, dues, strict=False))
-                           if not r.blank]
+        self.milestones = [
+            r for r in (Row(t, s, d) for t, s, d in zip(titles, shares, dues, strict=False)) if not r.blank
+        ]
 
     def to_input(self):
         """(ChallengeInput, errors this form found itself) from the posted values."""
@@ -188,11 +200,18 @@ class ChallengeForm(FlaskForm):
                 due = None
             milestones.append(MilestoneInput(row.name, row.weight, due))
         data = ChallengeInput(
-            title=self.title.data or "", problem=self.problem.data or "", bounty=bounty, opens_at=opens,
-            closes_at=closes, indicators=self.indicators.data or "", field_id=self.field_id.data or None,
-            criteria=[CriterionInput(r.name, r.weight) for r in self.criteria], milestones=milestones,
+            title=self.title.data or "",
+            problem=self.problem.data or "",
+            bounty=bounty,
+            opens_at=opens,
+            closes_at=closes,
+            indicators=self.indicators.data or "",
+            field_id=self.field_id.data or None,
+            criteria=[CriterionInput(r.name, r.weight) for r in self.criteria],
+            milestones=milestones,
             eligibility=[e for e in (self.eligibility.data or []) if e in valid],
-            notice_days=_typed(self.notice_days), winners_max=_typed(self.winners_max),
+            notice_days=_typed(self.notice_days),
+            winners_max=_typed(self.winners_max),
         )
         return data, errors
 
@@ -225,8 +244,10 @@ class ActForm(FlaskForm):
 
 class CheckForm(FlaskForm):
     application_id = HiddenField()
-    decision = RadioField(_l("Formal check"), choices=[SelectChoice("eligible", _l("Eligible")),
-                                                       SelectChoice("ineligible", _l("Not eligible"))])
+    decision = RadioField(
+        _l("Formal check"),
+        choices=[SelectChoice("eligible", _l("Eligible")), SelectChoice("ineligible", _l("Not eligible"))],
+    )
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
 
 
@@ -242,12 +263,16 @@ class RankingForm(FlaskForm):
 
 
 class ObjectionForm(FlaskForm):
-    text = TextAreaField(_l("Your objection"), validators=[Optional(), Length(max=20_000)],
-                         description=_l("Facts and evidence; the administrators decide and tell you the result."))
+    text = TextAreaField(
+        _l("Your objection"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Facts and evidence; the administrators decide and tell you the result."),
+    )
     send = SubmitField(_l("File the objection"))
 
 
 class ResolveForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[SelectChoice("dismiss", _l("Dismiss")),
-                                                          SelectChoice("uphold", _l("Uphold"))])
+    decision = RadioField(
+        _l("Decision"), choices=[SelectChoice("dismiss", _l("Dismiss")), SelectChoice("uphold", _l("Uphold"))]
+    )
     resolution = StringField(_l("Resolution"), validators=[Optional(), Length(max=1000)])

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp.challenges import clock
 from webapp.challenges.models import (
     AFTER_PUBLICATION,
     Application,
@@ -30,7 +29,7 @@ from webapp.challenges.models import (
     Failure,
 )
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.core import audit
+from webapp.core import audit, clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 
@@ -62,25 +61,52 @@ TRANSITIONS: dict[str, Transition] = {
         _t("submit", {S.DRAFT, S.RETURNED}, S.SUBMITTED, OWNER, _l("Submit for review"), "submitted_at"),
         _t("return", {S.SUBMITTED}, S.RETURNED, ADMIN, _l("Return for changes"), needs_reason=True),
         _t("publish", {S.SUBMITTED}, S.PUBLISHED, ADMIN, _l("Publish"), "published_at"),
-        _t("withdraw", {S.DRAFT, S.SUBMITTED, S.RETURNED, S.PUBLISHED}, S.WITHDRAWN, OWNER, _l("Withdraw"),
-           "withdrawn_at"),
+        _t(
+            "withdraw",
+            {S.DRAFT, S.SUBMITTED, S.RETURNED, S.PUBLISHED},
+            S.WITHDRAWN,
+            OWNER,
+            _l("Withdraw"),
+            "withdrawn_at",
+        ),
         _t("close", {S.PUBLISHED}, S.FORMAL_CHECK, SYSTEM, _l("Close the application window"), "closed_at"),
         _t("lapse", {S.PUBLISHED}, S.FAILED, SYSTEM, _l("Close without applications"), "failed_at"),
-        _t("start_review", {S.FORMAL_CHECK}, S.REVIEW, ADMIN, _l("Finish the formal check and start the review"),
-           "review_started_at"),
-        _t("fail_check", {S.FORMAL_CHECK}, S.FAILED, ADMIN, _l("Finish the formal check: nobody eligible"),
-           "failed_at"),
-        _t("propose", {S.REVIEW}, S.NOTICE, ADMIN, _l("Propose the winners and start the public notice"),
-           "notice_started_at"),
+        _t(
+            "start_review",
+            {S.FORMAL_CHECK},
+            S.REVIEW,
+            ADMIN,
+            _l("Finish the formal check and start the review"),
+            "review_started_at",
+        ),
+        _t(
+            "fail_check", {S.FORMAL_CHECK}, S.FAILED, ADMIN, _l("Finish the formal check: nobody eligible"), "failed_at"
+        ),
+        _t(
+            "propose",
+            {S.REVIEW},
+            S.NOTICE,
+            ADMIN,
+            _l("Propose the winners and start the public notice"),
+            "notice_started_at",
+        ),
         _t("reopen_review", {S.NOTICE}, S.REVIEW, ADMIN, _l("Uphold an objection and review again")),
         _t("award", {S.NOTICE}, S.AWARDED, ADMIN, _l("Award"), "awarded_at"),
         _t("contract", {S.AWARDED}, S.CONTRACTED, PARTY, _l("Confirm the contract"), "contracted_at"),
         _t("start", {S.CONTRACTED}, S.IN_PROGRESS, WINNER, _l("Report the first milestone"), "started_at"),
-        _t("finish_milestones", {S.IN_PROGRESS}, S.ACCEPTANCE, OWNER, _l("Approve the last milestone"),
-           "acceptance_at"),
+        _t(
+            "finish_milestones", {S.IN_PROGRESS}, S.ACCEPTANCE, OWNER, _l("Approve the last milestone"), "acceptance_at"
+        ),
         _t("complete", {S.ACCEPTANCE}, S.COMPLETED, OWNER, _l("Final acceptance"), "completed_at"),
-        _t("terminate", set(AFTER_PUBLICATION) - {S.COMPLETED}, S.TERMINATED, ADMIN, _l("Terminate"),
-           "terminated_at", needs_reason=True),
+        _t(
+            "terminate",
+            set(AFTER_PUBLICATION) - {S.COMPLETED},
+            S.TERMINATED,
+            ADMIN,
+            _l("Terminate"),
+            "terminated_at",
+            needs_reason=True,
+        ),
     )
 }
 
@@ -108,19 +134,27 @@ def is_owner(challenge: Challenge, user) -> bool:
 
 
 def winners(challenge: Challenge) -> list[Application]:
-    return list(db.session.scalars(
-        sa.select(Application).join(Award, Award.application_id == Application.id)
-        .where(Award.challenge_id == challenge.id).order_by(Award.slot)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .join(Award, Award.application_id == Application.id)
+            .where(Award.challenge_id == challenge.id)
+            .order_by(Award.slot)
+        )
+    )
 
 
 def is_winner(challenge: Challenge, user) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return db.session.scalar(
-        sa.select(sa.func.count(Award.id)).join(Application, Award.application_id == Application.id)
-        .where(Award.challenge_id == challenge.id, Application.applicant_id == user.id)
-    ) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Award.id))
+            .join(Application, Award.application_id == Application.id)
+            .where(Award.challenge_id == challenge.id, Application.applicant_id == user.id)
+        )
+        > 0
+    )
 
 
 def may(transition: Transition, challenge: Challenge, user) -> bool:
@@ -154,15 +188,27 @@ def check(challenge: Challenge, name: str, user, reason: str | None = None) -> T
     if not may(transition, challenge, user):
         raise PermissionDenied()
     if challenge.status not in transition.sources:
-        raise TransitionError(_("This challenge is %(state)s; “%(action)s” is not possible now.",
-                                state=challenge.status.label, action=transition.label))
+        raise TransitionError(
+            _(
+                "This challenge is %(state)s; “%(action)s” is not possible now.",
+                state=challenge.status.label,
+                action=transition.label,
+            )
+        )
     if transition.needs_reason and not (reason or "").strip():
         raise ChallengeError(_("Give a reason: everyone concerned will see it."))
     return transition
 
 
-def apply(challenge: Challenge, name: str, user, *, reason: str | None = None, details: dict | None = None,
-          failure: Failure | None = None) -> Transition:
+def apply(
+    challenge: Challenge,
+    name: str,
+    user,
+    *,
+    reason: str | None = None,
+    details: dict | None = None,
+    failure: Failure | None = None,
+) -> Transition:
     """Check and apply a transition: state, stage time, audit event, notifications."""
     transition = check(challenge, name, user, reason)
     before = challenge.status
@@ -188,8 +234,16 @@ def apply(challenge: Challenge, name: str, user, *, reason: str | None = None, d
     return transition
 
 
-def finish(challenge: Challenge, transition: Transition, user, before: S, *, reason: str | None = None,
-           details: dict | None = None, at: datetime | None = None) -> None:
+def finish(
+    challenge: Challenge,
+    transition: Transition,
+    user,
+    before: S,
+    *,
+    reason: str | None = None,
+    details: dict | None = None,
+    at: datetime | None = None,
+) -> None:
     """The audit event and the notifications of a transition whose state change is done (`award`
     changes the state with a conditional UPDATE of its own, then calls this)."""
     after = {"status": challenge.status, "reason": reason, **(details or {})}
@@ -201,19 +255,26 @@ def finish(challenge: Challenge, transition: Transition, user, before: S, *, rea
     notices.transition(challenge, transition, user, reason=reason)
 
 
-def record(action: str, obj, user, *, before: dict | None = None, after: dict | None = None,
-           at: datetime | None = None):
+def record(
+    action: str, obj, user, *, before: dict | None = None, after: dict | None = None, at: datetime | None = None
+):
     """An audit event dated by the challenge clock, so that the timeline and the stage times agree."""
-    event = audit.record(action, obj, actor=user, before=before, after={k: v for k, v in (after or {}).items()
-                                                                        if v is not None} or None)
+    event = audit.record(
+        action, obj, actor=user, before=before, after={k: v for k, v in (after or {}).items() if v is not None} or None
+    )
     event.created_at = at or clock.now()
     return event
 
 
 def experts_of(challenge: Challenge) -> list:
-    return [a.expert for a in db.session.scalars(
-        sa.select(ExpertAssignment).where(ExpertAssignment.challenge_id == challenge.id).order_by(ExpertAssignment.id)
-    )]
+    return [
+        a.expert
+        for a in db.session.scalars(
+            sa.select(ExpertAssignment)
+            .where(ExpertAssignment.challenge_id == challenge.id)
+            .order_by(ExpertAssignment.id)
+        )
+    ]
 
 
 def applications_in(challenge: Challenge, *statuses: ApplicationStatus) -> list[Application]:

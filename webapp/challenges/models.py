@@ -68,15 +68,24 @@ STATUS_LABELS = {
 S = ChallengeStatus
 FINAL_STATES = frozenset({S.COMPLETED, S.FAILED, S.WITHDRAWN, S.TERMINATED})
 # Published onwards, in order (the side exits failed and terminated also come after publication).
-AFTER_PUBLICATION = (S.PUBLISHED, S.FORMAL_CHECK, S.REVIEW, S.NOTICE, S.AWARDED, S.CONTRACTED,
-                     S.IN_PROGRESS, S.ACCEPTANCE, S.COMPLETED)
+AFTER_PUBLICATION = (
+    S.PUBLISHED,
+    S.FORMAL_CHECK,
+    S.REVIEW,
+    S.NOTICE,
+    S.AWARDED,
+    S.CONTRACTED,
+    S.IN_PROGRESS,
+    S.ACCEPTANCE,
+    S.COMPLETED,
+)
 # What the public board shows: published and everything after it, side exits after publication too.
 PUBLIC_STATES = frozenset({*AFTER_PUBLICATION, S.FAILED, S.TERMINATED})
 
 
 def _from(state: ChallengeStatus) -> tuple[ChallengeStatus, ...]:
     """The main-line states from `state` on (completed included)."""
-    return AFTER_PUBLICATION[AFTER_PUBLICATION.index(state):]
+    return AFTER_PUBLICATION[AFTER_PUBLICATION.index(state) :]
 
 
 def _requires(states, condition: str) -> str:
@@ -235,8 +244,10 @@ class Challenge(TimestampMixin, db.Model):
         sa.CheckConstraint("length(trim(problem)) > 0", name="problem_not_blank"),
         sa.CheckConstraint(f"bounty IS NULL OR (bounty > 0 AND bounty <= {MAX_BOUNTY})", name="bounty_range"),
         sa.CheckConstraint(f"cofunding >= 0 AND cofunding <= {MAX_BOUNTY}", name="cofunding_range"),
-        sa.CheckConstraint(f"(eligibility_mask & {UNIT_ELIGIBILITY}) <> 0 AND eligibility_mask <= {ALL_ELIGIBILITY}",
-                           name="eligibility_known"),
+        sa.CheckConstraint(
+            f"(eligibility_mask & {UNIT_ELIGIBILITY}) <> 0 AND eligibility_mask <= {ALL_ELIGIBILITY}",
+            name="eligibility_known",
+        ),
         sa.CheckConstraint("notice_days BETWEEN 1 AND 30", name="notice_days_range"),
         sa.CheckConstraint("winners_max BETWEEN 1 AND 10", name="winners_max_range"),
         sa.CheckConstraint("opens_at IS NULL OR closes_at IS NULL OR closes_at > opens_at", name="window_order"),
@@ -246,23 +257,33 @@ class Challenge(TimestampMixin, db.Model):
             name="submitted_is_complete",
         ),
         sa.CheckConstraint(_requires([S.RETURNED], "return_reason IS NOT NULL"), name="returned_has_reason"),
-        sa.CheckConstraint(_requires([*AFTER_PUBLICATION, S.FAILED, S.TERMINATED], "published_at IS NOT NULL"),
-                           name="published_has_time"),
+        sa.CheckConstraint(
+            _requires([*AFTER_PUBLICATION, S.FAILED, S.TERMINATED], "published_at IS NOT NULL"),
+            name="published_has_time",
+        ),
         sa.CheckConstraint(_requires(_from(S.FORMAL_CHECK), "closed_at IS NOT NULL"), name="closed_has_time"),
         sa.CheckConstraint(_requires(_from(S.REVIEW), "review_started_at IS NOT NULL"), name="review_has_time"),
-        sa.CheckConstraint(_requires([S.NOTICE], "notice_started_at IS NOT NULL AND notice_ends_at > notice_started_at"),
-                           name="notice_has_period"),
+        sa.CheckConstraint(
+            _requires([S.NOTICE], "notice_started_at IS NOT NULL AND notice_ends_at > notice_started_at"),
+            name="notice_has_period",
+        ),
         sa.CheckConstraint(_requires(_from(S.AWARDED), "awarded_at IS NOT NULL"), name="awarded_has_time"),
         sa.CheckConstraint(_requires(_from(S.CONTRACTED), "contracted_at IS NOT NULL"), name="contracted_has_time"),
         sa.CheckConstraint(_requires(_from(S.IN_PROGRESS), "started_at IS NOT NULL"), name="started_has_time"),
         sa.CheckConstraint(_requires(_from(S.ACCEPTANCE), "acceptance_at IS NOT NULL"), name="acceptance_has_time"),
-        sa.CheckConstraint(_requires([S.COMPLETED], "completed_at IS NOT NULL AND acceptance_opinion IS NOT NULL"),
-                           name="completed_has_opinion"),
-        sa.CheckConstraint("(status = 'failed') = (failure IS NOT NULL) AND (status <> 'failed' OR failed_at IS NOT NULL)",
-                           name="failed_has_cause"),
+        sa.CheckConstraint(
+            _requires([S.COMPLETED], "completed_at IS NOT NULL AND acceptance_opinion IS NOT NULL"),
+            name="completed_has_opinion",
+        ),
+        sa.CheckConstraint(
+            "(status = 'failed') = (failure IS NOT NULL) AND (status <> 'failed' OR failed_at IS NOT NULL)",
+            name="failed_has_cause",
+        ),
         sa.CheckConstraint(_requires([S.WITHDRAWN], "withdrawn_at IS NOT NULL"), name="withdrawn_has_time"),
-        sa.CheckConstraint(_requires([S.TERMINATED], "terminated_at IS NOT NULL AND termination_reason IS NOT NULL"),
-                           name="terminated_has_reason"),
+        sa.CheckConstraint(
+            _requires([S.TERMINATED], "terminated_at IS NOT NULL AND termination_reason IS NOT NULL"),
+            name="terminated_has_reason",
+        ),
         # Awards copy winners_max and point back at (id, winners_max): the copy cannot drift.
         sa.UniqueConstraint("id", "winners_max", name="uq_challenges_id_winners_max"),
         sa.Index("ix_challenges_board", "status", "closes_at", "id"),
@@ -357,10 +378,12 @@ class Milestone(TimestampMixin, db.Model):
         sa.CheckConstraint("share BETWEEN 1 AND 100", name="share_range"),
         sa.CheckConstraint("amount >= 0", name="amount_positive"),
         sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
-        sa.CheckConstraint("status = 'pending' OR (reported_at IS NOT NULL AND report IS NOT NULL)",
-                           name="reported_has_report"),
-        sa.CheckConstraint("status <> 'returned' OR (return_note IS NOT NULL AND decided_at IS NOT NULL)",
-                           name="returned_has_note"),
+        sa.CheckConstraint(
+            "status = 'pending' OR (reported_at IS NOT NULL AND report IS NOT NULL)", name="reported_has_report"
+        ),
+        sa.CheckConstraint(
+            "status <> 'returned' OR (return_note IS NOT NULL AND decided_at IS NOT NULL)", name="returned_has_note"
+        ),
         sa.CheckConstraint(
             "(status = 'approved') = (payment_due IS NOT NULL) AND (payment_due IS NULL OR payment_due = amount)"
             " AND (status <> 'approved' OR decided_at IS NOT NULL)",
@@ -430,11 +453,22 @@ class Application(TimestampMixin, db.Model):
     applicant = relationship("User", lazy="joined")
 
     __table_args__ = (
-        sa.Index("uq_challenge_applications_unit", "challenge_id", "unit_key", unique=True,
-                 sqlite_where=sa.text("status IN ('submitted', 'eligible', 'ineligible')"),
-                 postgresql_where=sa.text("status IN ('submitted', 'eligible', 'ineligible')")),
-        sa.Index("uq_challenge_applications_applicant", "challenge_id", "applicant_id", unique=True,
-                 sqlite_where=sa.text("status <> 'withdrawn'"), postgresql_where=sa.text("status <> 'withdrawn'")),
+        sa.Index(
+            "uq_challenge_applications_unit",
+            "challenge_id",
+            "unit_key",
+            unique=True,
+            sqlite_where=sa.text("status IN ('submitted', 'eligible', 'ineligible')"),
+            postgresql_where=sa.text("status IN ('submitted', 'eligible', 'ineligible')"),
+        ),
+        sa.Index(
+            "uq_challenge_applications_applicant",
+            "challenge_id",
+            "applicant_id",
+            unique=True,
+            sqlite_where=sa.text("status <> 'withdrawn'"),
+            postgresql_where=sa.text("status <> 'withdrawn'"),
+        ),
         sa.UniqueConstraint("challenge_id", "proposed_slot", name="uq_challenge_applications_proposed_slot"),
         sa.UniqueConstraint("id", "challenge_id", name="uq_challenge_applications_id_challenge"),
         sa.CheckConstraint("length(trim(lead_unit)) > 0 AND length(unit_key) > 0", name="lead_unit_not_blank"),
@@ -446,8 +480,9 @@ class Application(TimestampMixin, db.Model):
         ),
         sa.CheckConstraint("status <> 'ineligible' OR ineligible_reason IS NOT NULL", name="ineligible_has_reason"),
         sa.CheckConstraint("status <> 'withdrawn' OR withdrawn_at IS NOT NULL", name="withdrawn_has_time"),
-        sa.CheckConstraint("proposed_slot IS NULL OR (proposed_slot >= 1 AND status = 'eligible')",
-                           name="proposed_is_eligible"),
+        sa.CheckConstraint(
+            "proposed_slot IS NULL OR (proposed_slot >= 1 AND status = 'eligible')", name="proposed_is_eligible"
+        ),
     )
 
     @property
@@ -585,8 +620,10 @@ class Objection(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
-        sa.CheckConstraint("(status = 'open') = (resolved_at IS NULL) AND (status = 'open' OR resolution IS NOT NULL)",
-                           name="resolved_has_resolution"),
+        sa.CheckConstraint(
+            "(status = 'open') = (resolved_at IS NULL) AND (status = 'open' OR resolution IS NOT NULL)",
+            name="resolved_has_resolution",
+        ),
         sa.Index("ix_challenge_objections_open", "challenge_id", "status"),
     )
 
@@ -608,17 +645,26 @@ class Award(db.Model):
     contract_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the winner's confirmation
 
     # Read-only: the columns are set explicitly (two composite foreign keys share challenge_id).
-    challenge: Mapped[Challenge] = relationship(primaryjoin="foreign(Award.challenge_id) == Challenge.id",
-                                                viewonly=True)
-    application = relationship("Application", primaryjoin="foreign(Award.application_id) == Application.id",
-                               viewonly=True, lazy="joined")
+    challenge: Mapped[Challenge] = relationship(
+        primaryjoin="foreign(Award.challenge_id) == Challenge.id", viewonly=True
+    )
+    application = relationship(
+        "Application", primaryjoin="foreign(Award.application_id) == Application.id", viewonly=True, lazy="joined"
+    )
 
     __table_args__ = (
-        sa.ForeignKeyConstraint(["challenge_id", "winners_max"], ["challenges.id", "challenges.winners_max"],
-                                ondelete="CASCADE", name="fk_challenge_awards_challenge"),
-        sa.ForeignKeyConstraint(["application_id", "challenge_id"],
-                                ["challenge_applications.id", "challenge_applications.challenge_id"],
-                                ondelete="CASCADE", name="fk_challenge_awards_application"),
+        sa.ForeignKeyConstraint(
+            ["challenge_id", "winners_max"],
+            ["challenges.id", "challenges.winners_max"],
+            ondelete="CASCADE",
+            name="fk_challenge_awards_challenge",
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id", "challenge_id"],
+            ["challenge_applications.id", "challenge_applications.challenge_id"],
+            ondelete="CASCADE",
+            name="fk_challenge_awards_application",
+        ),
         sa.UniqueConstraint("challenge_id", "slot", name="uq_challenge_awards_slot"),
         sa.UniqueConstraint("challenge_id", "application_id", name="uq_challenge_awards_application"),
         sa.CheckConstraint("slot >= 1 AND slot <= winners_max", name="slot_in_range"),
@@ -671,8 +717,9 @@ class Attachment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_kind: Mapped[AttachmentKind] = mapped_column(enum_type(AttachmentKind, "attachment_kind"), nullable=False)
     owner_id: Mapped[int] = mapped_column(nullable=False)
-    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id", ondelete="CASCADE"), nullable=False,
-                                              index=True)
+    challenge_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("challenges.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     content_type: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     size: Mapped[int] = mapped_column(nullable=False)
@@ -697,6 +744,7 @@ class ReminderSent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(200), nullable=False, unique=True)
-    challenge_id: Mapped[int] = mapped_column(sa.ForeignKey("challenges.id", ondelete="CASCADE"), nullable=False,
-                                              index=True)
+    challenge_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("challenges.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -4,12 +4,11 @@ objections, contract and milestones notifies the people it concerns (in the app 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from webapp.challenges.models import Application, ApplicationStatus, Challenge
+from webapp.core import clock
 from webapp.extensions import db
 
 A = ApplicationStatus
@@ -24,8 +23,7 @@ def local_time(moment) -> str:
     not objects; times are what the people concerned read on their calendars)."""
     if moment is None:
         return ""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return clock.local(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def wan(yuan: int) -> str:
@@ -59,15 +57,19 @@ def owner(challenge: Challenge) -> list:
 def admins() -> list:
     from webapp.accounts.models import Role, User
 
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True))
-                                   .order_by(User.id)))
+    return list(
+        db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id))
+    )
 
 
 def applicants_rows(challenge: Challenge, *statuses: ApplicationStatus) -> list[Application]:
-    return list(db.session.scalars(
-        sa.select(Application).where(Application.challenge_id == challenge.id, Application.status.in_(statuses))
-        .order_by(Application.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.challenge_id == challenge.id, Application.status.in_(statuses))
+            .order_by(Application.id)
+        )
+    )
 
 
 def applicants(challenge: Challenge, *statuses: ApplicationStatus) -> list:
@@ -105,8 +107,14 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
     elif name == "return":
         send(owner(c), "challenge.returned", c, actor=actor, reason=reason or "")
     elif name == "publish":
-        send(owner(c), "challenge.published", c, actor=actor, opens=local_time(c.opens_at),
-             closes=local_time(c.closes_at))
+        send(
+            owner(c),
+            "challenge.published",
+            c,
+            actor=actor,
+            opens=local_time(c.opens_at),
+            closes=local_time(c.closes_at),
+        )
     elif name == "withdraw":
         send([*admins(), *applicants(c, A.DRAFT)], "challenge.withdrawn", c, actor=actor, email=False)
     elif name == "close":
@@ -121,8 +129,14 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
         from webapp.challenges.award import proposed as proposed_of
 
         proposed = proposed_of(c)
-        send([*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)], "challenge.notice", c, actor=actor,
-             winners=unit_names(proposed), until=local_time(c.notice_ends_at))
+        send(
+            [*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)],
+            "challenge.notice",
+            c,
+            actor=actor,
+            winners=unit_names(proposed),
+            until=local_time(c.notice_ends_at),
+        )
     elif name == "reopen_review":
         send([*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)], "challenge.review_reopened", c, actor=actor)
     elif name == "award":
@@ -141,6 +155,11 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
     elif name == "complete":
         send([*winners(c), *admins()], "challenge.completed", c, actor=actor)
     elif name == "terminate":
-        send([*owner(c), *lodged(c), *experts(c), *winners(c)], "challenge.terminated", c, actor=actor,
-             reason=reason or "")
+        send(
+            [*owner(c), *lodged(c), *experts(c), *winners(c)],
+            "challenge.terminated",
+            c,
+            actor=actor,
+            reason=reason or "",
+        )
     # "start": the milestone report that starts the work is notified by itself.

@@ -20,7 +20,7 @@ from fractions import Fraction
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.challenges import clock, notices
+from webapp.challenges import notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, record
 from webapp.challenges.models import (
     Application,
@@ -32,6 +32,7 @@ from webapp.challenges.models import (
 )
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.services import REASON_MAX, TEXT_MAX, clean_text, unit_key
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -43,15 +44,21 @@ ASSIGNING = (S.FORMAL_CHECK, S.REVIEW)
 def assignment_of(user, challenge: Challenge) -> ExpertAssignment | None:
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(sa.select(ExpertAssignment).where(
-        ExpertAssignment.challenge_id == challenge.id, ExpertAssignment.expert_id == user.id))
+    return db.session.scalar(
+        sa.select(ExpertAssignment).where(
+            ExpertAssignment.challenge_id == challenge.id, ExpertAssignment.expert_id == user.id
+        )
+    )
 
 
 def declaration(assignment: ExpertAssignment | None, application: Application) -> ConflictDeclaration | None:
     if assignment is None:
         return None
-    return db.session.scalar(sa.select(ConflictDeclaration).where(
-        ConflictDeclaration.assignment_id == assignment.id, ConflictDeclaration.application_id == application.id))
+    return db.session.scalar(
+        sa.select(ConflictDeclaration).where(
+            ConflictDeclaration.assignment_id == assignment.id, ConflictDeclaration.application_id == application.id
+        )
+    )
 
 
 def cleared(user, application: Application) -> bool:
@@ -72,8 +79,13 @@ def same_organisation(expert, application: Application) -> bool:
 
 
 def _lodged(challenge: Challenge) -> list[Application]:
-    return list(db.session.scalars(sa.select(Application).where(
-        Application.challenge_id == challenge.id, Application.status.in_(LODGED)).order_by(Application.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.challenge_id == challenge.id, Application.status.in_(LODGED))
+            .order_by(Application.id)
+        )
+    )
 
 
 def assign_expert(user, challenge: Challenge, expert) -> ExpertAssignment:
@@ -87,22 +99,32 @@ def assign_expert(user, challenge: Challenge, expert) -> ExpertAssignment:
     if assignment_of(expert, challenge) is not None:
         raise ChallengeError(_("%(name)s is already assigned to this challenge.", name=expert.name))
     now = clock.now()
-    assignment = ExpertAssignment(challenge_id=challenge.id, expert_id=expert.id, assigned_by_id=user.id,
-                                  assigned_at=now)
+    assignment = ExpertAssignment(
+        challenge_id=challenge.id, expert_id=expert.id, assigned_by_id=user.id, assigned_at=now
+    )
     db.session.add(assignment)
     db.session.flush()
     excluded = []
     for application in _lodged(challenge):
         if same_organisation(expert, application):
-            db.session.add(ConflictDeclaration(
-                assignment_id=assignment.id, application_id=application.id, has_conflict=True, automatic=True,
-                declared_at=now, note=_("Excluded automatically: the expert's organisation takes part in the "
-                                        "application."),
-            ))
+            db.session.add(
+                ConflictDeclaration(
+                    assignment_id=assignment.id,
+                    application_id=application.id,
+                    has_conflict=True,
+                    automatic=True,
+                    declared_at=now,
+                    note=_("Excluded automatically: the expert's organisation takes part in the application."),
+                )
+            )
             excluded.append(application.id)
     db.session.flush()
-    record("challenge_expert.assign", challenge, user,  # on the challenge: assignments can be deleted
-           after={"expert_id": expert.id, "expert": expert.name, "excluded_applications": excluded})
+    record(
+        "challenge_expert.assign",
+        challenge,
+        user,  # on the challenge: assignments can be deleted
+        after={"expert_id": expert.id, "expert": expert.name, "excluded_applications": excluded},
+    )
     notices.send([expert], "challenge.expert_assigned", challenge, actor=user)
     return assignment
 
@@ -114,18 +136,30 @@ def unassign_expert(user, assignment: ExpertAssignment) -> None:
         raise TransitionError(_("Experts are assigned during the formal check and the review."))
     if _reviews_by(assignment):
         raise ChallengeError(_("This expert has already scored applications and stays on the panel."))
-    record("challenge_expert.unassign", assignment.challenge, user,
-           after={"expert_id": assignment.expert_id, "expert": assignment.expert.name})
+    record(
+        "challenge_expert.unassign",
+        assignment.challenge,
+        user,
+        after={"expert_id": assignment.expert_id, "expert": assignment.expert.name},
+    )
     db.session.delete(assignment)
     db.session.flush()
 
 
 def _reviews_by(assignment: ExpertAssignment) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Review.id)).join(Application).where(
-        Application.challenge_id == assignment.challenge_id, Review.expert_id == assignment.expert_id)) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Review.id))
+            .join(Application)
+            .where(Application.challenge_id == assignment.challenge_id, Review.expert_id == assignment.expert_id)
+        )
+        or 0
+    )
 
 
-def declare_conflict(user, application: Application, has_conflict: bool, note: str | None = None) -> ConflictDeclaration:
+def declare_conflict(
+    user, application: Application, has_conflict: bool, note: str | None = None
+) -> ConflictDeclaration:
     """The expert's declaration for one application, before seeing it; final once made."""
     challenge = application.challenge
     assignment = assignment_of(user, challenge)
@@ -142,12 +176,22 @@ def declare_conflict(user, application: Application, has_conflict: bool, note: s
     note = clean_text(note, REASON_MAX) or None
     if has_conflict and not note:
         raise ChallengeError(_("Say briefly what the conflict of interest is."))
-    row = ConflictDeclaration(assignment_id=assignment.id, application_id=application.id,
-                              has_conflict=bool(has_conflict), automatic=False, note=note, declared_at=clock.now())
+    row = ConflictDeclaration(
+        assignment_id=assignment.id,
+        application_id=application.id,
+        has_conflict=bool(has_conflict),
+        automatic=False,
+        note=note,
+        declared_at=clock.now(),
+    )
     db.session.add(row)
     db.session.flush()
-    record("challenge_conflict.declare", application, user,  # on the application: declarations go with the panel
-           after={"expert_id": user.id, "has_conflict": row.has_conflict, "note": note})
+    record(
+        "challenge_conflict.declare",
+        application,
+        user,  # on the application: declarations go with the panel
+        after={"expert_id": user.id, "has_conflict": row.has_conflict, "note": note},
+    )
     return row
 
 
@@ -165,8 +209,11 @@ class AssignedApplication:
 
     @property
     def to_score(self) -> bool:
-        return self.cleared and self.application.status is A.ELIGIBLE and (
-            self.review is None or self.review.awaiting_revision)
+        return (
+            self.cleared
+            and self.application.status is A.ELIGIBLE
+            and (self.review is None or self.review.awaiting_revision)
+        )
 
 
 def assigned_applications(user, challenge: Challenge) -> list[AssignedApplication]:
@@ -174,8 +221,9 @@ def assigned_applications(user, challenge: Challenge) -> list[AssignedApplicatio
     require(assignment is not None)
     rows = []
     for application in _lodged(challenge):
-        review = db.session.scalar(sa.select(Review).where(Review.application_id == application.id,
-                                                           Review.expert_id == user.id))
+        review = db.session.scalar(
+            sa.select(Review).where(Review.application_id == application.id, Review.expert_id == user.id)
+        )
         rows.append(AssignedApplication(application, declaration(assignment, application), review))
     return rows
 
@@ -194,11 +242,13 @@ def score(user, application: Application, scores: dict, comment: str) -> Review:
         raise ChallengeError(_("Declare your interests for this application before scoring it."))
     if found.has_conflict:
         raise ChallengeError(_("You declared a conflict of interest with this application and cannot score it."))
-    existing = db.session.scalar(sa.select(Review).where(Review.application_id == application.id,
-                                                         Review.expert_id == user.id))
+    existing = db.session.scalar(
+        sa.select(Review).where(Review.application_id == application.id, Review.expert_id == user.id)
+    )
     if existing is not None and not existing.awaiting_revision:
-        raise ChallengeError(_("Your review of this application is submitted; an administrator can ask for a "
-                               "revision."))
+        raise ChallengeError(
+            _("Your review of this application is submitted; an administrator can ask for a revision.")
+        )
     cleaned = {}
     for criterion in challenge.criteria:
         value = (scores or {}).get(criterion.id, (scores or {}).get(str(criterion.id)))
@@ -211,8 +261,14 @@ def score(user, application: Application, scores: dict, comment: str) -> Review:
     points = sum(cleaned[str(c.id)] * c.weight for c in challenge.criteria)
     now = clock.now()
     if existing is None:
-        review = Review(application_id=application.id, expert_id=user.id, scores=cleaned, points=points,
-                        comment=comment, submitted_at=now)
+        review = Review(
+            application_id=application.id,
+            expert_id=user.id,
+            scores=cleaned,
+            points=points,
+            comment=comment,
+            submitted_at=now,
+        )
         db.session.add(review)
         action = "challenge_review.submit"
     else:
@@ -221,8 +277,7 @@ def score(user, application: Application, scores: dict, comment: str) -> Review:
         review.revision_requested_at = review.revision_note = None
         action = "challenge_review.revise"
     db.session.flush()
-    record(action, review, user, after={"application_id": application.id, "scores": cleaned,
-                                        "weighted": points / 100})
+    record(action, review, user, after={"application_id": application.id, "scores": cleaned, "weighted": points / 100})
     return review
 
 
@@ -240,8 +295,14 @@ def request_revision(user, review: Review, note: str) -> None:
     review.revision_note = note
     db.session.flush()
     record("challenge_review.revision_requested", review, user, after={"note": note})
-    notices.send([review.expert], "challenge.review_revision", challenge, actor=user,
-                 unit=review.application.lead_unit, note=note)
+    notices.send(
+        [review.expert],
+        "challenge.review_revision",
+        challenge,
+        actor=user,
+        unit=review.application.lead_unit,
+        note=note,
+    )
 
 
 @dataclass
@@ -260,8 +321,13 @@ def ranking(challenge: Challenge) -> list[RankRow]:
     """Eligible applications, best first: the mean of the counted reviews' weighted scores; then by
     the number of reviews, then by submission order."""
     rows = []
-    applications = list(db.session.scalars(sa.select(Application).where(
-        Application.challenge_id == challenge.id, Application.status == A.ELIGIBLE).order_by(Application.id)))
+    applications = list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.challenge_id == challenge.id, Application.status == A.ELIGIBLE)
+            .order_by(Application.id)
+        )
+    )
     reviews = db.session.scalars(sa.select(Review).where(Review.application_id.in_([a.id for a in applications])))
     by_application: dict[int, list[Review]] = {}
     for review in reviews:
@@ -277,10 +343,19 @@ def ranking(challenge: Challenge) -> list[RankRow]:
 
 def assigned_to(user) -> sa.Select:
     """The challenges an expert reviews."""
-    return (sa.select(Challenge).join(ExpertAssignment, ExpertAssignment.challenge_id == Challenge.id)
-            .where(ExpertAssignment.expert_id == user.id).order_by(Challenge.id.desc()))
+    return (
+        sa.select(Challenge)
+        .join(ExpertAssignment, ExpertAssignment.challenge_id == Challenge.id)
+        .where(ExpertAssignment.expert_id == user.id)
+        .order_by(Challenge.id.desc())
+    )
 
 
 def panel(challenge: Challenge) -> list[ExpertAssignment]:
-    return list(db.session.scalars(sa.select(ExpertAssignment).where(ExpertAssignment.challenge_id == challenge.id)
-                                   .order_by(ExpertAssignment.id)))
+    return list(
+        db.session.scalars(
+            sa.select(ExpertAssignment)
+            .where(ExpertAssignment.challenge_id == challenge.id)
+            .order_by(ExpertAssignment.id)
+        )
+    )

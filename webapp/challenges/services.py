@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from webapp.challenges import clock, lifecycle, notices
+from webapp.challenges import lifecycle, notices
 from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, record
 from webapp.challenges.models import (
     LODGED,
@@ -37,6 +37,7 @@ from webapp.challenges.models import (
     eligibility_mask,
 )
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -90,8 +91,14 @@ def can_create_from(need, user) -> bool:
     from webapp.accounts.models import Role
     from webapp.listings.models import ListingStatus
 
-    return bool(user is not None and user.is_authenticated and user.role is Role.ENTERPRISE
-                and need is not None and need.owner_id == user.id and need.status is ListingStatus.PUBLISHED)
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.role is Role.ENTERPRISE
+        and need is not None
+        and need.owner_id == user.id
+        and need.status is ListingStatus.PUBLISHED
+    )
 
 
 def can_edit(challenge: Challenge, user) -> bool:
@@ -100,8 +107,11 @@ def can_edit(challenge: Challenge, user) -> bool:
 
 def window_open(challenge: Challenge, at: datetime | None = None) -> bool:
     at = at or clock.now()
-    return (challenge.status is S.PUBLISHED and challenge.opens_at is not None
-            and challenge.opens_at <= at < challenge.closes_at)
+    return (
+        challenge.status is S.PUBLISHED
+        and challenge.opens_at is not None
+        and challenge.opens_at <= at < challenge.closes_at
+    )
 
 
 def before_deadline(challenge: Challenge, at: datetime | None = None) -> bool:
@@ -120,9 +130,12 @@ def board(*, field_id: int | None = None, status: S | None = None) -> sa.Select:
         query = query.where(Challenge.status == status)
     if field_id is not None:
         query = query.where(Challenge.field_id == field_id)
-    return query.order_by((Challenge.status != S.PUBLISHED), sa.case((Challenge.status == S.PUBLISHED,
-                                                                      Challenge.closes_at)),
-                          Challenge.published_at.desc(), Challenge.id.desc())
+    return query.order_by(
+        (Challenge.status != S.PUBLISHED),
+        sa.case((Challenge.status == S.PUBLISHED, Challenge.closes_at)),
+        Challenge.published_at.desc(),
+        Challenge.id.desc(),
+    )
 
 
 def owned_by(user) -> sa.Select:
@@ -132,8 +145,7 @@ def owned_by(user) -> sa.Select:
 
 def awaiting_review() -> sa.Select:
     """The admins' queue: submitted challenges, oldest first."""
-    return sa.select(Challenge).where(Challenge.status == S.SUBMITTED).order_by(Challenge.submitted_at,
-                                                                                 Challenge.id)
+    return sa.select(Challenge).where(Challenge.status == S.SUBMITTED).order_by(Challenge.submitted_at, Challenge.id)
 
 
 def applications_of(user) -> sa.Select:
@@ -143,9 +155,13 @@ def applications_of(user) -> sa.Select:
 
 def lodged_applications(challenge: Challenge) -> list[Application]:
     """What the formal check and the enterprise see: submitted, eligible and ineligible applications."""
-    return list(db.session.scalars(sa.select(Application).where(
-        Application.challenge_id == challenge.id, Application.status.in_([A(s) for s in LODGED]))
-        .order_by(Application.submitted_at, Application.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Application)
+            .where(Application.challenge_id == challenge.id, Application.status.in_([A(s) for s in LODGED]))
+            .order_by(Application.submitted_at, Application.id)
+        )
+    )
 
 
 # ---------------------------------------------------------------- posting
@@ -184,12 +200,19 @@ def create_from_need(user, need) -> Challenge:
     """A draft challenge prefilled from one of the enterprise's published needs."""
     require(can_create_from(need, user))
     challenge = Challenge(
-        need_id=need.id, owner_id=user.id, organisation_id=user.organisation_id or need.organisation_id,
-        title=need.title[:TITLE_MAX], problem=need.description, indicators=need.indicators,
-        field_id=need.field_id, bounty=need.budget_max or None, status=S.DRAFT,
+        need_id=need.id,
+        owner_id=user.id,
+        organisation_id=user.organisation_id or need.organisation_id,
+        title=need.title[:TITLE_MAX],
+        problem=need.description,
+        indicators=need.indicators,
+        field_id=need.field_id,
+        bounty=need.budget_max or None,
+        status=S.DRAFT,
     )
-    challenge.criteria = [Criterion(position=i, name=name, weight=weight)
-                          for i, (name, weight) in enumerate(DEFAULT_CRITERIA, start=1)]
+    challenge.criteria = [
+        Criterion(position=i, name=name, weight=weight) for i, (name, weight) in enumerate(DEFAULT_CRITERIA, start=1)
+    ]
     db.session.add(challenge)
     db.session.flush()
     record("challenge.create", challenge, user, after={"need_id": need.id, "title": challenge.title})
@@ -231,17 +254,22 @@ def validate(data: ChallengeInput, *, at: datetime | None = None) -> dict:
     elif len({unit_key(c.name) for c in criteria}) < len(criteria):
         errors["criteria"] = _("Two criteria have the same name.")
     elif any(not 1 <= c.weight <= 100 for c in criteria) or sum(c.weight for c in criteria) != 100:
-        errors["criteria"] = _("The weights of the criteria must be whole numbers that add up to 100 (now %(sum)s).",
-                               sum=sum(c.weight for c in criteria))
-    milestones = [MilestoneInput(clean_text(m.title, TITLE_MAX + 1), _int(m.share), m.due_on)
-                  for m in data.milestones or []]
+        errors["criteria"] = _(
+            "The weights of the criteria must be whole numbers that add up to 100 (now %(sum)s).",
+            sum=sum(c.weight for c in criteria),
+        )
+    milestones = [
+        MilestoneInput(clean_text(m.title, TITLE_MAX + 1), _int(m.share), m.due_on) for m in data.milestones or []
+    ]
     if not milestones or len(milestones) > MILESTONES_MAX:
         errors["milestones"] = _("Give 1 to %(max)s milestones.", max=MILESTONES_MAX)
     elif any(not m.title or len(m.title) > TITLE_MAX for m in milestones):
         errors["milestones"] = _("Every milestone needs a title.")
     elif any(not 1 <= m.share <= 100 for m in milestones) or sum(m.share for m in milestones) != 100:
-        errors["milestones"] = _("The shares of the milestones must be whole percentages that add up to 100 (now "
-                                 "%(sum)s).", sum=sum(m.share for m in milestones))
+        errors["milestones"] = _(
+            "The shares of the milestones must be whole percentages that add up to 100 (now %(sum)s).",
+            sum=sum(m.share for m in milestones),
+        )
     elif any(not isinstance(m.due_on, date) for m in milestones):
         errors["milestones"] = _("Every milestone needs a due date.")
     elif "closes_at" not in errors and (
@@ -252,10 +280,18 @@ def validate(data: ChallengeInput, *, at: datetime | None = None) -> dict:
     if errors:
         raise ChallengeInvalid(errors)
     return {
-        "title": title, "problem": problem, "indicators": clean_text(data.indicators, TEXT_MAX) or None,
-        "field_id": data.field_id, "bounty": data.bounty, "eligibility_mask": mask,
-        "opens_at": data.opens_at, "closes_at": data.closes_at, "notice_days": _int(data.notice_days),
-        "winners_max": _int(data.winners_max), "criteria": criteria, "milestones": milestones,
+        "title": title,
+        "problem": problem,
+        "indicators": clean_text(data.indicators, TEXT_MAX) or None,
+        "field_id": data.field_id,
+        "bounty": data.bounty,
+        "eligibility_mask": mask,
+        "opens_at": data.opens_at,
+        "closes_at": data.closes_at,
+        "notice_days": _int(data.notice_days),
+        "winners_max": _int(data.winners_max),
+        "criteria": criteria,
+        "milestones": milestones,
     }
 
 
@@ -292,21 +328,33 @@ def update_draft(user, challenge: Challenge, data: ChallengeInput) -> Challenge:
     db.session.flush()  # the old rows go first: positions are unique per challenge
     challenge.criteria = [Criterion(position=i, name=c.name, weight=c.weight) for i, c in enumerate(criteria, 1)]
     amounts = split_bounty(challenge.bounty, [m.share for m in milestones])
-    challenge.milestones = [Milestone(position=i, title=m.title, share=m.share, due_on=m.due_on, amount=amount)
-                            for i, (m, amount) in enumerate(zip(milestones, amounts, strict=True), 1)]
+    challenge.milestones = [
+        Milestone(position=i, title=m.title, share=m.share, due_on=m.due_on, amount=amount)
+        for i, (m, amount) in enumerate(zip(milestones, amounts, strict=True), 1)
+    ]
     db.session.flush()
     after = _terms(challenge)
     changed = {k for k in after if after[k] != before[k]}
-    record("challenge.update", challenge, user, before={k: before[k] for k in changed},
-           after={k: after[k] for k in changed})
+    record(
+        "challenge.update",
+        challenge,
+        user,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
     return challenge
 
 
 def _terms(challenge: Challenge) -> dict:
     return {
-        "title": challenge.title, "bounty": challenge.bounty, "eligibility_mask": challenge.eligibility_mask,
-        "opens_at": challenge.opens_at, "closes_at": challenge.closes_at, "notice_days": challenge.notice_days,
-        "winners_max": challenge.winners_max, "field_id": challenge.field_id,
+        "title": challenge.title,
+        "bounty": challenge.bounty,
+        "eligibility_mask": challenge.eligibility_mask,
+        "opens_at": challenge.opens_at,
+        "closes_at": challenge.closes_at,
+        "notice_days": challenge.notice_days,
+        "winners_max": challenge.winners_max,
+        "field_id": challenge.field_id,
         "criteria": [[c.name, c.weight] for c in challenge.criteria],
         "milestones": [[m.title, m.share, m.due_on.isoformat()] for m in challenge.milestones],
     }
@@ -317,13 +365,22 @@ def check_complete(challenge: Challenge) -> None:
     the draft was saved, and the weights and shares are checked again as stored)."""
     if challenge.bounty is None or challenge.opens_at is None or challenge.closes_at is None:
         raise _error("bounty", _("Fill in the bounty and the application window first."))
-    validate(ChallengeInput(
-        title=challenge.title, problem=challenge.problem, bounty=challenge.bounty, opens_at=challenge.opens_at,
-        closes_at=challenge.closes_at, indicators=challenge.indicators, field_id=challenge.field_id,
-        criteria=[CriterionInput(c.name, c.weight) for c in challenge.criteria],
-        milestones=[MilestoneInput(m.title, m.share, m.due_on) for m in challenge.milestones],
-        eligibility=challenge.eligibility, notice_days=challenge.notice_days, winners_max=challenge.winners_max,
-    ))
+    validate(
+        ChallengeInput(
+            title=challenge.title,
+            problem=challenge.problem,
+            bounty=challenge.bounty,
+            opens_at=challenge.opens_at,
+            closes_at=challenge.closes_at,
+            indicators=challenge.indicators,
+            field_id=challenge.field_id,
+            criteria=[CriterionInput(c.name, c.weight) for c in challenge.criteria],
+            milestones=[MilestoneInput(m.title, m.share, m.due_on) for m in challenge.milestones],
+            eligibility=challenge.eligibility,
+            notice_days=challenge.notice_days,
+            winners_max=challenge.winners_max,
+        )
+    )
     if sum(m.amount for m in challenge.milestones) != challenge.bounty:
         raise _error("milestones", _("The milestone amounts do not add up to the bounty; save the draft again."))
 
@@ -341,8 +398,9 @@ def return_for_changes(user, challenge: Challenge, reason: str) -> None:
 def publish(user, challenge: Challenge, cofunding: int | None = None) -> None:
     """发榜: the window must still end in the future (otherwise return it for new dates)."""
     lifecycle.check(challenge, "publish", user)
-    if cofunding is not None and (isinstance(cofunding, bool) or not isinstance(cofunding, int)
-                                  or not 0 <= cofunding <= MAX_BOUNTY):
+    if cofunding is not None and (
+        isinstance(cofunding, bool) or not isinstance(cofunding, int) or not 0 <= cofunding <= MAX_BOUNTY
+    ):
         raise _error("cofunding", _("Co-funding is an amount from 0 to 100,000,000 (10k CNY)."))
     check_complete(challenge)
     if cofunding is not None:
@@ -354,8 +412,12 @@ def withdraw(user, challenge: Challenge, reason: str | None = None) -> None:
     """The owner withdraws before publication, or after it while nobody has submitted an application."""
     lifecycle.check(challenge, "withdraw", user)
     if challenge.status is S.PUBLISHED and _count(challenge, A.SUBMITTED):
-        raise TransitionError(_("Applications have been submitted: the challenge can no longer be withdrawn; "
-                                "ask the administrators to terminate it."))
+        raise TransitionError(
+            _(
+                "Applications have been submitted: the challenge can no longer be withdrawn; "
+                "ask the administrators to terminate it."
+            )
+        )
     lifecycle.apply(challenge, "withdraw", user, reason=clean_text(reason, REASON_MAX))
 
 
@@ -364,8 +426,14 @@ def terminate(user, challenge: Challenge, reason: str) -> None:
 
 
 def _count(challenge: Challenge, *statuses: ApplicationStatus) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Application.id)).where(
-        Application.challenge_id == challenge.id, Application.status.in_(statuses))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Application.id)).where(
+                Application.challenge_id == challenge.id, Application.status.in_(statuses)
+            )
+        )
+        or 0
+    )
 
 
 # ---------------------------------------------------------------- applications
@@ -392,23 +460,32 @@ class ApplicationInput:
 def may_apply(user) -> bool:
     from webapp.accounts.models import Role
 
-    return bool(user is not None and user.is_authenticated and user.active
-                and user.role in (Role.RESEARCHER, Role.ENTERPRISE))
+    return bool(
+        user is not None and user.is_authenticated and user.active and user.role in (Role.RESEARCHER, Role.ENTERPRISE)
+    )
 
 
 def own_application(challenge: Challenge, user) -> Application | None:
     """The user's application to the challenge that is not withdrawn (there is at most one)."""
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(sa.select(Application).where(
-        Application.challenge_id == challenge.id, Application.applicant_id == user.id,
-        Application.status != A.WITHDRAWN))
+    return db.session.scalar(
+        sa.select(Application).where(
+            Application.challenge_id == challenge.id,
+            Application.applicant_id == user.id,
+            Application.status != A.WITHDRAWN,
+        )
+    )
 
 
 def can_apply(challenge: Challenge, user) -> bool:
     """Whether to offer the 揭榜 button: the window has not closed and the user has no application yet."""
-    return (may_apply(user) and not is_owner(challenge, user) and before_deadline(challenge)
-            and own_application(challenge, user) is None)
+    return (
+        may_apply(user)
+        and not is_owner(challenge, user)
+        and before_deadline(challenge)
+        and own_application(challenge, user) is None
+    )
 
 
 def can_view_application(user, application: Application) -> bool:
@@ -461,22 +538,30 @@ def _clean_application(challenge: Challenge, user, data: ApplicationInput) -> di
     if len(members) > MEMBERS_MAX:
         errors["members"] = _("A consortium has at most %(max)s member units.", max=MEMBERS_MAX)
     budget = data.budget
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_BOUNTY):
+    if budget is not None and (
+        isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_BOUNTY
+    ):
         errors["budget"] = _("The budget is an amount from 0 to 100,000,000 (10k CNY).")
     if challenge.organisation is not None and unit_key(challenge.organisation.name) in keys:
         errors["lead_unit"] = _("The enterprise that posted the challenge cannot apply to it.")
     if errors:
         raise ChallengeInvalid(errors)
     return {
-        "lead_unit": lead, "lead_kind": kind, "unit_key": key, "organisation_id": organisation_id,
-        "members": members, "team": clean_text(data.team, TEXT_MAX) or None,
-        "plan": clean_text(data.plan, TEXT_MAX) or None, "budget": budget,
+        "lead_unit": lead,
+        "lead_kind": kind,
+        "unit_key": key,
+        "organisation_id": organisation_id,
+        "members": members,
+        "team": clean_text(data.team, TEXT_MAX) or None,
+        "plan": clean_text(data.plan, TEXT_MAX) or None,
+        "budget": budget,
         "schedule": clean_text(data.schedule, TEXT_MAX) or None,
     }
 
 
-def save_application(user, challenge: Challenge, data: ApplicationInput,
-                     application: Application | None = None) -> Application:
+def save_application(
+    user, challenge: Challenge, data: ApplicationInput, application: Application | None = None
+) -> Application:
     """Create or edit a draft application; possible until the deadline (also before the window opens)."""
     require(may_apply(user) and not is_owner(challenge, user))
     if application is not None:
@@ -500,8 +585,12 @@ def save_application(user, challenge: Challenge, data: ApplicationInput,
     elif not data.commitment_signed:
         application.commitment_signed, application.commitment_signed_at = False, None
     db.session.flush()
-    record("challenge_application.create" if creating else "challenge_application.update", application, user,
-           after={"lead_unit": application.lead_unit, "commitment_signed": application.commitment_signed})
+    record(
+        "challenge_application.create" if creating else "challenge_application.update",
+        application,
+        user,
+        after={"lead_unit": application.lead_unit, "commitment_signed": application.commitment_signed},
+    )
     return application
 
 
@@ -517,8 +606,15 @@ def submit_application(user, application: Application) -> None:
         if challenge.status is S.PUBLISHED and challenge.opens_at and now < challenge.opens_at:
             raise TransitionError(_("Applications open at the start of the window."))
         raise TransitionError(_("The application window is closed: nothing can be submitted after the deadline."))
-    missing = [label for label, value in ((_("team"), application.team), (_("technical plan"), application.plan),
-                                          (_("schedule"), application.schedule)) if not value]
+    missing = [
+        label
+        for label, value in (
+            (_("team"), application.team),
+            (_("technical plan"), application.plan),
+            (_("schedule"), application.schedule),
+        )
+        if not value
+    ]
     if application.budget is None:
         missing.append(_("budget"))
     if missing:
@@ -527,13 +623,19 @@ def submit_application(user, application: Application) -> None:
         raise _error("commitment_signed", _("Sign the commitment (承诺书) before submitting."))
     allowed = challenge.eligibility_mask
     if not allowed & Eligibility.for_unit(application.lead_kind).bit:
-        raise _error("lead_kind", _("This challenge does not accept %(kind)s as lead units.",
-                                    kind=application.lead_kind.label))
+        raise _error(
+            "lead_kind", _("This challenge does not accept %(kind)s as lead units.", kind=application.lead_kind.label)
+        )
     if application.members and not allowed & Eligibility.CONSORTIUM.bit:
         raise _error("members", _("This challenge does not accept consortia: apply without member units."))
     if _unit_taken(application):
-        raise _error("lead_unit", _("%(unit)s already has an application to this challenge: one application per unit.",
-                                    unit=application.lead_unit))
+        raise _error(
+            "lead_unit",
+            _(
+                "%(unit)s already has an application to this challenge: one application per unit.",
+                unit=application.lead_unit,
+            ),
+        )
     try:
         with db.session.begin_nested():
             application.status = A.SUBMITTED
@@ -541,16 +643,28 @@ def submit_application(user, application: Application) -> None:
             db.session.flush()
     except IntegrityError:
         application.status, application.submitted_at = A.DRAFT, None
-        raise _error("lead_unit", _("%(unit)s already has an application to this challenge: one application per "
-                                    "unit.", unit=application.lead_unit)) from None
+        raise _error(
+            "lead_unit",
+            _(
+                "%(unit)s already has an application to this challenge: one application per unit.",
+                unit=application.lead_unit,
+            ),
+        ) from None
     record("challenge_application.submit", application, user, after={"lead_unit": application.lead_unit})
     notices.send([user], "challenge.application_submitted", challenge)
 
 
 def _unit_taken(application: Application) -> bool:
-    return bool(db.session.scalar(sa.select(sa.func.count(Application.id)).where(
-        Application.challenge_id == application.challenge_id, Application.unit_key == application.unit_key,
-        Application.status.in_([A(s) for s in LODGED]), Application.id != application.id)))
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Application.id)).where(
+                Application.challenge_id == application.challenge_id,
+                Application.unit_key == application.unit_key,
+                Application.status.in_([A(s) for s in LODGED]),
+                Application.id != application.id,
+            )
+        )
+    )
 
 
 def withdraw_application(user, application: Application) -> None:
@@ -564,8 +678,13 @@ def withdraw_application(user, application: Application) -> None:
     application.status = A.WITHDRAWN
     application.withdrawn_at = clock.now()
     db.session.flush()
-    record("challenge_application.withdraw", application, user, before={"status": before},
-           after={"status": application.status})
+    record(
+        "challenge_application.withdraw",
+        application,
+        user,
+        before={"status": before},
+        after={"status": application.status},
+    )
     if before is A.SUBMITTED:
         notices.send([user], "challenge.application_withdrawn", application.challenge)
 
@@ -587,13 +706,17 @@ def check_application(user, application: Application, eligible: bool, reason: st
     application.ineligible_reason = None if eligible else reason
     application.checked_at = clock.now()
     db.session.flush()
-    record(f"challenge_application.{'eligible' if eligible else 'ineligible'}", application, user,
-           before={"status": before}, after={"status": application.status, "reason": reason or None})
+    record(
+        f"challenge_application.{'eligible' if eligible else 'ineligible'}",
+        application,
+        user,
+        before={"status": before},
+        after={"status": application.status, "reason": reason or None},
+    )
     if eligible:
         notices.send([application.applicant], "challenge.application_eligible", challenge, actor=user)
     else:
-        notices.send([application.applicant], "challenge.application_ineligible", challenge, actor=user,
-                     reason=reason)
+        notices.send([application.applicant], "challenge.application_ineligible", challenge, actor=user, reason=reason)
 
 
 def finish_formal_check(user, challenge: Challenge) -> None:
@@ -606,4 +729,3 @@ def finish_formal_check(user, challenge: Challenge) -> None:
         lifecycle.apply(challenge, "start_review", user)
     else:
         lifecycle.apply(challenge, "fail_check", user, failure=Failure.NONE_ELIGIBLE)
-

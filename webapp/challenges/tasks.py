@@ -11,8 +11,9 @@ from webapp.extensions import db
 timeline.register_labels()  # the audit log pages name challenge events like the timeline does
 
 
-@shared_task(name="challenges.tick", ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=3)
+@shared_task(
+    name="challenges.tick", ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
 def tick() -> dict:
     """Close the windows that are due and send the reminders; idempotent (see `deadlines`)."""
     from webapp.challenges import deadlines

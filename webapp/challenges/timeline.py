@@ -91,7 +91,9 @@ class Entry:
 
 
 # What the public page shows: the challenge's own stages.
-PUBLIC = frozenset(k for k in LABELS if k.startswith("challenge.") and k not in ("challenge.create", "challenge.update"))
+PUBLIC = frozenset(
+    k for k in LABELS if k.startswith("challenge.") and k not in ("challenge.create", "challenge.update")
+)
 
 
 def _children(challenge_id: int) -> list[tuple[str, sa.Select]]:
@@ -115,11 +117,24 @@ def timeline(challenge: Challenge, *, public: bool = False) -> list[Entry]:
     if public:
         condition = sa.and_(own, AuditEvent.action.in_(PUBLIC))
     else:
-        condition = sa.or_(own, *(sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(ids))
-                                  for kind, ids in _children(challenge.id)))
+        condition = sa.or_(
+            own,
+            *(
+                sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(ids))
+                for kind, ids in _children(challenge.id)
+            ),
+        )
     events = db.session.scalars(sa.select(AuditEvent).where(condition).order_by(AuditEvent.id))
     return [
-        Entry(at=e.created_at, action=e.action, label=str(LABELS.get(e.action) or audit.action_label(e.action)), actor=e.actor,
-              object_type=e.object_type, object_id=e.object_id, before=e.before or {}, after=e.after or {})
+        Entry(
+            at=e.created_at,
+            action=e.action,
+            label=str(LABELS.get(e.action) or audit.action_label(e.action)),
+            actor=e.actor,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            before=e.before or {},
+            after=e.after or {},
+        )
         for e in events
     ]

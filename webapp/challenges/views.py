@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.accounts.models import Role, User
 from webapp.challenges import award as awarding
-from webapp.challenges import clock, lifecycle, review, services
+from webapp.challenges import lifecycle, review, services
 from webapp.challenges.forms import (
     ActForm,
     BoardFilterForm,
@@ -37,6 +37,7 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.timeline import timeline
+from webapp.core import clock
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
@@ -166,8 +167,11 @@ def act(challenge_id: int, name: str):
             message = _("Published (发榜): the challenge is on the board.")
         elif name in ("start_review", "fail_check"):
             services.finish_formal_check(user, challenge)
-            message = (_("Formal check finished: the expert review has started.") if challenge.status is S.REVIEW
-                       else _("Formal check finished: no application is eligible (流榜)."))
+            message = (
+                _("Formal check finished: the expert review has started.")
+                if challenge.status is S.REVIEW
+                else _("Formal check finished: no application is eligible (流榜).")
+            )
         elif name == "propose":
             awarding.propose_winners(user, challenge)
             message = _("The proposed winners are published for the public notice (公示).")
@@ -188,19 +192,27 @@ def act(challenge_id: int, name: str):
 
 
 def _published_needs(user) -> list[Need]:
-    return list(db.session.scalars(sa.select(Need).where(Need.owner_id == user.id,
-                                                         Need.status == ListingStatus.PUBLISHED)
-                                   .order_by(Need.id.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(Need)
+            .where(Need.owner_id == user.id, Need.status == ListingStatus.PUBLISHED)
+            .order_by(Need.id.desc())
+        )
+    )
 
 
 def _render_form(form: ChallengeForm, challenge: Challenge | None, need: Need, status: int = 200):
     criteria_rows = max(CRITERIA_ROWS, len(form.criteria) + 1)
     milestone_rows = max(MILESTONE_ROWS, len(form.milestones) + 1)
     return render_template(
-        "challenges/form.html", form=form, challenge=challenge, need=need,
-        criteria_rows=min(criteria_rows, services.CRITERIA_MAX), milestone_rows=min(milestone_rows,
-                                                                                      services.MILESTONES_MAX),
-        criteria_max=services.CRITERIA_MAX, milestones_max=services.MILESTONES_MAX,
+        "challenges/form.html",
+        form=form,
+        challenge=challenge,
+        need=need,
+        criteria_rows=min(criteria_rows, services.CRITERIA_MAX),
+        milestone_rows=min(milestone_rows, services.MILESTONES_MAX),
+        criteria_max=services.CRITERIA_MAX,
+        milestones_max=services.MILESTONES_MAX,
     ), status
 
 
@@ -267,8 +279,7 @@ def edit(challenge_id: int):
 @roles_required(Role.ENTERPRISE, Role.ADMIN)
 def mine():
     page = db.paginate(services.owned_by(current_user), per_page=PER_PAGE, error_out=False)
-    return render_template("challenges/mine.html", page=page, needs=_published_needs(current_user),
-                           now=clock.now())
+    return render_template("challenges/mine.html", page=page, needs=_published_needs(current_user), now=clock.now())
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,12 +292,17 @@ def admin_queue():
     """What waits for the administrators, stage by stage."""
 
     def in_state(status: S, order):
-        return list(db.session.scalars(sa.select(Challenge).where(Challenge.status == status).order_by(order,
-                                                                                                        Challenge.id)))
+        return list(
+            db.session.scalars(sa.select(Challenge).where(Challenge.status == status).order_by(order, Challenge.id))
+        )
 
-    with_objections = list(db.session.scalars(
-        sa.select(Challenge).where(Challenge.id.in_(sa.select(Objection.challenge_id).where(
-            Objection.status == ObjectionStatus.OPEN))).order_by(Challenge.id)))
+    with_objections = list(
+        db.session.scalars(
+            sa.select(Challenge)
+            .where(Challenge.id.in_(sa.select(Objection.challenge_id).where(Objection.status == ObjectionStatus.OPEN)))
+            .order_by(Challenge.id)
+        )
+    )
     groups = [
         ("submitted", _("Submitted for review"), list(db.session.scalars(services.awaiting_review()))),
         ("formal_check", _("Formal check"), in_state(S.FORMAL_CHECK, Challenge.closed_at)),
@@ -294,8 +310,9 @@ def admin_queue():
         ("notice", _("Public notice"), in_state(S.NOTICE, Challenge.notice_ends_at)),
         ("objections", _("Objections open"), with_objections),
     ]
-    return render_template("challenges/admin_queue.html", groups=groups, now=clock.now(),
-                           open_objections=awarding.open_objections)
+    return render_template(
+        "challenges/admin_queue.html", groups=groups, now=clock.now(), open_objections=awarding.open_objections
+    )
 
 
 @bp.route("/challenges/<int:challenge_id>/check", methods=["GET", "POST"])
@@ -315,8 +332,7 @@ def check(challenge_id: int):
             flash(_("Choose an application and a decision."), "danger")
             return redirect(url_for("challenges.check", challenge_id=challenge.id, _anchor=f"app-{application.id}"))
         try:
-            services.check_application(current_user, application, form.decision.data == "eligible",
-                                       form.reason.data)
+            services.check_application(current_user, application, form.decision.data == "eligible", form.reason.data)
         except ChallengeError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -326,15 +342,25 @@ def check(challenge_id: int):
         return redirect(url_for("challenges.check", challenge_id=challenge.id, _anchor=f"app-{application.id}"))
     applications = services.lodged_applications(challenge)
     waiting = sum(1 for a in applications if a.status.value == "submitted")
-    return render_template("challenges/check.html", challenge=challenge, applications=applications,
-                           waiting=waiting, act_form=ActForm(formdata=None),
-                           can_finish="start_review" in {t.name for t in lifecycle.allowed(challenge, current_user)})
+    return render_template(
+        "challenges/check.html",
+        challenge=challenge,
+        applications=applications,
+        waiting=waiting,
+        act_form=ActForm(formdata=None),
+        can_finish="start_review" in {t.name for t in lifecycle.allowed(challenge, current_user)},
+    )
 
 
 def _experts_available(challenge: Challenge) -> list[User]:
     assigned = sa.select(ExpertAssignment.expert_id).where(ExpertAssignment.challenge_id == challenge.id)
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.EXPERT, User.active.is_(True),
-                                                         User.id.not_in(assigned)).order_by(User.name, User.id)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.EXPERT, User.active.is_(True), User.id.not_in(assigned))
+            .order_by(User.name, User.id)
+        )
+    )
 
 
 @bp.route("/challenges/<int:challenge_id>/experts", methods=["GET", "POST"])
@@ -345,7 +371,8 @@ def experts(challenge_id: int):
     available = _experts_available(challenge)
     form = ExpertForm()
     form.expert_id.choices = [SelectChoice(0, _("— choose an expert —"))] + [
-        SelectChoice(u.id, f"{u.name}{' · ' + u.organisation.name if u.organisation else ''}") for u in available]
+        SelectChoice(u.id, f"{u.name}{' · ' + u.organisation.name if u.organisation else ''}") for u in available
+    ]
     if request.method == "POST":
         try:
             if not form.validate_on_submit():
@@ -365,8 +392,10 @@ def experts(challenge_id: int):
                 excluded = sum(1 for d in assignment.declarations if d.automatic)
                 message = _("%(name)s joined the panel.", name=expert.name)
                 if excluded:
-                    message += " " + _("Excluded automatically from %(count)d application(s) of their own "
-                                       "organisation.", count=excluded)
+                    message += " " + _(
+                        "Excluded automatically from %(count)d application(s) of their own organisation.",
+                        count=excluded,
+                    )
         except ChallengeError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -375,9 +404,15 @@ def experts(challenge_id: int):
             flash(message, "success")
         return redirect(url_for("challenges.experts", challenge_id=challenge.id))
     applications = {a.id: a for a in services.lodged_applications(challenge)}
-    return render_template("challenges/experts.html", challenge=challenge, panel=review.panel(challenge),
-                           applications=applications, form=form, available=available,
-                           assigning=challenge.status in review.ASSIGNING)
+    return render_template(
+        "challenges/experts.html",
+        challenge=challenge,
+        panel=review.panel(challenge),
+        applications=applications,
+        form=form,
+        available=available,
+        assigning=challenge.status in review.ASSIGNING,
+    )
 
 
 @bp.route("/challenges/<int:challenge_id>/ranking", methods=["GET", "POST"])
@@ -392,8 +427,9 @@ def ranking(challenge_id: int):
             if not form.validate_on_submit():
                 raise ChallengeError(_("The form has expired; please try again."))
             if form.action.data == "revision":
-                found = db.session.get(Review, int(form.review_id.data)) if (form.review_id.data or "").isdigit() \
-                    else None
+                found = (
+                    db.session.get(Review, int(form.review_id.data)) if (form.review_id.data or "").isdigit() else None
+                )
                 if found is None or found.application.challenge_id != challenge.id:
                     raise ChallengeError(_("Choose a review."))
                 review.request_revision(current_user, found, form.note.data)
@@ -416,9 +452,15 @@ def ranking(challenge_id: int):
             return _to_detail(challenge)
         return redirect(url_for("challenges.ranking", challenge_id=challenge.id))
     rows = review.ranking(challenge)
-    return render_template("challenges/ranking.html", challenge=challenge, rows=rows, panel=review.panel(challenge),
-                           form=RankingForm(formdata=None), proposing=challenge.status is S.REVIEW,
-                           proposed=awarding.proposed(challenge))
+    return render_template(
+        "challenges/ranking.html",
+        challenge=challenge,
+        rows=rows,
+        panel=review.panel(challenge),
+        form=RankingForm(formdata=None),
+        proposing=challenge.status is S.REVIEW,
+        proposed=awarding.proposed(challenge),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -461,8 +503,10 @@ def resolve_objection(challenge_id: int, objection_id: int):
         flash(str(exc), "danger")
         return _to_detail(challenge, f"objection-{found.id}")
     db.session.commit()
-    flash(_("Objection upheld: the challenge is back in expert review.") if upheld
-          else _("Objection dismissed."), "success")
+    flash(
+        _("Objection upheld: the challenge is back in expert review.") if upheld else _("Objection dismissed."),
+        "success",
+    )
     return _to_detail(challenge, "objections")
 
 

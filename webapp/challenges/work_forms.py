@@ -91,23 +91,37 @@ class MemberForm(Form):
 
 
 class ApplicationForm(FlaskForm):
-    lead_unit = StringField(_l("Lead unit"), validators=[DataRequired(_l("Name the lead unit.")), Length(max=200)],
-                            description=_l("The university, institute or enterprise that applies and answers for "
-                                           "the work."))
+    lead_unit = StringField(
+        _l("Lead unit"),
+        validators=[DataRequired(_l("Name the lead unit.")), Length(max=200)],
+        description=_l("The university, institute or enterprise that applies and answers for the work."),
+    )
     lead_kind = SelectField(_l("Kind of lead unit"), choices=[])
-    members = FieldList(FormField(MemberForm), label=_l("Consortium members (optional)"),
-                        min_entries=2, max_entries=MEMBERS_MAX)
-    team = TextAreaField(_l("Team"), validators=[Optional(), Length(max=20_000)],
-                         description=_l("The team lead and key members, their titles and what each does."))
-    plan = TextAreaField(_l("Technical plan"), validators=[Optional(), Length(max=20_000)],
-                         description=_l("How you will reach the challenge's technical indicators."))
-    budget = StringField(_l("Budget (10k CNY)"), validators=[Optional(), Wan()],
-                         description=_l("The money the work needs, in 万元."))
-    schedule = TextAreaField(_l("Schedule"), validators=[Optional(), Length(max=20_000)],
-                             description=_l("Stages and dates, matched to the challenge's milestones."))
-    files = MultipleFileField(_l("Attachments"),
-                              description=_l("PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx); the type is checked "
-                                             "from the content."))
+    members = FieldList(
+        FormField(MemberForm), label=_l("Consortium members (optional)"), min_entries=2, max_entries=MEMBERS_MAX
+    )
+    team = TextAreaField(
+        _l("Team"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("The team lead and key members, their titles and what each does."),
+    )
+    plan = TextAreaField(
+        _l("Technical plan"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("How you will reach the challenge's technical indicators."),
+    )
+    budget = StringField(
+        _l("Budget (10k CNY)"), validators=[Optional(), Wan()], description=_l("The money the work needs, in 万元.")
+    )
+    schedule = TextAreaField(
+        _l("Schedule"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Stages and dates, matched to the challenge's milestones."),
+    )
+    files = MultipleFileField(
+        _l("Attachments"),
+        description=_l("PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx); the type is checked from the content."),
+    )
     commitment_signed = BooleanField(_l("I sign the commitment (承诺书) above on behalf of the applying units"))
     save = SubmitField(_l("Save draft"))
     submit_application = SubmitField(_l("Submit application"))
@@ -135,19 +149,24 @@ class ApplicationForm(FlaskForm):
 class DeclarationForm(FlaskForm):
     has_conflict = RadioField(
         _l("Do you have a conflict of interest with this application?"),
-        choices=[SelectChoice("no", _l("No: I have no interest in the applying units")),
-                 SelectChoice("yes", _l("Yes: I have a conflict and will not review it"))],
+        choices=[
+            SelectChoice("no", _l("No: I have no interest in the applying units")),
+            SelectChoice("yes", _l("Yes: I have a conflict and will not review it")),
+        ],
         validators=[InputRequired(_l("Answer yes or no."))],
     )
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)],
-                         description=_l("If yes, say briefly what the conflict is (employment, collaboration, "
-                                        "kinship, shares…)."))
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("If yes, say briefly what the conflict is (employment, collaboration, kinship, shares…)."),
+    )
     declare = SubmitField(_l("Declare"))
 
 
 class ScoreFormBase(FlaskForm):
-    comment = TextAreaField(_l("Comment"), validators=[DataRequired(_l("Write a comment with your scores.")),
-                                                         Length(max=20_000)])
+    comment = TextAreaField(
+        _l("Comment"), validators=[DataRequired(_l("Write a comment with your scores.")), Length(max=20_000)]
+    )
     score = SubmitField(_l("Submit scores"))
 
 
@@ -156,10 +175,13 @@ def score_form(challenge, review=None, **kwargs) -> FlaskForm:
     fields = {}
     for criterion in challenge.criteria:
         fields[f"c{criterion.id}"] = IntegerField(
-            f"{criterion.name}", validators=[
+            f"{criterion.name}",
+            validators=[
                 InputRequired(_l("Give a score from 0 to 100.")),
-                NumberRange(min=0, max=100, message=_l("Give a score from 0 to 100."))],
-            description=_l("Weight %(weight)s%%", weight=criterion.weight), render_kw={"min": 0, "max": 100},
+                NumberRange(min=0, max=100, message=_l("Give a score from 0 to 100.")),
+            ],
+            description=_l("Weight %(weight)s%%", weight=criterion.weight),
+            render_kw={"min": 0, "max": 100},
         )
     form_class = type("ScoreForm", (ScoreFormBase,), fields)
     form = form_class(**kwargs)
@@ -175,11 +197,14 @@ def criterion_fields(form, challenge) -> list:
 
 
 class ContractForm(FlaskForm):
-    value = StringField(_l("Contract value (10k CNY)"), validators=[DataRequired(_l("Enter the contract value.")),
-                                                                   Wan()])
+    value = StringField(
+        _l("Contract value (10k CNY)"), validators=[DataRequired(_l("Enter the contract value.")), Wan()]
+    )
     registration_number = StringField(
-        _l("Technology contract registration number (技术合同登记号)"), validators=[Optional(), Length(max=60)],
-        description=_l("Optional: enter it once the contract is registered."))
+        _l("Technology contract registration number (技术合同登记号)"),
+        validators=[Optional(), Length(max=60)],
+        description=_l("Optional: enter it once the contract is registered."),
+    )
     signed_on = DateField(_l("Signed on"), validators=[InputRequired(_l("Give the date."))])
     starts_on = DateField(_l("Work starts on"), validators=[InputRequired(_l("Give the date."))])
     ends_on = DateField(_l("Work ends on"), validators=[InputRequired(_l("Give the date."))])
@@ -188,8 +213,11 @@ class ContractForm(FlaskForm):
     def load(self, contract) -> None:
         self.value.data = wan_text(contract.value)
         self.registration_number.data = contract.registration_number or ""
-        self.signed_on.data, self.starts_on.data, self.ends_on.data = (contract.signed_on, contract.starts_on,
-                                                                       contract.ends_on)
+        self.signed_on.data, self.starts_on.data, self.ends_on.data = (
+            contract.signed_on,
+            contract.starts_on,
+            contract.ends_on,
+        )
 
 
 class ConfirmForm(FlaskForm):
@@ -199,33 +227,45 @@ class ConfirmForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    registration_number = StringField(_l("Technology contract registration number (技术合同登记号)"),
-                                      validators=[DataRequired(_l("Enter the registration number.")),
-                                                  Length(max=60)])
+    registration_number = StringField(
+        _l("Technology contract registration number (技术合同登记号)"),
+        validators=[DataRequired(_l("Enter the registration number.")), Length(max=60)],
+    )
     record = SubmitField(_l("Record the registration number"))
 
 
 class ReportForm(FlaskForm):
-    report = TextAreaField(_l("What was achieved"), validators=[DataRequired(_l("Describe what was achieved.")),
-                                                                 Length(max=20_000)])
-    files = MultipleFileField(_l("Evidence files"),
-                              description=_l("Test reports, photos, documents: PDF, PNG, JPEG, .docx or .xlsx."))
+    report = TextAreaField(
+        _l("What was achieved"), validators=[DataRequired(_l("Describe what was achieved.")), Length(max=20_000)]
+    )
+    files = MultipleFileField(
+        _l("Evidence files"), description=_l("Test reports, photos, documents: PDF, PNG, JPEG, .docx or .xlsx.")
+    )
     send_report = SubmitField(_l("Report the milestone"))
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[SelectChoice("approve", _l("Approve: the payment falls due")),
-                                                   SelectChoice("return", _l("Send back for more work"))],
-                          validators=[InputRequired(_l("Approve the milestone or send it back."))])
-    note = TextAreaField(_l("Reason for sending it back"), validators=[Optional(), Length(max=2000)],
-                         description=_l("The team reads it."))
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("approve", _l("Approve: the payment falls due")),
+            SelectChoice("return", _l("Send back for more work")),
+        ],
+        validators=[InputRequired(_l("Approve the milestone or send it back."))],
+    )
+    note = TextAreaField(
+        _l("Reason for sending it back"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("The team reads it."),
+    )
     decide = SubmitField(_l("Record the decision"))
 
 
 class AcceptanceForm(FlaskForm):
-    opinion = TextAreaField(_l("Expert opinion of the acceptance (验收意见)"),
-                            validators=[DataRequired(_l("Record the expert opinion of the acceptance.")),
-                                        Length(max=20_000)])
+    opinion = TextAreaField(
+        _l("Expert opinion of the acceptance (验收意见)"),
+        validators=[DataRequired(_l("Record the expert opinion of the acceptance.")), Length(max=20_000)],
+    )
     accept = SubmitField(_l("Pass the final acceptance"))
 
 

@@ -55,8 +55,7 @@ from webapp.extensions import db
 bp = Blueprint("challenge_work", __name__, template_folder="templates")
 
 APPLICANTS = (Role.RESEARCHER, Role.ENTERPRISE)
-ORG_UNIT_KIND = {"university": UnitKind.UNIVERSITY, "institute": UnitKind.INSTITUTE,
-                 "enterprise": UnitKind.ENTERPRISE}
+ORG_UNIT_KIND = {"university": UnitKind.UNIVERSITY, "institute": UnitKind.INSTITUTE, "enterprise": UnitKind.ENTERPRISE}
 
 
 def challenge_url(challenge_id: int) -> str:
@@ -113,11 +112,19 @@ def _uploads(field) -> list[tuple[str, bytes]]:
 
 
 def _application_input(form: ApplicationForm) -> ApplicationInput:
-    members = [MemberInput(m.form.name.data or "", m.form.kind.data or "") for m in form.members
-               if (m.form.name.data or "").strip()]
+    members = [
+        MemberInput(m.form.name.data or "", m.form.kind.data or "")
+        for m in form.members
+        if (m.form.name.data or "").strip()
+    ]
     return ApplicationInput(
-        lead_unit=form.lead_unit.data or "", lead_kind=form.lead_kind.data or "", team=form.team.data,
-        plan=form.plan.data, budget=parse_wan(form.budget.data), schedule=form.schedule.data, members=members,
+        lead_unit=form.lead_unit.data or "",
+        lead_kind=form.lead_kind.data or "",
+        team=form.team.data,
+        plan=form.plan.data,
+        budget=parse_wan(form.budget.data),
+        schedule=form.schedule.data,
+        members=members,
         commitment_signed=bool(form.commitment_signed.data),
     )
 
@@ -125,9 +132,15 @@ def _application_input(form: ApplicationForm) -> ApplicationInput:
 def _render_apply(challenge, form, application, status: int = 200):
     attachments = files.files_of(AttachmentKind.APPLICATION, application.id) if application else []
     return render_template(
-        "challenges/work_apply.html", challenge=challenge, form=form, application=application,
-        attachments=attachments, commitment=COMMITMENT_TEXT, open_=services.before_deadline(challenge),
-        window_open=services.window_open(challenge), max_mb=files.max_bytes() // (1024 * 1024),
+        "challenges/work_apply.html",
+        challenge=challenge,
+        form=form,
+        application=application,
+        attachments=attachments,
+        commitment=COMMITMENT_TEXT,
+        open_=services.before_deadline(challenge),
+        window_open=services.window_open(challenge),
+        max_mb=files.max_bytes() // (1024 * 1024),
     ), status
 
 
@@ -152,8 +165,9 @@ def apply(challenge_id: int):
                 form.lead_kind.data = kind.value
     if not services.before_deadline(challenge):
         if request.method == "POST":
-            flash(_("The application window is closed: nothing can be saved or submitted after the deadline."),
-                  "danger")
+            flash(
+                _("The application window is closed: nothing can be saved or submitted after the deadline."), "danger"
+            )
         return _render_apply(challenge, form, application)
     if not form.validate_on_submit():
         return _render_apply(challenge, form, application)
@@ -196,15 +210,24 @@ def application(application_id: int):
     require(services.can_view_application(current_user, application))
     challenge = application.challenge
     mine = application.applicant_id == current_user.id
-    can_withdraw = (mine and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
-                    and services.before_deadline(challenge))
+    can_withdraw = (
+        mine
+        and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
+        and services.before_deadline(challenge)
+    )
     return render_template(
-        "challenges/work_application.html", application=application, challenge=challenge, mine=mine,
-        attachments=files.files_of(AttachmentKind.APPLICATION, application.id), can_withdraw=can_withdraw,
+        "challenges/work_application.html",
+        application=application,
+        challenge=challenge,
+        mine=mine,
+        attachments=files.files_of(AttachmentKind.APPLICATION, application.id),
+        can_withdraw=can_withdraw,
         can_edit=mine and application.status is ApplicationStatus.DRAFT and services.before_deadline(challenge),
-        can_apply_again=mine and application.status is ApplicationStatus.WITHDRAWN
+        can_apply_again=mine
+        and application.status is ApplicationStatus.WITHDRAWN
         and services.can_apply(challenge, current_user),
-        withdraw_form=WithdrawForm(), remove_form=WithdrawForm(),
+        withdraw_form=WithdrawForm(),
+        remove_form=WithdrawForm(),
     )
 
 
@@ -243,8 +266,13 @@ def download(attachment_id: int):
     """The file as an attachment, with the type sniffed at upload and no sniffing by the browser."""
     attachment = db.session.get(Attachment, attachment_id) or abort(404)
     require(files.can_download(current_user, attachment))
-    response = send_file(io.BytesIO(attachment.data), mimetype=attachment.content_type, as_attachment=True,
-                         download_name=attachment.filename, max_age=0)
+    response = send_file(
+        io.BytesIO(attachment.data),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -255,8 +283,11 @@ def download(attachment_id: int):
 def remove_file(attachment_id: int):
     """A draft application's file, removed by its applicant."""
     attachment = db.session.get(Attachment, attachment_id) or abort(404)
-    owner = db.session.get(Application, attachment.owner_id) if attachment.owner_kind is AttachmentKind.APPLICATION \
+    owner = (
+        db.session.get(Application, attachment.owner_id)
+        if attachment.owner_kind is AttachmentKind.APPLICATION
         else None
+    )
     require(owner is not None and owner.applicant_id == current_user.id)
     form = WithdrawForm()
     if form.validate_on_submit():
@@ -299,8 +330,9 @@ def review_application(application_id: int):
     if declared is None:
         if declaration_form.declare.data and declaration_form.validate_on_submit():
             try:
-                review.declare_conflict(current_user, application, declaration_form.has_conflict.data == "yes",
-                                        declaration_form.note.data)
+                review.declare_conflict(
+                    current_user, application, declaration_form.has_conflict.data == "yes", declaration_form.note.data
+                )
             except ChallengeError as exc:
                 db.session.rollback()
                 declaration_form.note.errors = [*declaration_form.note.errors, str(exc)]
@@ -308,19 +340,31 @@ def review_application(application_id: int):
                 db.session.commit()
                 flash(_("Declaration recorded."), "success")
                 return redirect(url_for("challenge_work.review", application_id=application.id))
-        return render_template("challenges/work_declare.html", application=application, challenge=challenge,
-                               form=declaration_form)
+        return render_template(
+            "challenges/work_declare.html", application=application, challenge=challenge, form=declaration_form
+        )
     if declared.has_conflict:
-        return render_template("challenges/work_declare.html", application=application, challenge=challenge,
-                               form=None, declared=declared)
+        return render_template(
+            "challenges/work_declare.html", application=application, challenge=challenge, form=None, declared=declared
+        )
     if not services.can_view_application(current_user, application):
         # Cleared, but the application is shown to experts only once it passes the formal check.
-        return render_template("challenges/work_declare.html", application=application, challenge=challenge,
-                               form=None, declared=declared, waiting=True)
-    existing = db.session.scalar(sa.select(Review).where(Review.application_id == application.id,
-                                                         Review.expert_id == current_user.id))
-    can_score = (challenge.status is S.REVIEW and application.status is ApplicationStatus.ELIGIBLE
-                 and (existing is None or existing.awaiting_revision))
+        return render_template(
+            "challenges/work_declare.html",
+            application=application,
+            challenge=challenge,
+            form=None,
+            declared=declared,
+            waiting=True,
+        )
+    existing = db.session.scalar(
+        sa.select(Review).where(Review.application_id == application.id, Review.expert_id == current_user.id)
+    )
+    can_score = (
+        challenge.status is S.REVIEW
+        and application.status is ApplicationStatus.ELIGIBLE
+        and (existing is None or existing.awaiting_revision)
+    )
     form = score_form(challenge, existing, prefix="s") if can_score else None
     if form is not None and form.score.data and form.validate_on_submit():
         scores = {c.id: field.data for c, field in criterion_fields(form, challenge)}
@@ -334,7 +378,11 @@ def review_application(application_id: int):
             flash(_("Your scores are submitted."), "success")
             return redirect(url_for("challenge_work.expert_home"))
     return render_template(
-        "challenges/work_review.html", application=application, challenge=challenge, form=form, review=existing,
+        "challenges/work_review.html",
+        application=application,
+        challenge=challenge,
+        form=form,
+        review=existing,
         fields=criterion_fields(form, challenge) if form is not None else [],
         attachments=files.files_of(AttachmentKind.APPLICATION, application.id),
         criteria={str(c.id): c for c in challenge.criteria},
@@ -363,8 +411,12 @@ def contract(challenge_id: int):
     registration_form = RegistrationForm(prefix="r") if owner else None
     if request.method == "GET" and form is not None and contract is not None:
         form.load(contract)
-    if request.method == "POST" and challenge.status is not S.AWARDED and registration_form is not None \
-            and registration_form.record.data:
+    if (
+        request.method == "POST"
+        and challenge.status is not S.AWARDED
+        and registration_form is not None
+        and registration_form.record.data
+    ):
         if registration_form.validate_on_submit():
             try:
                 delivery.set_registration_number(current_user, challenge, registration_form.registration_number.data)
@@ -376,9 +428,13 @@ def contract(challenge_id: int):
                 flash(_("Registration number recorded."), "success")
                 return redirect(url_for("challenge_work.contract", challenge_id=challenge.id))
     elif request.method == "POST" and owner and form.confirm.data and form.validate_on_submit():
-        terms = delivery.ContractInput(value=parse_wan(form.value.data) or 0, signed_on=form.signed_on.data,
-                                       starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                                       registration_number=form.registration_number.data)
+        terms = delivery.ContractInput(
+            value=parse_wan(form.value.data) or 0,
+            signed_on=form.signed_on.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            registration_number=form.registration_number.data,
+        )
         try:
             delivery.confirm_contract(current_user, challenge, terms)
         except ChallengeError as exc:
@@ -386,8 +442,12 @@ def contract(challenge_id: int):
             _errors_to_form(form, exc)
         else:
             db.session.commit()
-            flash(_("Contract terms confirmed.") if challenge.status is not S.CONTRACTED
-                  else _("Both parties have confirmed: the contract is signed."), "success")
+            flash(
+                _("Contract terms confirmed.")
+                if challenge.status is not S.CONTRACTED
+                else _("Both parties have confirmed: the contract is signed."),
+                "success",
+            )
             return redirect(url_for("challenge_work.contract", challenge_id=challenge.id))
     elif request.method == "POST" and winner and confirm_form.confirm_terms.data and confirm_form.validate_on_submit():
         try:
@@ -397,16 +457,28 @@ def contract(challenge_id: int):
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash(_("You confirmed the contract terms.") if challenge.status is not S.CONTRACTED
-                  else _("Both parties have confirmed: the contract is signed."), "success")
+            flash(
+                _("You confirmed the contract terms.")
+                if challenge.status is not S.CONTRACTED
+                else _("Both parties have confirmed: the contract is signed."),
+                "success",
+            )
             return redirect(url_for("challenge_work.contract", challenge_id=challenge.id))
     contract = challenge.contract
     awards = _awards(challenge)
     my_award = next((a for a in awards if a.application.applicant_id == current_user.id), None)
     return render_template(
-        "challenges/work_contract.html", challenge=challenge, contract=contract, awards=awards, owner=owner,
-        winner=winner, my_award=my_award, form=form, confirm_form=confirm_form,
-        registration_form=registration_form, editable=challenge.status is S.AWARDED,
+        "challenges/work_contract.html",
+        challenge=challenge,
+        contract=contract,
+        awards=awards,
+        owner=owner,
+        winner=winner,
+        my_award=my_award,
+        form=form,
+        confirm_form=confirm_form,
+        registration_form=registration_form,
+        editable=challenge.status is S.AWARDED,
     )
 
 
@@ -418,18 +490,32 @@ def _milestone(milestone_id: int) -> Milestone:
 def _render_milestones(challenge, report_form=None, decision_form=None, acceptance_form=None, status=200):
     owner, winner = is_owner(challenge, current_user), is_winner(challenge, current_user)
     current = delivery.current_milestone(challenge)
-    can_report = winner and challenge.status in delivery.DELIVERY and current is not None \
+    can_report = (
+        winner
+        and challenge.status in delivery.DELIVERY
+        and current is not None
         and current.status in (MilestoneStatus.PENDING, MilestoneStatus.RETURNED)
-    can_decide = owner and challenge.status is S.IN_PROGRESS and current is not None \
+    )
+    can_decide = (
+        owner
+        and challenge.status is S.IN_PROGRESS
+        and current is not None
         and current.status is MilestoneStatus.REPORTED
+    )
     can_accept = owner and challenge.status is S.ACCEPTANCE
     return render_template(
-        "challenges/work_milestones.html", challenge=challenge, current=current, owner=owner, winner=winner,
-        evidence={m.id: delivery.evidence(m) for m in challenge.milestones}, payments=delivery.payments(challenge),
+        "challenges/work_milestones.html",
+        challenge=challenge,
+        current=current,
+        owner=owner,
+        winner=winner,
+        evidence={m.id: delivery.evidence(m) for m in challenge.milestones},
+        payments=delivery.payments(challenge),
         report_form=report_form or (ReportForm(prefix="m") if can_report else None),
         decision_form=decision_form or (DecisionForm(prefix="d") if can_decide else None),
         acceptance_form=acceptance_form or (AcceptanceForm(prefix="a") if can_accept else None),
-        winners=[a.application for a in _awards(challenge)], max_mb=files.max_bytes() // (1024 * 1024),
+        winners=[a.application for a in _awards(challenge)],
+        max_mb=files.max_bytes() // (1024 * 1024),
     ), status
 
 
@@ -483,8 +569,9 @@ def decide_milestone(milestone_id: int):
         return _render_milestones(challenge, decision_form=form)
     db.session.commit()
     if form.decision.data == "approve":
-        flash(_("Milestone approved: %(amount)s is now due to the team.", amount=_wan(milestone.payment_due)),
-              "success")
+        flash(
+            _("Milestone approved: %(amount)s is now due to the team.", amount=_wan(milestone.payment_due)), "success"
+        )
     else:
         flash(_("Milestone sent back to the team."), "success")
     return redirect(url_for("challenge_work.milestones", challenge_id=challenge.id))

@@ -34,7 +34,9 @@ def render_error(code: int, detail: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_error(400, _("The form expired or was sent from another site. Please reload the page and submit again."))
+        return render_error(
+            400, _("The form expired or was sent from another site. Please reload the page and submit again.")
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -29,18 +29,14 @@ def validate_uscc(raw: str) -> str:
 
     code = normalise_uscc(raw)
     if len(code) != 18:
-        raise InvalidIdentifier(
-            _("A unified social credit code has 18 characters; this one has %(n)d.", n=len(code))
-        )
+        raise InvalidIdentifier(_("A unified social credit code has 18 characters; this one has %(n)d.", n=len(code)))
     bad = sorted({c for c in code if c not in USCC_ALPHABET})
     if bad:
         raise InvalidIdentifier(
             _("Characters not allowed in a unified social credit code: %(chars)s", chars=" ".join(bad))
         )
     if code[17] != uscc_check_char(code[:17]):
-        raise InvalidIdentifier(
-            _("The check digit does not match: please check the code for a typing error.")
-        )
+        raise InvalidIdentifier(_("The check digit does not match: please check the code for a typing error."))
     return code
 
 

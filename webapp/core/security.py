@@ -49,9 +49,7 @@ def ensure_secret_key(app: Flask, instance_dir: Path) -> None:
     key = app.config.get("SECRET_KEY")
     if app.config["ENV_NAME"] == "production":
         if not key or key.strip().lower() in INSECURE_SECRET_KEYS or len(key) < 24:
-            raise RuntimeError(
-                "SECRET_KEY must be set to a random value of at least 24 characters in production"
-            )
+            raise RuntimeError("SECRET_KEY must be set to a random value of at least 24 characters in production")
         return
     if key:
         return

@@ -21,7 +21,11 @@ def set_language(code: str):
     response = redirect(target if is_safe_next(target) else url_for("core.index"))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(
-            "lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            "lang",
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response

@@ -18,8 +18,10 @@ def wan_number(yuan: int | None) -> float | None:
 
 
 def _turnover_series(table: Table, rows: list[dict]) -> list[dict]:
-    return [{"name": table.column(key).label, "data": [wan_number(r[key]) for r in rows]}
-            for key in ("signed", "registered", "received")]
+    return [
+        {"name": table.column(key).label, "data": [wan_number(r[key]) for r in rows]}
+        for key in ("signed", "registered", "received")
+    ]
 
 
 def months(table: Table, base_registered: int, target: int | None) -> dict:
@@ -30,10 +32,14 @@ def months(table: Table, base_registered: int, target: int | None) -> dict:
         running += row["registered"]
         cumulative.append(wan_number(running))
     series = _turnover_series(table, table.rows)
-    series.append({"name": _("Registered this year, cumulative"), "kind": "line", "axis": "right",
-                   "data": cumulative})
-    spec = {"type": "bar", "categories": [r["name"] for r in table.rows], "series": series, "unit": _("10k CNY"),
-            "rightUnit": _("10k CNY")}
+    series.append({"name": _("Registered this year, cumulative"), "kind": "line", "axis": "right", "data": cumulative})
+    spec = {
+        "type": "bar",
+        "categories": [r["name"] for r in table.rows],
+        "series": series,
+        "unit": _("10k CNY"),
+        "rightUnit": _("10k CNY"),
+    }
     if target:
         spec.update(target=wan_number(target), targetSeries=3, targetLabel=_("Target"))
     return spec
@@ -41,22 +47,37 @@ def months(table: Table, base_registered: int, target: int | None) -> dict:
 
 def turnover(table: Table, links: bool = False) -> dict:
     rows = table.rows
-    spec = {"type": "hbar", "categories": [r["name"] for r in rows], "series": _turnover_series(table, rows),
-            "unit": _("10k CNY")}
+    spec = {
+        "type": "hbar",
+        "categories": [r["name"] for r in rows],
+        "series": _turnover_series(table, rows),
+        "unit": _("10k CNY"),
+    }
     if links:
         spec["links"] = [r.get("_link") for r in rows]
     return spec
 
 
 def funnel(table: Table) -> dict:
-    return {"type": "funnel", "categories": [r["name"] for r in table.rows],
-            "series": [{"name": table.title, "data": [r["count"] for r in table.rows]}]}
+    return {
+        "type": "funnel",
+        "categories": [r["name"] for r in table.rows],
+        "series": [{"name": table.title, "data": [r["count"] for r in table.rows]}],
+    }
 
 
 def stages(table: Table) -> dict:
-    return {"type": "bar", "categories": [r["name"] for r in table.rows], "unit": _("days"),
-            "series": [{"name": _("Average days"),
-                        "data": [round(r["days"], 1) if r["days"] is not None else None for r in table.rows]}]}
+    return {
+        "type": "bar",
+        "categories": [r["name"] for r in table.rows],
+        "unit": _("days"),
+        "series": [
+            {
+                "name": _("Average days"),
+                "data": [round(r["days"], 1) if r["days"] is not None else None for r in table.rows],
+            }
+        ],
+    }
 
 
 def gauge(progress, label: str) -> dict:

@@ -11,10 +11,10 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
+
+from webapp.core import clock
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -26,10 +26,7 @@ class PeriodError(ValueError):
 
 
 def today() -> date:
-    from webapp.challenges import clock
-
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return clock.now().astimezone(zone).date()
+    return clock.today()
 
 
 @dataclass(frozen=True)
@@ -147,8 +144,12 @@ def parse(args, default: Period | None = None) -> Period:
         value, number = int(match.group(1)), int(match.group(2))
         if 2000 <= value <= 2100 and 1 <= number <= 12:
             return month(value, number)
-    raise PeriodError(_("Unknown period %(text)s: use a year (2026), a quarter (2026-Q3) or a month (2026-07).",
-                        text=args.get("period")))
+    raise PeriodError(
+        _(
+            "Unknown period %(text)s: use a year (2026), a quarter (2026-Q3) or a month (2026-07).",
+            text=args.get("period"),
+        )
+    )
 
 
 def read(args) -> tuple[Period, str | None]:

@@ -51,8 +51,14 @@ def index():
         return _admin_dashboard() or render_template("dashboard/personal_admin.html")
     period, error = periods.read(request.args)
     board = board_for(current_user, period)
-    return render_template("dashboard/mine.html", board=board, period=period, error=error,
-                           options=periods.choices(period), deal_links=_deal_pages())
+    return render_template(
+        "dashboard/mine.html",
+        board=board,
+        period=period,
+        error=error,
+        options=periods.choices(period),
+        deal_links=_deal_pages(),
+    )
 
 
 @bp.get("/export")
@@ -71,8 +77,10 @@ def export():
     tables = board.tables if not name else [t for t in board.tables if t.name == name]
     if not tables:
         abort(404)
-    heading = [_("My dashboard: %(name)s (%(role)s)", name=current_user.name, role=current_user.role.label),
-               _("Period: %(start)s to %(end)s", start=period.start.isoformat(), end=period.end.isoformat()),
-               _("Made at %(moment)s", moment=format_dt(utcnow()))]
+    heading = [
+        _("My dashboard: %(name)s (%(role)s)", name=current_user.name, role=current_user.role.label),
+        _("Period: %(start)s to %(end)s", start=period.start.isoformat(), end=period.end.isoformat()),
+        _("Made at %(moment)s", moment=format_dt(utcnow())),
+    ]
     filename = _("my-dashboard-%(table)s-%(period)s.xlsx", table=name or "all", period=period.slug)
     return xlsx_response(filename, tables, heading)

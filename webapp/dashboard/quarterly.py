@@ -5,14 +5,13 @@ dashboard table for the quarter."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import send_file
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from webapp.core import clock
 from webapp.dashboard import periods, stats
 from webapp.dashboard.periods import Period, PeriodError
 from webapp.dashboard.tables import XLSX, write_sheet
@@ -33,8 +32,9 @@ def quarter_of(args) -> Period:
     except PeriodError as exc:
         raise QuarterError(str(exc)) from None
     if period.kind != "quarter":
-        raise QuarterError(_("The quarterly summary is made for a quarter (for example 2026-Q3), not %(text)s.",
-                             text=text))
+        raise QuarterError(
+            _("The quarterly summary is made for a quarter (for example 2026-Q3), not %(text)s.", text=text)
+        )
     return period
 
 
@@ -46,7 +46,7 @@ def build(period: Period) -> bytes:
     found = stats.admin_dashboard(period)
     earlier = a_year_earlier(period)
     totals = stats.totals_table(period, earlier)
-    made = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    made = clock.local_now().strftime("%Y-%m-%d %H:%M")
     book = Workbook()
     cover = book.active
     cover.title = _("Summary")
@@ -66,8 +66,9 @@ def build(period: Period) -> bytes:
     cover.cell(row=cover.max_row, column=1).font = Font(bold=True)
     cover.append([c.label for c in totals.columns])
     for row in totals.rows:
-        cover.append([row["name"], row["now"], row["before"],
-                      float(row["change"]) if row["change"] is not None else None])
+        cover.append(
+            [row["name"], row["now"], row["before"], float(row["change"]) if row["change"] is not None else None]
+        )
         cover.cell(row=cover.max_row, column=4).number_format = "0.0%"
     cover.append([totals.note])
     cover.column_dimensions["A"].width = 48
@@ -84,7 +85,11 @@ def build(period: Period) -> bytes:
 
 def summary(args):
     period = quarter_of(args)
-    response = send_file(io.BytesIO(build(period)), mimetype=XLSX, as_attachment=True,
-                         download_name=f"jinnan-quarterly-{period.slug}.xlsx")
+    response = send_file(
+        io.BytesIO(build(period)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"jinnan-quarterly-{period.slug}.xlsx",
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -62,8 +62,9 @@ def _client():
     client = clients.get(url)
     if client is None:
         timeout = float(app.config.get("DASHBOARD_CACHE_REDIS_TIMEOUT", 0.2))
-        client = clients[url] = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                                     retry=Retry(NoBackoff(), 0))
+        client = clients[url] = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        )
     return client
 
 

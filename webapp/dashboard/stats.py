@@ -34,8 +34,14 @@ def _turnover_columns(name_label: str) -> list[Column]:
 
 
 def _row(name: str, figures: Figures, **extra) -> dict:
-    return {"name": name, "signed": figures.signed, "registered": figures.registered, "received": figures.received,
-            "deals": figures.signed_count, **extra}
+    return {
+        "name": name,
+        "signed": figures.signed,
+        "registered": figures.registered,
+        "received": figures.received,
+        "deals": figures.signed_count,
+        **extra,
+    }
 
 
 def _rank(item: tuple) -> tuple:
@@ -86,8 +92,14 @@ def fields_table(data: Ledger) -> Table:
     rows = [_row(names[k], v) for k, v in known]
     if None in rolled and _nonzero(rolled[None]):
         rows.append(_row(_("Unclassified"), rolled[None]))
-    return Table("fields", _("Turnover by technical field"), _turnover_columns(_("Technical field")), rows,
-                 _total_row(data.total), _("Each deal counts under the top-level field of its technical field."))
+    return Table(
+        "fields",
+        _("Turnover by technical field"),
+        _turnover_columns(_("Technical field")),
+        rows,
+        _total_row(data.total),
+        _("Each deal counts under the top-level field of its technical field."),
+    )
 
 
 def institutions_table(data: Ledger) -> Table:
@@ -96,9 +108,13 @@ def institutions_table(data: Ledger) -> Table:
     ids = [k for k in data.by_provider if k is not None]
     institutions = {}
     if ids:
-        institutions = dict(db.session.execute(
-            sa.select(Organisation.id, Organisation.name).where(
-                Organisation.id.in_(ids), Organisation.kind.in_([OrgKind.UNIVERSITY, OrgKind.INSTITUTE]))).all())
+        institutions = dict(
+            db.session.execute(
+                sa.select(Organisation.id, Organisation.name).where(
+                    Organisation.id.in_(ids), Organisation.kind.in_([OrgKind.UNIVERSITY, OrgKind.INSTITUTE])
+                )
+            ).all()
+        )
     ranked = sorted(((k, v) for k, v in data.by_provider.items() if k in institutions and _nonzero(v)), key=_rank)
     rows = [_row(institutions[k], v, org_id=k) for k, v in ranked[:TOP_INSTITUTIONS]]
     shown = {k for k, _v in ranked[:TOP_INSTITUTIONS]}
@@ -108,10 +124,18 @@ def institutions_table(data: Ledger) -> Table:
             other.add(figures)
     if _nonzero(other):
         rows.append(_row(_("Other providers"), other))
-    return Table("institutions", _("Turnover by institution"), _turnover_columns(_("Institution")), rows,
-                 _total_row(data.total),
-                 _("The %(count)d universities and research institutes with the most registered turnover; "
-                   "companies and the rest are under Other providers.", count=TOP_INSTITUTIONS))
+    return Table(
+        "institutions",
+        _("Turnover by institution"),
+        _turnover_columns(_("Institution")),
+        rows,
+        _total_row(data.total),
+        _(
+            "The %(count)d universities and research institutes with the most registered turnover; "
+            "companies and the rest are under Other providers.",
+            count=TOP_INSTITUTIONS,
+        ),
+    )
 
 
 def tiers_table(data: Ledger) -> Table:
@@ -120,8 +144,11 @@ def tiers_table(data: Ledger) -> Table:
     ids = [k for k in data.by_need if k is not None]
     held: dict[int, list[Tier]] = {}
     if ids:
-        for org_id, tier in db.session.execute(sa.select(OrganisationTier.organisation_id, OrganisationTier.tier)
-                                               .where(OrganisationTier.organisation_id.in_(ids))):
+        for org_id, tier in db.session.execute(
+            sa.select(OrganisationTier.organisation_id, OrganisationTier.tier).where(
+                OrganisationTier.organisation_id.in_(ids)
+            )
+        ):
             held.setdefault(org_id, []).append(tier)
     by_tier = {tier: Figures() for tier in Tier}
     untiered = Figures()
@@ -134,10 +161,17 @@ def tiers_table(data: Ledger) -> Table:
     rows = [_row(tier.label, by_tier[tier], tier=tier.value) for tier in Tier if _nonzero(by_tier[tier])]
     if _nonzero(untiered):
         rows.append(_row(_("No tier"), untiered, tier=""))
-    return Table("tiers", _("Turnover by enterprise tier"), _turnover_columns(_("Enterprise tier")), rows,
-                 _total_row(data.total),
-                 _("A deal counts under every tier its enterprise (the need side) holds, so the tiers add up to "
-                   "more than the total."))
+    return Table(
+        "tiers",
+        _("Turnover by enterprise tier"),
+        _turnover_columns(_("Enterprise tier")),
+        rows,
+        _total_row(data.total),
+        _(
+            "A deal counts under every tier its enterprise (the need side) holds, so the tiers add up to "
+            "more than the total."
+        ),
+    )
 
 
 def agencies_table(period: Period, data: Ledger) -> Table:
@@ -145,8 +179,10 @@ def agencies_table(period: Period, data: Ledger) -> Table:
 
     names = _names(Organisation, data.by_agency.keys())
     ranked = sorted(((k, v) for k, v in data.by_agency.items() if k is not None and _nonzero(v)), key=_rank)
-    rows = [_row(names.get(k, str(k)), v, org_id=k,
-                 _link=url_for("dashboard.agency", org_id=k, **period.query)) for k, v in ranked]
+    rows = [
+        _row(names.get(k, str(k)), v, org_id=k, _link=url_for("dashboard.agency", org_id=k, **period.query))
+        for k, v in ranked
+    ]
     if None in data.by_agency and _nonzero(data.by_agency[None]):
         rows.append(_row(_("No agency"), data.by_agency[None]))
     return Table("agencies", _("Turnover by agency"), _turnover_columns(_("Agency")), rows, _total_row(data.total))
@@ -163,15 +199,30 @@ def funnel_table(found: Funnel) -> Table:
     ]
     rows, previous = [], None
     for key, label, count in steps:
-        rows.append({"step": key, "name": label, "count": count,
-                     "rate": share(count, previous) if previous is not None else None})
+        rows.append(
+            {
+                "step": key,
+                "name": label,
+                "count": count,
+                "rate": share(count, previous) if previous is not None else None,
+            }
+        )
         previous = count
-    return Table("funnel", _("Conversion funnel"),
-                 [Column("name", _("Step")), Column("count", _("Count"), "int"),
-                  Column("rate", _("Of the step before"), "percent")], rows,
-                 note=_("Activity in the period at each step, not the same cases followed through: a deal signed "
-                        "this quarter may come from a suggestion made last year. Paid in full: the deal's last "
-                        "payment fell in the period."))
+    return Table(
+        "funnel",
+        _("Conversion funnel"),
+        [
+            Column("name", _("Step")),
+            Column("count", _("Count"), "int"),
+            Column("rate", _("Of the step before"), "percent"),
+        ],
+        rows,
+        note=_(
+            "Activity in the period at each step, not the same cases followed through: a deal signed "
+            "this quarter may come from a suggestion made last year. Paid in full: the deal's last "
+            "payment fell in the period."
+        ),
+    )
 
 
 def challenges_table(found: Board) -> Table:
@@ -183,8 +234,9 @@ def challenges_table(found: Board) -> Table:
         {"figure": "failed", "name": _("Failed (流榜)"), "count": found.failed},
         {"figure": "stopped", "name": _("Withdrawn or terminated"), "count": found.stopped},
     ]
-    return Table("challenges", _("Challenge board"), [Column("name", _("Figure")), Column("count", _("Count"), "int")],
-                 rows)
+    return Table(
+        "challenges", _("Challenge board"), [Column("name", _("Figure")), Column("count", _("Count"), "int")], rows
+    )
 
 
 def stage_labels() -> dict[str, str]:
@@ -199,12 +251,26 @@ def stage_labels() -> dict[str, str]:
 
 def stages_table(found: Board) -> Table:
     labels = stage_labels()
-    rows = [{"stage": key, "name": labels[key], "days": found.stage_days.get(key),
-             "challenges": found.stage_counts.get(key, 0)} for key, _b, _e in STAGES]
-    return Table("stages", _("Average days per challenge stage"),
-                 [Column("name", _("Stage")), Column("days", _("Average days"), "days"),
-                  Column("challenges", _("Challenges"), "int")], rows,
-                 note=_("Over the challenges whose stage ended in the period."))
+    rows = [
+        {
+            "stage": key,
+            "name": labels[key],
+            "days": found.stage_days.get(key),
+            "challenges": found.stage_counts.get(key, 0),
+        }
+        for key, _b, _e in STAGES
+    ]
+    return Table(
+        "stages",
+        _("Average days per challenge stage"),
+        [
+            Column("name", _("Stage")),
+            Column("days", _("Average days"), "days"),
+            Column("challenges", _("Challenges"), "int"),
+        ],
+        rows,
+        note=_("Over the challenges whose stage ended in the period."),
+    )
 
 
 @dataclass
@@ -234,18 +300,33 @@ def target_for(period: Period, data: Ledger) -> Target:
 
 def target_table(target: Target) -> Table:
     rows = [
-        {"name": _("Registered (counts towards the target)"), "amount": target.figures.registered,
-         "share": target.progress},
+        {
+            "name": _("Registered (counts towards the target)"),
+            "amount": target.figures.registered,
+            "share": target.progress,
+        },
         {"name": _("Signed"), "amount": target.figures.signed, "share": share(target.figures.signed, target.amount)},
-        {"name": _("Received"), "amount": target.figures.received,
-         "share": share(target.figures.received, target.amount)},
+        {
+            "name": _("Received"),
+            "amount": target.figures.received,
+            "share": share(target.figures.received, target.amount),
+        },
         {"name": _("Target"), "amount": target.amount, "share": None},
     ]
-    return Table("target", _("Year %(year)d against its target", year=target.year),
-                 [Column("name", _("Figure")), Column("amount", _("Amount"), "money"),
-                  Column("share", _("Of the target"), "percent")], rows,
-                 note=_("From 1 January to %(day)s. Technology-contract turnover officially counts registered "
-                        "contracts.", day=target.until.isoformat()))
+    return Table(
+        "target",
+        _("Year %(year)d against its target", year=target.year),
+        [
+            Column("name", _("Figure")),
+            Column("amount", _("Amount"), "money"),
+            Column("share", _("Of the target"), "percent"),
+        ],
+        rows,
+        note=_(
+            "From 1 January to %(day)s. Technology-contract turnover officially counts registered contracts.",
+            day=target.until.isoformat(),
+        ),
+    )
 
 
 @dataclass
@@ -264,9 +345,17 @@ def admin_dashboard(period: Period) -> Dashboard:
     found_board = board(period.start, period.end)
     target = target_for(period, data)
     out = Dashboard(period, data, target, found_funnel, found_board)
-    for table in (months_table(period, data), fields_table(data), institutions_table(data), tiers_table(data),
-                  agencies_table(period, data), funnel_table(found_funnel), challenges_table(found_board),
-                  stages_table(found_board), target_table(target)):
+    for table in (
+        months_table(period, data),
+        fields_table(data),
+        institutions_table(data),
+        tiers_table(data),
+        agencies_table(period, data),
+        funnel_table(found_funnel),
+        challenges_table(found_board),
+        stages_table(found_board),
+        target_table(target),
+    ):
         out.tables[table.name] = table
     return out
 
@@ -275,15 +364,26 @@ def totals_table(period: Period, earlier: Period) -> Table:
     """This period's totals beside the same period a year earlier (for the quarterly summary)."""
     now, before = ledger(period.start, period.end).total, ledger(earlier.start, earlier.end).total
     figures = [
-        ("signed", _("Signed turnover (CNY)")), ("registered", _("Registered turnover (CNY)")),
-        ("received", _("Received (CNY)")), ("signed_count", _("Deals signed")),
+        ("signed", _("Signed turnover (CNY)")),
+        ("registered", _("Registered turnover (CNY)")),
+        ("received", _("Received (CNY)")),
+        ("signed_count", _("Deals signed")),
         ("registered_count", _("Contracts registered")),
     ]
     rows = []
     for key, label in figures:
         a, b = getattr(now, key), getattr(before, key)
         rows.append({"figure": key, "name": label, "now": a, "before": b, "change": share(a - b, b)})
-    columns = [Column("name", _("Figure")), Column("now", period.label, "int"),
-               Column("before", earlier.label, "int"), Column("change", _("Change"), "percent")]
-    return Table("totals", _("Totals"), columns, rows,
-                 note=_("Money in whole yuan; compared with the same period a year earlier."))
+    columns = [
+        Column("name", _("Figure")),
+        Column("now", period.label, "int"),
+        Column("before", earlier.label, "int"),
+        Column("change", _("Change"), "percent"),
+    ]
+    return Table(
+        "totals",
+        _("Totals"),
+        columns,
+        rows,
+        note=_("Money in whole yuan; compared with the same period a year earlier."),
+    )

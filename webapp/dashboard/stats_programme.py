@@ -7,27 +7,26 @@ runs from 00:00 to 24:00 in Asia/Shanghai.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
+from webapp.core import clock
 from webapp.extensions import db
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[from, to) in UTC for the district's days start..end (both included)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    first = datetime.combine(start, time.min, zone).astimezone(UTC)
-    after = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
+    first = clock.day_start(start).astimezone(UTC)
+    after = clock.day_start(end + timedelta(days=1)).astimezone(UTC)
     return first, after
 
 
 def _count(column, first: datetime, after: datetime, *where) -> sa.ScalarSelect:
     table = column.class_
-    return (sa.select(sa.func.count()).select_from(table)
-            .where(column >= first, column < after, *where).scalar_subquery())
+    return (
+        sa.select(sa.func.count()).select_from(table).where(column >= first, column < after, *where).scalar_subquery()
+    )
 
 
 @dataclass
@@ -48,15 +47,18 @@ def funnel(start: date, end: date, signed: int, paid: int) -> Funnel:
     from webapp.needs.models import Need
 
     first, after = utc_bounds(start, end)
-    row = db.session.execute(sa.select(
-        _count(Achievement.published_at, first, after),
-        _count(Need.published_at, first, after),
-        _count(Suggestion.computed_at, first, after),
-        _count(Suggestion.decided_at, first, after, Suggestion.status == SuggestionStatus.ACCEPTED),
-        _count(Introduction.created_at, first, after),
-    )).one()
-    return Funnel(listings=row[0] + row[1], suggested=row[2], accepted=row[3], introduced=row[4], signed=signed,
-                  paid=paid)
+    row = db.session.execute(
+        sa.select(
+            _count(Achievement.published_at, first, after),
+            _count(Need.published_at, first, after),
+            _count(Suggestion.computed_at, first, after),
+            _count(Suggestion.decided_at, first, after, Suggestion.status == SuggestionStatus.ACCEPTED),
+            _count(Introduction.created_at, first, after),
+        )
+    ).one()
+    return Funnel(
+        listings=row[0] + row[1], suggested=row[2], accepted=row[3], introduced=row[4], signed=signed, paid=paid
+    )
 
 
 # (key, from column, to column): the average days of each stage, over the challenges whose stage ended
@@ -87,21 +89,25 @@ def board(start: date, end: date) -> Board:
 
     first, after = utc_bounds(start, end)
     c = Challenge
-    row = db.session.execute(sa.select(
-        _count(c.published_at, first, after),
-        _count(Application.submitted_at, first, after),
-        _count(c.awarded_at, first, after),
-        _count(c.completed_at, first, after),
-        _count(c.failed_at, first, after),
-        _count(c.withdrawn_at, first, after),
-        _count(c.terminated_at, first, after),
-    )).one()
-    out = Board(published=row[0], applications=row[1], awarded=row[2], completed=row[3], failed=row[4],
-                stopped=row[5] + row[6])
+    row = db.session.execute(
+        sa.select(
+            _count(c.published_at, first, after),
+            _count(Application.submitted_at, first, after),
+            _count(c.awarded_at, first, after),
+            _count(c.completed_at, first, after),
+            _count(c.failed_at, first, after),
+            _count(c.withdrawn_at, first, after),
+            _count(c.terminated_at, first, after),
+        )
+    ).one()
+    out = Board(
+        published=row[0], applications=row[1], awarded=row[2], completed=row[3], failed=row[4], stopped=row[5] + row[6]
+    )
     ends = [getattr(c, end_column) for _key, _begin, end_column in STAGES]
     columns = sorted({name for _key, begin, finish in STAGES for name in (begin, finish)})
     query = sa.select(*(getattr(c, name) for name in columns)).where(
-        sa.or_(*(sa.and_(column >= first, column < after) for column in ends)))
+        sa.or_(*(sa.and_(column >= first, column < after) for column in ends))
+    )
     spans: dict[str, list[float]] = {key: [] for key, _b, _e in STAGES}
     for values in db.session.execute(query):
         stamps = dict(zip(columns, values, strict=True))

@@ -70,9 +70,13 @@ def _statement(dialect: str, agency: bool) -> str:
     signed_month = _month_sql("d.signed_on", dialect)
     registered_month = _month_sql("d.registered_on", dialect)
     only_agency = " AND d.agency_id = :agency" if agency else ""
-    brokers = ("""SELECT 'broker', broker_id, SUM(s * contract_value), SUM(s), SUM(r * contract_value), SUM(r),
+    brokers = (
+        """SELECT 'broker', broker_id, SUM(s * contract_value), SUM(s), SUM(r * contract_value), SUM(r),
        SUM(received), CAST(NULL AS DATE) FROM d GROUP BY broker_id
-UNION ALL""" if agency else "")
+UNION ALL"""
+        if agency
+        else ""
+    )
     # Money received by day, in the index's order (no sort), on live deals only (of the one agency).
     if agency:
         days = """SELECT 'received_day', NULL, 0, 0, 0, 0, SUM(amount), received_on
@@ -138,7 +142,13 @@ UNION ALL
 """
 
 
-GROUPS = {"broker": "by_broker", "agency": "by_agency", "field": "by_field", "provider": "by_provider", "need": "by_need"}
+GROUPS = {
+    "broker": "by_broker",
+    "agency": "by_agency",
+    "field": "by_field",
+    "provider": "by_provider",
+    "need": "by_need",
+}
 MONTHS = ("signed_month", "registered_month")
 
 
@@ -192,8 +202,10 @@ def _keep(local_key: tuple, found) -> None:
 def warm(name: str, *args) -> bool:
     """Compute the figures into the shared cache unless they are already there for the ledger's current
     version; True when they were computed. For the warming task (`webapp.dashboard.warming`)."""
-    compute, dump = {"ledger": (compute_ledger, _ledger_to_json),
-                     "year_to_date": (compute_year_to_date, _figures_to_json)}[name]
+    compute, dump = {
+        "ledger": (compute_ledger, _ledger_to_json),
+        "year_to_date": (compute_year_to_date, _figures_to_json),
+    }[name]
     shared_key = shared_cache.key(name, args, ledger_version())
     if shared_cache.has(shared_key) is not False:  # there already, or Redis unavailable
         return False
@@ -243,10 +255,12 @@ def ledger_version() -> tuple:
     through the ledger's services, in their transaction, so a transaction committing after a later one
     still makes a new version), and, for rows written around the services (bulk loads), the number of
     deals, the last change to any deal and the last payment row. Index-only reads, a few milliseconds."""
-    row = db.session.execute(sa.text(
-        "SELECT (SELECT number FROM ledger_revision WHERE id = 1), (SELECT COUNT(*) FROM deals),"
-        " (SELECT MAX(updated_at) FROM deals), (SELECT MAX(id) FROM deal_payments)"
-    )).one()
+    row = db.session.execute(
+        sa.text(
+            "SELECT (SELECT number FROM ledger_revision WHERE id = 1), (SELECT COUNT(*) FROM deals),"
+            " (SELECT MAX(updated_at) FROM deals), (SELECT MAX(id) FROM deal_payments)"
+        )
+    ).one()
     return tuple(str(value) for value in row)
 
 
@@ -263,8 +277,13 @@ def compute_ledger(start: date, end: date, agency_id: int | None = None) -> Ledg
     rows = db.session.execute(sa.text(_statement(dialect, agency_id is not None)), params)
     out = Ledger()
     for dim, key, signed, signed_count, registered, registered_count, received, day in rows:
-        figures = Figures(int(signed or 0), int(signed_count or 0), int(registered or 0), int(registered_count or 0),
-                          int(received or 0))
+        figures = Figures(
+            int(signed or 0),
+            int(signed_count or 0),
+            int(registered or 0),
+            int(registered_count or 0),
+            int(received or 0),
+        )
         if dim == "received_day":
             day = day if isinstance(day, date) else date.fromisoformat(day)
             out.by_month[day.year * 100 + day.month].add(figures)
@@ -288,12 +307,15 @@ def compute_year_to_date(end: date) -> Figures:
     """Signed, registered and received from 1 January of end's year to end (for the year's target),
     live deals only: three index range scans in one statement."""
     start = date(end.year, 1, 1)
-    row = db.session.execute(sa.text("""
+    row = db.session.execute(
+        sa.text("""
 SELECT (SELECT COALESCE(SUM(contract_value), 0) FROM deals
         WHERE signed_on >= :start AND signed_on <= :end AND cancelled_at IS NULL),
        (SELECT COALESCE(SUM(contract_value), 0) FROM deals
         WHERE registered_on >= :start AND registered_on <= :end AND cancelled_at IS NULL),
        (SELECT COALESCE(SUM(amount), 0) FROM deal_payments WHERE received_on >= :start AND received_on <= :end
         AND deal_id NOT IN (SELECT id FROM deals WHERE cancelled_at IS NOT NULL))
-"""), {"start": start, "end": end}).one()
+"""),
+        {"start": start, "end": end},
+    ).one()
     return Figures(signed=int(row[0]), registered=int(row[1]), received=int(row[2]))

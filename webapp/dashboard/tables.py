@@ -81,8 +81,14 @@ def _cell_value(kind: str, value):
     return str(value)
 
 
-FORMATS = {"money": "#,##0.0000", "yuan": "#,##0", "int": "#,##0", "percent": "0.0%", "date": "yyyy-mm-dd",
-           "days": "0.0"}
+FORMATS = {
+    "money": "#,##0.0000",
+    "yuan": "#,##0",
+    "int": "#,##0",
+    "percent": "0.0%",
+    "date": "yyyy-mm-dd",
+    "days": "0.0",
+}
 
 
 def _header(column: Column) -> str:
@@ -143,7 +149,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def xlsx_response(filename: str, tables: list[Table], heading: list[str] | None = None):
     """A download of the tables; the name may be Chinese (sent as RFC 5987 filename*)."""
-    response = send_file(io.BytesIO(workbook(tables, heading)), mimetype=XLSX, as_attachment=True,
-                         download_name=filename)
+    response = send_file(
+        io.BytesIO(workbook(tables, heading)), mimetype=XLSX, as_attachment=True, download_name=filename
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

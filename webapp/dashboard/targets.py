@@ -25,8 +25,12 @@ class TargetError(ValueError):
 def can_set(user) -> bool:
     from webapp.accounts.models import Role
 
-    return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "active", True)
-                and user.role == Role.ADMIN)
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "active", True)
+        and user.role == Role.ADMIN
+    )
 
 
 def parse_target(text) -> int:

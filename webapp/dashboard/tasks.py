@@ -8,8 +8,9 @@ from sqlalchemy.exc import OperationalError
 from webapp.extensions import db
 
 
-@shared_task(name="dashboard.warm", ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=3)
+@shared_task(
+    name="dashboard.warm", ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3
+)
 def warm(years: list[int] | None = None) -> int:
     """Idempotent: computes only the figures not yet cached for the ledger's current version."""
     from webapp.dashboard import warming

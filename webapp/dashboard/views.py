@@ -47,8 +47,15 @@ def _charts(found: stats.Dashboard) -> dict:
 def index():
     period, error = periods.read(request.args)
     found = stats.admin_dashboard(period)
-    return render_template("dashboard/admin.html", period=period, error=error, options=periods.choices(period),
-                           found=found, charts=_charts(found), height=charts.table_height)
+    return render_template(
+        "dashboard/admin.html",
+        period=period,
+        error=error,
+        options=periods.choices(period),
+        found=found,
+        charts=_charts(found),
+        height=charts.table_height,
+    )
 
 
 @bp.route("/export")
@@ -65,8 +72,11 @@ def export():
     if table is None:
         flash(_("There is no table %(name)s to export.", name=name or "—"), "warning")
         return redirect(url_for("dashboard.index", **period.query))
-    heading = [_("Jinnan District technology-contract turnover"), period.label,
-               _("Made %(when)s", when=periods.today().isoformat())]
+    heading = [
+        _("Jinnan District technology-contract turnover"),
+        period.label,
+        _("Made %(when)s", when=periods.today().isoformat()),
+    ]
     return xlsx_response(f"dashboard-{table.name}-{period.slug}.xlsx", [table], heading)
 
 
@@ -77,42 +87,87 @@ def _deal_link(deal_id: int) -> str | None:
 def _agency_deals(org_id: int, period: periods.Period) -> Table:
     from webapp.deals.models import Deal, Payment
 
-    received = (sa.select(Payment.deal_id, sa.func.sum(Payment.amount).label("amount"))
-                .where(Payment.received_on >= period.start, Payment.received_on <= period.end)
-                .group_by(Payment.deal_id).subquery())
-    in_period = sa.or_(sa.and_(Deal.signed_on >= period.start, Deal.signed_on <= period.end),
-                       sa.and_(Deal.registered_on >= period.start, Deal.registered_on <= period.end),
-                       received.c.deal_id.is_not(None))
-    query = (sa.select(Deal.id, Deal.title, Deal.need_party, Deal.provider_party, Deal.contract_value,
-                       Deal.signed_on, Deal.registration_no, Deal.registered_on, User.name,
-                       sa.func.coalesce(received.c.amount, 0))
-             .outerjoin(received, received.c.deal_id == Deal.id).outerjoin(User, User.id == Deal.broker_id)
-             .where(Deal.agency_id == org_id, Deal.cancelled_at.is_(None), in_period)
-             .order_by(Deal.signed_on.desc(), Deal.id.desc()))
-    rows = [{"deal": row[0], "name": row[1], "need": row[2], "provider": row[3], "value": row[4],
-             "signed_on": row[5], "registration_no": row[6], "registered_on": row[7], "broker": row[8],
-             "received": int(row[9]), "_link": _deal_link(row[0])} for row in db.session.execute(query)]
-    columns = [Column("name", _("Deal")), Column("need", _("Need side")), Column("provider", _("Provider")),
-               Column("broker", _("Broker")), Column("value", _("Contract value"), "money"),
-               Column("signed_on", _("Signed on"), "date"), Column("registration_no", _("Registration no.")),
-               Column("registered_on", _("Registered on"), "date"),
-               Column("received", _("Received in the period"), "money")]
-    return Table("deals", _("Deals in the period"), columns, rows,
-                 note=_("Live deals signed, registered or paid in the period."))
+    received = (
+        sa.select(Payment.deal_id, sa.func.sum(Payment.amount).label("amount"))
+        .where(Payment.received_on >= period.start, Payment.received_on <= period.end)
+        .group_by(Payment.deal_id)
+        .subquery()
+    )
+    in_period = sa.or_(
+        sa.and_(Deal.signed_on >= period.start, Deal.signed_on <= period.end),
+        sa.and_(Deal.registered_on >= period.start, Deal.registered_on <= period.end),
+        received.c.deal_id.is_not(None),
+    )
+    query = (
+        sa.select(
+            Deal.id,
+            Deal.title,
+            Deal.need_party,
+            Deal.provider_party,
+            Deal.contract_value,
+            Deal.signed_on,
+            Deal.registration_no,
+            Deal.registered_on,
+            User.name,
+            sa.func.coalesce(received.c.amount, 0),
+        )
+        .outerjoin(received, received.c.deal_id == Deal.id)
+        .outerjoin(User, User.id == Deal.broker_id)
+        .where(Deal.agency_id == org_id, Deal.cancelled_at.is_(None), in_period)
+        .order_by(Deal.signed_on.desc(), Deal.id.desc())
+    )
+    rows = [
+        {
+            "deal": row[0],
+            "name": row[1],
+            "need": row[2],
+            "provider": row[3],
+            "value": row[4],
+            "signed_on": row[5],
+            "registration_no": row[6],
+            "registered_on": row[7],
+            "broker": row[8],
+            "received": int(row[9]),
+            "_link": _deal_link(row[0]),
+        }
+        for row in db.session.execute(query)
+    ]
+    columns = [
+        Column("name", _("Deal")),
+        Column("need", _("Need side")),
+        Column("provider", _("Provider")),
+        Column("broker", _("Broker")),
+        Column("value", _("Contract value"), "money"),
+        Column("signed_on", _("Signed on"), "date"),
+        Column("registration_no", _("Registration no.")),
+        Column("registered_on", _("Registered on"), "date"),
+        Column("received", _("Received in the period"), "money"),
+    ]
+    return Table(
+        "deals", _("Deals in the period"), columns, rows, note=_("Live deals signed, registered or paid in the period.")
+    )
 
 
 def _agency_tables(org: Organisation, period: periods.Period) -> dict[str, Table]:
     data = ledger(period.start, period.end, agency_id=org.id)
-    names = dict(db.session.execute(sa.select(User.id, User.name).where(
-        User.id.in_([k for k in data.by_broker if k is not None]))).all()) if data.by_broker else {}
+    names = (
+        dict(
+            db.session.execute(
+                sa.select(User.id, User.name).where(User.id.in_([k for k in data.by_broker if k is not None]))
+            ).all()
+        )
+        if data.by_broker
+        else {}
+    )
     brokers = sorted(((k, v) for k, v in data.by_broker.items() if k is not None), key=stats._rank)
     rows = [stats._row(names.get(k, str(k)), v) for k, v in brokers]
     if None in data.by_broker:
         rows.append(stats._row(_("No broker"), data.by_broker[None]))
     return {
         "months": stats.months_table(period, data),
-        "brokers": Table("brokers", _("Turnover by broker"), stats._turnover_columns(_("Broker")), rows,
-                         stats._total_row(data.total)),
+        "brokers": Table(
+            "brokers", _("Turnover by broker"), stats._turnover_columns(_("Broker")), rows, stats._total_row(data.total)
+        ),
         "deals": _agency_deals(org.id, period),
     }
 
@@ -127,13 +182,25 @@ def agency(org_id: int):
         table = tables.get(request.args["table"]) or abort(404)
         heading = [org.name, period.label, _("Made %(when)s", when=periods.today().isoformat())]
         return xlsx_response(f"agency-{org.id}-{table.name}-{period.slug}.xlsx", [table], heading)
-    pack = (url_for(EVIDENCE_ENDPOINT, org_id=org.id, **period.query)
-            if EVIDENCE_ENDPOINT in current_app.view_functions else None)
+    pack = (
+        url_for(EVIDENCE_ENDPOINT, org_id=org.id, **period.query)
+        if EVIDENCE_ENDPOINT in current_app.view_functions
+        else None
+    )
     month_chart = charts.months(tables["months"], 0, None)
     month_chart["series"] = month_chart["series"][:3]
-    return render_template("dashboard/agency.html", org=org, period=period, error=error,
-                           options=periods.choices(period), tables=tables, pack=pack, month_chart=month_chart,
-                           broker_chart=charts.turnover(tables["brokers"]), height=charts.table_height)
+    return render_template(
+        "dashboard/agency.html",
+        org=org,
+        period=period,
+        error=error,
+        options=periods.choices(period),
+        tables=tables,
+        pack=pack,
+        month_chart=month_chart,
+        broker_chart=charts.turnover(tables["brokers"]),
+        height=charts.table_height,
+    )
 
 
 class TargetForm(FlaskForm):
@@ -160,12 +227,15 @@ def targets_page():
             saved = targets.set_target(current_user, year, targets.parse_target(form.amount.data))
         except (ValueError, targets.TargetError) as exc:
             db.session.rollback()
-            show_error(form, exc if isinstance(exc, targets.TargetError) else targets.TargetError(
-                _("Choose a year between 2000 and 2100."), "year"))
+            show_error(
+                form,
+                exc
+                if isinstance(exc, targets.TargetError)
+                else targets.TargetError(_("Choose a year between 2000 and 2100."), "year"),
+            )
         else:
             db.session.commit()
-            flash(_("The %(year)d target is now %(amount)s.", year=saved.year,
-                    amount=_wan(saved.amount)), "success")
+            flash(_("The %(year)d target is now %(amount)s.", year=saved.year, amount=_wan(saved.amount)), "success")
             return redirect(url_for("dashboard.targets_page"))
     return render_template("dashboard/admin_targets.html", form=form, targets=targets.targets())
 
@@ -186,4 +256,3 @@ def quarterly():
     except QuarterError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("dashboard.index"))
-

@@ -47,8 +47,11 @@ def _forget(session: Session) -> None:
 
 def periods_to_warm(years: list[int] | tuple[int, ...] = ()) -> list[periods.Period]:
     now = periods.today()
-    found = [periods.year(now.year), periods.quarter(now.year, (now.month - 1) // 3 + 1),
-             periods.month(now.year, now.month)]
+    found = [
+        periods.year(now.year),
+        periods.quarter(now.year, (now.month - 1) // 3 + 1),
+        periods.month(now.year, now.month),
+    ]
     found += [periods.year(y) for y in sorted(set(years)) if y != now.year and 2000 <= y <= 2100]
     return found
 
@@ -72,5 +75,3 @@ def warm(years: list[int] | tuple[int, ...] = ()) -> int:
             computed += stats_turnover.warm("year_to_date", period.end)
         db.session.rollback()  # read only; no snapshot held between periods
     return computed
-
-

@@ -48,8 +48,11 @@ def matching(user, flt: DealFilter):
     words = flt.text.split()
     for word in words[:5]:
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(*(column.ilike(pattern, escape="\\")
-                                     for column in (Deal.title, Deal.need_party, Deal.provider_party))))
+        query = query.where(
+            sa.or_(
+                *(column.ilike(pattern, escape="\\") for column in (Deal.title, Deal.need_party, Deal.provider_party))
+            )
+        )
     return query
 
 
@@ -61,25 +64,43 @@ def wan(yuan: int) -> Decimal:
 
 def columns() -> list[tuple[str, str]]:
     return [
-        ("id", _("No.")), ("title", _("Title")), ("need_party", _("Need side")),
-        ("provider_party", _("Provider side")), ("type", _("Contract type")), ("state", _("State")),
-        ("value_yuan", _("Contract value (yuan)")), ("value_wan", _("Contract value (10k CNY)")),
-        ("received_yuan", _("Received (yuan)")), ("received_wan", _("Received (10k CNY)")),
-        ("signed_on", _("Signed on")), ("registration_no", _("Registration number")),
-        ("registered_on", _("Registered on")), ("field", _("Technical field")), ("broker", _("Broker")),
+        ("id", _("No.")),
+        ("title", _("Title")),
+        ("need_party", _("Need side")),
+        ("provider_party", _("Provider side")),
+        ("type", _("Contract type")),
+        ("state", _("State")),
+        ("value_yuan", _("Contract value (yuan)")),
+        ("value_wan", _("Contract value (10k CNY)")),
+        ("received_yuan", _("Received (yuan)")),
+        ("received_wan", _("Received (10k CNY)")),
+        ("signed_on", _("Signed on")),
+        ("registration_no", _("Registration number")),
+        ("registered_on", _("Registered on")),
+        ("field", _("Technical field")),
+        ("broker", _("Broker")),
         ("agency", _("Agency")),
     ]
 
 
 def row(deal: Deal) -> dict:
     return {
-        "id": deal.id, "title": deal.title, "need_party": deal.need_party, "provider_party": deal.provider_party,
-        "type": deal.contract_type.label, "state": deal.state.label,
-        "value_yuan": deal.contract_value, "value_wan": wan(deal.contract_value),
-        "received_yuan": deal.received_total, "received_wan": wan(deal.received_total),
-        "signed_on": format_day(deal.signed_on), "registration_no": deal.registration_no or "",
-        "registered_on": format_day(deal.registered_on), "field": deal.field.name if deal.field else "",
-        "broker": deal.broker.name if deal.broker else "", "agency": deal.agency.name if deal.agency else "",
+        "id": deal.id,
+        "title": deal.title,
+        "need_party": deal.need_party,
+        "provider_party": deal.provider_party,
+        "type": deal.contract_type.label,
+        "state": deal.state.label,
+        "value_yuan": deal.contract_value,
+        "value_wan": wan(deal.contract_value),
+        "received_yuan": deal.received_total,
+        "received_wan": wan(deal.received_total),
+        "signed_on": format_day(deal.signed_on),
+        "registration_no": deal.registration_no or "",
+        "registered_on": format_day(deal.registered_on),
+        "field": deal.field.name if deal.field else "",
+        "broker": deal.broker.name if deal.broker else "",
+        "agency": deal.agency.name if deal.agency else "",
     }
 
 

@@ -11,8 +11,8 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.core import clock
 from webapp.core.audit import AuditEvent
-from webapp.core.db import utcnow
 from webapp.core.formatting import format_day, format_wan
 from webapp.deals import files, services
 from webapp.deals.forms import (
@@ -65,7 +65,7 @@ def percent(deal: Deal) -> int:
 
 def schedule(deal: Deal, today: date | None = None) -> list[ScheduleLine]:
     """Each instalment is paid once the money received covers it and every earlier one."""
-    today = today or utcnow().date()
+    today = today or clock.today()
     lines, cumulative = [], 0
     for item in deal.instalments:
         before, cumulative = cumulative, cumulative + item.amount
@@ -80,9 +80,13 @@ def schedule(deal: Deal, today: date | None = None) -> list[ScheduleLine]:
 
 
 def events(deal: Deal) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == Deal.__tablename__, AuditEvent.object_id == deal.id)
-        .order_by(AuditEvent.created_at, AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.object_type == Deal.__tablename__, AuditEvent.object_id == deal.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
 
 
 def event_detail(event: AuditEvent) -> str:
@@ -101,8 +105,11 @@ def event_detail(event: AuditEvent) -> str:
     if event.action == "deal.file":
         return after.get("filename") or ""
     if event.action == "deal.schedule":
-        return _("%(count)d instalments, %(total)s", count=len(after.get("schedule") or []),
-                 total=format_wan(after.get("total") or 0))
+        return _(
+            "%(count)d instalments, %(total)s",
+            count=len(after.get("schedule") or []),
+            total=format_wan(after.get("total") or 0),
+        )
     if event.action == "deal.field":
         from webapp.taxonomy.models import TechField
 
@@ -117,13 +124,22 @@ def blank_forms(deal: Deal) -> dict:
     value.value.data = _wan_number(deal.contract_value)
     field = FieldForm(formdata=None)
     field.field.data = str(deal.field_id) if deal.field_id else ""
-    sched = ScheduleForm(formdata=None, data={"rows": [
-        {"due_on": item.due_on, "amount": _wan_number(item.amount)} for item in deal.instalments]})
+    sched = ScheduleForm(
+        formdata=None,
+        data={"rows": [{"due_on": item.due_on, "amount": _wan_number(item.amount)} for item in deal.instalments]},
+    )
     while len(sched.rows) < len(deal.instalments) + SCHEDULE_ROWS // 2 or len(sched.rows) < SCHEDULE_ROWS:
         sched.rows.append_entry()
-    return {"value": value, "sign": SignForm(formdata=None), "register": RegisterForm(formdata=None),
-            "schedule": sched, "payment": PaymentForm(formdata=None), "file": FileForm(formdata=None),
-            "field": field, "cancel": CancelForm(formdata=None)}
+    return {
+        "value": value,
+        "sign": SignForm(formdata=None),
+        "register": RegisterForm(formdata=None),
+        "schedule": sched,
+        "payment": PaymentForm(formdata=None),
+        "file": FileForm(formdata=None),
+        "field": field,
+        "cancel": CancelForm(formdata=None),
+    }
 
 
 def _wan_number(yuan: int) -> str:
@@ -144,11 +160,22 @@ def render_detail(deal: Deal, bound: dict | None = None, status: int = 200):
         if stored.payment_id is not None:
             by_payment.setdefault(stored.payment_id, []).append(stored)
     return render_template(
-        "deals/detail.html", deal=deal, state=deal.state, steps=steps(deal), percent=percent(deal),
-        schedule=schedule(deal), scheduled=sum(i.amount for i in deal.instalments), by_payment=by_payment,
-        documents=[f for f in deal_files if f.kind is not DealFileKind.PAYMENT], events=events(deal),
-        event_detail=event_detail, manage=manage, forms=forms, links=links(deal),
-        open_=deal.cancelled_at is None, submitted=set(bound or {}),
+        "deals/detail.html",
+        deal=deal,
+        state=deal.state,
+        steps=steps(deal),
+        percent=percent(deal),
+        schedule=schedule(deal),
+        scheduled=sum(i.amount for i in deal.instalments),
+        by_payment=by_payment,
+        documents=[f for f in deal_files if f.kind is not DealFileKind.PAYMENT],
+        events=events(deal),
+        event_detail=event_detail,
+        manage=manage,
+        forms=forms,
+        links=links(deal),
+        open_=deal.cancelled_at is None,
+        submitted=set(bound or {}),
     ), status
 
 

@@ -33,8 +33,9 @@ def check(filename: str | None, data: bytes) -> tuple[str, str]:
         raise DealError(str(exc)) from None
 
 
-def attach_file(user, deal: Deal, kind: DealFileKind, upload: tuple[str, bytes],
-                payment: Payment | None = None) -> DealFile:
+def attach_file(
+    user, deal: Deal, kind: DealFileKind, upload: tuple[str, bytes], payment: Payment | None = None
+) -> DealFile:
     """Keep `upload` (filename, bytes) with the deal; a payment's evidence with that payment."""
     require(can_manage(deal, user))
     _open(deal)
@@ -48,21 +49,42 @@ def attach_file(user, deal: Deal, kind: DealFileKind, upload: tuple[str, bytes],
         raise DealError(_("At most %(count)s files can be kept with a deal.", count=FILES_PER_DEAL))
     filename, data = upload
     name, content_type = check(filename, data)
-    stored = DealFile(deal_id=deal.id, payment_id=payment.id if payment else None, kind=kind, filename=name,
-                      content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                      data=data, uploaded_by_id=user.id, uploaded_at=utcnow())
+    stored = DealFile(
+        deal_id=deal.id,
+        payment_id=payment.id if payment else None,
+        kind=kind,
+        filename=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by_id=user.id,
+        uploaded_at=utcnow(),
+    )
     db.session.add(stored)
     db.session.flush()
-    audit.record("deal.file", deal, actor=user, after={
-        "file": stored.id, "kind": kind, "filename": name, "size": len(data),
-        "payment": payment.id if payment else None})
+    audit.record(
+        "deal.file",
+        deal,
+        actor=user,
+        after={
+            "file": stored.id,
+            "kind": kind,
+            "filename": name,
+            "size": len(data),
+            "payment": payment.id if payment else None,
+        },
+    )
     return stored
 
 
 def files_of(deal: Deal) -> list[DealFile]:
     """The deal's files without their bytes (the column is deferred), oldest first."""
-    return list(db.session.scalars(sa.select(DealFile).where(DealFile.deal_id == deal.id)
-                                   .order_by(DealFile.uploaded_at, DealFile.id)))
+    return list(
+        db.session.scalars(
+            sa.select(DealFile).where(DealFile.deal_id == deal.id).order_by(DealFile.uploaded_at, DealFile.id)
+        )
+    )
 
 
 def can_download(user, deal: Deal) -> bool:

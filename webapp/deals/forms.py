@@ -33,8 +33,12 @@ def org_choices(kinds, empty) -> list[SelectChoice]:
     from webapp.accounts.models import Organisation
     from webapp.extensions import db
 
-    orgs = db.session.execute(sa.select(Organisation.id, Organisation.name).where(Organisation.kind.in_(kinds))
-                              .order_by(Organisation.name).limit(2000))
+    orgs = db.session.execute(
+        sa.select(Organisation.id, Organisation.name)
+        .where(Organisation.kind.in_(kinds))
+        .order_by(Organisation.name)
+        .limit(2000)
+    )
     return [SelectChoice("", empty)] + [SelectChoice(str(i), name) for i, name in orgs]
 
 
@@ -44,8 +48,9 @@ def broker_choices(empty) -> list[SelectChoice]:
     from webapp.accounts.models import Role, User
     from webapp.extensions import db
 
-    brokers = db.session.execute(sa.select(User.id, User.name).where(User.role == Role.BROKER, User.active)
-                                 .order_by(User.name, User.id))
+    brokers = db.session.execute(
+        sa.select(User.id, User.name).where(User.role == Role.BROKER, User.active).order_by(User.name, User.id)
+    )
     return [SelectChoice("", empty)] + [SelectChoice(str(i), name) for i, name in brokers]
 
 
@@ -65,7 +70,8 @@ class FilterForm(FlaskForm):
     def __init__(self, *args, admin: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.state.choices = [SelectChoice("", _l("Any state"))] + [
-            SelectChoice(state.value, label) for state, label in DEAL_STATE_LABELS.items()]
+            SelectChoice(state.value, label) for state, label in DEAL_STATE_LABELS.items()
+        ]
         self.type.choices = type_choices(_l("Any type"))
         if admin:
             self.broker.choices = broker_choices(_l("Any broker"))
@@ -78,14 +84,21 @@ class DealForm(FlaskForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     need_org = SelectField(_l("Need side: an enterprise on the platform"), validators=[Optional()])
-    need_party = StringField(_l("…or its name"), validators=[Optional(), Length(max=200)],
-                             description=_l("Leave empty when you picked the enterprise above."))
+    need_party = StringField(
+        _l("…or its name"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Leave empty when you picked the enterprise above."),
+    )
     provider_org = SelectField(_l("Provider side: an organisation on the platform"), validators=[Optional()])
-    provider_party = StringField(_l("…or its name"), validators=[Optional(), Length(max=200)],
-                                 description=_l("A university, institute or company."))
+    provider_party = StringField(
+        _l("…or its name"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("A university, institute or company."),
+    )
     contract_type = SelectField(_l("Contract type"), validators=[DataRequired()])
-    value = StringField(_l("Contract value (10k CNY)"), validators=[DataRequired()],
-                        description=_l("In 万元, for example 12.5."))
+    value = StringField(
+        _l("Contract value (10k CNY)"), validators=[DataRequired()], description=_l("In 万元, for example 12.5.")
+    )
     field = SelectField(_l("Technical field"), validators=[Optional()])
     broker = SelectField(_l("Credited broker"), validators=[Optional()])
     save = SubmitField(_l("Open the deal"))
@@ -96,7 +109,8 @@ class DealForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.need_org.choices = org_choices([OrgKind.ENTERPRISE], _l("— not on the platform —"))
         self.provider_org.choices = org_choices(
-            [OrgKind.UNIVERSITY, OrgKind.INSTITUTE, OrgKind.ENTERPRISE], _l("— not on the platform —"))
+            [OrgKind.UNIVERSITY, OrgKind.INSTITUTE, OrgKind.ENTERPRISE], _l("— not on the platform —")
+        )
         self.contract_type.choices = type_choices(_l("— choose —"))
         self.field.choices = field_choices()
         if admin:
@@ -108,8 +122,11 @@ class DealForm(FlaskForm):
 class FromIntroductionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     contract_type = SelectField(_l("Contract type"), validators=[DataRequired()])
-    value = StringField(_l("Contract value (10k CNY)"), validators=[DataRequired()],
-                        description=_l("In 万元, for example 12.5; it can be corrected while negotiating."))
+    value = StringField(
+        _l("Contract value (10k CNY)"),
+        validators=[DataRequired()],
+        description=_l("In 万元, for example 12.5; it can be corrected while negotiating."),
+    )
     save = SubmitField(_l("Open the deal"))
 
     def __init__(self, *args, **kwargs):
@@ -140,13 +157,18 @@ class SignForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    registration_no = StringField(_l("Registration number (技术合同登记号)"),
-                                  validators=[DataRequired(), Length(max=40)])
+    registration_no = StringField(
+        _l("Registration number (技术合同登记号)"), validators=[DataRequired(), Length(max=40)]
+    )
     registered_on = DateField(_l("Registered on"), validators=[InputRequired()])
     certificate = FileField(_l("Registration certificate or contract scan (optional)"))
-    certificate_kind = SelectField(_l("The file is"), choices=[
-        SelectChoice(DealFileKind.REGISTRATION.value, _l("Registration certificate")),
-        SelectChoice(DealFileKind.CONTRACT.value, _l("Signed contract"))])
+    certificate_kind = SelectField(
+        _l("The file is"),
+        choices=[
+            SelectChoice(DealFileKind.REGISTRATION.value, _l("Registration certificate")),
+            SelectChoice(DealFileKind.CONTRACT.value, _l("Signed contract")),
+        ],
+    )
     register = SubmitField(_l("Record the registration"))
 
 
@@ -164,16 +186,22 @@ class ScheduleForm(FlaskForm):
 class PaymentForm(FlaskForm):
     received_on = DateField(_l("Received on"), validators=[InputRequired()])
     amount = StringField(_l("Amount received (10k CNY)"), validators=[DataRequired()])
-    evidence = StringField(_l("Evidence note"), validators=[Optional(), Length(max=1000)],
-                           description=_l("Bank slip or invoice number."))
+    evidence = StringField(
+        _l("Evidence note"), validators=[Optional(), Length(max=1000)], description=_l("Bank slip or invoice number.")
+    )
     evidence_file = FileField(_l("Evidence file (PDF, image, Word or Excel)"))
     record = SubmitField(_l("Record the payment"))
 
 
 class FileForm(FlaskForm):
-    kind = SelectField(_l("Document"), choices=[
-        SelectChoice(kind.value, label) for kind, label in DEAL_FILE_KIND_LABELS.items()
-        if kind is not DealFileKind.PAYMENT])
+    kind = SelectField(
+        _l("Document"),
+        choices=[
+            SelectChoice(kind.value, label)
+            for kind, label in DEAL_FILE_KIND_LABELS.items()
+            if kind is not DealFileKind.PAYMENT
+        ],
+    )
     upload = FileField(_l("File"))
     attach = SubmitField(_l("Upload"))
 

@@ -123,16 +123,21 @@ class Deal(TimestampMixin, db.Model):
         sa.CheckConstraint("received_total >= 0 AND received_total <= contract_value", name="received_within_value"),
         sa.CheckConstraint("received_total = 0 OR signed_on IS NOT NULL", name="paid_only_when_signed"),
         sa.CheckConstraint("(registration_no IS NULL) = (registered_on IS NULL)", name="registration_complete"),
-        sa.CheckConstraint("registered_on IS NULL OR (signed_on IS NOT NULL AND registered_on >= signed_on)",
-                           name="registered_after_signing"),
+        sa.CheckConstraint(
+            "registered_on IS NULL OR (signed_on IS NOT NULL AND registered_on >= signed_on)",
+            name="registered_after_signing",
+        ),
         sa.CheckConstraint("(cancelled_at IS NULL) = (cancel_reason IS NULL)", name="cancelled_has_reason"),
-        sa.CheckConstraint("length(trim(need_party)) > 0 AND length(trim(provider_party)) > 0",
-                           name="parties_named"),
+        sa.CheckConstraint("length(trim(need_party)) > 0 AND length(trim(provider_party)) > 0", name="parties_named"),
         # The dashboard: the ledger's version for its cache (latest change), and the few cancelled deals
         # left out of the money received.
         sa.Index("ix_deals_updated_at", "updated_at"),
-        sa.Index("ix_deals_cancelled", "id", sqlite_where=sa.text("cancelled_at IS NOT NULL"),
-                 postgresql_where=sa.text("cancelled_at IS NOT NULL")),
+        sa.Index(
+            "ix_deals_cancelled",
+            "id",
+            sqlite_where=sa.text("cancelled_at IS NOT NULL"),
+            postgresql_where=sa.text("cancelled_at IS NOT NULL"),
+        ),
     )
 
     @hybrid_property

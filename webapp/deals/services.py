@@ -25,7 +25,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from webapp.core import audit
+from webapp.core import audit, clock
 from webapp.core.db import utcnow
 from webapp.core.formatting import format_day, format_wan
 from webapp.core.permissions import require
@@ -140,7 +140,7 @@ def _text(value: str | None, limit: int, *, required: str | None = None) -> str 
 def _not_future(day: date, what: str) -> date:
     if not isinstance(day, date):
         raise DealError(_("%(what)s: give a date.", what=what))
-    if day > utcnow().date():
+    if day > clock.today():
         raise DealError(_("%(what)s cannot be in the future.", what=what))
     return day
 
@@ -151,8 +151,9 @@ def _open(deal: Deal) -> None:
 
 
 def _snapshot(deal: Deal) -> dict:
-    return audit.changes(deal, ["contract_value", "received_total", "signed_on", "registration_no",
-                                "registered_on", "cancelled_at"]) | {"state": deal.state}
+    return audit.changes(
+        deal, ["contract_value", "received_total", "signed_on", "registration_no", "registered_on", "cancelled_at"]
+    ) | {"state": deal.state}
 
 
 def _ledger_changed(*days: date | None) -> None:
@@ -162,7 +163,9 @@ def _ledger_changed(*days: date | None) -> None:
     from webapp.dashboard.warming import ledger_changed
 
     bumped = db.session.execute(
-        sa.update(LedgerRevision).where(LedgerRevision.id == 1).values(number=LedgerRevision.number + 1)
+        sa.update(LedgerRevision)
+        .where(LedgerRevision.id == 1)
+        .values(number=LedgerRevision.number + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not bumped:
@@ -205,8 +208,17 @@ def _agency_of(broker) -> int | None:
     return broker.organisation_id if broker is not None else None
 
 
-def _open_deal(user, *, title: str, parties: Parties, contract_type: ContractType, contract_value: int,
-               broker=None, source: dict, **links) -> Deal:
+def _open_deal(
+    user,
+    *,
+    title: str,
+    parties: Parties,
+    contract_type: ContractType,
+    contract_value: int,
+    broker=None,
+    source: dict,
+    **links,
+) -> Deal:
     if not isinstance(contract_type, ContractType):
         try:
             contract_type = ContractType(contract_type)
@@ -217,16 +229,28 @@ def _open_deal(user, *, title: str, parties: Parties, contract_type: ContractTyp
         title=_text(title, TITLE_MAX, required=_("Give the deal a title.")),
         need_party=_text(parties.need_party, 200, required=_("Name the need side of the contract.")),
         provider_party=_text(parties.provider_party, 200, required=_("Name the provider side of the contract.")),
-        need_org_id=parties.need_org_id, need_user_id=parties.need_user_id,
-        provider_org_id=parties.provider_org_id, provider_user_id=parties.provider_user_id,
-        achievement_id=parties.achievement_id, field_id=parties.field_id,
-        contract_type=contract_type, contract_value=_amount(contract_value, _("The contract value")),
-        received_total=0, broker_id=broker.id, agency_id=_agency_of(broker), created_by_id=user.id, **links,
+        need_org_id=parties.need_org_id,
+        need_user_id=parties.need_user_id,
+        provider_org_id=parties.provider_org_id,
+        provider_user_id=parties.provider_user_id,
+        achievement_id=parties.achievement_id,
+        field_id=parties.field_id,
+        contract_type=contract_type,
+        contract_value=_amount(contract_value, _("The contract value")),
+        received_total=0,
+        broker_id=broker.id,
+        agency_id=_agency_of(broker),
+        created_by_id=user.id,
+        **links,
     )
     db.session.add(deal)
     db.session.flush()
-    audit.record("deal.create", deal, actor=user, after=_snapshot(deal) | source | {
-        "broker": deal.broker_id, "agency": deal.agency_id, "type": contract_type})
+    audit.record(
+        "deal.create",
+        deal,
+        actor=user,
+        after=_snapshot(deal) | source | {"broker": deal.broker_id, "agency": deal.agency_id, "type": contract_type},
+    )
     _ledger_changed(deal.signed_on)
     _notify(deal, "deal.opened", user, broker=broker.name or broker.email)
     return deal
@@ -244,16 +268,25 @@ def _broker_for(user, broker):
     return broker
 
 
-def create_direct(user, *, title: str, parties: Parties, contract_type: ContractType, contract_value: int,
-                  broker=None) -> Deal:
+def create_direct(
+    user, *, title: str, parties: Parties, contract_type: ContractType, contract_value: int, broker=None
+) -> Deal:
     """A deal entered by a broker (credited to themselves) or an admin (crediting any broker)."""
     require(can_create(user))
-    return _open_deal(user, title=title, parties=parties, contract_type=contract_type,
-                      contract_value=contract_value, broker=_broker_for(user, broker), source={"source": "direct"})
+    return _open_deal(
+        user,
+        title=title,
+        parties=parties,
+        contract_type=contract_type,
+        contract_value=contract_value,
+        broker=_broker_for(user, broker),
+        source={"source": "direct"},
+    )
 
 
-def create_from_introduction(user, introduction, *, contract_type: ContractType, contract_value: int,
-                             title: str | None = None) -> Deal:
+def create_from_introduction(
+    user, introduction, *, contract_type: ContractType, contract_value: int, title: str | None = None
+) -> Deal:
     """An accepted introduction becomes a negotiating deal between the need's and the achievement's
     sides, credited to the introducing broker and their agency; the introduction ends in a deal."""
     from webapp.accounts.models import Role
@@ -268,22 +301,36 @@ def create_from_introduction(user, introduction, *, contract_type: ContractType,
     need_org = need.organisation or (need.owner.organisation if need.owner else None)
     parties = Parties(
         need_party=need_org.name if need_org else (need.owner.name if need.owner else ""),
-        need_org_id=need_org.id if need_org else None, need_user_id=need.owner_id,
+        need_org_id=need_org.id if need_org else None,
+        need_user_id=need.owner_id,
         provider_party=achievement.institution_label or (achievement.owner.name if achievement.owner else ""),
-        provider_org_id=achievement.organisation_id, provider_user_id=achievement.owner_id,
-        achievement_id=achievement.id, field_id=achievement.field_id or need.field_id,
+        provider_org_id=achievement.organisation_id,
+        provider_user_id=achievement.owner_id,
+        achievement_id=achievement.id,
+        field_id=achievement.field_id or need.field_id,
     )
     broker = introduction.broker or user
-    deal = _open_deal(user, title=title or achievement.title, parties=parties, contract_type=contract_type,
-                      contract_value=contract_value, broker=broker,
-                      source={"introduction": introduction.id}, introduction_id=introduction.id)
+    deal = _open_deal(
+        user,
+        title=title or achievement.title,
+        parties=parties,
+        contract_type=contract_type,
+        contract_value=contract_value,
+        broker=broker,
+        source={"introduction": introduction.id},
+        introduction_id=introduction.id,
+    )
     if introduction.outcome is IntroductionOutcome.NEGOTIATING:
         introduction.outcome = IntroductionOutcome.DEAL
         introduction.closed_at = utcnow()
         db.session.flush()
-        audit.record("match.outcome", introduction, actor=user,
-                     before={"outcome": IntroductionOutcome.NEGOTIATING},
-                     after={"outcome": IntroductionOutcome.DEAL, "deal": deal.id})
+        audit.record(
+            "match.outcome",
+            introduction,
+            actor=user,
+            before={"outcome": IntroductionOutcome.NEGOTIATING},
+            after={"outcome": IntroductionOutcome.DEAL, "deal": deal.id},
+        )
     return deal
 
 
@@ -305,14 +352,24 @@ def create_from_award(user, award, *, broker=None) -> Deal:
     need_org = db.session.get(Organisation, need_org_id) if need_org_id else None
     parties = Parties(
         need_party=need_org.name if need_org else (owner.name if owner else ""),
-        need_org_id=need_org_id, need_user_id=challenge.owner_id,
-        provider_party=application.lead_unit, provider_org_id=application.organisation_id,
-        provider_user_id=application.applicant_id, field_id=challenge.field_id,
+        need_org_id=need_org_id,
+        need_user_id=challenge.owner_id,
+        provider_party=application.lead_unit,
+        provider_org_id=application.organisation_id,
+        provider_user_id=application.applicant_id,
+        field_id=challenge.field_id,
     )
-    deal = _open_deal(user, title=challenge.title, parties=parties, contract_type=ContractType.DEVELOPMENT,
-                      contract_value=contract.value, broker=_broker_for(user, broker),
-                      source={"challenge": challenge.id, "award": award.id},
-                      challenge_id=challenge.id, award_id=award.id)
+    deal = _open_deal(
+        user,
+        title=challenge.title,
+        parties=parties,
+        contract_type=ContractType.DEVELOPMENT,
+        contract_value=contract.value,
+        broker=_broker_for(user, broker),
+        source={"challenge": challenge.id, "award": award.id},
+        challenge_id=challenge.id,
+        award_id=award.id,
+    )
     if contract.confirmed:
         deal.signed_on = contract.signed_on
         db.session.flush()
@@ -330,13 +387,16 @@ def set_value(user, deal: Deal, contract_value: int) -> None:
     value = _amount(contract_value, _("The contract value"))
     before = _snapshot(deal)
     done = db.session.execute(
-        sa.update(Deal).where(Deal.id == deal.id, Deal.received_total <= value)
-        .values(contract_value=value, updated_at=utcnow()).execution_options(synchronize_session=False)
+        sa.update(Deal)
+        .where(Deal.id == deal.id, Deal.received_total <= value)
+        .values(contract_value=value, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(deal)
     if not done:
-        raise DealError(_("The value cannot be less than the %(amount)s already received.",
-                          amount=format_wan(deal.received_total)))
+        raise DealError(
+            _("The value cannot be less than the %(amount)s already received.", amount=format_wan(deal.received_total))
+        )
     if _scheduled(deal) > value:
         raise DealError(_("The payment schedule adds up to more than the contract value."))
     audit.record("deal.value", deal, actor=user, before=before, after=_snapshot(deal))
@@ -379,9 +439,14 @@ def register(user, deal: Deal, registration_no: str, registered_on: date) -> Non
 
 
 def _scheduled(deal: Deal) -> int:
-    return int(db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(PaymentInstalment.amount), 0))
-        .where(PaymentInstalment.deal_id == deal.id)) or 0)
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(PaymentInstalment.amount), 0)).where(
+                PaymentInstalment.deal_id == deal.id
+            )
+        )
+        or 0
+    )
 
 
 def replace_instalments(user, deal: Deal, instalments: list[tuple[date, int]]) -> list[PaymentInstalment]:
@@ -402,8 +467,13 @@ def replace_instalments(user, deal: Deal, instalments: list[tuple[date, int]]) -
     db.session.add_all(made)
     db.session.flush()
     db.session.expire(deal, ["instalments"])
-    audit.record("deal.schedule", deal, actor=user, before={"schedule": before},
-                 after={"schedule": [(d.isoformat(), a) for d, a in sorted(rows)], "total": total})
+    audit.record(
+        "deal.schedule",
+        deal,
+        actor=user,
+        before={"schedule": before},
+        after={"schedule": [(d.isoformat(), a) for d, a in sorted(rows)], "total": total},
+    )
     return made
 
 
@@ -428,22 +498,31 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
     before = _snapshot(deal)
     done = db.session.execute(
         sa.update(Deal)
-        .where(Deal.id == deal.id, Deal.cancelled_at.is_(None),
-               Deal.received_total + amount <= Deal.contract_value)
+        .where(Deal.id == deal.id, Deal.cancelled_at.is_(None), Deal.received_total + amount <= Deal.contract_value)
         .values(received_total=Deal.received_total + amount, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(deal)
     if not done:
         _open(deal)
-        raise DealError(_("%(amount)s is more than the %(remaining)s still to be received.",
-                          amount=format_wan(amount), remaining=format_wan(deal.remaining)))
+        raise DealError(
+            _(
+                "%(amount)s is more than the %(remaining)s still to be received.",
+                amount=format_wan(amount),
+                remaining=format_wan(deal.remaining),
+            )
+        )
     payment = Payment(deal_id=deal.id, received_on=day, amount=amount, evidence=evidence, recorded_by_id=user.id)
     db.session.add(payment)
     db.session.flush()
     db.session.expire(deal, ["payments"])
-    audit.record("deal.payment", deal, actor=user, before=before,
-                 after=_snapshot(deal) | {"payment": payment.id, "amount": amount, "received_on": day.isoformat()})
+    audit.record(
+        "deal.payment",
+        deal,
+        actor=user,
+        before=before,
+        after=_snapshot(deal) | {"payment": payment.id, "amount": amount, "received_on": day.isoformat()},
+    )
     _ledger_changed(day)
     # The text reads "… (10k CNY) received": the amount goes in as a bare number of 万元, in no language.
     wan = f"{(Decimal(amount) / 10_000).quantize(Decimal('0.0001')):,.4f}".rstrip("0").rstrip(".")
@@ -478,10 +557,13 @@ def cancel(user, deal: Deal, reason: str) -> None:
 def ledger_mismatches() -> list[int]:
     """Deals whose money received differs from the sum of their payments (should be none: both are
     written in one transaction by `record_payment`); for a consistency check before reporting."""
-    paid = (sa.select(Payment.deal_id, sa.func.sum(Payment.amount).label("total"))
-            .group_by(Payment.deal_id).subquery())
-    query = (sa.select(Deal.id).outerjoin(paid, paid.c.deal_id == Deal.id)
-             .where(Deal.received_total != sa.func.coalesce(paid.c.total, 0)).order_by(Deal.id))
+    paid = sa.select(Payment.deal_id, sa.func.sum(Payment.amount).label("total")).group_by(Payment.deal_id).subquery()
+    query = (
+        sa.select(Deal.id)
+        .outerjoin(paid, paid.c.deal_id == Deal.id)
+        .where(Deal.received_total != sa.func.coalesce(paid.c.total, 0))
+        .order_by(Deal.id)
+    )
     return list(db.session.scalars(query))
 
 
@@ -522,8 +604,9 @@ def turnover(period_start: date, period_end: date, by: str | None = None) -> Tur
     parts = {
         "signed": grouped("signed", Deal.contract_value, Deal.signed_on),
         "registered": grouped("registered", Deal.contract_value, Deal.registered_on),
-        "received": grouped("received", Payment.amount, Payment.received_on,
-                            sa.join(Payment, Deal, Payment.deal_id == Deal.id)),
+        "received": grouped(
+            "received", Payment.amount, Payment.received_on, sa.join(Payment, Deal, Payment.deal_id == Deal.id)
+        ),
     }
     if by is None:
         return Turnover(**{name: values.get(0, 0) for name, values in parts.items()})

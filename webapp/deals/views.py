@@ -6,7 +6,6 @@ who may see the deal."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -14,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts.models import Organisation, User
+from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.deals import browse, files, services
 from webapp.deals.detail import render_detail
@@ -60,8 +60,11 @@ def _helpers():
         found = dict(rows.all())  # (award id, deal id) pairs
         return [(award, found.get(award.id)) for award in sorted(challenge.awards, key=lambda a: a.slot)]
 
-    return {"deal_of_introduction": deal_of_introduction, "deals_of_awards": deals_of_awards,
-            "can_create_deal": services.can_create}
+    return {
+        "deal_of_introduction": deal_of_introduction,
+        "deals_of_awards": deals_of_awards,
+        "can_create_deal": services.can_create,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,8 +95,9 @@ def index():
     form = FilterForm(formdata=request.args, admin=current_user.is_admin)
     query = browse.matching(current_user, _filter(form))
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("deals/list.html", form=form, page=page, args=_list_args(),
-                           can_create=services.can_create(current_user))
+    return render_template(
+        "deals/list.html", form=form, page=page, args=_list_args(), can_create=services.can_create(current_user)
+    )
 
 
 @bp.route("/export.xlsx")
@@ -103,7 +107,9 @@ def export():
     form = FilterForm(formdata=request.args, admin=current_user.is_admin)
     deals = db.session.scalars(browse.matching(current_user, _filter(form)).limit(browse.EXPORT_CAP)).all()
     response = Response(browse.to_xlsx(deals), mimetype=XLSX)
-    response.headers["Content-Disposition"] = f'attachment; filename="jiebang-deals-{datetime.now():%Y%m%d-%H%M}.xlsx"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="jiebang-deals-{clock.local_now():%Y%m%d-%H%M}.xlsx"'
+    )
     response.headers["X-Export-Rows"] = str(len(deals))
     return response
 
@@ -126,8 +132,13 @@ def download(deal_id: int, file_id: int):
     if stored is None or stored.deal_id != deal.id:
         abort(404)
     require(files.can_download(current_user, deal))
-    response = send_file(io.BytesIO(stored.data), mimetype=stored.content_type, as_attachment=True,
-                         download_name=stored.filename, max_age=0)
+    response = send_file(
+        io.BytesIO(stored.data),
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
+        max_age=0,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -166,9 +177,14 @@ def new():
         form_error(form, str(exc), form.value)
         return render_template("deals/new.html", form=form)
     try:
-        deal = services.create_direct(current_user, title=form.title.data, parties=parties,
-                                      contract_type=form.contract_type.data, contract_value=value,
-                                      broker=_broker_choice(form))
+        deal = services.create_direct(
+            current_user,
+            title=form.title.data,
+            parties=parties,
+            contract_type=form.contract_type.data,
+            contract_value=value,
+            broker=_broker_choice(form),
+        )
     except DealError as exc:
         db.session.rollback()
         form_error(form, str(exc))
@@ -199,8 +215,13 @@ def from_introduction(intro_id: int):
             form_error(form, str(exc), form.value)
         else:
             try:
-                deal = services.create_from_introduction(current_user, intro, contract_type=form.contract_type.data,
-                                                         contract_value=value, title=form.title.data)
+                deal = services.create_from_introduction(
+                    current_user,
+                    intro,
+                    contract_type=form.contract_type.data,
+                    contract_value=value,
+                    title=form.title.data,
+                )
             except DealError as exc:
                 db.session.rollback()
                 form_error(form, str(exc))
@@ -234,8 +255,14 @@ def from_award(award_id: int):
             flash(_("Deal no. %(id)d opened from the challenge contract.", id=deal.id), "success")
             return redirect(url_for("deals.detail", deal_id=deal.id))
     challenge = award.challenge
-    return render_template("deals/from_award.html", form=form, award=award, challenge=challenge,
-                           contract=challenge.contract, application=award.application)
+    return render_template(
+        "deals/from_award.html",
+        form=form,
+        award=award,
+        challenge=challenge,
+        contract=challenge.contract,
+        application=award.application,
+    )
 
 
 from webapp.deals import actions  # noqa: E402,F401  (the forms on a deal's page, on this blueprint)

@@ -29,9 +29,13 @@ def flag_library(library: str) -> None:
 
     kind = KINDS[library]
     model = model_for(kind)
-    ids = list(db.session.scalars(
-        sa.select(model.id).where(model.status != ListingStatus.DRAFT, model.duplicate_of_id.is_(None)).order_by(model.id)
-    ))
+    ids = list(
+        db.session.scalars(
+            sa.select(model.id)
+            .where(model.status != ListingStatus.DRAFT, model.duplicate_of_id.is_(None))
+            .order_by(model.id)
+        )
+    )
     added = 0
     label = _("Looking for near-duplicates among %(library)s", library=LIBRARY_NAMES[kind])
     with click.progressbar(length=len(ids), label=label, file=sys.stderr, show_pos=True) as bar:
@@ -41,9 +45,16 @@ def flag_library(library: str) -> None:
             db.session.commit()  # each chunk is kept: an interrupted run resumes where it stopped
             bar.update(len(chunk))
     waiting = db.session.scalar(
-        sa.select(sa.func.count()).select_from(DuplicateCandidate).where(
-            DuplicateCandidate.kind == kind, DuplicateCandidate.status == DuplicateStatus.OPEN
+        sa.select(sa.func.count())
+        .select_from(DuplicateCandidate)
+        .where(DuplicateCandidate.kind == kind, DuplicateCandidate.status == DuplicateStatus.OPEN)
+    )
+    click.echo(
+        _(
+            "%(checked)d listings checked: %(added)d new possible duplicate pairs, %(waiting)d waiting at "
+            "/admin/duplicates.",
+            checked=len(ids),
+            added=added,
+            waiting=waiting,
         )
     )
-    click.echo(_("%(checked)d listings checked: %(added)d new possible duplicate pairs, %(waiting)d waiting at "
-                 "/admin/duplicates.", checked=len(ids), added=added, waiting=waiting))

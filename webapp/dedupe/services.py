@@ -178,9 +178,7 @@ def _insert_new(rows: list[dict]) -> None:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the two databases the project runs on
         raise RuntimeError(f"unsupported database {dialect}")
-    statement = insert(DuplicateCandidate).on_conflict_do_nothing(
-        index_elements=["kind", "listing_id", "other_id"]
-    )
+    statement = insert(DuplicateCandidate).on_conflict_do_nothing(index_elements=["kind", "listing_id", "other_id"])
     db.session.execute(statement, rows)
 
 
@@ -196,7 +194,8 @@ def flag(listing, threshold: float = THRESHOLD) -> list[DuplicateCandidate]:
         return []
     found = {other.id: s for other, s in find_similar(listing, limit=FLAG_LIMIT, threshold=threshold)}
     existing = {
-        (c.listing_id, c.other_id): c for c in db.session.scalars(sa.select(DuplicateCandidate).where(_involving(kind, listing.id)))
+        (c.listing_id, c.other_id): c
+        for c in db.session.scalars(sa.select(DuplicateCandidate).where(_involving(kind, listing.id)))
     }
     new_rows = []
     for other_id, s in found.items():
@@ -237,11 +236,14 @@ def flag_many(kind: str, ids: Iterable[int], chunk: int = 500, threshold: float 
     model = model_for(kind)
 
     def open_count() -> int:
-        return db.session.scalar(
-            sa.select(sa.func.count()).select_from(DuplicateCandidate).where(
-                DuplicateCandidate.kind == kind, DuplicateCandidate.status == DuplicateStatus.OPEN
+        return (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(DuplicateCandidate)
+                .where(DuplicateCandidate.kind == kind, DuplicateCandidate.status == DuplicateStatus.OPEN)
             )
-        ) or 0
+            or 0
+        )
 
     before = open_count()
     ids = list(ids)
@@ -439,7 +441,10 @@ def merge(actor, candidate: DuplicateCandidate):
         )
     )
     audit.record(
-        "duplicate.merge", newer, actor=actor, before=before,
+        "duplicate.merge",
+        newer,
+        actor=actor,
+        before=before,
         after={"status": newer.status, "duplicate_of": target.id, "score": candidate.score},
     )
     db.session.flush()
@@ -453,8 +458,15 @@ def dismiss(actor, candidate: DuplicateCandidate) -> None:
     candidate.status = DuplicateStatus.DISMISSED
     candidate.decided_by_id = actor.id
     audit.record(
-        "duplicate.dismiss", candidate, actor=actor, before={"status": DuplicateStatus.OPEN},
-        after={"status": candidate.status, "listing": candidate.listing_id, "other": candidate.other_id,
-               "score": candidate.score},
+        "duplicate.dismiss",
+        candidate,
+        actor=actor,
+        before={"status": DuplicateStatus.OPEN},
+        after={
+            "status": candidate.status,
+            "listing": candidate.listing_id,
+            "other": candidate.other_id,
+            "score": candidate.score,
+        },
     )
     db.session.flush()

@@ -29,7 +29,10 @@ def index():
     kind = _kind_arg()
     page = db.paginate(services.open_pairs_query(kind), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "dedupe/index.html", page=page, pairs=services.describe(list(page.items)), kind=kind,
+        "dedupe/index.html",
+        page=page,
+        pairs=services.describe(list(page.items)),
+        kind=kind,
         threshold=services.THRESHOLD,
     )
 
@@ -41,7 +44,9 @@ def _candidate(candidate_id: int) -> DuplicateCandidate:
 def _back():
     kind = request.form.get("kind")
     page = request.form.get("page", type=int)
-    return redirect(url_for("dedupe.index", kind=kind if kind in KINDS else None, page=page if page and page > 1 else None))
+    return redirect(
+        url_for("dedupe.index", kind=kind if kind in KINDS else None, page=page if page and page > 1 else None)
+    )
 
 
 @bp.route("/<int:candidate_id>/merge", methods=["POST"])

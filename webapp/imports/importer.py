@@ -16,8 +16,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -26,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from webapp.accounts.models import Organisation
 from webapp.achievements.models import Achievement
-from webapp.core import audit
+from webapp.core import audit, clock
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.imports.columns import SOURCE_COLUMN, Kind, column_key, plan_columns
@@ -38,7 +37,6 @@ from webapp.listings.text import normalise
 from webapp.needs.models import Need
 from webapp.taxonomy.services import FieldResolver
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 BATCH_SIZE = 1000
 # Columns whose change means the listing's search terms change.
 INDEXED = {
@@ -105,7 +103,7 @@ class Importer:
             org_ids=self.org_ids,
             org_names=self.org_names,
             organisation_id=self.options.organisation_id,
-            today=self.options.today or date.today(),
+            today=self.options.today or clock.today(),
         )
         for row in source.rows[:start]:  # rows a previous run already did: remember their keys
             if row.values is not None:
@@ -513,7 +511,7 @@ def _sqlite_cache(kib: int = 131072):
 def _published_at(posted_on: date | None, now: datetime) -> datetime:
     if posted_on is None:
         return now
-    return datetime.combine(posted_on, time(0), tzinfo=LOCAL_TZ)
+    return clock.day_start(posted_on)
 
 
 def _os_user() -> str:

@@ -16,18 +16,44 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from webapp.core import clock
 from webapp.listings.models import CoopMode, Maturity
 from webapp.listings.money import format_wan_range
-from webapp.listings.search import BEIJING
 
 # At most this many rows per file: about 5 MB of .xlsx, a few seconds to build. Larger lists are
 # narrowed with the filters first (the list page says when a file would be cut).
 EXPORT_CAP = 10_000
 
-ACHIEVEMENT_COLUMNS = ("external_id", "title", "summary", "keywords", "field", "maturity", "trl", "patents",
-                       "transfer_modes", "price", "institution", "team", "scenarios", "posted_on")
-NEED_COLUMNS = ("external_id", "title", "description", "keywords", "field", "budget", "deadline",
-                "cooperation_modes", "organisation", "posted_on", "indicators", "expected_maturity")
+ACHIEVEMENT_COLUMNS = (
+    "external_id",
+    "title",
+    "summary",
+    "keywords",
+    "field",
+    "maturity",
+    "trl",
+    "patents",
+    "transfer_modes",
+    "price",
+    "institution",
+    "team",
+    "scenarios",
+    "posted_on",
+)
+NEED_COLUMNS = (
+    "external_id",
+    "title",
+    "description",
+    "keywords",
+    "field",
+    "budget",
+    "deadline",
+    "cooperation_modes",
+    "organisation",
+    "posted_on",
+    "indicators",
+    "expected_maturity",
+)
 
 MATURITY_WORDS = {
     Maturity.RESEARCH: "正在研发",
@@ -61,7 +87,7 @@ def field_path(field) -> str:
 def posted_day(listing) -> str:
     day: date | None = listing.posted_on
     if day is None and listing.published_at is not None:
-        day = listing.published_at.astimezone(BEIJING).date()
+        day = clock.local(listing.published_at).date()
     return day.isoformat() if day else ""
 
 

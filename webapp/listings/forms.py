@@ -46,7 +46,8 @@ class ListingForm(FlaskForm):
 
     field_id = SelectField(_l("Technical field"), coerce=int, validators=[Required(), choose_field])
     keywords = StringField(
-        _l("Keywords"), validators=[Optional()],
+        _l("Keywords"),
+        validators=[Optional()],
         description=_l("Separate keywords with commas, 、 or spaces, e.g. 锂电池、储能、固态电解质"),
     )
     coop_modes = MultiCheckboxField(_l("Cooperation modes"), choices=[], validators=[Optional()])

@@ -34,7 +34,9 @@ class Transition:
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", frozenset({S.DRAFT, S.RETURNED, S.OFFLINE}), S.SUBMITTED, OWNER, False, _l("Submit for review")),
+        Transition(
+            "submit", frozenset({S.DRAFT, S.RETURNED, S.OFFLINE}), S.SUBMITTED, OWNER, False, _l("Submit for review")
+        ),
         Transition("approve", frozenset({S.SUBMITTED}), S.PUBLISHED, ADMIN, False, _l("Approve and publish")),
         Transition("return", frozenset({S.SUBMITTED}), S.RETURNED, ADMIN, True, _l("Return for changes")),
         Transition("withdraw", frozenset({S.SUBMITTED, S.PUBLISHED}), S.OFFLINE, OWNER, False, _l("Take offline")),
@@ -69,7 +71,11 @@ def apply(listing, name: str, user, reason: str | None = None) -> None:
         raise PermissionDenied()
     if listing.status not in transition.sources:
         raise TransitionError(
-            _("This listing is %(state)s; “%(action)s” is not possible now.", state=listing.status.label, action=transition.label)
+            _(
+                "This listing is %(state)s; “%(action)s” is not possible now.",
+                state=listing.status.label,
+                action=transition.label,
+            )
         )
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
@@ -83,8 +89,11 @@ def apply(listing, name: str, user, reason: str | None = None) -> None:
     if transition.target is S.PUBLISHED:
         listing.published_at = utcnow()
     audit.record(
-        f"{listing.__tablename__[:-1]}.{name}", listing, actor=user,
-        before={"status": before}, after={"status": listing.status, "reason": reason or None},
+        f"{listing.__tablename__[:-1]}.{name}",
+        listing,
+        actor=user,
+        before={"status": before},
+        after={"status": listing.status, "reason": reason or None},
     )
     if name == "submit":
         from webapp.dedupe.services import flag  # imported here: dedupe imports the listing models

@@ -36,10 +36,20 @@ NEXT_STEPS = {
 
 # What differs between the two "my listings" pages (one template: moderation/mine.html).
 MINE_PAGES = {
-    "a": {"title": _l("My achievements"), "new_label": _l("Publish an achievement"),
-          "empty": _l("You have not listed any achievements yet."), "endpoint": "achievements", "id_arg": "achievement_id"},
-    "n": {"title": _l("My needs"), "new_label": _l("Post a need"),
-          "empty": _l("You have not posted any needs yet."), "endpoint": "needs", "id_arg": "need_id"},
+    "a": {
+        "title": _l("My achievements"),
+        "new_label": _l("Publish an achievement"),
+        "empty": _l("You have not listed any achievements yet."),
+        "endpoint": "achievements",
+        "id_arg": "achievement_id",
+    },
+    "n": {
+        "title": _l("My needs"),
+        "new_label": _l("Post a need"),
+        "empty": _l("You have not posted any needs yet."),
+        "endpoint": "needs",
+        "id_arg": "need_id",
+    },
 }
 
 
@@ -89,7 +99,7 @@ def run_transition(listing, detail_url: str):
 
 
 def submit_after_save(listing, user, wanted: bool) -> bool:
-    """"Save and submit for review" after the service saved: an owner's edit of a published listing
+    """ "Save and submit for review" after the service saved: an owner's edit of a published listing
     is already back in review, so only the other states take the submit step."""
     if not wanted:
         return False
@@ -116,9 +126,12 @@ def waiting_count() -> int:
 
     count = 0
     for model in (Achievement, Need):
-        count += db.session.scalar(
-            sa.select(sa.func.count()).select_from(model).where(model.status == ListingStatus.SUBMITTED)
-        ) or 0
+        count += (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.status == ListingStatus.SUBMITTED)
+            )
+            or 0
+        )
     return count
 
 
@@ -180,8 +193,10 @@ class _QueuePagination(Pagination):
 
         union = self._union()
         rows = db.session.execute(
-            sa.select(union.c.kind, union.c.id).order_by(union.c.at, union.c.kind, union.c.id)
-            .limit(self.per_page).offset(self._query_offset)
+            sa.select(union.c.kind, union.c.id)
+            .order_by(union.c.at, union.c.kind, union.c.id)
+            .limit(self.per_page)
+            .offset(self._query_offset)
         ).all()
         models = {"a": Achievement, "n": Need}
         loaded = {}

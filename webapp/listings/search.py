@@ -21,17 +21,17 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
+from webapp.core import clock
 from webapp.extensions import db
 from webapp.listings.models import NO_AMOUNT_HIGH, NO_AMOUNT_LOW, CoopMode, ListingStatus, ListingTerm, Maturity
 from webapp.listings.text import idf, normalise, split_list, tokens
 
 PER_PAGE = 20
-BEIJING = timezone(timedelta(hours=8))  # posting dates are days in Beijing time (no daylight saving)
 SCALE = 1000  # fixed-point factor for weights and idf
 MAX_QUERY_TERMS = 30
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -134,9 +134,9 @@ def title_hits(model, q: str):
     when another listing carries the same word as an explicit keyword."""
     parts = [p.lower() for p in split_list(normalise(q))][:5] or [normalise(q).lower()]
     title = sa.func.lower(model.title)
-    return sum(
-        (sa.case((title.contains(p, autoescape=True), 1), else_=0) for p in parts), sa.literal(0)
-    ).label("title_hits")
+    return sum((sa.case((title.contains(p, autoescape=True), 1), else_=0) for p in parts), sa.literal(0)).label(
+        "title_hits"
+    )
 
 
 def rank(kind: str, text: str, *, limit: int = 200, where: Iterable = ()) -> list[tuple[int, float]]:
@@ -193,10 +193,6 @@ def contains(column, text: str):
     return sa.func.lower(column).contains(text.lower(), autoescape=True)
 
 
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BEIJING)
-
-
 def sees_all_identities(viewer) -> bool:
     from webapp.accounts.models import Role
 
@@ -243,9 +239,9 @@ def conditions(model, criteria: Criteria, viewer=None) -> list:
         where.append(low_col <= criteria.money_max)
     when = date_column(model, criteria)
     if criteria.posted_from is not None:
-        where.append(when >= day_start(criteria.posted_from))
+        where.append(when >= clock.day_start(criteria.posted_from))  # posting dates are the district's days
     if criteria.posted_to is not None:
-        where.append(when < day_start(criteria.posted_to + timedelta(days=1)))
+        where.append(when < clock.day_start(criteria.posted_to + timedelta(days=1)))
     return where
 
 
@@ -256,7 +252,9 @@ def conditions(model, criteria: Criteria, viewer=None) -> list:
 def sort_key(model, criteria: Criteria) -> tuple:
     """(expression, descending) of the list order; the id breaks ties in the same direction."""
     sort = criteria.effective_sort
-    low_col, high_col = (model.price_min, model.price_max) if model.KIND == "a" else (model.budget_min, model.budget_max)
+    low_col, high_col = (
+        (model.price_min, model.price_max) if model.KIND == "a" else (model.budget_min, model.budget_max)
+    )
     # Literals, not parameters: the expressions must read exactly like the amount indexes'.
     if sort == "price_asc":
         return sa.func.coalesce(low_col, sa.literal_column(str(NO_AMOUNT_HIGH), sa.BigInteger)), False

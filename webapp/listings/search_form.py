@@ -91,7 +91,9 @@ class SearchForm(FlaskForm):
         statuses = frozenset({ListingStatus.PUBLISHED})
         if may_filter_status and ok(self.status):
             statuses = (
-                frozenset(ListingStatus) if self.status.data == ALL_STATUSES else frozenset({ListingStatus(self.status.data)})
+                frozenset(ListingStatus)
+                if self.status.data == ALL_STATUSES
+                else frozenset({ListingStatus(self.status.data)})
             )
         elif mine:
             statuses = frozenset(ListingStatus)

@@ -40,8 +40,13 @@ def save(listing, actor, cleaned: dict, *, field=None, creating: bool, extra_aud
         listing.status = ListingStatus.SUBMITTED
     index.reindex(listing)
     kind = listing.__tablename__[:-1]
-    audit.record(f"{kind}.{'create' if creating else 'update'}", listing, actor=actor, before=before,
-                 after=audit.changes(listing, fields))
+    audit.record(
+        f"{kind}.{'create' if creating else 'update'}",
+        listing,
+        actor=actor,
+        before=before,
+        after=audit.changes(listing, fields),
+    )
     if was_published:  # matched again (or, back in review, its suggestions withdrawn) in the background
         from webapp.matching.services import schedule
 

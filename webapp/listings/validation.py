@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from webapp.core import clock
 from webapp.core.identifiers import InvalidIdentifier, validate_patent_number
 from webapp.listings.models import CoopMode, Maturity
 from webapp.listings.money import MoneyError, parse_wan_range
@@ -83,7 +84,14 @@ def parse_date(value) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    text = normalise(str(value)).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").replace("日", "")
+    text = (
+        normalise(str(value))
+        .replace("/", "-")
+        .replace(".", "-")
+        .replace("年", "-")
+        .replace("月", "-")
+        .replace("日", "")
+    )
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
@@ -210,9 +218,11 @@ def clean_need(data: dict, *, today: date | None = None, allow_past_deadline: bo
     except ValueError as exc:
         errors["deadline"] = str(exc)
     else:
-        if out["deadline"] and not allow_past_deadline and out["deadline"] < (today or date.today()):
+        if out["deadline"] and not allow_past_deadline and out["deadline"] < (today or clock.today()):
             errors["deadline"] = _("The deadline %(d)s is in the past.", d=out["deadline"].isoformat())
-    out["organisation_name"] = (normalise(data.get("organisation")) or None) and normalise(data.get("organisation"))[:200]
+    out["organisation_name"] = (normalise(data.get("organisation")) or None) and normalise(data.get("organisation"))[
+        :200
+    ]
     try:
         out["expected_maturity"] = parse_maturity(data.get("expected_maturity"))
     except ValueError as exc:

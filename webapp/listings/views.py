@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from webapp.core import clock
 from webapp.core.permissions import roles_required
 from webapp.listings import export as exporter
 from webapp.listings import search
@@ -89,7 +88,7 @@ def export(kind: str, fmt: str) -> Response:
     listings = search.all_matching(kind, criteria, current_user, limit=exporter.EXPORT_CAP)
     columns = exporter.columns_for(kind)
     rows = exporter.rows_for(kind, listings, current_user)
-    name = f"jiebang-{'achievements' if kind == 'a' else 'needs'}-{datetime.now(search.BEIJING):%Y%m%d-%H%M}"
+    name = f"jiebang-{'achievements' if kind == 'a' else 'needs'}-{clock.local_now():%Y%m%d-%H%M}"
     if fmt == "csv":
         body, mimetype = exporter.to_csv(columns, rows), "text/csv; charset=utf-8"
     else:

@@ -47,9 +47,12 @@ class _Progress:
 
 
 @match_cli.command("run")
-@click.option("--all", "everything", is_flag=True,
-              help="The full re-match: rebuild the index, match every published listing, drop suggestions no "
-                   "longer found.")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="The full re-match: rebuild the index, match every published listing, drop suggestions no longer found.",
+)
 def run(everything: bool) -> None:
     """(Re)compute suggestions, with a progress bar.
 
@@ -78,8 +81,13 @@ def _run_all() -> None:
         progress.close()
     if job.status is not MatchJobStatus.DONE:
         raise click.ClickException(_("The re-match failed: %(error)s", error=job.error))
-    click.echo(_("Matched %(count)d listings: %(suggestions)d suggestions await review.", count=job.total,
-                 suggestions=job.suggestions))
+    click.echo(
+        _(
+            "Matched %(count)d listings: %(suggestions)d suggestions await review.",
+            count=job.total,
+            suggestions=job.suggestions,
+        )
+    )
 
 
 def _run_changed() -> None:
@@ -103,11 +111,22 @@ def _run_changed() -> None:
         progress.close()
     db.session.commit()
     if since is None:
-        click.echo(_("Matched all %(count)d published listings: %(suggestions)d suggestions.", count=len(work),
-                     suggestions=found))
+        click.echo(
+            _(
+                "Matched all %(count)d published listings: %(suggestions)d suggestions.",
+                count=len(work),
+                suggestions=found,
+            )
+        )
     else:
-        click.echo(_("Matched %(count)d listings published or edited since %(time)s UTC: %(suggestions)d suggestions.",
-                     count=len(work), time=f"{since:%Y-%m-%d %H:%M}", suggestions=found))
+        click.echo(
+            _(
+                "Matched %(count)d listings published or edited since %(time)s UTC: %(suggestions)d suggestions.",
+                count=len(work),
+                time=f"{since:%Y-%m-%d %H:%M}",
+                suggestions=found,
+            )
+        )
 
 
 def _find_need(value: str):
@@ -121,8 +140,13 @@ def _find_need(value: str):
 
 
 @match_cli.command("show")
-@click.option("--need", "need_ref", required=True, metavar="EXTERNAL_ID",
-              help="The need's external_id (or #ID, its number in the app).")
+@click.option(
+    "--need",
+    "need_ref",
+    required=True,
+    metavar="EXTERNAL_ID",
+    help="The need's external_id (or #ID, its number in the app).",
+)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 def show(need_ref: str, limit: int, as_json: bool) -> None:
@@ -186,12 +210,19 @@ def _live(need, limit: int) -> list[dict]:
     from webapp.matching.models import Suggestion, SuggestionStatus
 
     decided = db.session.scalars(
-        sa.select(Suggestion.achievement_id).where(Suggestion.need_id == need.id,
-                                                   Suggestion.status != SuggestionStatus.NEW)
+        sa.select(Suggestion.achievement_id).where(
+            Suggestion.need_id == need.id, Suggestion.status != SuggestionStatus.NEW
+        )
     ).all()
     matches = runtime.match_need(need, limit=limit, exclude=decided)
-    achievements = {a.id: a for a in db.session.scalars(
-        sa.select(Achievement).where(Achievement.id.in_([m.achievement_id for m in matches]))
-    )}
-    return [_row(achievements[m.achievement_id], m.score, m.parts, m.terms, "computed")
-            for m in matches if m.achievement_id in achievements]
+    achievements = {
+        a.id: a
+        for a in db.session.scalars(
+            sa.select(Achievement).where(Achievement.id.in_([m.achievement_id for m in matches]))
+        )
+    }
+    return [
+        _row(achievements[m.achievement_id], m.score, m.parts, m.terms, "computed")
+        for m in matches
+        if m.achievement_id in achievements
+    ]

@@ -93,8 +93,9 @@ class Weights:
     def from_dict(cls, data: Mapping) -> Weights:
         values = {name: float(data[name]) for name in (*SIGNALS, *FACTS) if name in data}
         if "bands" in data:
-            values["bands"] = tuple(sorted(((str(k), float(v)) for k, v in dict(data["bands"]).items()),
-                                           key=lambda kv: -kv[1]))
+            values["bands"] = tuple(
+                sorted(((str(k), float(v)) for k, v in dict(data["bands"]).items()), key=lambda kv: -kv[1])
+            )
         return cls(**values)
 
     @property
@@ -189,15 +190,14 @@ def title_grams(title: str) -> list[str]:
         if len(run) == 1:
             grams.setdefault(run, None)
         for i in range(len(run) - 1):
-            grams.setdefault(run[i:i + 2], None)
+            grams.setdefault(run[i : i + 2], None)
     return list(grams)
 
 
 def query_pairs(doc: Doc, analyser: Analyser) -> list[str]:
     """A query's character pairs: its title TITLE_REPEAT times (what its author put first says most
     about what is wanted), then its keywords and body once."""
-    return (analyser.pairs(doc.title) * TITLE_REPEAT + analyser.pairs(" ".join(doc.keywords))
-            + analyser.pairs(doc.body))
+    return analyser.pairs(doc.title) * TITLE_REPEAT + analyser.pairs(" ".join(doc.keywords)) + analyser.pairs(doc.body)
 
 
 def doc_pairs(doc: Doc, analyser: Analyser) -> list[str]:
@@ -258,19 +258,47 @@ def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
         short=np.fromiter((vocab.add(t) for t in short), dtype=np.int32, count=len(short)),
         pairs=np.fromiter(counted, dtype=np.int32, count=len(counted)),
         pair_counts=np.fromiter(counted.values(), dtype=np.float32, count=len(counted)),
-        short_text=" ".join(short), title=normalise(doc.title), root=root, leaf=leaf, maturity=maturity,
-        money_min=low, money_max=high, coop=coop,
+        short_text=" ".join(short),
+        title=normalise(doc.title),
+        root=root,
+        leaf=leaf,
+        maturity=maturity,
+        money_min=low,
+        money_max=high,
+        coop=coop,
     )
 
 
 class SideIndex:
     """One side (achievements or needs), built from `Doc`s, saved to and memory-mapped from disk."""
 
-    ARRAYS = ("ids", "full_ptr", "full_tok", "short_ptr", "short_tok", "df", "dl", "pair_df", "pair_dl", "root",
-              "leaf", "maturity", "money_min", "money_max", "coop")
+    ARRAYS = (
+        "ids",
+        "full_ptr",
+        "full_tok",
+        "short_ptr",
+        "short_tok",
+        "df",
+        "dl",
+        "pair_df",
+        "pair_dl",
+        "root",
+        "leaf",
+        "maturity",
+        "money_min",
+        "money_max",
+        "coop",
+    )
 
-    def __init__(self, arrays: dict[str, np.ndarray], short_texts: list[str], vocab: Vocab,
-                 bm_full: bm25s.BM25 | None, bm_short: bm25s.BM25 | None, titles: list[str] | None = None):
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray],
+        short_texts: list[str],
+        vocab: Vocab,
+        bm_full: bm25s.BM25 | None,
+        bm_short: bm25s.BM25 | None,
+        titles: list[str] | None = None,
+    ):
         # Plain arrays over the memory map: slicing an np.memmap costs several times more.
         self.a = {name: np.asarray(value) for name, value in arrays.items()}
         self.short_texts = short_texts
@@ -307,17 +335,16 @@ class SideIndex:
         bm_title = None
         if any(gram_rows):
             bm_title = bm25s.BM25(backend="numpy")
-            bm_title.index(Tokenized(ids=gram_rows, vocab={str(i): i for i in range(len(vocab))}),
-                           show_progress=False)
+            bm_title.index(Tokenized(ids=gram_rows, vocab={str(i): i for i in range(len(vocab))}), show_progress=False)
         bm_pairs = None
         pair_rows = [np.repeat(a.pairs, a.pair_counts.astype(np.int64)).tolist() for a in analysed]
         if any(pair_rows):
             bm_pairs = bm25s.BM25(backend="numpy")
-            bm_pairs.index(Tokenized(ids=pair_rows, vocab={str(i): i for i in range(len(vocab))}),
-                           show_progress=False)
+            bm_pairs.index(Tokenized(ids=pair_rows, vocab={str(i): i for i in range(len(vocab))}), show_progress=False)
         n_terms = len(vocab)
-        pair_df = np.bincount(np.fromiter((p for a in analysed for p in a.pairs), dtype=np.int64),
-                              minlength=n_terms).astype(np.int32)
+        pair_df = np.bincount(
+            np.fromiter((p for a in analysed for p in a.pairs), dtype=np.int64), minlength=n_terms
+        ).astype(np.int32)
         full_ptr, full_tok = _csr(full_rows)
         short_ptr, short_tok = _csr(short_rows)
         gram_flat = np.fromiter((g for row in gram_rows for g in row), dtype=np.int64)
@@ -326,15 +353,29 @@ class SideIndex:
         facts = np.array([_facts(d) for d in docs], dtype=np.int64).reshape(len(docs), 6)
         arrays = {
             "ids": np.array([d.id for d in docs], dtype=np.int64),
-            "full_ptr": full_ptr, "full_tok": full_tok, "short_ptr": short_ptr, "short_tok": short_tok,
-            "df": df, "dl": np.array([len(r) for r in bm_rows], dtype=np.int32),
-            "pair_df": pair_df, "pair_dl": np.array([len(r) for r in pair_rows], dtype=np.int32),
-            "root": facts[:, 0].astype(np.int32), "leaf": facts[:, 1].astype(np.int32),
-            "maturity": facts[:, 2].astype(np.int8), "money_min": facts[:, 3], "money_max": facts[:, 4],
+            "full_ptr": full_ptr,
+            "full_tok": full_tok,
+            "short_ptr": short_ptr,
+            "short_tok": short_tok,
+            "df": df,
+            "dl": np.array([len(r) for r in bm_rows], dtype=np.int32),
+            "pair_df": pair_df,
+            "pair_dl": np.array([len(r) for r in pair_rows], dtype=np.int32),
+            "root": facts[:, 0].astype(np.int32),
+            "leaf": facts[:, 1].astype(np.int32),
+            "maturity": facts[:, 2].astype(np.int8),
+            "money_min": facts[:, 3],
+            "money_max": facts[:, 4],
             "coop": facts[:, 5].astype(np.int32),
         }
-        side = cls(arrays, [a.short_text for a in analysed], vocab, bm_full, bm_short,
-                   titles=[normalise(d.title) for d in docs])
+        side = cls(
+            arrays,
+            [a.short_text for a in analysed],
+            vocab,
+            bm_full,
+            bm_short,
+            titles=[normalise(d.title) for d in docs],
+        )
         side.bm_title = bm_title
         side.bm_pairs = bm_pairs
         return side
@@ -344,8 +385,12 @@ class SideIndex:
         folder.mkdir(parents=True, exist_ok=True)
         for name in self.ARRAYS:
             np.save(folder / f"{name}.npy", self.a[name])
-        for name, bm in (("bm_full", self.bm_full), ("bm_short", self.bm_short), ("bm_title", self.bm_title),
-                         ("bm_pairs", self.bm_pairs)):
+        for name, bm in (
+            ("bm_full", self.bm_full),
+            ("bm_short", self.bm_short),
+            ("bm_title", self.bm_title),
+            ("bm_pairs", self.bm_pairs),
+        ):
             if bm is not None:
                 bm.save(str(folder / name))
         (folder / "short_texts.json").write_text(json.dumps(self.short_texts, ensure_ascii=False), "utf-8")
@@ -367,8 +412,13 @@ class SideIndex:
         return side
 
     # -- candidates -----------------------------------------------------------------------
-    def top(self, term_ids: np.ndarray, gram_ids: Sequence[int] = (), k: int = CANDIDATES,
-            pairs: Mapping[int, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def top(
+        self,
+        term_ids: np.ndarray,
+        gram_ids: Sequence[int] = (),
+        k: int = CANDIDATES,
+        pairs: Mapping[int, float] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions of the best candidates of the BM25 indexes (union), with their full-text BM25
         over words and over character pairs, each as a share of the most the query could score."""
         empty = np.empty(0)
@@ -440,8 +490,9 @@ class SideIndex:
         return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
-def _bm25_hits(bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int, counts: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _bm25_hits(
+    bm: bm25s.BM25, term_ids: np.ndarray, n_docs: int, counts: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The documents any query term occurs in (ascending) and their BM25 score sums (each term
     `counts` times). Summed over the posting lists alone when they are short against the library
     (rare terms), else densely."""
@@ -478,8 +529,9 @@ class _Idf:
     def __getitem__(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids)
         inside = ids < self.known.size
-        return np.where(inside, self.known[np.where(inside, ids, 0)] if self.known.size else 0.0,
-                        self.rarest).astype(np.float32)
+        return np.where(inside, self.known[np.where(inside, ids, 0)] if self.known.size else 0.0, self.rarest).astype(
+            np.float32
+        )
 
 
 class _Weights:
@@ -555,12 +607,24 @@ class Matcher:
         return cls(analyser, SideIndex.load(folder / "achievements", vocab), SideIndex.load(folder / "needs", vocab))
 
     # -- public API -----------------------------------------------------------------------
-    def for_need(self, doc: Doc, limit: int = 20, exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
-                 pair_penalty: Mapping[tuple[int, int], float] | None = None) -> list[Match]:
+    def for_need(
+        self,
+        doc: Doc,
+        limit: int = 20,
+        exclude: Iterable[int] = (),
+        extra: Sequence[Doc] = (),
+        pair_penalty: Mapping[tuple[int, int], float] | None = None,
+    ) -> list[Match]:
         return self._match(doc, "n", limit, exclude, extra, pair_penalty)
 
-    def for_achievement(self, doc: Doc, limit: int = 20, exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
-                        pair_penalty: Mapping[tuple[int, int], float] | None = None) -> list[Match]:
+    def for_achievement(
+        self,
+        doc: Doc,
+        limit: int = 20,
+        exclude: Iterable[int] = (),
+        extra: Sequence[Doc] = (),
+        pair_penalty: Mapping[tuple[int, int], float] | None = None,
+    ) -> list[Match]:
         return self._match(doc, "a", limit, exclude, extra, pair_penalty)
 
     def candidates_for_need(self, doc: Doc) -> set[int]:
@@ -569,8 +633,14 @@ class Matcher:
         side = self.sides["a"]
         return {int(side.a["ids"][p]) for p in side.top(query.full, self._grams(doc), pairs=self._pairs(doc))[0]}
 
-    def candidates(self, doc: Doc, query_kind: str = "n", exclude: Iterable[int] = (), extra: Sequence[Doc] = (),
-                   pair_penalty: Mapping[tuple[int, int], float] | None = None) -> Candidates:
+    def candidates(
+        self,
+        doc: Doc,
+        query_kind: str = "n",
+        exclude: Iterable[int] = (),
+        extra: Sequence[Doc] = (),
+        pair_penalty: Mapping[tuple[int, int], float] | None = None,
+    ) -> Candidates:
         """Every candidate of a query with its unweighted signals (for ranking, and for fitting)."""
         return self._candidates(doc, query_kind, exclude, extra, pair_penalty)[0]
 
@@ -607,8 +677,15 @@ class Matcher:
             self._idf_cache = _Idf(self.sides["a"].idf(len(self.vocab)))
         return self._idf_cache
 
-    def _match(self, doc: Doc, query_kind: str, limit: int, exclude: Iterable[int], extra: Sequence[Doc],
-               pair_penalty: Mapping[tuple[int, int], float] | None) -> list[Match]:
+    def _match(
+        self,
+        doc: Doc,
+        query_kind: str,
+        limit: int,
+        exclude: Iterable[int],
+        extra: Sequence[Doc],
+        pair_penalty: Mapping[tuple[int, int], float] | None,
+    ) -> list[Match]:
         found, query, side, extras, extra_ids = self._candidates(doc, query_kind, exclude, extra, pair_penalty)
         weights = self.weights
         total = found.scores(weights)
@@ -621,19 +698,27 @@ class Matcher:
         for i in chosen:
             other = int(ids[i])
             need_id, achievement_id = (doc.id, other) if query_kind == "n" else (other, doc.id)
-            parts = {name: round(float(found.signals[i, c] * getattr(weights, name)), 1)
-                     for c, name in enumerate(SIGNALS)}
+            parts = {
+                name: round(float(found.signals[i, c] * getattr(weights, name)), 1) for c, name in enumerate(SIGNALS)
+            }
             parts["fuzzy"] = round(parts["fuzzy"] + float(found.fixed[i] - found.history[i]), 1)
-            parts.update({name: round(float(found.facts[i, c] * getattr(weights, name)), 1)
-                          for c, name in enumerate(FACTS)})
+            parts.update(
+                {name: round(float(found.facts[i, c] * getattr(weights, name)), 1) for c, name in enumerate(FACTS)}
+            )
             parts["history"] = float(found.history[i])
             score = round(float(total[i]), 1)
             results.append(Match(need_id, achievement_id, score, parts, [], weights.band(score)))
         self._explain(results, query, side, query_kind, extras, extra_ids, self._idf())
         return results
 
-    def _candidates(self, doc: Doc, query_kind: str, exclude: Iterable[int], extra: Sequence[Doc],
-                    pair_penalty: Mapping[tuple[int, int], float] | None):
+    def _candidates(
+        self,
+        doc: Doc,
+        query_kind: str,
+        exclude: Iterable[int],
+        extra: Sequence[Doc],
+        pair_penalty: Mapping[tuple[int, int], float] | None,
+    ):
         side = self.sides["a" if query_kind == "n" else "n"]
         query = analyse(doc, self.analyser, self.vocab)
         excluded = set(exclude)
@@ -660,9 +745,21 @@ class Matcher:
         doc_short_norm = _row_sums(idf[short_tok], short_off)
         texts = [side.short_texts[p] for p in positions]
         titles = [side.titles[p] for p in positions]
-        facts = np.stack([a["root"][positions], a["leaf"][positions], a["maturity"][positions],
-                          a["money_min"][positions], a["money_max"][positions], a["coop"][positions]], axis=1
-                         ).astype(np.int64) if positions.size else np.empty((0, 6), dtype=np.int64)
+        facts = (
+            np.stack(
+                [
+                    a["root"][positions],
+                    a["leaf"][positions],
+                    a["maturity"][positions],
+                    a["money_min"][positions],
+                    a["money_max"][positions],
+                    a["coop"][positions],
+                ],
+                axis=1,
+            ).astype(np.int64)
+            if positions.size
+            else np.empty((0, 6), dtype=np.int64)
+        )
         ids = a["ids"][positions].astype(np.int64)
 
         # Listings newer than the index, scored the same way against the index's statistics.
@@ -676,15 +773,19 @@ class Matcher:
             # same scale.
             q_pairs = np.fromiter(query_pair_counts, dtype=np.int64, count=len(query_pair_counts))
             q_counts = np.fromiter(query_pair_counts.values(), dtype=np.float64, count=len(query_pair_counts))
-            pdf = (np.where(q_pairs < len(a["pair_df"]), a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)], 0)
-                   if len(a["pair_df"]) else np.zeros(len(q_pairs)))
+            pdf = (
+                np.where(q_pairs < len(a["pair_df"]), a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)], 0)
+                if len(a["pair_df"])
+                else np.zeros(len(q_pairs))
+            )
             in_extras = np.isin(q_pairs, np.concatenate([ex.pairs for ex in extras]))
             known = (pdf > 0) | in_extras
             q_pairs, q_counts, pdf = q_pairs[known], q_counts[known], np.maximum(pdf[known], 1)
             pair_idf = np.log1p((side.n - pdf + 0.5) / (pdf + 0.5))
             pair_most = float((pair_idf * q_counts).sum() * (BM25_K1 + 1)) or 1.0
             in_index = (q_pairs < len(a["pair_df"])) & (
-                a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)] > 0 if len(a["pair_df"]) else False)
+                a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)] > 0 if len(a["pair_df"]) else False
+            )
             index_most = float((pair_idf * q_counts)[in_index].sum() * (BM25_K1 + 1)) or 1.0
             chars = chars * index_most / pair_most
             for ex in extras:
@@ -694,8 +795,9 @@ class Matcher:
                 e_kw.append(float(kw_idf.sum()) * (BM25_K1 + 1) / (1 + BM25_K1 * length) / kw_most)
                 tf = _Weights(ex.pairs, ex.pair_counts)[q_pairs].astype(np.float64)
                 plength = 1.0 - BM25_B + BM25_B * float(ex.pair_counts.sum()) / side.pair_avgdl
-                e_ch.append(float((q_counts * pair_idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * plength)).sum())
-                            / pair_most)
+                e_ch.append(
+                    float((q_counts * pair_idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * plength)).sum()) / pair_most
+                )
                 e_qs.append(float(q_short_w[ex.full].sum()))
                 e_ds.append(float(q_full_w[ex.short].sum()))
                 e_dsn.append(float(idf[ex.short].sum()))
@@ -706,46 +808,84 @@ class Matcher:
             doc_short_norm = np.concatenate([doc_short_norm, e_dsn])
             texts = texts + [ex.short_text for ex in extras]
             titles = titles + [ex.title for ex in extras]
-            facts = np.concatenate([facts, np.array(
-                [[ex.root, ex.leaf, ex.maturity, ex.money_min, ex.money_max, ex.coop] for ex in extras],
-                dtype=np.int64)])
+            facts = np.concatenate(
+                [
+                    facts,
+                    np.array(
+                        [[ex.root, ex.leaf, ex.maturity, ex.money_min, ex.money_max, ex.coop] for ex in extras],
+                        dtype=np.int64,
+                    ),
+                ]
+            )
             ids = np.concatenate([ids, np.array(extra_ids, dtype=np.int64)])
 
         # A title of a few common words is not "covered" by merely appearing in a long text.
-        title = 0.5 * (q_short_in_doc / max(q_short_norm, TITLE_FLOOR)
-                       + doc_short_in_q / np.maximum(doc_short_norm, TITLE_FLOOR))
+        title = 0.5 * (
+            q_short_in_doc / max(q_short_norm, TITLE_FLOOR) + doc_short_in_q / np.maximum(doc_short_norm, TITLE_FLOOR)
+        )
         # Two empty strings are "identical" to RapidFuzz: score only texts that have something.
         has_title = np.array([bool(t) for t in titles], dtype=bool)
-        same_title = (process.cdist([query.title], titles, scorer=fuzz.ratio, workers=1, score_cutoff=1)[0]
-                      if query.title and titles else np.zeros(len(titles))) * has_title
+        same_title = (
+            process.cdist([query.title], titles, scorer=fuzz.ratio, workers=1, score_cutoff=1)[0]
+            if query.title and titles
+            else np.zeros(len(titles))
+        ) * has_title
         if len(query.title) >= PREFIX_FROM:  # a title cut short is the start of the full one
             starts = np.array([t.startswith(query.title) for t in titles], dtype=bool)
             same_title = np.where(starts, np.maximum(same_title, 95.0), same_title)
-        fuzzy = np.maximum(
-            process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1,
-                          score_cutoff=1)[0] if query.short_text and texts else np.zeros(len(texts)),
-            same_title,
-        ) * has_title / 100.0
+        fuzzy = (
+            np.maximum(
+                process.cdist([query.short_text], texts, scorer=fuzz.token_sort_ratio, workers=1, score_cutoff=1)[0]
+                if query.short_text and texts
+                else np.zeros(len(texts)),
+                same_title,
+            )
+            * has_title
+            / 100.0
+        )
         # Nearly the same title (a typo, full-width digits, the name cut short) names the same thing.
         title_bonus = SAME_TITLE_BONUS * np.clip((same_title - SAME_TITLE_FROM) / (100 - SAME_TITLE_FROM), 0, 1)
 
-        query_facts = np.array([[query.root, query.leaf, query.maturity, query.money_min, query.money_max,
-                                 query.coop]], dtype=np.int64).repeat(len(ids), axis=0)
+        query_facts = np.array(
+            [[query.root, query.leaf, query.maturity, query.money_min, query.money_max, query.coop]], dtype=np.int64
+        ).repeat(len(ids), axis=0)
         if query_kind == "n":
             adjust, ruled_out = adjustments(query_facts, facts, pair_penalty)
         else:
             adjust, ruled_out = adjustments(facts, query_facts, pair_penalty)
-        signals = np.stack([np.clip(chars / CHARS_FULL, 0, 1), np.clip(keywords / KEYWORDS_FULL, 0, 1),
-                            np.clip(title, 0, 1), fuzzy], axis=1) if len(ids) else np.empty((0, len(SIGNALS)))
+        signals = (
+            np.stack(
+                [
+                    np.clip(chars / CHARS_FULL, 0, 1),
+                    np.clip(keywords / KEYWORDS_FULL, 0, 1),
+                    np.clip(title, 0, 1),
+                    fuzzy,
+                ],
+                axis=1,
+            )
+            if len(ids)
+            else np.empty((0, len(SIGNALS)))
+        )
         found = Candidates(
-            ids=ids, signals=signals,
+            ids=ids,
+            signals=signals,
             facts=np.stack([adjust[name] for name in FACTS], axis=1) if len(ids) else np.empty((0, len(FACTS))),
-            fixed=title_bonus + adjust["history"], ruled_out=ruled_out, history=adjust["history"],
+            fixed=title_bonus + adjust["history"],
+            ruled_out=ruled_out,
+            history=adjust["history"],
         )
         return found, query, side, extras, extra_ids
 
-    def _explain(self, results: list[Match], query: _Analysed, side: SideIndex, query_kind: str,
-                 extras: list[_Analysed], extra_ids: list[int], idf: _Idf) -> None:
+    def _explain(
+        self,
+        results: list[Match],
+        query: _Analysed,
+        side: SideIndex,
+        query_kind: str,
+        extras: list[_Analysed],
+        extra_ids: list[int],
+        idf: _Idf,
+    ) -> None:
         by_extra = dict(zip(extra_ids, extras, strict=True))
         in_query = _Weights(query.full, np.ones(len(query.full), dtype=np.float32))
         for match in results:
@@ -754,7 +894,7 @@ class Matcher:
                 terms = by_extra[other].full
             else:
                 p = side.position[other]
-                terms = side.a["full_tok"][side.a["full_ptr"][p]:side.a["full_ptr"][p + 1]]
+                terms = side.a["full_tok"][side.a["full_ptr"][p] : side.a["full_ptr"][p + 1]]
             shared = terms[in_query[terms] > 0]
             shared = shared[np.argsort(-idf[shared], kind="stable")][: 2 * MAX_TERMS]
             words = [self.vocab.terms[int(t)] for t in shared]
@@ -765,8 +905,9 @@ class Matcher:
             match.terms = [w for w in words if w in kept][:MAX_TERMS]
 
 
-def adjustments(need: np.ndarray, achievement: np.ndarray,
-                pair_penalty: Mapping[tuple[int, int], float] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def adjustments(
+    need: np.ndarray, achievement: np.ndarray, pair_penalty: Mapping[tuple[int, int], float] | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Points added or taken for the structured facts of pairs, and which pairs are ruled out.
 
     Rows are (field root, field leaf, maturity rank, money min, money max, coop mask), −1 when
@@ -780,8 +921,9 @@ def adjustments(need: np.ndarray, achievement: np.ndarray,
     history = np.zeros(size)
     if pair_penalty:
         for (need_root, achievement_root), points in pair_penalty.items():
-            history -= np.where(classified & (n_root == need_root) & (a_root == achievement_root),
-                                min(15.0, float(points)), 0.0)
+            history -= np.where(
+                classified & (n_root == need_root) & (a_root == achievement_root), min(15.0, float(points)), 0.0
+            )
     gap = n_mat - a_mat
     maturity = np.where(gap <= 0, 3.0, np.where(gap == 1, -6.0, -15.0))
     maturity = np.where((n_mat >= 0) & (a_mat >= 0), maturity, 0.0)
@@ -796,11 +938,13 @@ def adjustments(need: np.ndarray, achievement: np.ndarray,
     return parts, ruled_out
 
 
-def pair_adjustments(need: tuple[int, ...], achievement: tuple[int, ...],
-                     pair_penalty: Mapping[tuple[int, int], float] | None = None) -> dict[str, float] | None:
+def pair_adjustments(
+    need: tuple[int, ...], achievement: tuple[int, ...], pair_penalty: Mapping[tuple[int, int], float] | None = None
+) -> dict[str, float] | None:
     """`adjustments` for one pair: the points per fact, or None when the pair is ruled out."""
-    parts, ruled_out = adjustments(np.array([need], dtype=np.int64), np.array([achievement], dtype=np.int64),
-                                   pair_penalty)
+    parts, ruled_out = adjustments(
+        np.array([need], dtype=np.int64), np.array([achievement], dtype=np.int64), pair_penalty
+    )
     if ruled_out[0]:
         return None
     return {name: float(values[0]) for name, values in parts.items()}
@@ -810,4 +954,3 @@ def describe(parts: Mapping[str, float]) -> list[tuple[str, float]]:
     """The non-zero parts in a fixed order, for display."""
     order = ("keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history")
     return [(name, float(parts[name])) for name in order if name in parts and parts[name]]
-

@@ -451,8 +451,9 @@ class JudgedScores:
     needs: int  # needs with a relevant document
 
 
-def judged_scores(ranking: Mapping[str, Sequence], judged: Mapping[str, Mapping[str, float]],
-                  needs: Sequence[str], k: int = 6) -> JudgedScores:
+def judged_scores(
+    ranking: Mapping[str, Sequence], judged: Mapping[str, Mapping[str, float]], needs: Sequence[str], k: int = 6
+) -> JudgedScores:
     """The eval-dev folder's figures (its score.py) for a ranking {need id: document ids best first}."""
     nd, rc, share = [], [], []
     for need in needs:

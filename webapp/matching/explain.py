@@ -97,10 +97,16 @@ def _field_text(need, achievement) -> str:
     if need.field_id == achievement.field_id:
         return _("Same technical field (%(field)s)", field=need.field.label)
     if _root(need.field) is _root(achievement.field):
-        return _("Related technical fields (%(need)s / %(achievement)s)", need=need.field.label,
-                 achievement=achievement.field.label)
-    return _("Different technical fields (%(need)s / %(achievement)s)", need=need.field.label,
-             achievement=achievement.field.label)
+        return _(
+            "Related technical fields (%(need)s / %(achievement)s)",
+            need=need.field.label,
+            achievement=achievement.field.label,
+        )
+    return _(
+        "Different technical fields (%(need)s / %(achievement)s)",
+        need=need.field.label,
+        achievement=achievement.field.label,
+    )
 
 
 def _maturity_text(need, achievement) -> str:
@@ -108,8 +114,11 @@ def _maturity_text(need, achievement) -> str:
     if wanted is None or offered is None:
         return _("Maturity not given on one side")
     if offered.rank < wanted.rank:
-        return _("Less mature than the need asks (%(offered)s, needed %(wanted)s)", offered=offered.label,
-                 wanted=wanted.label)
+        return _(
+            "Less mature than the need asks (%(offered)s, needed %(wanted)s)",
+            offered=offered.label,
+            wanted=wanted.label,
+        )
     return _("Mature enough for the need (%(offered)s)", offered=offered.label)
 
 

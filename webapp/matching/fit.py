@@ -119,8 +119,7 @@ class Validation:
     after_recall: float
 
 
-def cross_validate(queries: Sequence[Judged], start: Weights, folds: int = 5, seed: int = 1,
-                   k: int = K) -> Validation:
+def cross_validate(queries: Sequence[Judged], start: Weights, folds: int = 5, seed: int = 1, k: int = K) -> Validation:
     """Fit on all folds but one, score the one left out; means over the held-out queries."""
     order = list(range(len(queries)))
     random.Random(seed).shuffle(order)
@@ -135,8 +134,7 @@ def cross_validate(queries: Sequence[Judged], start: Weights, folds: int = 5, se
     def mean(xs):
         return sum(xs) / len(xs) if xs else 0.0
 
-    return Validation(folds, mean_ndcg(queries, start, k), mean_recall(queries, start, k), mean(held_nd),
-                      mean(held_rc))
+    return Validation(folds, mean_ndcg(queries, start, k), mean_recall(queries, start, k), mean(held_nd), mean(held_rc))
 
 
 BAND_SHARES = (("high", 0.3), ("medium", 0.1))  # the least share of grade ≥ 1 each band promises

@@ -52,7 +52,8 @@ class QueueFilterForm(FlaskForm):
 
 class AcceptForm(FlaskForm):
     note = TextAreaField(
-        _l("Note to both parties"), validators=[Optional(), Length(max=2000)],
+        _l("Note to both parties"),
+        validators=[Optional(), Length(max=2000)],
         description=_l("Why they should talk, and what to prepare. Both owners read it."),
     )
     accept = SubmitField(_l("Accept and introduce"))
@@ -60,7 +61,8 @@ class AcceptForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = RadioField(
-        _l("Reason"), choices=[SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason],
+        _l("Reason"),
+        choices=[SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason],
         validators=[DataRequired(message=_l("Choose a reason."))],
     )
     reject_note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
@@ -77,7 +79,11 @@ class RejectForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     outcome = RadioField(
         _l("Outcome"),
-        choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in IntroductionOutcome if o is not IntroductionOutcome.NEGOTIATING],
+        choices=[
+            SelectChoice(o.value, OUTCOME_LABELS[o])
+            for o in IntroductionOutcome
+            if o is not IntroductionOutcome.NEGOTIATING
+        ],
         validators=[DataRequired(message=_l("Choose an outcome."))],
     )
     outcome_note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
@@ -85,10 +91,13 @@ class OutcomeForm(FlaskForm):
 
 
 class LexiconForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, LEXICON_LABELS[k]) for k in LexiconKind], validators=[DataRequired()])
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k.value, LEXICON_LABELS[k]) for k in LexiconKind], validators=[DataRequired()]
+    )
     word = StringField(_l("Word"), validators=[DataRequired(message=_l("Enter a word.")), Length(max=40)])
     canonical = StringField(
-        _l("Read as"), validators=[Optional(), Length(max=40)],
+        _l("Read as"),
+        validators=[Optional(), Length(max=40)],
         description=_l("Synonyms only: the word it stands for, e.g. 锂电 → 锂离子电池."),
     )
     add = SubmitField(_l("Add"))

@@ -92,7 +92,9 @@ class Suggestion(TimestampMixin, db.Model):
     )
 
     def __repr__(self) -> str:
-        return f"<Suggestion need={self.need_id} achievement={self.achievement_id} {self.score:.0f} {self.status.value}>"
+        return (
+            f"<Suggestion need={self.need_id} achievement={self.achievement_id} {self.score:.0f} {self.status.value}>"
+        )
 
 
 class IntroductionOutcome(enum.Enum):
@@ -124,7 +126,8 @@ class Introduction(TimestampMixin, db.Model):
     broker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     note: Mapped[str | None] = mapped_column(sa.String(2000))
     outcome: Mapped[IntroductionOutcome] = mapped_column(
-        enum_type(IntroductionOutcome, "introduction_outcome"), nullable=False,
+        enum_type(IntroductionOutcome, "introduction_outcome"),
+        nullable=False,
         default=IntroductionOutcome.NEGOTIATING,
     )
     outcome_note: Mapped[str | None] = mapped_column(sa.String(2000))
@@ -133,9 +136,7 @@ class Introduction(TimestampMixin, db.Model):
     suggestion = relationship("Suggestion", lazy="joined")
     broker = relationship("User", lazy="joined")
 
-    __table_args__ = (
-        sa.CheckConstraint("(outcome = 'negotiating') = (closed_at IS NULL)", name="closed_has_time"),
-    )
+    __table_args__ = (sa.CheckConstraint("(outcome = 'negotiating') = (closed_at IS NULL)", name="closed_has_time"),)
 
 
 class LexiconKind(enum.Enum):

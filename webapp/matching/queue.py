@@ -53,8 +53,12 @@ class QueueFilter:
     def args(self) -> dict[str, str]:
         """The filter as query-string values (for links and redirects that keep it)."""
         out = {
-            "field": self.field_id, "institution": self.institution, "min_score": self.min_score, "band": self.band,
-            "age": self.age_days, "sort": None if self.sort == "score" else self.sort,
+            "field": self.field_id,
+            "institution": self.institution,
+            "min_score": self.min_score,
+            "band": self.band,
+            "age": self.age_days,
+            "sort": None if self.sort == "score" else self.sort,
         }
         return {k: str(v) for k, v in out.items() if v not in (None, "")}
 
@@ -111,9 +115,7 @@ def queue_query(flt: QueueFilter) -> sa.Select:
         query = query.where(
             sa.or_(
                 contains(ach.institution_name, flt.institution),
-                ach.organisation_id.in_(
-                    sa.select(Organisation.id).where(contains(Organisation.name, flt.institution))
-                ),
+                ach.organisation_id.in_(sa.select(Organisation.id).where(contains(Organisation.name, flt.institution))),
             )
         )
     if flt.age_days:

@@ -52,6 +52,7 @@ _loaded: dict[str, dict] = {}  # index folder → {"generation", "matcher", "met
 
 # -- documents ------------------------------------------------------------------------------
 
+
 def _field_paths() -> dict[int, tuple[int, ...]]:
     from webapp.taxonomy.models import TechField
 
@@ -69,22 +70,30 @@ def _field_paths() -> dict[int, tuple[int, ...]]:
 
 def achievement_doc(row, paths: dict[int, tuple[int, ...]]) -> Doc:
     return Doc(
-        id=row.id, title=row.title, keywords=tuple(row.keywords or ()),
+        id=row.id,
+        title=row.title,
+        keywords=tuple(row.keywords or ()),
         body="\n".join(x for x in (row.summary, row.scenarios) if x),
         field_path=paths.get(row.field_id, ()) if row.field_id else (),
         maturity=row.maturity.rank if row.maturity else None,
-        money_min=row.price_min, money_max=row.price_max, coop_mask=row.coop_mask or 0,
+        money_min=row.price_min,
+        money_max=row.price_max,
+        coop_mask=row.coop_mask or 0,
         org=row.institution_name or "",
     )
 
 
 def need_doc(row, paths: dict[int, tuple[int, ...]]) -> Doc:
     return Doc(
-        id=row.id, title=row.title, keywords=tuple(row.keywords or ()),
+        id=row.id,
+        title=row.title,
+        keywords=tuple(row.keywords or ()),
         body="\n".join(x for x in (row.description, row.indicators) if x),
         field_path=paths.get(row.field_id, ()) if row.field_id else (),
         maturity=row.expected_maturity.rank if row.expected_maturity else None,
-        money_min=row.budget_min, money_max=row.budget_max, coop_mask=row.coop_mask or 0,
+        money_min=row.budget_min,
+        money_max=row.budget_max,
+        coop_mask=row.coop_mask or 0,
         org=row.organisation_name or "",
     )
 
@@ -118,6 +127,7 @@ def _docs(model, *conditions) -> list[Doc]:
 
 # -- lexicon --------------------------------------------------------------------------------
 
+
 def current_lexicon() -> Lexicon:
     """The admins' entries, plus the taxonomy's field names and the listings' keywords as terms, and
     the grammar words no text is matched on (的, 以及, 所述 …, the search's own list)."""
@@ -140,19 +150,21 @@ def current_lexicon() -> Lexicon:
         terms.append(name)
         terms.extend(aliases or ())
     for model in (Achievement, Need):
-        for (keywords,) in db.session.execute(
-            sa.select(model.keywords).where(model.status == ListingStatus.PUBLISHED)
-        ):
+        for (keywords,) in db.session.execute(sa.select(model.keywords).where(model.status == ListingStatus.PUBLISHED)):
             terms.extend(k for k in keywords or () if isinstance(k, str) and len(k) <= KEYWORD_TERMS_MAX)
     return Lexicon.build(terms=terms, stopwords=stopwords, synonyms=synonyms)
 
 
 def _lexicon_to_json(lexicon: Lexicon) -> dict:
-    return {"terms": sorted(lexicon.terms), "stopwords": sorted(lexicon.stopwords),
-            "synonyms": dict(sorted(lexicon.synonyms.items()))}
+    return {
+        "terms": sorted(lexicon.terms),
+        "stopwords": sorted(lexicon.stopwords),
+        "synonyms": dict(sorted(lexicon.synonyms.items())),
+    }
 
 
 # -- the index on disk ----------------------------------------------------------------------
+
 
 def index_dir() -> Path:
     configured = current_app.config.get("MATCH_INDEX_DIR")
@@ -192,7 +204,9 @@ def rebuild_index() -> dict:
         matcher.save(target)
         meta = {
             "built_at": (started - BUILD_MARGIN).isoformat(),
-            "achievements": len(achievements), "needs": len(needs), "terms": len(matcher.vocab),
+            "achievements": len(achievements),
+            "needs": len(needs),
+            "terms": len(matcher.vocab),
             "lexicon": lexicon.fingerprint(),
         }
         (target / "lexicon.json").write_text(json.dumps(_lexicon_to_json(lexicon), ensure_ascii=False), "utf-8")
@@ -266,6 +280,7 @@ def status() -> dict:
 
 # -- matching -------------------------------------------------------------------------------
 
+
 def _delta(model, built_at: datetime) -> tuple[set[int], list[Doc]]:
     """Listings changed since the build: ids whose indexed copy is stale, and the published ones."""
     changed = set(db.session.scalars(sa.select(model.id).where(model.updated_at > built_at)))
@@ -286,8 +301,12 @@ def field_pair_penalties() -> dict[tuple[int, int], float]:
         .select_from(Suggestion)
         .join(Need, Need.id == Suggestion.need_id)
         .join(Achievement, Achievement.id == Suggestion.achievement_id)
-        .where(Suggestion.status == SuggestionStatus.REJECTED, Suggestion.reason == RejectReason.FIELD,
-               Need.field_id.is_not(None), Achievement.field_id.is_not(None))
+        .where(
+            Suggestion.status == SuggestionStatus.REJECTED,
+            Suggestion.reason == RejectReason.FIELD,
+            Need.field_id.is_not(None),
+            Achievement.field_id.is_not(None),
+        )
     ).all()
     if not rows:
         return {}
@@ -300,9 +319,9 @@ def _published(model, ids: Iterable[int]) -> set[int]:
     ids = list(ids)
     if not ids:
         return set()
-    return set(db.session.scalars(
-        sa.select(model.id).where(model.id.in_(ids), model.status == ListingStatus.PUBLISHED)
-    ))
+    return set(
+        db.session.scalars(sa.select(model.id).where(model.id.in_(ids), model.status == ListingStatus.PUBLISHED))
+    )
 
 
 def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) -> list[Match]:
@@ -324,8 +343,9 @@ def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) ->
         matcher.weights = weights()
         find = matcher.for_need if query_kind == "n" else matcher.for_achievement
         gone = stale - {d.id for d in fresh}  # changed since the build and no longer published
-        results = find(doc, limit=limit * 2, exclude=set(exclude) | gone, extra=fresh,
-                       pair_penalty=field_pair_penalties())
+        results = find(
+            doc, limit=limit * 2, exclude=set(exclude) | gone, extra=fresh, pair_penalty=field_pair_penalties()
+        )
     ids = [m.achievement_id if query_kind == "n" else m.need_id for m in results]
     alive = _published(other, ids)  # the files may still hold listings since withdrawn or deleted
     return [m for m, i in zip(results, ids, strict=True) if i in alive][:limit]

@@ -48,8 +48,14 @@ STALE_JOB = timedelta(minutes=30)
 
 NEED = "need"
 ACHIEVEMENT = "achievement"
-KINDS = {"need": NEED, "n": NEED, "needs": NEED, "achievement": ACHIEVEMENT, "a": ACHIEVEMENT,
-         "achievements": ACHIEVEMENT}
+KINDS = {
+    "need": NEED,
+    "n": NEED,
+    "needs": NEED,
+    "achievement": ACHIEVEMENT,
+    "a": ACHIEVEMENT,
+    "achievements": ACHIEVEMENT,
+}
 
 
 def _models():
@@ -60,7 +66,7 @@ def _models():
 
 
 def kind_of(value) -> str:
-    """"need" or "achievement", from a listing or any of the names used for the two kinds."""
+    """ "need" or "achievement", from a listing or any of the names used for the two kinds."""
     if not isinstance(value, str):
         value = getattr(value, "KIND", "")
     try:
@@ -106,8 +112,10 @@ def schedule(kind: str, ids: Iterable[int]) -> None:
 
 def refresh(kind: str, listing_id: int, *, keep_since: datetime | None = None) -> int:
     kind = kind_of(kind)
-    return refresh_need(listing_id, keep_since=keep_since) if kind == NEED else refresh_achievement(
-        listing_id, keep_since=keep_since
+    return (
+        refresh_need(listing_id, keep_since=keep_since)
+        if kind == NEED
+        else refresh_achievement(listing_id, keep_since=keep_since)
     )
 
 
@@ -146,8 +154,7 @@ def refresh_achievement(achievement_id: int, *, keep_since: datetime | None = No
     return _replace(Suggestion.achievement_id, achievement_id, Suggestion.need_id, matches, keep_since)
 
 
-def refresh_many(kind: str, ids: Iterable[int], *, commit: Callable[[], None] | None = None,
-                 every: int = 20) -> int:
+def refresh_many(kind: str, ids: Iterable[int], *, commit: Callable[[], None] | None = None, every: int = 20) -> int:
     """Match several listings of one kind, committing every `every` listings when given `commit`."""
     total = 0
     for count, listing_id in enumerate(ids, start=1):
@@ -160,14 +167,13 @@ def refresh_many(kind: str, ids: Iterable[int], *, commit: Callable[[], None] | 
 
 
 def _decided_partners(where, partner_column) -> list[int]:
-    return list(db.session.scalars(
-        sa.select(partner_column).where(where, Suggestion.status != SuggestionStatus.NEW)
-    ))
+    return list(db.session.scalars(sa.select(partner_column).where(where, Suggestion.status != SuggestionStatus.NEW)))
 
 
 def _delete_new(*where) -> int:
     return db.session.execute(
-        sa.delete(Suggestion).where(Suggestion.status == SuggestionStatus.NEW, *where)
+        sa.delete(Suggestion)
+        .where(Suggestion.status == SuggestionStatus.NEW, *where)
         .execution_options(synchronize_session=False)
     ).rowcount
 
@@ -200,8 +206,20 @@ def _replace(own_column, own_id: int, partner_column, matches, keep_since: datet
 
 def _upsert(rows: list[dict], now: datetime) -> None:
     table = Suggestion.__table__
-    values = [{**row, "status": SuggestionStatus.NEW, "computed_at": now, "created_at": now, "updated_at": now,
-               "reason": None, "note": None, "decided_by_id": None, "decided_at": None} for row in rows]
+    values = [
+        {
+            **row,
+            "status": SuggestionStatus.NEW,
+            "computed_at": now,
+            "created_at": now,
+            "updated_at": now,
+            "reason": None,
+            "note": None,
+            "decided_by_id": None,
+            "decided_at": None,
+        }
+        for row in rows
+    ]
     dialect = db.session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         if dialect == "postgresql":
@@ -239,10 +257,14 @@ def _upsert(rows: list[dict], now: datetime) -> None:
         elif status is SuggestionStatus.NEW:
             db.session.execute(
                 sa.update(table)
-                .where(table.c.need_id == value["need_id"], table.c.achievement_id == value["achievement_id"],
-                       table.c.status == SuggestionStatus.NEW)
-                .values(score=value["score"], parts=value["parts"], terms=value["terms"], computed_at=now,
-                        updated_at=now)
+                .where(
+                    table.c.need_id == value["need_id"],
+                    table.c.achievement_id == value["achievement_id"],
+                    table.c.status == SuggestionStatus.NEW,
+                )
+                .values(
+                    score=value["score"], parts=value["parts"], terms=value["terms"], computed_at=now, updated_at=now
+                )
             )
 
 
@@ -259,9 +281,11 @@ def top_for(listing, user, limit: int = 5) -> list[Suggestion]:
         own, other_model, other_id = Suggestion.need_id, ach_model, Suggestion.achievement_id
     else:
         own, other_model, other_id = Suggestion.achievement_id, need_model, Suggestion.need_id
-    other_published = sa.select(other_model.id).where(
-        other_model.id == other_id, other_model.status == ListingStatus.PUBLISHED
-    ).exists()
+    other_published = (
+        sa.select(other_model.id)
+        .where(other_model.id == other_id, other_model.status == ListingStatus.PUBLISHED)
+        .exists()
+    )
     query = (
         sa.select(Suggestion)
         .where(
@@ -283,8 +307,9 @@ def suggested_teams(challenge, user, limit: int = 5) -> list[dict]:
     institution when imported without one), best first. For the challenge's enterprise, brokers and
     admins; nobody else sees them."""
     need = getattr(challenge, "need", None)
-    if need is None or not (can_broker(user) or (user is not None and user.is_authenticated
-                                                  and challenge.owner_id == user.id)):
+    if need is None or not (
+        can_broker(user) or (user is not None and user.is_authenticated and challenge.owner_id == user.id)
+    ):
         return []
     teams: dict[object, dict] = {}
     for suggestion in suggestions_of_need(need, limit=8 * limit):
@@ -292,16 +317,23 @@ def suggested_teams(challenge, user, limit: int = 5) -> list[dict]:
         if achievement.status is not ListingStatus.PUBLISHED:
             continue
         key = achievement.owner_id or achievement.institution_label or achievement.id
-        team = teams.setdefault(key, {
-            "institution": achievement.institution_label, "team": achievement.team,
-            "owner": achievement.owner, "best": suggestion.score, "suggestions": [],
-        })
+        team = teams.setdefault(
+            key,
+            {
+                "institution": achievement.institution_label,
+                "team": achievement.team,
+                "owner": achievement.owner,
+                "best": suggestion.score,
+                "suggestions": [],
+            },
+        )
         team["suggestions"].append(suggestion)
     return sorted(teams.values(), key=lambda t: -t["best"])[:limit]
 
 
-def suggestions_of_need(need, *, statuses=(SuggestionStatus.NEW, SuggestionStatus.ACCEPTED),
-                        limit: int | None = None) -> list[Suggestion]:
+def suggestions_of_need(
+    need, *, statuses=(SuggestionStatus.NEW, SuggestionStatus.ACCEPTED), limit: int | None = None
+) -> list[Suggestion]:
     """A need's stored suggestions, best first (no permission check: command line and services)."""
     query = (
         sa.select(Suggestion)
@@ -327,9 +359,7 @@ def _claim(suggestion: Suggestion, user, **values) -> None:
     ).rowcount
     if not done:
         db.session.refresh(suggestion)
-        raise ValueError(
-            _("This suggestion was already decided: %(state)s.", state=suggestion.status.label)
-        )
+        raise ValueError(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
     db.session.refresh(suggestion)
 
 
@@ -355,10 +385,18 @@ def accept(suggestion: Suggestion, user, note: str | None = None) -> Introductio
     db.session.add(introduction)
     db.session.flush()
     audit.record(
-        "match.accept", suggestion, actor=user,
+        "match.accept",
+        suggestion,
+        actor=user,
         before={"status": SuggestionStatus.NEW},
-        after={"status": SuggestionStatus.ACCEPTED, "introduction": introduction.id, "score": suggestion.score,
-               "need": need.id, "achievement": achievement.id, "note": note},
+        after={
+            "status": SuggestionStatus.ACCEPTED,
+            "introduction": introduction.id,
+            "score": suggestion.score,
+            "need": need.id,
+            "achievement": achievement.id,
+            "note": note,
+        },
     )
     _notify_owners(suggestion, "match.introduced", user, broker=user.name or user.email)
     return introduction
@@ -380,10 +418,18 @@ def reject(suggestion: Suggestion, user, reason: RejectReason | None, note: str 
         raise ValueError(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
     _claim(suggestion, user, status=SuggestionStatus.REJECTED, reason=reason, note=note)
     audit.record(
-        "match.reject", suggestion, actor=user,
+        "match.reject",
+        suggestion,
+        actor=user,
         before={"status": SuggestionStatus.NEW},
-        after={"status": SuggestionStatus.REJECTED, "reason": reason, "note": note, "score": suggestion.score,
-               "need": suggestion.need_id, "achievement": suggestion.achievement_id},
+        after={
+            "status": SuggestionStatus.REJECTED,
+            "reason": reason,
+            "note": note,
+            "score": suggestion.score,
+            "need": suggestion.need_id,
+            "achievement": suggestion.achievement_id,
+        },
     )
 
 
@@ -398,16 +444,16 @@ def set_outcome(introduction: Introduction, user, outcome: IntroductionOutcome, 
     if outcome not in (IntroductionOutcome.DEAL, IntroductionOutcome.NO_DEAL):
         raise ValueError(_("Choose the outcome: deal or no deal."))
     if introduction.outcome is not IntroductionOutcome.NEGOTIATING:
-        raise ValueError(
-            _("This introduction is already closed: %(outcome)s.", outcome=introduction.outcome.label)
-        )
+        raise ValueError(_("This introduction is already closed: %(outcome)s.", outcome=introduction.outcome.label))
     note = _clean_note(note, INTRO_NOTE_MAX)
     introduction.outcome = outcome
     introduction.outcome_note = note
     introduction.closed_at = utcnow()
     db.session.flush()
     audit.record(
-        "match.outcome", introduction, actor=user,
+        "match.outcome",
+        introduction,
+        actor=user,
         before={"outcome": IntroductionOutcome.NEGOTIATING},
         after={"outcome": outcome, "note": note, "suggestion": introduction.suggestion_id},
     )
@@ -459,19 +505,22 @@ def add_lexicon_entry(user, kind: LexiconKind, word: str, canonical: str | None 
         if canonical == word:
             raise ValueError(_("A synonym must stand for another word."))
         chained = db.session.scalar(
-            sa.select(LexiconEntry.canonical).where(LexiconEntry.kind == LexiconKind.SYNONYM,
-                                                    LexiconEntry.word == canonical)
+            sa.select(LexiconEntry.canonical).where(
+                LexiconEntry.kind == LexiconKind.SYNONYM, LexiconEntry.word == canonical
+            )
         )
         if chained:
             raise ValueError(
-                _("“%(word)s” is itself read as “%(canonical)s”: enter that term instead.", word=canonical,
-                  canonical=chained)
+                _(
+                    "“%(word)s” is itself read as “%(canonical)s”: enter that term instead.",
+                    word=canonical,
+                    canonical=chained,
+                )
             )
-        if db.session.scalar(sa.select(LexiconEntry.id).where(LexiconEntry.kind == LexiconKind.SYNONYM,
-                                                              LexiconEntry.canonical == word)):
-            raise ValueError(
-                _("Other synonyms are read as “%(word)s”; it cannot become a synonym itself.", word=word)
-            )
+        if db.session.scalar(
+            sa.select(LexiconEntry.id).where(LexiconEntry.kind == LexiconKind.SYNONYM, LexiconEntry.canonical == word)
+        ):
+            raise ValueError(_("Other synonyms are read as “%(word)s”; it cannot become a synonym itself.", word=word))
     else:
         canonical = None
     existing = db.session.scalar(sa.select(LexiconEntry).where(LexiconEntry.word == word))
@@ -480,8 +529,7 @@ def add_lexicon_entry(user, kind: LexiconKind, word: str, canonical: str | None 
     entry = LexiconEntry(kind=kind, word=word, canonical=canonical, created_by_id=user.id)
     db.session.add(entry)
     db.session.flush()
-    audit.record("match.lexicon_add", entry, actor=user,
-                 after={"kind": kind, "word": word, "canonical": canonical})
+    audit.record("match.lexicon_add", entry, actor=user, after={"kind": kind, "word": word, "canonical": canonical})
     runtime.lexicon_changed()  # the index is rebuilt once this commits
     return entry
 
@@ -490,8 +538,12 @@ def remove_lexicon_entry(user, entry: LexiconEntry) -> None:
     from webapp.matching import runtime
 
     require(_is_admin(user))
-    audit.record("match.lexicon_remove", entry, actor=user,
-                 before={"kind": entry.kind, "word": entry.word, "canonical": entry.canonical})
+    audit.record(
+        "match.lexicon_remove",
+        entry,
+        actor=user,
+        before={"kind": entry.kind, "word": entry.word, "canonical": entry.canonical},
+    )
     db.session.delete(entry)
     db.session.flush()
     runtime.lexicon_changed()
@@ -504,8 +556,10 @@ def running_job() -> MatchJob | None:
     """The queued or running re-match, if any; one that made no progress for a long time is
     marked failed (its worker was lost) so that a new one can start."""
     job = db.session.scalar(
-        sa.select(MatchJob).where(MatchJob.status.in_((MatchJobStatus.QUEUED, MatchJobStatus.RUNNING)))
-        .order_by(MatchJob.id.desc()).limit(1)
+        sa.select(MatchJob)
+        .where(MatchJob.status.in_((MatchJobStatus.QUEUED, MatchJobStatus.RUNNING)))
+        .order_by(MatchJob.id.desc())
+        .limit(1)
     )
     if job is not None and job.updated_at < utcnow() - STALE_JOB:
         job.status = MatchJobStatus.FAILED
@@ -549,8 +603,9 @@ def published_ids(kind: str, *, changed_since: datetime | None = None) -> list[i
     return list(db.session.scalars(query.order_by(model.id)))
 
 
-def run_rematch(job_id: int, *, commit: Callable[[], None] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> MatchJob | None:
+def run_rematch(
+    job_id: int, *, commit: Callable[[], None] | None = None, progress: Callable[[int, int], None] | None = None
+) -> MatchJob | None:
     """Rebuild the index, then match every published need and every published achievement,
     committing the progress every PROGRESS_EVERY listings. NEW suggestions found by neither side
     are dropped at the end. A finished job is left alone; a job run again after its worker was lost
@@ -588,9 +643,10 @@ def run_rematch(job_id: int, *, commit: Callable[[], None] | None = None,
         # Pairs that neither side found again (or whose listings went offline) are stale.
         _delete_new(Suggestion.computed_at < since)
         job.processed = job.total
-        job.suggestions = db.session.scalar(
-            sa.select(sa.func.count(Suggestion.id)).where(Suggestion.status == SuggestionStatus.NEW)
-        ) or 0
+        job.suggestions = (
+            db.session.scalar(sa.select(sa.func.count(Suggestion.id)).where(Suggestion.status == SuggestionStatus.NEW))
+            or 0
+        )
         job.status = MatchJobStatus.DONE
         job.finished_at = utcnow()
         commit()

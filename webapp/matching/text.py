@@ -25,10 +25,132 @@ _PAIR_RUN = re.compile(r"[\u3400-\u9fff]+|[0-9a-z]+")
 
 # Generic words of technical listings: they appear in most texts and must never make a match.
 DEFAULT_STOPWORDS = SEARCH_STOPWORDS | frozenset(
-    ["基于", "及其", "制备", "平台", "合作", "解决", "利用", "方式", "手段", "过程", "功能", "性能", "效果", "优势", "特点", "用途", "部分", "单位", "情况", "工作", "水平", "能力", "质量", "成本", "市场", "行业", "国内", "国外", "国际", "我国", "达到", "形成", "获得", "完成", "开展", "满足", "适用", "适合", "广泛", "良好", "较好", "显著", "明显", "大幅", "新型", "一体", "一体化", "综合", "整体", "及时", "有限", "有限公司", "联系", "咨询", "电话", "价格", "面议", "万元", "合同", "转让", "许可", "成果", "专利", "授权", "申请", "发明专利", "实用", "新型", "本项目", "该技术", "该项目", "所述", "步骤", "包含", "包括", "设置", "连接", "固定", "安装", "位于", "一端", "另一端",
-     "减少", "增加", "不同", "传统", "保持", "处理", "关键", "关键技术", "改进", "改善", "较高", "较低", "高效", "快速",
-     "简单", "方便", "稳定", "可靠", "提升", "增强", "优良", "优异", "多种", "各种", "一般", "通常", "重要", "基础",
-     "核心", "先进", "现代", "使得", "得到", "作为", "根据", "不断", "逐步", "已经", "正在", "研制", "研发", "技术开发"]
+    [
+        "基于",
+        "及其",
+        "制备",
+        "平台",
+        "合作",
+        "解决",
+        "利用",
+        "方式",
+        "手段",
+        "过程",
+        "功能",
+        "性能",
+        "效果",
+        "优势",
+        "特点",
+        "用途",
+        "部分",
+        "单位",
+        "情况",
+        "工作",
+        "水平",
+        "能力",
+        "质量",
+        "成本",
+        "市场",
+        "行业",
+        "国内",
+        "国外",
+        "国际",
+        "我国",
+        "达到",
+        "形成",
+        "获得",
+        "完成",
+        "开展",
+        "满足",
+        "适用",
+        "适合",
+        "广泛",
+        "良好",
+        "较好",
+        "显著",
+        "明显",
+        "大幅",
+        "新型",
+        "一体",
+        "一体化",
+        "综合",
+        "整体",
+        "及时",
+        "有限",
+        "有限公司",
+        "联系",
+        "咨询",
+        "电话",
+        "价格",
+        "面议",
+        "万元",
+        "合同",
+        "转让",
+        "许可",
+        "成果",
+        "专利",
+        "授权",
+        "申请",
+        "发明专利",
+        "实用",
+        "新型",
+        "本项目",
+        "该技术",
+        "该项目",
+        "所述",
+        "步骤",
+        "包含",
+        "包括",
+        "设置",
+        "连接",
+        "固定",
+        "安装",
+        "位于",
+        "一端",
+        "另一端",
+        "减少",
+        "增加",
+        "不同",
+        "传统",
+        "保持",
+        "处理",
+        "关键",
+        "关键技术",
+        "改进",
+        "改善",
+        "较高",
+        "较低",
+        "高效",
+        "快速",
+        "简单",
+        "方便",
+        "稳定",
+        "可靠",
+        "提升",
+        "增强",
+        "优良",
+        "优异",
+        "多种",
+        "各种",
+        "一般",
+        "通常",
+        "重要",
+        "基础",
+        "核心",
+        "先进",
+        "现代",
+        "使得",
+        "得到",
+        "作为",
+        "根据",
+        "不断",
+        "逐步",
+        "已经",
+        "正在",
+        "研制",
+        "研发",
+        "技术开发",
+    ]
 )
 
 # Abbreviations and variants read as one canonical term (lower-case, NFKC).
@@ -65,8 +187,33 @@ DEFAULT_SYNONYMS: dict[str, str] = {
 # Numbers and units: "10", "3.5", 分钟 say how much, not what about, whatever the lexicon says.
 _NUMBER = re.compile(r"[0-9][0-9.]*")
 UNIT_WORDS = frozenset(
-    ["分钟", "小时", "毫米", "厘米", "公里", "千米", "千克", "公斤", "万吨", "毫升", "以内", "左右", "个月", "年度",
-     "万元", "亿元", "百分之", "多个", "若干", "mm", "cm", "km", "kg", "ml", "min"]
+    [
+        "分钟",
+        "小时",
+        "毫米",
+        "厘米",
+        "公里",
+        "千米",
+        "千克",
+        "公斤",
+        "万吨",
+        "毫升",
+        "以内",
+        "左右",
+        "个月",
+        "年度",
+        "万元",
+        "亿元",
+        "百分之",
+        "多个",
+        "若干",
+        "mm",
+        "cm",
+        "km",
+        "kg",
+        "ml",
+        "min",
+    ]
 )
 
 
@@ -103,8 +250,9 @@ class Lexicon:
         )
 
     @classmethod
-    def build(cls, terms: Iterable[str] = (), stopwords: Iterable[str] = (),
-              synonyms: Mapping[str, str] | None = None) -> Lexicon:
+    def build(
+        cls, terms: Iterable[str] = (), stopwords: Iterable[str] = (), synonyms: Mapping[str, str] | None = None
+    ) -> Lexicon:
         stops = frozenset(w for w in map(_clean_word, stopwords) if w)
         syns = {}
         for word, canonical in (synonyms or {}).items():
@@ -153,8 +301,13 @@ class Analyser:
         if cached is not None:
             return cached[0] if cached else None
         term = token.strip()
-        keep = (bool(term) and term not in self.lexicon.stopwords and term not in UNIT_WORDS
-                and bool(_WORD.fullmatch(term)) and not _NUMBER.fullmatch(term))
+        keep = (
+            bool(term)
+            and term not in self.lexicon.stopwords
+            and term not in UNIT_WORDS
+            and bool(_WORD.fullmatch(term))
+            and not _NUMBER.fullmatch(term)
+        )
         if keep and len(term) == 1:
             keep = False  # single characters (CJK or Latin) say nothing on their own
         self._cache[token] = (term,) if keep else ()
@@ -189,7 +342,7 @@ class Analyser:
                     out.append(run)
                 continue
             for i in range(len(run) - 1):
-                pair = run[i:i + 2]
+                pair = run[i : i + 2]
                 if pair not in skip and pair not in UNIT_WORDS:
                     out.append(pair)
         return out

@@ -119,7 +119,9 @@ def accept(suggestion_id: int):
         flash(str(exc), "danger")
         return redirect(url_for("matching.suggestion", suggestion_id=s.id, **flt.args()))
     db.session.commit()
-    flash(_("Accepted: both owners were told and the introduction is open (no. %(id)d).", id=introduction.id), "success")
+    flash(
+        _("Accepted: both owners were told and the introduction is open (no. %(id)d).", id=introduction.id), "success"
+    )
     return _back_to_queue(flt)
 
 
@@ -138,8 +140,10 @@ def reject(suggestion_id: int):
         flash(str(exc), "danger")
         return redirect(url_for("matching.suggestion", suggestion_id=s.id, **flt.args()))
     db.session.commit()
-    flash(_("Rejected (%(reason)s): this pair will not be suggested again.", reason=RejectReason(form.reason.data).label),
-          "success")
+    flash(
+        _("Rejected (%(reason)s): this pair will not be suggested again.", reason=RejectReason(form.reason.data).label),
+        "success",
+    )
     return _back_to_queue(flt)
 
 
@@ -172,7 +176,9 @@ def introductions():
     else:
         outcome = ""
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("matching/introductions.html", page=page, outcome=outcome, outcomes=list(IntroductionOutcome))
+    return render_template(
+        "matching/introductions.html", page=page, outcome=outcome, outcomes=list(IntroductionOutcome)
+    )
 
 
 def _introduction(intro_id: int) -> Introduction:
@@ -185,7 +191,12 @@ def _introduction(intro_id: int) -> Introduction:
 def _render_introduction(intro: Introduction, form: OutcomeForm | None, status: int = 200):
     s = intro.suggestion
     return render_template(
-        "matching/introduction.html", intro=intro, s=s, need=s.need, achievement=s.achievement, form=form,
+        "matching/introduction.html",
+        intro=intro,
+        s=s,
+        need=s.need,
+        achievement=s.achievement,
+        form=form,
         reasons=explain(s),
     ), status
 
@@ -235,9 +246,11 @@ def _inject():
         accepted = [s.id for s in suggestions if s.status is SuggestionStatus.ACCEPTED]
         if not accepted:
             return {}
-        return dict(db.session.execute(
-            sa.select(Introduction.suggestion_id, Introduction.id).where(Introduction.suggestion_id.in_(accepted))
-        ).all())
+        return dict(
+            db.session.execute(
+                sa.select(Introduction.suggestion_id, Introduction.id).where(Introduction.suggestion_id.in_(accepted))
+            ).all()
+        )
 
     def matching_teams(challenge) -> list[dict]:
         """Teams suggested for a challenge through their achievements (its enterprise, brokers, admins)."""
@@ -286,17 +299,24 @@ def _index_state() -> dict | None:
 
 def _render_admin(form: LexiconForm, status: int = 200):
     kind = LexiconKind(form.kind.data) if form.kind.data in {k.value for k in LexiconKind} else _lexicon_kind()
-    counts = dict(
-        db.session.execute(sa.select(LexiconEntry.kind, sa.func.count()).group_by(LexiconEntry.kind)).all()
-    )
+    counts = dict(db.session.execute(sa.select(LexiconEntry.kind, sa.func.count()).group_by(LexiconEntry.kind)).all())
     entries = db.paginate(
         sa.select(LexiconEntry).where(LexiconEntry.kind == kind).order_by(LexiconEntry.word),
-        page=request.args.get("page", 1, type=int), per_page=LEXICON_PER_PAGE, error_out=False,
+        page=request.args.get("page", 1, type=int),
+        per_page=LEXICON_PER_PAGE,
+        error_out=False,
     )
     jobs = db.session.scalars(sa.select(MatchJob).order_by(MatchJob.id.desc()).limit(RECENT_JOBS)).all()
     return render_template(
-        "matching/admin.html", form=form, kind=kind, kinds=list(LexiconKind), counts=counts, entries=entries,
-        jobs=jobs, confirm=ConfirmForm(), index=_index_state(),
+        "matching/admin.html",
+        form=form,
+        kind=kind,
+        kinds=list(LexiconKind),
+        counts=counts,
+        entries=entries,
+        jobs=jobs,
+        confirm=ConfirmForm(),
+        index=_index_state(),
     ), status
 
 
@@ -317,7 +337,9 @@ def add_entry():
     kind = LexiconKind(form.kind.data)
     try:
         entry = services.add_lexicon_entry(
-            current_user, kind, form.word.data.strip(),
+            current_user,
+            kind,
+            form.word.data.strip(),
             form.canonical.data.strip() if kind is LexiconKind.SYNONYM and form.canonical.data else None,
         )
     except ValueError as exc:
@@ -325,8 +347,14 @@ def add_entry():
         form.word.errors = [*form.word.errors, str(exc)]
         return _render_admin(form)
     db.session.commit()
-    flash(_("Added “%(word)s” to %(kind)s. Run a full re-match for it to change existing suggestions.",
-            word=entry.word, kind=kind.label), "success")
+    flash(
+        _(
+            "Added “%(word)s” to %(kind)s. Run a full re-match for it to change existing suggestions.",
+            word=entry.word,
+            kind=kind.label,
+        ),
+        "success",
+    )
     return redirect(url_for("matching.admin", kind=kind.value))
 
 

@@ -13,38 +13,67 @@ from webapp.listings.money import format_wan_range
 class NeedForm(ListingForm):
     title = StringField(_l("Title"), validators=[Required()])
     description = TextAreaField(
-        _l("Problem description"), validators=[Required()],
+        _l("Problem description"),
+        validators=[Required()],
         description=_l("What problem you need solved, where it occurs and what you have tried."),
     )
     indicators = TextAreaField(
-        _l("Technical indicators"), validators=[Optional()],
+        _l("Technical indicators"),
+        validators=[Optional()],
         description=_l("Figures a solution must reach, e.g. 能量密度 ≥ 300 Wh/kg."),
     )
     budget = StringField(
-        _l("Budget (10k CNY)"), validators=[Optional()],
+        _l("Budget (10k CNY)"),
+        validators=[Optional()],
         description=_l("In 万元: a number, a range like 50-100, or 面议 (negotiable)."),
     )
     deadline = StringField(_l("Deadline"), validators=[Optional()], render_kw={"type": "date"})
     expected_maturity = SelectField(
-        _l("Least maturity that would help"), choices=[], validators=[Optional()],
+        _l("Least maturity that would help"),
+        choices=[],
+        validators=[Optional()],
     )
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(
         _l("Contact phone"),
-        validators=[Optional(), Length(max=30),
-                    Regexp(r"^[0-9+()\- ]{5,30}$",
-                           message=_l("Enter a phone number, e.g. 022-88886666 or 13812345678."))],
+        validators=[
+            Optional(),
+            Length(max=30),
+            Regexp(r"^[0-9+()\- ]{5,30}$", message=_l("Enter a phone number, e.g. 022-88886666 or 13812345678.")),
+        ],
     )
     show_identity = BooleanField(
         _l("Show my organisation and contact publicly"),
         description=_l("Otherwise the public sees “an enterprise” and only brokers and administrators see who asks."),
     )
 
-    FIELD_ORDER = ["title", "description", "indicators", "field_id", "keywords", "budget", "deadline",
-                   "expected_maturity", "coop_modes", "organisation", "contact_name", "contact_phone", "show_identity"]
-    SERVICE_KEYS = ["title", "description", "indicators", "keywords", "budget", "deadline", "expected_maturity",
-                    "coop_modes", "organisation"]
+    FIELD_ORDER = [
+        "title",
+        "description",
+        "indicators",
+        "field_id",
+        "keywords",
+        "budget",
+        "deadline",
+        "expected_maturity",
+        "coop_modes",
+        "organisation",
+        "contact_name",
+        "contact_phone",
+        "show_identity",
+    ]
+    SERVICE_KEYS = [
+        "title",
+        "description",
+        "indicators",
+        "keywords",
+        "budget",
+        "deadline",
+        "expected_maturity",
+        "coop_modes",
+        "organisation",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

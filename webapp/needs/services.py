@@ -15,8 +15,16 @@ def can_create(user) -> bool:
     return bool(user and user.is_authenticated and user.role in AUTHOR_ROLES)
 
 
-def save_need(actor, need: Need | None, data: dict, *, field=None, show_identity: bool | None = None,
-              contact_name: str | None = None, contact_phone: str | None = None) -> Need:
+def save_need(
+    actor,
+    need: Need | None,
+    data: dict,
+    *,
+    field=None,
+    show_identity: bool | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+) -> Need:
     """Create (need=None) or edit. `data` holds raw form values; raises ListingInvalid."""
     require_role(actor, *AUTHOR_ROLES)
     cleaned = clean_need(data)
@@ -29,6 +37,12 @@ def save_need(actor, need: Need | None, data: dict, *, field=None, show_identity
         cleaned["contact_name"] = contact_name.strip()[:100] or None
     if contact_phone is not None:
         cleaned["contact_phone"] = contact_phone.strip()[:30] or None
-    listing_services.save(need, actor, cleaned, field=field, creating=creating,
-                          extra_audit=["budget_min", "budget_max", "deadline", "show_identity"])
+    listing_services.save(
+        need,
+        actor,
+        cleaned,
+        field=field,
+        creating=creating,
+        extra_audit=["budget_min", "budget_max", "deadline", "show_identity"],
+    )
     return need

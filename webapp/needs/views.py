@@ -21,6 +21,8 @@ from webapp.taxonomy.models import TechField
 bp = Blueprint("needs", __name__, template_folder="templates", url_prefix="/needs")
 
 PER_PAGE = 30
+
+
 def anonymous_label(need: Need) -> str:
     """How the public sees who posted a need (see Need.anonymous_label)."""
     return need.anonymous_label
@@ -52,7 +54,9 @@ def _form_page(need: Need | None):
                 clean_need(data)  # still show the service's messages for the other fields
             else:
                 need = services.save_need(
-                    current_user, need, data,
+                    current_user,
+                    need,
+                    data,
                     field=db.session.get(TechField, form.field_id.data),
                     show_identity=form.show_identity.data,
                     contact_name=form.contact_name.data or "",

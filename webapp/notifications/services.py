@@ -18,9 +18,7 @@ from webapp.notifications.models import Notification
 # Every notification kind with its text; parameters are filled in the reader's language.
 TEXTS = {
     "account.welcome": _l("Welcome to Jiebang, %(name)s. Your account is ready."),
-    "account.password_changed": _l(
-        "Your password was changed; every other login of your account was signed out."
-    ),
+    "account.password_changed": _l("Your password was changed; every other login of your account was signed out."),
     "account.created_by_admin": _l("An administrator created your %(role)s account."),
     "account.deactivated": _l("Your account was deactivated by an administrator."),
     "account.reactivated": _l("Your account was reactivated by an administrator."),
@@ -32,19 +30,27 @@ TEXTS = {
     "achievement.access_requested": _l("%(name)s asks to see the confidential part of “%(title)s”."),
     "achievement.access_granted": _l("You may now see the confidential part of “%(title)s”."),
     "achievement.access_denied": _l("Your request to see the confidential part of “%(title)s” was declined."),
-    "match.introduced": _l("Technology broker %(broker)s introduced “%(title)s” to “%(other)s”; expect to be contacted."),
+    "match.introduced": _l(
+        "Technology broker %(broker)s introduced “%(title)s” to “%(other)s”; expect to be contacted."
+    ),
     "match.deal": _l("The introduction of “%(title)s” to “%(other)s” ended in a deal."),
     "match.no_deal": _l("The introduction of “%(title)s” to “%(other)s” ended without a deal."),
     "challenge.submitted": _l("Challenge “%(title)s” is waiting for review."),
     "challenge.returned": _l("Your challenge “%(title)s” was returned for changes: %(reason)s"),
-    "challenge.published": _l("Your challenge “%(title)s” is published; applications are open from %(opens)s to %(closes)s."),
+    "challenge.published": _l(
+        "Your challenge “%(title)s” is published; applications are open from %(opens)s to %(closes)s."
+    ),
     "challenge.withdrawn": _l("The challenge “%(title)s” was withdrawn by the enterprise."),
-    "challenge.closed": _l("Applications to “%(title)s” have closed with %(count)s submitted; the formal check begins."),
+    "challenge.closed": _l(
+        "Applications to “%(title)s” have closed with %(count)s submitted; the formal check begins."
+    ),
     "challenge.failed_no_application": _l("The challenge “%(title)s” closed without any application (流榜)."),
     "challenge.failed_none_eligible": _l("No application to “%(title)s” passed the formal check (流榜)."),
     "challenge.review_started": _l("The expert review of “%(title)s” has started."),
     "challenge.notice": _l("Proposed winners of “%(title)s”: %(winners)s. Objections may be filed until %(until)s."),
-    "challenge.review_reopened": _l("An objection to the proposed winners of “%(title)s” was upheld; the applications are reviewed again."),
+    "challenge.review_reopened": _l(
+        "An objection to the proposed winners of “%(title)s” was upheld; the applications are reviewed again."
+    ),
     "challenge.awarded": _l("“%(title)s” was awarded to %(winners)s."),
     "challenge.won": _l("Your application to “%(title)s” won. Next, confirm the contract with the enterprise."),
     "challenge.not_selected": _l("Your application to “%(title)s” was not selected."),
@@ -56,16 +62,26 @@ TEXTS = {
     "challenge.application_withdrawn": _l("Your application to “%(title)s” was withdrawn."),
     "challenge.application_eligible": _l("Your application to “%(title)s” passed the formal check."),
     "challenge.application_ineligible": _l("Your application to “%(title)s” did not pass the formal check: %(reason)s"),
-    "challenge.expert_assigned": _l("You are invited to review the applications to “%(title)s”; declare any conflict of interest first."),
-    "challenge.review_revision": _l("An administrator asks you to revise your review of %(unit)s for “%(title)s”: %(note)s"),
+    "challenge.expert_assigned": _l(
+        "You are invited to review the applications to “%(title)s”; declare any conflict of interest first."
+    ),
+    "challenge.review_revision": _l(
+        "An administrator asks you to revise your review of %(unit)s for “%(title)s”: %(note)s"
+    ),
     "challenge.objection_filed": _l("An objection was filed against the proposed winners of “%(title)s”."),
     "challenge.objection_upheld": _l("Your objection concerning “%(title)s” was upheld: %(resolution)s"),
     "challenge.objection_dismissed": _l("Your objection concerning “%(title)s” was dismissed: %(resolution)s"),
     "challenge.contract_to_confirm": _l("%(name)s confirmed the contract of “%(title)s”; please confirm it too."),
-    "challenge.milestone_reported": _l("Milestone “%(milestone)s” of “%(title)s” was reported; approve it or send it back."),
-    "challenge.milestone_approved": _l("Milestone “%(milestone)s” of “%(title)s” was approved; %(amount)s (10k CNY) is now due."),
+    "challenge.milestone_reported": _l(
+        "Milestone “%(milestone)s” of “%(title)s” was reported; approve it or send it back."
+    ),
+    "challenge.milestone_approved": _l(
+        "Milestone “%(milestone)s” of “%(title)s” was approved; %(amount)s (10k CNY) is now due."
+    ),
     "challenge.milestone_returned": _l("Milestone “%(milestone)s” of “%(title)s” was sent back: %(note)s"),
-    "challenge.reminder_window_closing": _l("Applications to “%(title)s” close at %(closes)s; your application is still a draft."),
+    "challenge.reminder_window_closing": _l(
+        "Applications to “%(title)s” close at %(closes)s; your application is still a draft."
+    ),
     "challenge.reminder_window_closing_owner": _l("Applications to your challenge “%(title)s” close at %(closes)s."),
     "challenge.reminder_review_due": _l("You still have %(count)s applications to score for “%(title)s”."),
     "challenge.reminder_milestone_due": _l("Milestone “%(milestone)s” of “%(title)s” is due on %(due)s."),
@@ -109,17 +125,18 @@ def notify(user, kind: str, *, link: str | None = None, email: bool = True, **pa
 
 
 def queue_email(*, to: str, subject: str, body: str) -> outbox.OutboxMessage:
-    return outbox.enqueue(
-        "notifications.send_email", to=to, subject=subject, body=body, message_key=uuid.uuid4().hex
-    )
+    return outbox.enqueue("notifications.send_email", to=to, subject=subject, body=body, message_key=uuid.uuid4().hex)
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def mark_read(user, note: Notification) -> None:

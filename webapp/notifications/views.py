@@ -19,9 +19,7 @@ PER_PAGE = 20
 @login_required
 def index():
     page = db.paginate(
-        sa.select(Notification)
-        .where(Notification.user_id == current_user.id)
-        .order_by(Notification.id.desc()),
+        sa.select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()),
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -28,8 +28,11 @@ class TechField(TimestampMixin, db.Model):
         sa.UniqueConstraint("parent_id", "name", name="uq_tech_fields_parent_name"),
         # The constraint above never fires for top-level fields (NULLs differ), hence this index.
         sa.Index(
-            "uq_tech_fields_top_name", "name", unique=True,
-            sqlite_where=sa.text("parent_id IS NULL"), postgresql_where=sa.text("parent_id IS NULL"),
+            "uq_tech_fields_top_name",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("parent_id IS NULL"),
+            postgresql_where=sa.text("parent_id IS NULL"),
         ),
         sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
         sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),

@@ -107,7 +107,9 @@ def tree() -> list[tuple[TechField, list[TechField]]]:
     """Top-level fields in order, each with its children in order."""
     fields = all_fields()
     tops = sorted((f for f in fields if f.parent_id is None), key=lambda f: (f.position, f.id))
-    return [(top, sorted((f for f in fields if f.parent_id == top.id), key=lambda f: (f.position, f.id))) for top in tops]
+    return [
+        (top, sorted((f for f in fields if f.parent_id == top.id), key=lambda f: (f.position, f.id))) for top in tops
+    ]
 
 
 def usage_counts() -> dict[int, int]:
@@ -185,11 +187,17 @@ def save_field(
             db.session.flush()
     except IntegrityError as exc:
         where = parent.name if parent is not None else _("the top level")
-        raise FieldError(_("There is already a field named “%(name)s” under %(parent)s.", name=name, parent=where),
-                         "name") from exc
+        raise FieldError(
+            _("There is already a field named “%(name)s” under %(parent)s.", name=name, parent=where), "name"
+        ) from exc
     db.session.expire(field, ["parent", "children"])
-    audit.record(f"field.{'create' if creating else 'update'}", field, actor=actor, before=before,
-                 after=audit.changes(field, AUDIT_FIELDS))
+    audit.record(
+        f"field.{'create' if creating else 'update'}",
+        field,
+        actor=actor,
+        before=before,
+        after=audit.changes(field, AUDIT_FIELDS),
+    )
     return field
 
 
@@ -198,14 +206,24 @@ def delete_field(actor, field: TechField) -> None:
     require_role(actor, Role.ADMIN)
     children = db.session.scalar(sa.select(sa.func.count()).where(TechField.parent_id == field.id)) or 0
     if children:
-        raise FieldError(ngettext(
-            "“%(name)s” has %(num)d sub-field: move or delete it first.",
-            "“%(name)s” has %(num)d sub-fields: move or delete them first.", children, name=field.name))
+        raise FieldError(
+            ngettext(
+                "“%(name)s” has %(num)d sub-field: move or delete it first.",
+                "“%(name)s” has %(num)d sub-fields: move or delete them first.",
+                children,
+                name=field.name,
+            )
+        )
     used = listing_count(field.id)
     if used:
-        raise FieldError(ngettext(
-            "“%(name)s” is the field of %(num)d listing: give it another field first.",
-            "“%(name)s” is the field of %(num)d listings: give them another field first.", used, name=field.name))
+        raise FieldError(
+            ngettext(
+                "“%(name)s” is the field of %(num)d listing: give it another field first.",
+                "“%(name)s” is the field of %(num)d listings: give them another field first.",
+                used,
+                name=field.name,
+            )
+        )
     audit.record("field.delete", field, actor=actor, before=audit.changes(field, AUDIT_FIELDS + ["code"]))
     db.session.delete(field)
     db.session.flush()

@@ -39,8 +39,13 @@ def _save(form: FieldForm, field: TechField | None):
     parent = db.session.get(TechField, form.parent_id.data) if form.parent_id.data else None
     try:
         saved = services.save_field(
-            current_user, field, name=form.name.data, parent=parent, aliases=form.aliases.data,
-            priority=form.priority.data, position=form.position.data or 0,
+            current_user,
+            field,
+            name=form.name.data,
+            parent=parent,
+            aliases=form.aliases.data,
+            priority=form.priority.data,
+            position=form.position.data or 0,
         )
     except services.FieldError as exc:
         db.session.rollback()
@@ -89,8 +94,12 @@ def edit(field_id: int):
         .limit(20)
     ).all()
     return render_template(
-        "taxonomy/form.html", form=form, field=field, delete_form=DeleteForm(),
-        used=services.listing_count(field.id), events=events,
+        "taxonomy/form.html",
+        form=form,
+        field=field,
+        delete_form=DeleteForm(),
+        used=services.listing_count(field.id),
+        events=events,
     )
 
 
