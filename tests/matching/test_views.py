@@ -461,3 +461,17 @@ def test_rematch_button_starts_a_job_and_opens_its_page(client, query, make_user
     assert response.status_code == 302
     job_id = int(re.search(r"/admin/matching/jobs/(\d+)$", response.headers["Location"]).group(1))
     assert query(lambda s: s.get(MatchJob, job_id)) is not None
+
+
+def test_a_need_without_suggestions_tells_its_owner_why_and_nobody_else(client, query, make_user, make_client):
+    enterprise = make_user("enterprise")
+    sid = add_pair(query, need={"owner_id": enterprise.id}, status=SuggestionStatus.REJECTED)
+    s = query(lambda session: session.get(Suggestion, sid))
+    client.login(enterprise.email)
+    page = client.get(f"/needs/{s.need_id}").get_data(as_text=True)
+    assert 'id="match-suggestions-none"' in page and 'id="match-suggestions"' not in page
+    assert "技术用词" in page or "technical wording" in page
+    stranger = make_client()
+    stranger.login(make_user("enterprise").email)
+    assert 'id="match-suggestions-none"' not in stranger.get(f"/needs/{s.need_id}").get_data(as_text=True)
+    assert 'id="match-suggestions-none"' not in make_client().get(f"/needs/{s.need_id}").get_data(as_text=True)

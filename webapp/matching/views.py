@@ -262,6 +262,7 @@ def _inject():
         "matching_introduction_ids": matching_introduction_ids,
         "score_parts": ordered_parts,
         "match_band": band_of,
+        "matching_visible": lambda listing: services.can_see_suggestions(listing, current_user),
         "band_label": band_label,
         "band_meaning": lambda band: str(BAND_MEANINGS.get(band, "")),
     }
