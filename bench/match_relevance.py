@@ -175,9 +175,45 @@ def _engine(url: str, needs: list[str], tmp: Path, reuse: bool) -> tuple[dict, l
             rows = _shown(need)
             ranking[need] = [row["achievement"] for row in rows]
             bands += [(need, row["achievement"], row.get("band", "-")) for row in rows[:10]]
+        _held_out(needs)
         db.session.remove()
         db.engine.dispose()
     return ranking, bands, results
+
+
+def _held_out(needs: list[str]) -> None:
+    """The weights fitted without each fifth of the judged needs, scored on it (5-fold), beside the
+    live weights on the same needs: what to expect on needs the weights never saw."""
+    import sqlalchemy as sa
+
+    from webapp.achievements.models import Achievement
+    from webapp.extensions import db
+    from webapp.matching import fit, runtime
+    from webapp.needs.models import Need
+
+    judged = evaluation.read_judgements(eval_dir() / "qrels.jsonl", *([EXTRA] if EXTRA.exists() else []))
+    by_external = dict(db.session.execute(sa.select(Achievement.external_id, Achievement.id)).all())
+    matcher = runtime._state()["matcher"]
+    paths = runtime._field_paths()
+    queries = []
+    for external_id in needs:
+        need = db.session.scalar(sa.select(Need).where(Need.external_id == external_id))
+        grades = {by_external[d]: g for d, g in judged.get(external_id, {}).items() if d in by_external}
+        queries.append(fit.judged_query(external_id, matcher.candidates(runtime.need_doc(need, paths)), grades))
+    live = runtime.weights()
+    result = fit.cross_validate(queries, live, folds=5)
+    print(
+        f"  weights fitted on 4/5 of the needs, scored on the fifth left out (5-fold): nDCG@{K} "
+        f"{result.after_ndcg:.3f} recall@{K} {result.after_recall:.3f}; the live weights on all 40: nDCG@{K} "
+        f"{result.before_ndcg:.3f} recall@{K} {result.before_recall:.3f} (judged pairs only)",
+        flush=True,
+    )
+    refit = fit.fit(queries, live)
+    print(
+        f"  weights fitted on all 40 (python -m bench match_relevance to refit): {refit.as_dict()} "
+        f"bands {fit.bands(queries, refit)}",
+        flush=True,
+    )
 
 
 def _import(kind_name: str, path: Path, mapping: str):
