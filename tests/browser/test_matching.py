@@ -149,7 +149,8 @@ def test_a_broker_rejects_one_suggestion_and_accepts_another(open_page, live_app
     expect(rows).to_have_count(2)
     first = rows.first
     expect(first.locator("meter.score-bar")).to_be_visible()
-    expect(first.locator(".score-part").first).to_contain_text(zh("Keywords"))
+    expect(first.locator(".score-part").first).to_contain_text(zh("Shared wording"))
+    expect(first.locator(".match-band")).to_contain_text(zh("Confidence"))
     warning_row = rows.filter(has_text=f"锂电池热失控早期预警算法{uid}")
     expect(warning_row.locator(".match-term", has_text="热失控")).to_have_count(1)
     expect(first).to_contain_text(zh("An enterprise"))

@@ -108,7 +108,7 @@ def test_the_second_broker_sees_only_their_deals(client, ledger):
 def _decisions(query, broker_id: int, other_id: int) -> None:
     """For the broker: 3 accepted and 1 rejected in 2025, 1 accepted in 2024, two introductions in 2025
     (one became a deal) and one in 2024. The other broker rejected 2 in 2025. Two suggestions wait in
-    the queue (and one below the threshold does not)."""
+    the queue (and one below every confidence band does not)."""
 
     def add(session):
         def pair(score=60.0, **values):
@@ -140,7 +140,7 @@ def _decisions(query, broker_id: int, other_id: int) -> None:
             )
         pair(score=80.0)
         pair(score=55.0)
-        pair(score=10.0)
+        pair(score=1.0)  # below every confidence band: not in the queue
         session.add_all(
             [
                 Introduction(
