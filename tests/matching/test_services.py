@@ -4,6 +4,7 @@ owners, outcomes, the lexicon, the full re-match job, and who may do each."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ from flask_babel import force_locale
 
 from tests.listings.search_factory import make_listing
 from webapp.core.audit import AuditEvent
+from webapp.core.db import utcnow
 from webapp.core.outbox import OutboxMessage
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
@@ -112,6 +114,7 @@ def test_matching_the_achievement_side_fills_the_same_pair(world):
     assert services.refresh_achievement(w.battery.id) >= 1
     again = pair(w.need, w.battery)
     assert again.id == first.id  # one row per pair, whichever side found it
+    assert (again.score, again.parts["chars"]) == (first.score, first.parts["chars"])  # and the same score
     assert (
         db.session.scalar(
             sa.select(sa.func.count(Suggestion.id)).where(
@@ -395,6 +398,48 @@ def test_a_rematch_drops_new_suggestions_found_by_neither_side(world):
     job = services.create_job(w.admin)
     services.run_rematch(job.id, commit=db.session.flush)
     assert pair(w.need, w.vision) is None and pair(w.need, w.battery) is not None
+
+
+def test_a_full_rematch_keeps_every_suggestion_incremental_matching_found(world, make_user):
+    w = world
+    researcher = make_user("researcher")
+    newer = [
+        make_listing(
+            db.session,
+            "a",
+            owner_id=researcher.id,
+            title=f"电池包相变材料热管理方案{i}",
+            keywords=["相变材料"],
+            summary="储能电池包快充温升控制，液冷板与相变材料复合散热。",
+        )
+        for i in range(3)
+    ]
+    for listing in newer:
+        listing.updated_at = utcnow() + timedelta(seconds=1)  # newer than the index: the incremental part
+    db.session.flush()
+    services.refresh_need(w.need.id)
+    for listing in newer:
+        services.refresh_achievement(listing.id)
+    before = {s.achievement_id for s in suggestions(w.need.id)}
+    assert {a.id for a in newer} <= before
+
+    job = services.create_job(w.admin)
+    services.run_rematch(job.id, commit=db.session.flush)
+    # The index now holds them, so the library's statistics (and scores) move; no pair is lost.
+    assert before <= {s.achievement_id for s in suggestions(w.need.id)}
+
+
+def test_an_index_written_by_another_engine_version_is_rebuilt_not_read(world):
+    import json
+
+    folder = runtime.index_dir()
+    current = folder / (folder / "CURRENT").read_text().strip()
+    meta = json.loads((current / "meta.json").read_text())
+    (current / "meta.json").write_text(json.dumps({**meta, "format": 1}))
+    (current / "achievements" / "pair_tok.npy").unlink()  # an older layout lacks the newer arrays
+    runtime.reset()
+    assert runtime.match_need(world.need)[0].achievement_id in (world.battery.id, world.battery_2.id)
+    assert (folder / "CURRENT").read_text().strip() != current.name
 
 
 def test_an_interrupted_rematch_continues_when_run_again(world):

@@ -44,6 +44,7 @@ from rapidfuzz import fuzz, process
 
 from webapp.matching.text import Analyser, normalise
 
+INDEX_FORMAT = 2  # the index files' layout: an index of another format is rebuilt, not read
 CANDIDATES = 200  # per BM25 index
 TITLE_CANDIDATES = 50  # from the titles' character pairs
 TITLE_GRAMS = 12  # the query title's rarest character pairs asked of that index
@@ -56,8 +57,9 @@ FACTS = ("field", "maturity", "budget", "mode")
 MIN_SCORE = 0.0
 MAX_TERMS = 8
 # A candidate whose BM25 reaches this share of the most the query could score counts 1 on that signal:
-# long texts share a few per cent of their character pairs' weight, a strong match about a tenth.
-CHARS_FULL, KEYWORDS_FULL = 0.12, 0.25
+# the best achievement for a real need typically scores a tenth to a third of its pairs' most.
+# (Words are scored by bm25s, whose BM25 leaves out the (k1 + 1) factor: a share 2.5 times smaller.)
+CHARS_FULL, KEYWORDS_FULL = 0.3, 0.25
 SAME_TITLE_FROM, SAME_TITLE_BONUS = 80.0, 15.0  # title similarity from which the bonus starts, and its most
 PREFIX_FROM = 5  # characters a cut-short title needs before its start counts as the same title
 TITLE_FLOOR = 15.0  # idf weight of about two rare words
@@ -194,16 +196,6 @@ def title_grams(title: str) -> list[str]:
     return list(grams)
 
 
-def query_pairs(doc: Doc, analyser: Analyser) -> list[str]:
-    """A query's character pairs: its title TITLE_REPEAT times (what its author put first says most
-    about what is wanted), then its keywords and body once."""
-    return analyser.pairs(doc.title) * TITLE_REPEAT + analyser.pairs(" ".join(doc.keywords)) + analyser.pairs(doc.body)
-
-
-def doc_pairs(doc: Doc, analyser: Analyser) -> list[str]:
-    return analyser.pairs(" ".join((doc.title, *doc.keywords, doc.body)))
-
-
 def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(r) for r in rows])
@@ -223,6 +215,9 @@ class _Analysed:
     short: np.ndarray  # unique term ids of title + keywords
     pairs: np.ndarray  # unique character-pair ids of the whole text
     pair_counts: np.ndarray  # how often each occurs
+    # As a query: the same pairs with the title's counted TITLE_REPEAT times (what its author put
+    # first says most about what is wanted).
+    query_counts: np.ndarray
     short_text: str
     title: str
     root: int
@@ -250,14 +245,24 @@ def analyse(doc: Doc, analyser: Analyser, vocab: Vocab) -> _Analysed:
     full = _unique([*short, *analyser.tokens(doc.body)])
     root, leaf, maturity, low, high, coop = _facts(doc)
     counted: dict[int, int] = {}
-    for pair in doc_pairs(doc, analyser):
-        pid = vocab.add(GRAM + pair)
-        counted[pid] = counted.get(pid, 0) + 1
+    for text in (doc.title, *doc.keywords, doc.body):
+        for pair in analyser.pairs(text):
+            pid = vocab.add(GRAM + pair)
+            counted[pid] = counted.get(pid, 0) + 1
+    in_title: dict[int, int] = {}
+    for pair in analyser.pairs(doc.title):
+        pid = vocab.ids[GRAM + pair]
+        in_title[pid] = in_title.get(pid, 0) + 1
     return _Analysed(
         full=np.fromiter((vocab.add(t) for t in full), dtype=np.int32, count=len(full)),
         short=np.fromiter((vocab.add(t) for t in short), dtype=np.int32, count=len(short)),
         pairs=np.fromiter(counted, dtype=np.int32, count=len(counted)),
         pair_counts=np.fromiter(counted.values(), dtype=np.float32, count=len(counted)),
+        query_counts=np.fromiter(
+            (c + (TITLE_REPEAT - 1) * in_title.get(p, 0) for p, c in counted.items()),
+            dtype=np.float32,
+            count=len(counted),
+        ),
         short_text=" ".join(short),
         title=normalise(doc.title),
         root=root,
@@ -282,6 +287,10 @@ class SideIndex:
         "dl",
         "pair_df",
         "pair_dl",
+        "pair_ptr",
+        "pair_tok",
+        "pair_cnt",
+        "pair_qcnt",
         "root",
         "leaf",
         "maturity",
@@ -347,6 +356,9 @@ class SideIndex:
         ).astype(np.int32)
         full_ptr, full_tok = _csr(full_rows)
         short_ptr, short_tok = _csr(short_rows)
+        pair_ptr, pair_tok = _csr([a.pairs.tolist() for a in analysed])
+        pair_cnt = np.concatenate([a.pair_counts for a in analysed]) if analysed else np.empty(0, np.float32)
+        pair_qcnt = np.concatenate([a.query_counts for a in analysed]) if analysed else np.empty(0, np.float32)
         gram_flat = np.fromiter((g for row in gram_rows for g in row), dtype=np.int64)
         # Documents per term: words (for idf) and title character pairs (to pick the rarest).
         df = (np.bincount(full_tok, minlength=n_terms) + np.bincount(gram_flat, minlength=n_terms)).astype(np.int32)
@@ -361,6 +373,10 @@ class SideIndex:
             "dl": np.array([len(r) for r in bm_rows], dtype=np.int32),
             "pair_df": pair_df,
             "pair_dl": np.array([len(r) for r in pair_rows], dtype=np.int32),
+            "pair_ptr": pair_ptr,
+            "pair_tok": pair_tok,
+            "pair_cnt": pair_cnt.astype(np.float32),
+            "pair_qcnt": pair_qcnt.astype(np.float32),
             "root": facts[:, 0].astype(np.int32),
             "leaf": facts[:, 1].astype(np.int32),
             "maturity": facts[:, 2].astype(np.int8),
@@ -573,6 +589,46 @@ def _row_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
+def _pair_share(
+    tok: np.ndarray,
+    q_cnt: np.ndarray,
+    tf: np.ndarray,
+    offsets: np.ndarray,
+    lengths: np.ndarray,
+    achievements: SideIndex,
+    query: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Per row: BM25 of a need's pairs (counted `q_cnt` times) found `tf` times in an achievement of
+    `lengths` pairs, over the most the need could score, with the achievements' pair statistics.
+    `tok` lists the pairs of whichever side varies by row; with `query` (one need for every row) the
+    most is that need's, plus the pairs only the row's achievement shares with it. A pair the library
+    lacks counts as its rarest when the achievement has it; a pair neither has does not count."""
+    df_all, n = achievements.a["pair_df"], max(achievements.n, 1)
+
+    def idf(ids: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        inside = ids < len(df_all)
+        df = (np.where(inside, df_all[np.where(inside, ids, 0)], 0) if len(df_all) else np.zeros(len(ids))).astype(
+            np.float64
+        )
+        floor = np.maximum(df, 1)
+        return np.log1p((n - floor + 0.5) / (floor + 0.5)) * ((df > 0) | present), df
+
+    tf = np.asarray(tf, dtype=np.float64)
+    q_cnt = np.asarray(q_cnt, dtype=np.float64)
+    token_idf, token_df = idf(np.asarray(tok, dtype=np.int64), tf > 0)
+    norm = np.repeat(1.0 - BM25_B + BM25_B * lengths / max(achievements.pair_avgdl, 1e-9), np.diff(offsets))
+    scored = _row_sums(q_cnt * token_idf * tf * (BM25_K1 + 1) / np.maximum(tf + BM25_K1 * norm, 1e-9), offsets)
+    if query is None:  # the rows' pairs are the needs' own
+        most = _row_sums(q_cnt * token_idf * (BM25_K1 + 1), offsets)
+    else:  # the rows' pairs are the achievements': the need's known pairs, plus those only a row has
+        q_ids, q_counts = query
+        q_idf, _ = idf(np.asarray(q_ids, dtype=np.int64), np.zeros(len(q_ids), dtype=bool))
+        base = float((q_idf * q_counts).sum() * (BM25_K1 + 1))
+        only_here = (token_df == 0) & (q_cnt > 0) & (tf > 0)
+        most = base + _row_sums(np.where(only_here, q_cnt * token_idf * (BM25_K1 + 1), 0.0), offsets)
+    return np.where(most > 0, scored / np.maximum(most, 1e-9), 0.0)
+
+
 class Matcher:
     """Both sides with one vocabulary; `for_need` finds achievements, `for_achievement` needs."""
 
@@ -631,7 +687,14 @@ class Matcher:
         """Listing ids the keyword stage hands to the re-ranking (for measuring what it keeps)."""
         query = analyse(doc, self.analyser, self.vocab)
         side = self.sides["a"]
-        return {int(side.a["ids"][p]) for p in side.top(query.full, self._grams(doc), pairs=self._pairs(doc))[0]}
+        return {
+            int(side.a["ids"][p])
+            for p in side.top(
+                query.full,
+                self._grams(doc),
+                pairs=dict(zip(query.pairs.tolist(), query.query_counts.tolist(), strict=True)),
+            )[0]
+        }
 
     def candidates(
         self,
@@ -660,16 +723,6 @@ class Matcher:
     def _grams(self, doc: Doc) -> list[int]:
         known = self.vocab.ids
         return [known[GRAM + g] for g in title_grams(doc.title) if GRAM + g in known]
-
-    def _pairs(self, doc: Doc) -> dict[int, float]:
-        """The query's character pairs known to the index, with how often each counts."""
-        known = self.vocab.ids
-        counted: dict[int, float] = {}
-        for pair in query_pairs(doc, self.analyser):
-            pid = known.get(GRAM + pair)
-            if pid is not None:
-                counted[pid] = counted.get(pid, 0.0) + 1.0
-        return counted
 
     def _idf(self) -> _Idf:
         if self._idf_cache is None:
@@ -711,6 +764,33 @@ class Matcher:
         self._explain(results, query, side, query_kind, extras, extra_ids, self._idf())
         return results
 
+    def _shared_wording(
+        self, query: _Analysed, query_kind: str, side: SideIndex, positions: np.ndarray, extras: list[_Analysed]
+    ) -> np.ndarray:
+        """The `chars` signal of each candidate (index positions, then extras), always seen from the
+        need: BM25 of the need's character pairs (title counted TITLE_REPEAT times) in the
+        achievement's text, with the achievements' statistics, as a share of the most that need could
+        score. So a pair scores the same whichever side found it."""
+        a = side.a
+        tok, off = _gather(a["pair_ptr"], a["pair_tok"], positions)
+        if query_kind == "n":  # one need (the query) against each candidate achievement
+            tf, _ = _gather(a["pair_ptr"], a["pair_cnt"], positions)
+            lengths = a["pair_dl"][positions].astype(np.float64)
+            for ex in extras:
+                tok, tf = np.concatenate([tok, ex.pairs]), np.concatenate([tf, ex.pair_counts])
+                off = np.append(off, off[-1] + len(ex.pairs))
+                lengths = np.append(lengths, float(ex.pair_counts.sum()))
+            q_cnt = _Weights(query.pairs, query.query_counts)[tok]
+            return _pair_share(tok, q_cnt, tf, off, lengths, self.sides["a"], query=(query.pairs, query.query_counts))
+        # each candidate need (its pairs as a query) against one achievement (the query)
+        q_cnt, _ = _gather(a["pair_ptr"], a["pair_qcnt"], positions)
+        for ex in extras:
+            tok, q_cnt = np.concatenate([tok, ex.pairs]), np.concatenate([q_cnt, ex.query_counts])
+            off = np.append(off, off[-1] + len(ex.pairs))
+        tf = _Weights(query.pairs, query.pair_counts)[tok]
+        lengths = np.full(len(off) - 1, float(query.pair_counts.sum()))
+        return _pair_share(tok, q_cnt, tf, off, lengths, self.sides["a"])
+
     def _candidates(
         self,
         doc: Doc,
@@ -725,12 +805,13 @@ class Matcher:
         extra = [d for d in extra if d.id not in excluded]
         extra_ids = [d.id for d in extra]
         hidden = excluded | set(extra_ids)  # a newer copy replaces the index's one
-        extras = [self._analysed(d) for d in extra]  # first: their pairs join the vocabulary
-        query_pair_counts = self._pairs(doc)
-        positions, keywords, chars = side.top(query.full, self._grams(doc), pairs=query_pair_counts)
+        extras = [self._analysed(d) for d in extra]
+        query_pair_counts = dict(zip(query.pairs.tolist(), query.query_counts.tolist(), strict=True))
+        positions, keywords, _ = side.top(query.full, self._grams(doc), pairs=query_pair_counts)
         if hidden and positions.size:
             keep = ~np.isin(side.a["ids"][positions], np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
-            positions, keywords, chars = positions[keep], keywords[keep], chars[keep]
+            positions, keywords = positions[keep], keywords[keep]
+        chars = self._shared_wording(query, query_kind, side, positions, extras)
         idf = self._idf()
         q_full_w = _Weights(query.full, idf[query.full])
         q_short_w = _Weights(query.short, idf[query.short])
@@ -764,45 +845,19 @@ class Matcher:
 
         # Listings newer than the index, scored the same way against the index's statistics.
         if extras:
-            e_kw, e_ch, e_qs, e_ds, e_dsn = [], [], [], [], []
+            e_kw, e_qs, e_ds, e_dsn = [], [], [], []
             kw_terms = query.full[query.full < len(a["df"])]
             kw_terms = np.unique(kw_terms[a["df"][kw_terms] > 0]) if kw_terms.size else kw_terms
             kw_most = side._most(kw_terms, np.ones(kw_terms.size)) if kw_terms.size else 1.0
-            # The query's pairs known to the index or to these listings; a pair only they have counts
-            # as occurring once in the library (the rarest), and the index's candidates are put on the
-            # same scale.
-            q_pairs = np.fromiter(query_pair_counts, dtype=np.int64, count=len(query_pair_counts))
-            q_counts = np.fromiter(query_pair_counts.values(), dtype=np.float64, count=len(query_pair_counts))
-            pdf = (
-                np.where(q_pairs < len(a["pair_df"]), a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)], 0)
-                if len(a["pair_df"])
-                else np.zeros(len(q_pairs))
-            )
-            in_extras = np.isin(q_pairs, np.concatenate([ex.pairs for ex in extras]))
-            known = (pdf > 0) | in_extras
-            q_pairs, q_counts, pdf = q_pairs[known], q_counts[known], np.maximum(pdf[known], 1)
-            pair_idf = np.log1p((side.n - pdf + 0.5) / (pdf + 0.5))
-            pair_most = float((pair_idf * q_counts).sum() * (BM25_K1 + 1)) or 1.0
-            in_index = (q_pairs < len(a["pair_df"])) & (
-                a["pair_df"][np.minimum(q_pairs, len(a["pair_df"]) - 1)] > 0 if len(a["pair_df"]) else False
-            )
-            index_most = float((pair_idf * q_counts)[in_index].sum() * (BM25_K1 + 1)) or 1.0
-            chars = chars * index_most / pair_most
             for ex in extras:
                 length = 1.0 - BM25_B + BM25_B * (len(ex.full) + len(ex.short)) / side.avgdl
                 shared = np.isin(ex.full, kw_terms)
                 kw_idf = np.log1p((side.n - a["df"][ex.full[shared]] + 0.5) / (a["df"][ex.full[shared]] + 0.5))
                 e_kw.append(float(kw_idf.sum()) * (BM25_K1 + 1) / (1 + BM25_K1 * length) / kw_most)
-                tf = _Weights(ex.pairs, ex.pair_counts)[q_pairs].astype(np.float64)
-                plength = 1.0 - BM25_B + BM25_B * float(ex.pair_counts.sum()) / side.pair_avgdl
-                e_ch.append(
-                    float((q_counts * pair_idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * plength)).sum()) / pair_most
-                )
                 e_qs.append(float(q_short_w[ex.full].sum()))
                 e_ds.append(float(q_full_w[ex.short].sum()))
                 e_dsn.append(float(idf[ex.short].sum()))
             keywords = np.concatenate([keywords, e_kw])
-            chars = np.concatenate([chars, e_ch])
             q_short_in_doc = np.concatenate([q_short_in_doc, e_qs])
             doc_short_in_q = np.concatenate([doc_short_in_q, e_ds])
             doc_short_norm = np.concatenate([doc_short_norm, e_dsn])

@@ -36,7 +36,7 @@ from flask import current_app
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
-from webapp.matching.engine import Doc, Match, Matcher
+from webapp.matching.engine import INDEX_FORMAT, Doc, Match, Matcher
 from webapp.matching.text import Analyser, Lexicon
 
 log = logging.getLogger(__name__)
@@ -208,6 +208,7 @@ def rebuild_index() -> dict:
             "needs": len(needs),
             "terms": len(matcher.vocab),
             "lexicon": lexicon.fingerprint(),
+            "format": INDEX_FORMAT,
         }
         (target / "lexicon.json").write_text(json.dumps(_lexicon_to_json(lexicon), ensure_ascii=False), "utf-8")
         (target / "meta.json").write_text(json.dumps(meta), "utf-8")
@@ -236,8 +237,12 @@ def _state() -> dict:
         state = _loaded.get(key)
         if state is not None and state["generation"] == generation:
             return state
-    if generation is None or not (folder / generation / "meta.json").exists():
-        rebuild_index()
+    if (
+        generation is None
+        or not (folder / generation / "meta.json").exists()
+        or _format(folder / generation) != INDEX_FORMAT
+    ):
+        rebuild_index()  # none yet, or built by an engine whose files this one does not read
         with _lock:
             return _loaded[key]
     target = folder / generation
@@ -251,6 +256,10 @@ def _state() -> dict:
     with _lock:
         _loaded[key] = state
     return state
+
+
+def _format(target: Path) -> int | None:
+    return json.loads((target / "meta.json").read_text("utf-8")).get("format")
 
 
 def reset() -> None:
