@@ -4,7 +4,7 @@ database; and, in the same run, what the alternatives cost and keep.
 
 Per corpus (in-process, one thread, no web server, no database; see bench/README.md):
 
-- `match: new need`: `Matcher.for_need(need, limit=20)` at the application's threshold (35):
+- `match: new need`: `Matcher.for_need(need, limit=20)` as the application ranks (its confidence bands):
   segmentation, the two BM25 candidate lists, the RapidFuzz re-rank, filters and boosts, the shared
   terms. Queue wait and the runtime's database reads are not in it.
 - `brute-force RapidFuzz`: the engine's re-rank scorer (token_sort_ratio over the analysed title +
@@ -178,7 +178,9 @@ def _final_top10(figures: Figures, matcher, needs: list) -> None:
         for doc in needs:
             normal = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
             # Every achievement sharing anything with the need is a candidate (k = all of them).
-            side.top = lambda term_ids, gram_ids=(), k=0, _top=side.top, _n=side.n: _top(term_ids, gram_ids, k=_n)
+            side.top = lambda term_ids, gram_ids=(), k=0, pairs=None, _top=side.top, _n=side.n: _top(
+                term_ids, gram_ids, k=_n, pairs=pairs
+            )
             try:
                 full = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
             finally:

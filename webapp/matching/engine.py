@@ -1,31 +1,29 @@
-"""The matching engine: keyword candidates, RapidFuzz re-ranking, filters and boosts, explanations.
+"""The matching engine: keyword candidates, re-ranking on fitted weights, filters, explanations.
 
 Pure: no Flask, no database. `runtime.py` feeds it listings and stores what it returns.
 
-Per side (achievements, needs) a `SideIndex` holds three BM25 indexes over one vocabulary — the
-full text, the title with the keywords, and the title's character pairs — plus, per listing, its
-terms (for the shared-term explanation), its short text and title (for RapidFuzz) and the facts
-the filters look at. A query takes the union of the top candidates of the indexes (the full-text
-index alone lost about half of what RapidFuzz on titles ranks first; the character pairs find
-titles that segment into nothing, such as 两优3313), scores each candidate pair on three text
-signals and five structured ones, and returns the best with their parts.
+Per side (achievements, needs) a `SideIndex` holds four BM25 indexes over one vocabulary — the
+full text's words, the title with the keywords, the title's character pairs and the whole text's
+character pairs — plus, per listing, its terms (for the shared-term explanation), its character
+pairs with their counts, its short text and title (for RapidFuzz) and the facts the filters look
+at. A query takes the union of the top candidates of the indexes (the character pairs find titles
+that segment into nothing, such as 两优3313, and compounds a segmenter cuts differently on each
+side), computes each candidate's signals (`Candidates`) and scores them with `Weights`:
 
-The pair score (0–100):
+- text signals, 0–1 each and comparable between queries: `chars`, the need's character pairs
+  (its title counted TITLE_REPEAT times) in the achievement's text, BM25 as a share of the most
+  the need could score — always seen from the need, so a pair scores the same whichever side
+  found it; `keywords`, the same over the lexicon's words; `title`, how much of each side's title
+  and keywords the other covers; `fuzzy`, RapidFuzz of the titles;
+- facts, in points scaled by their weight: field (+6 same field, +3 same area, −12 different
+  areas), maturity (+3 as mature as expected, −6 one stage short, −15 more), budget (+3 price
+  within budget, −8 up to twice the budget, dropped beyond), mode (+3 a cooperation mode in
+  common, −6 none) — each only when both sides state it;
+- unweighted points: nearly the same title (a typo, the name cut short) up to +15, and the
+  brokers' repeated 领域不符 for this pair of areas, down to −15.
 
-- keywords (≤ 55): full-text BM25 relative to the best candidate's, times how strongly that best
-  candidate overlaps the query (the cosine of their idf-weighted term sets), so a weak best
-  match does not earn full points;
-- title (≤ 25): how much of each side's title and keywords the other side's text covers (a title
-  of a few common words counts as if it had about two rare ones);
-- fuzzy (≤ 20, + up to 15): RapidFuzz, the better of the token-sort ratio of the two
-  titles-with-keywords and the ratio of the raw titles; nearly the same title (ratio above 80, or
-  the query's title being the start of the other's) adds up to 15 more;
-- field (+6 same field, +3 same area, −12 different areas), maturity (+3 as mature as expected,
-  −6 one stage short, −15 more), budget (+3 price within budget, −8 up to twice the budget,
-  dropped beyond), mode (+3 a cooperation mode in common, −6 none), history (the broker's
-  repeated 领域不符 for this pair of areas, down to −15).
-
-Weights were set on the labelled sets of `python -m bench match_quality` (README).
+The weights are fitted on judged real pairs (`fit.py`, `python -m bench match_relevance`), and
+`Weights.bands` turn a score into a confidence band whose meaning was measured on those pairs.
 """
 
 from __future__ import annotations
@@ -143,19 +141,27 @@ class Match:
 class Candidates:
     """One query's candidates with their unweighted signals, before any weight is applied (what
     fitting the weights works on): `signals` per SIGNALS (0–1), `facts` per FACTS (points as in
-    `adjustments`), `fixed` the points no weight scales (same-title bonus, brokers' history)."""
+    `adjustments`), and the points no weight scales (same-title bonus, brokers' history)."""
 
     ids: np.ndarray
     signals: np.ndarray  # (n, len(SIGNALS))
     facts: np.ndarray  # (n, len(FACTS))
-    fixed: np.ndarray  # (n,)
+    same_title: np.ndarray  # (n,)
+    history: np.ndarray  # (n,)
     ruled_out: np.ndarray  # (n,) bool
-    history: np.ndarray  # (n,) points of `fixed` from the brokers' history
 
     def scores(self, weights: Weights) -> np.ndarray:
         w_signals = np.array([getattr(weights, n) for n in SIGNALS])
         w_facts = np.array([getattr(weights, n) for n in FACTS])
-        return np.clip(self.signals @ w_signals + self.facts @ w_facts + self.fixed, 0, 100)
+        return np.clip(self.signals @ w_signals + self.facts @ w_facts + self.same_title + self.history, 0, 100)
+
+    def ranking(self, weights: Weights, floor: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the candidates worth suggesting, best first (ties by id, so the order is the
+        same between runs and databases), and every candidate's score."""
+        total = self.scores(weights)
+        floor = weights.floor if floor is None else floor
+        eligible = np.flatnonzero(~self.ruled_out & (total >= floor))
+        return eligible[np.lexsort((self.ids[eligible], -np.round(total[eligible], 1)))], total
 
 
 class Vocab:
@@ -434,11 +440,10 @@ class SideIndex:
         gram_ids: Sequence[int] = (),
         k: int = CANDIDATES,
         pairs: Mapping[int, float] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the best candidates of the BM25 indexes (union), with their full-text BM25
-        over words and over character pairs, each as a share of the most the query could score."""
-        empty = np.empty(0)
-        none = (np.empty(0, dtype=np.int64), empty, empty)
+        over words as a share of the most the query's words could score."""
+        none = (np.empty(0, dtype=np.int64), np.empty(0))
         if self.n == 0:
             return none
         found = []
@@ -447,23 +452,15 @@ class SideIndex:
             grams = grams[np.argsort(self.a["df"][grams], kind="stable")[:TITLE_GRAMS]]
         if self.bm_title is not None and grams.size:
             found.append(_best(*_bm25_hits(self.bm_title, grams, self.n), TITLE_CANDIDATES))
-        ids = term_ids[term_ids < self._n_terms]
-        ids = np.unique(ids)
-        df = self.a["df"][ids]
-        ids = ids[df > 0]
-        if ids.size > QUERY_TERMS:  # the rarest terms say what a text is about (and cost least)
-            ids = ids[np.argsort(df[df > 0], kind="stable")[:QUERY_TERMS]]
-        scored = []
+        ids = self.known_words(term_ids)
         full = None
         for bm in (self.bm_full, self.bm_short):
             if bm is None or ids.size == 0:
                 continue
             hits, scores = _bm25_hits(bm, ids, self.n)
             if bm is self.bm_full:
-                full = (hits, scores / self._most(ids, np.ones(ids.size)))
+                full = (hits, scores / self.most_words(ids))
             found.append(_best(hits, scores, k))
-        scored.append(full)
-        chars = None
         if self.bm_pairs is not None and pairs:
             pair_ids = np.fromiter(pairs, dtype=np.int64, count=len(pairs))
             counts = np.fromiter(pairs.values(), dtype=np.float64, count=len(pairs))
@@ -475,27 +472,30 @@ class SideIndex:
                 keep = np.argsort(pdf, kind="stable")[:QUERY_PAIRS]
                 pair_ids, counts = pair_ids[keep], counts[keep]
             if pair_ids.size:
-                hits, scores = _bm25_hits(self.bm_pairs, pair_ids, self.n, counts)
-                chars = (hits, scores / self._most(pair_ids, counts, self.a["pair_df"]))
-                found.append(_best(hits, scores, k))
-        scored.append(chars)
+                found.append(_best(*_bm25_hits(self.bm_pairs, pair_ids, self.n, counts), k))
         if not found:
             return none
         positions = np.unique(np.concatenate(found))
-        out = []
-        for hit in scored:
-            values = np.zeros(len(positions))
-            if hit is not None and hit[0].size:
-                at = np.searchsorted(hit[0], positions).clip(max=hit[0].size - 1)
-                values = np.where(hit[0][at] == positions, hit[1][at], 0.0)
-            out.append(values)
-        return positions, out[0], out[1]
+        keywords = np.zeros(len(positions))
+        if full is not None and full[0].size:
+            at = np.searchsorted(full[0], positions).clip(max=full[0].size - 1)
+            keywords = np.where(full[0][at] == positions, full[1][at], 0.0)
+        return positions, keywords
 
-    def _most(self, ids: np.ndarray, counts: np.ndarray, df: np.ndarray | None = None) -> float:
-        """The most BM25 a query of these terms (each `counts` times) could score on this side."""
-        df = (self.a["df"] if df is None else df)[ids].astype(np.float64)
-        idf = np.log1p((self.n - df + 0.5) / (df + 0.5))
-        return float((idf * counts).sum() * (BM25_K1 + 1)) or 1.0
+    def known_words(self, term_ids: np.ndarray) -> np.ndarray:
+        """The query's words this side has, at most its QUERY_TERMS rarest (they say what a text is
+        about, and cost least)."""
+        ids = np.unique(term_ids[term_ids < self._n_terms])
+        df = self.a["df"][ids]
+        ids = ids[df > 0]
+        if ids.size > QUERY_TERMS:
+            ids = ids[np.argsort(df[df > 0], kind="stable")[:QUERY_TERMS]]
+        return ids
+
+    def most_words(self, ids: np.ndarray) -> float:
+        """The most BM25 (as bm25s scores it) a query of these words could score on this side."""
+        df = self.a["df"][ids].astype(np.float64)
+        return float(np.log1p((self.n - df + 0.5) / (df + 0.5)).sum() * (BM25_K1 + 1)) or 1.0
 
     def idf(self, n_vocab: int) -> np.ndarray:
         """idf per term id (terms unknown to this side get the highest idf)."""
@@ -741,12 +741,9 @@ class Matcher:
     ) -> list[Match]:
         found, query, side, extras, extra_ids = self._candidates(doc, query_kind, exclude, extra, pair_penalty)
         weights = self.weights
-        total = found.scores(weights)
-        floor = max(self.min_score, weights.floor)
-        eligible = np.flatnonzero(~found.ruled_out & (total >= floor))
+        order, total = found.ranking(weights, max(self.min_score, weights.floor))
         ids = found.ids
-        # Best first; ties by id so the order is stable between runs and databases.
-        chosen = eligible[np.lexsort((ids[eligible], -np.round(total[eligible], 1)))][:limit]
+        chosen = order[:limit]
         results: list[Match] = []
         for i in chosen:
             other = int(ids[i])
@@ -754,7 +751,7 @@ class Matcher:
             parts = {
                 name: round(float(found.signals[i, c] * getattr(weights, name)), 1) for c, name in enumerate(SIGNALS)
             }
-            parts["fuzzy"] = round(parts["fuzzy"] + float(found.fixed[i] - found.history[i]), 1)
+            parts["fuzzy"] = round(parts["fuzzy"] + float(found.same_title[i]), 1)
             parts.update(
                 {name: round(float(found.facts[i, c] * getattr(weights, name)), 1) for c, name in enumerate(FACTS)}
             )
@@ -807,7 +804,7 @@ class Matcher:
         hidden = excluded | set(extra_ids)  # a newer copy replaces the index's one
         extras = [self._analysed(d) for d in extra]
         query_pair_counts = dict(zip(query.pairs.tolist(), query.query_counts.tolist(), strict=True))
-        positions, keywords, _ = side.top(query.full, self._grams(doc), pairs=query_pair_counts)
+        positions, keywords = side.top(query.full, self._grams(doc), pairs=query_pair_counts)
         if hidden and positions.size:
             keep = ~np.isin(side.a["ids"][positions], np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
             positions, keywords = positions[keep], keywords[keep]
@@ -846,9 +843,8 @@ class Matcher:
         # Listings newer than the index, scored the same way against the index's statistics.
         if extras:
             e_kw, e_qs, e_ds, e_dsn = [], [], [], []
-            kw_terms = query.full[query.full < len(a["df"])]
-            kw_terms = np.unique(kw_terms[a["df"][kw_terms] > 0]) if kw_terms.size else kw_terms
-            kw_most = side._most(kw_terms, np.ones(kw_terms.size)) if kw_terms.size else 1.0
+            kw_terms = side.known_words(query.full)
+            kw_most = side.most_words(kw_terms)
             for ex in extras:
                 length = 1.0 - BM25_B + BM25_B * (len(ex.full) + len(ex.short)) / side.avgdl
                 shared = np.isin(ex.full, kw_terms)
@@ -925,7 +921,7 @@ class Matcher:
             ids=ids,
             signals=signals,
             facts=np.stack([adjust[name] for name in FACTS], axis=1) if len(ids) else np.empty((0, len(FACTS))),
-            fixed=title_bonus + adjust["history"],
+            same_title=title_bonus,
             ruled_out=ruled_out,
             history=adjust["history"],
         )

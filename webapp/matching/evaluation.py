@@ -443,6 +443,12 @@ def graded_ndcg(ranked: Sequence, grades: Mapping, k: int) -> float | None:
     return dcg / idcg if idcg else None
 
 
+def graded_recall(ranked: Sequence, grades: Mapping, k: int) -> float | None:
+    """Relevant documents (grade ≥ 1) in the top k / min(k, relevant); None when nothing is relevant."""
+    relevant = {doc for doc, grade in grades.items() if grade >= 1}
+    return len(relevant & set(ranked[:k])) / min(len(relevant), k) if relevant else None
+
+
 @dataclass(frozen=True)
 class JudgedScores:
     ndcg: float  # mean over the needs with a relevant document
@@ -464,9 +470,8 @@ def judged_scores(
         if value is None:
             continue
         nd.append(value)
-        relevant = {d for d, g in grades.items() if g >= 1}
-        if relevant:
-            rc.append(len(relevant & set(top)) / min(len(relevant), k))
+        if (found := graded_recall(docs, grades, k)) is not None:
+            rc.append(found)
 
     def mean(xs):
         return sum(xs) / len(xs) if xs else 0.0

@@ -11,14 +11,12 @@ thresholds of the confidence bands from the scores and grades of the judged pair
 from __future__ import annotations
 
 import dataclasses
-import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from webapp.matching.engine import FACTS, SIGNALS, Candidates, Weights
+from webapp.matching.evaluation import graded_ndcg, graded_recall
 
 STEPS = (0.0, 0.5, 0.8, 1.25, 2.0)  # multipliers tried on a text signal's weight
 FACT_STEPS = (0.0, 0.5, 1.0)  # values tried for a fact's scale
@@ -28,39 +26,25 @@ K = 6
 
 @dataclass
 class Judged:
-    """One need's candidates and the grades of the judged ones (aligned with `found.ids`)."""
+    """One need's candidates and the grades people gave some documents (by the ids of `found`;
+    judged documents that are not candidates still count in the ideal ranking)."""
 
     need: str
     found: Candidates
-    grades: np.ndarray
-    ideal: np.ndarray  # every judged grade of the need, best first (candidates or not)
+    grades: dict[int, float]
 
-    def ranking(self, weights: Weights) -> np.ndarray:
-        scores = self.found.scores(weights)
-        keep = np.flatnonzero(~self.found.ruled_out & (scores >= weights.floor))
-        return keep[np.lexsort((self.found.ids[keep], -np.round(scores[keep], 1)))]
+    def ranked(self, weights: Weights, k: int = K) -> list[int]:
+        return [int(i) for i in self.found.ids[self.found.ranking(weights)[0][:k]]]
 
     def ndcg(self, weights: Weights, k: int = K) -> float | None:
-        idcg = sum(g / math.log2(i + 2) for i, g in enumerate(self.ideal[:k]))
-        if not idcg:
-            return None
-        top = self.ranking(weights)[:k]
-        return float(sum(self.grades[p] / math.log2(i + 2) for i, p in enumerate(top))) / idcg
+        return graded_ndcg(self.ranked(weights, k), self.grades, k)
 
     def recall(self, weights: Weights, k: int = K) -> float | None:
-        relevant = int((self.ideal >= 1).sum())
-        if not relevant:
-            return None
-        top = self.ranking(weights)[:k]
-        return float((self.grades[top] >= 1).sum()) / min(relevant, k)
+        return graded_recall(self.ranked(weights, k), self.grades, k)
 
 
 def judged_query(need: str, found: Candidates, grades: dict) -> Judged:
-    """`grades` maps candidate ids (as in `found.ids`) to grades; judged pairs that are not among the
-    candidates still count in the ideal ranking."""
-    aligned = np.array([grades.get(int(i), 0.0) for i in found.ids], dtype=np.float64)
-    ideal = np.array(sorted(grades.values(), reverse=True), dtype=np.float64)
-    return Judged(need, found, aligned, ideal)
+    return Judged(need, found, {int(doc): float(grade) for doc, grade in grades.items()})
 
 
 def mean_ndcg(queries: Sequence[Judged], weights: Weights, k: int = K) -> float:
@@ -146,9 +130,9 @@ def bands(queries: Sequence[Judged], weights: Weights, top: int = 10) -> tuple[t
     tenth of the lowest of the others, at least 1 point)."""
     pairs = []
     for q in queries:
-        scores = q.found.scores(weights)
-        for p in q.ranking(dataclasses.replace(weights, bands=(("low", 0.0),)))[:top]:
-            pairs.append((float(scores[p]), float(q.grades[p]) >= 1))
+        order, scores = q.found.ranking(weights, floor=0.0)
+        for p in order[:top]:
+            pairs.append((float(scores[p]), q.grades.get(int(q.found.ids[p]), 0.0) >= 1))
     pairs.sort(key=lambda x: -x[0])
     out = []
     for name, share in BAND_SHARES:
