@@ -29,9 +29,9 @@ PART_LABELS = {
 # broker would look at: `python -m bench match_relevance` measures it; README "Matching").
 BAND_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 BAND_MEANINGS = {
-    "high": _l("About one in three such suggestions was worth an introduction or a look on judged pairs."),
-    "medium": _l("About one in eight such suggestions was worth a look on judged pairs."),
-    "low": _l("Shares some wording only: rarely worth a look (about one in fifty on judged pairs)."),
+    "high": _l("About three in ten such suggestions were worth a look on pairs judged by reading."),
+    "medium": _l("About one in eleven such suggestions was worth a look on pairs judged by reading."),
+    "low": _l("Shares some technical wording only: about one in fourteen was worth a look on pairs judged by reading."),
 }
 
 
