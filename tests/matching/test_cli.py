@@ -1,4 +1,5 @@
-"""`flask match run [--all]` and `flask match show --need EXTERNAL_ID [--limit N] [--json]`."""
+"""`flask match run [--all]`, `flask match show --need EXTERNAL_ID [--limit N] [--json]` and
+`flask match fit [--activate | --rollback]`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from tests.listings.search_factory import make_listing
 from webapp.listings.models import ListingStatus
 from webapp.matching import runtime
-from webapp.matching.models import MatchJob, MatchJobStatus, RejectReason, Suggestion, SuggestionStatus
+from webapp.matching.models import MatchJob, MatchJobStatus, MatchWeights, RejectReason, Suggestion, SuggestionStatus
 
 BATTERY = {
     "external_id": "cli-a-battery",
@@ -181,3 +182,106 @@ def test_run_matches_listings_changed_since_the_last_rematch(library, cli, query
     again = cli("run")
     assert again.exit_code == 0, again.output
     assert "以来发布或修改的 1 个条目" in again.stdout
+
+
+def _decide(query, library, achievement: str, status: SuggestionStatus, reason: RejectReason | None = None):
+    def add(session):
+        session.add(
+            Suggestion(
+                need_id=library["cli-n-battery"],
+                achievement_id=library[achievement],
+                score=50.0,
+                parts={},
+                terms=[],
+                status=status,
+                reason=reason,
+                decided_at=sa.func.current_timestamp(),
+            )
+        )
+        session.commit()
+
+    query(add)
+
+
+def test_fit_learns_from_judged_pairs_and_decisions_and_changes_nothing_unless_asked(library, cli, query, tmp_path):
+    judged = tmp_path / "judged.jsonl"
+    judged.write_text(
+        json.dumps({"need_id": "cli-n-battery", "doc_id": "cli-a-pcm", "grade": 2})
+        + "\n"
+        + json.dumps({"need_id": "cli-n-battery", "doc_id": "not-in-the-database", "grade": 2})
+        + "\n"
+    )
+    _decide(query, library, "cli-a-vision", SuggestionStatus.REJECTED, RejectReason.FIELD)
+
+    result = cli("fit", "--judged", str(judged), "--folds", "2")
+
+    assert result.exit_code == 0, result.output
+    assert "1 项需求：1 个人工评判配对，1 条已处理推荐。" in result.stdout
+    assert "held-out (1-fold)  live weights: nDCG@6" in result.stdout and "refitted:" in result.stdout
+    assert json.loads(result.stdout.splitlines()[-2])["chars"] > 0
+    assert "未作更改" in result.stdout
+    assert query(lambda s: s.scalar(sa.select(sa.func.count(MatchWeights.id)))) == 0
+
+
+def test_fit_activate_makes_the_weights_live_audited_and_one_command_goes_back(library, cli, query, app):
+    from webapp.core.audit import AuditEvent
+    from webapp.matching.engine import DEFAULT_WEIGHTS
+
+    _decide(query, library, "cli-a-pcm", SuggestionStatus.ACCEPTED)
+    _decide(query, library, "cli-a-vision", SuggestionStatus.REJECTED, RejectReason.OTHER)
+    first = cli("fit", "--activate")
+    assert first.exit_code == 0, first.output
+    assert "已启用" in first.stdout
+    live = query(lambda s: s.scalars(sa.select(MatchWeights).where(MatchWeights.active.is_(True))).all())
+    assert len(live) == 1 and live[0].figures["decided"] == 2
+    with app.app_context():
+        assert runtime.weights().as_dict() == live[0].weights
+    assert (
+        query(lambda s: s.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "match.weights")))
+        == 1
+    )
+    assert query(lambda s: s.scalar(sa.select(sa.func.count(MatchJob.id)))) >= 1  # a full re-match follows
+
+    second = cli("fit", "--activate", "--force", "--note", "again")
+    assert second.exit_code == 0, second.output
+    rows = query(lambda s: s.scalars(sa.select(MatchWeights).order_by(MatchWeights.id)).all())
+    assert [r.active for r in rows] == [False, True] and rows[1].previous_id == rows[0].id and rows[1].note == "again"
+
+    back = cli("fit", "--rollback")
+    assert back.exit_code == 0 and f"#{rows[0].id}" in back.stdout
+    assert query(lambda s: s.scalar(sa.select(MatchWeights.id).where(MatchWeights.active.is_(True)))) == rows[0].id
+    assert cli("fit", "--rollback").exit_code == 0  # to the defaults
+    with app.app_context():
+        assert runtime.weights() == DEFAULT_WEIGHTS
+    nothing = cli("fit", "--rollback")
+    assert nothing.exit_code != 0 and "默认权重" in nothing.stderr
+    assert (
+        query(
+            lambda s: s.scalar(
+                sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "match.weights_rollback")
+            )
+        )
+        == 2
+    )
+
+
+def test_the_database_keeps_one_live_set_of_weights(query):
+    from sqlalchemy.exc import IntegrityError
+
+    def two(session):
+        for _ in range(2):
+            session.add(MatchWeights(weights={}, figures={}, active=True, activated_at=sa.func.current_timestamp()))
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            return "refused"
+        session.rollback()
+        return "kept"
+
+    assert query(two) == "refused"
+
+
+def test_fit_with_nothing_to_learn_from_says_so(library, cli):
+    result = cli("fit", "--judged", "/dev/null")
+    assert result.exit_code != 0 and "没有可学习的数据" in result.stderr

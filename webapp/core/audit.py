@@ -123,6 +123,8 @@ ACTION_LABELS = {
     "match.lexicon_add": _l("Matching lexicon entry added"),
     "match.lexicon_remove": _l("Matching lexicon entry removed"),
     "match.rematch": _l("Full re-match started"),
+    "match.weights": _l("Matching weights refitted and made live"),
+    "match.weights_rollback": _l("Matching weights set back to the previous ones"),
     "deal.create": _l("Deal opened"),
     "deal.value": _l("Contract value changed"),
     "deal.sign": _l("Contract signed"),

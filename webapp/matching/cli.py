@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -127,6 +128,79 @@ def _run_changed() -> None:
                 suggestions=found,
             )
         )
+
+
+def _default_judged() -> list[Path]:
+    """The judged development pairs beside the checkout and the project's own, where present."""
+    root = Path(__file__).resolve().parents[2]
+    found = [root.parent / "shared" / "eval-dev" / "qrels.jsonl", root / "bench" / "relevance" / "judged.jsonl"]
+    return [p for p in found if p.exists()]
+
+
+@match_cli.command("fit")
+@click.option(
+    "--judged",
+    "judged",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON Lines of judged pairs {need_id, doc_id, grade} by external_id (default: ../shared/eval-dev/qrels.jsonl "
+    "and bench/relevance/judged.jsonl where present).",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option("--activate", is_flag=True, help="Make the refitted weights live (only when they do not do worse).")
+@click.option("--force", is_flag=True, help="With --activate: make them live even if they do worse on held-out needs.")
+@click.option("--rollback", is_flag=True, help="Go back to the weights that were live before the current ones.")
+@click.option("--note", default="", help="Why, kept with the weights and in the audit log.")
+def fit_command(judged: tuple[Path, ...], folds: int, activate: bool, force: bool, rollback: bool, note: str) -> None:
+    """Refit the matching weights from judged pairs and the brokers' decided suggestions.
+
+    Prints the live weights and the refitted ones on held-out needs (cross-validated) and replaces
+    the live weights only with --activate; a full re-match then follows so that every stored score
+    and band uses them. --rollback goes back one step.
+    """
+    from webapp.matching import tuning
+
+    if rollback:
+        try:
+            previous = tuning.roll_back(None)
+        except ValueError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(_("Live weights: %(which)s.", which=f"#{previous.id}" if previous else _("the defaults")))
+        return
+    try:
+        report = tuning.refit(judged or _default_judged(), folds=folds)
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    v = report.validation
+    click.echo(
+        _(
+            "%(needs)d needs: %(judged)d judged pairs, %(decided)d decided suggestions.",
+            needs=report.needs,
+            judged=report.judged,
+            decided=report.decided,
+        )
+    )
+    click.echo(f"held-out ({v.folds}-fold)  live weights: nDCG@6 {v.before_ndcg:.3f} recall@6 {v.before_recall:.3f}")
+    click.echo(f"held-out ({v.folds}-fold)  refitted:     nDCG@6 {v.after_ndcg:.3f} recall@6 {v.after_recall:.3f}")
+    click.echo(
+        f"rejected pairs kept out of the top 6: live {report.rejections_before:.2f}, refitted {report.rejections_after:.2f}"
+    )
+    click.echo(json.dumps(report.weights.as_dict(), ensure_ascii=False))
+    if not activate:
+        db.session.rollback()
+        click.echo(_("Nothing changed: add --activate to make these weights live."))
+        return
+    if not report.better and not force:
+        db.session.rollback()
+        raise click.ClickException(
+            _("The refitted weights do worse on held-out needs: the live ones stay (--force to override).")
+        )
+    row = tuning.activate(report, None, note)
+    db.session.commit()
+    click.echo(_("Weights #%(id)d are live; a full re-match was queued.", id=row.id))
 
 
 def _find_need(value: str):

@@ -1,9 +1,10 @@
 """Fitting the engine's weights on judged pairs, and measuring them on needs the fit never saw.
 
 Pure: no Flask, no database. A judged query is its candidates with their unweighted signals
-(`Matcher.candidates`) and the grades people gave some of them (0–2; unjudged = 0). The weights are
-fitted by coordinate ascent on the mean nDCG@k of the training queries (a step at a time on one
-weight, kept when it helps), from the current weights; `cross_validate` fits on all folds but one
+(`Matcher.candidates`), the grades people gave some of them (0–2; unjudged = 0) and the pairs
+brokers rejected. The weights are fitted by coordinate ascent on `objective` — nDCG@k where pairs
+were graded, the share of rejected pairs kept out of the top k where some were rejected — over the
+training queries (a step at a time on one weight, kept when it helps), from the current weights; `cross_validate` fits on all folds but one
 and scores the one left out, so the held-out figure is what to expect on new needs. `bands` sets the
 thresholds of the confidence bands from the scores and grades of the judged pairs.
 """
@@ -32,6 +33,7 @@ class Judged:
     need: str
     found: Candidates
     grades: dict[int, float]
+    rejected: dict[int, float] = dataclasses.field(default_factory=dict)  # brokers' rejections: weight
 
     def ranked(self, weights: Weights, k: int = K) -> list[int]:
         return [int(i) for i in self.found.ids[self.found.ranking(weights)[0][:k]]]
@@ -42,9 +44,25 @@ class Judged:
     def recall(self, weights: Weights, k: int = K) -> float | None:
         return graded_recall(self.ranked(weights, k), self.grades, k)
 
+    def rejections_kept_out(self, weights: Weights, k: int = K) -> float | None:
+        """The weighted share of the brokers' rejected pairs that stay out of the top k."""
+        if not self.rejected:
+            return None
+        top = set(self.ranked(weights, k))
+        total = sum(self.rejected.values())
+        return sum(w for doc, w in self.rejected.items() if doc not in top) / total
 
-def judged_query(need: str, found: Candidates, grades: dict) -> Judged:
-    return Judged(need, found, {int(doc): float(grade) for doc, grade in grades.items()})
+    def objective(self, weights: Weights, k: int = K) -> list[float]:
+        return [v for v in (self.ndcg(weights, k), self.rejections_kept_out(weights, k)) if v is not None]
+
+
+def judged_query(need: str, found: Candidates, grades: dict, rejected: dict | None = None) -> Judged:
+    return Judged(
+        need,
+        found,
+        {int(doc): float(grade) for doc, grade in grades.items()},
+        {int(doc): float(weight) for doc, weight in (rejected or {}).items()},
+    )
 
 
 def mean_ndcg(queries: Sequence[Judged], weights: Weights, k: int = K) -> float:
@@ -57,9 +75,21 @@ def mean_recall(queries: Sequence[Judged], weights: Weights, k: int = K) -> floa
     return sum(values) / len(values) if values else 0.0
 
 
+def mean_rejections_kept_out(queries: Sequence[Judged], weights: Weights, k: int = K) -> float:
+    values = [v for q in queries if (v := q.rejections_kept_out(weights, k)) is not None]
+    return sum(values) / len(values) if values else 1.0
+
+
+def objective(queries: Sequence[Judged], weights: Weights, k: int = K) -> float:
+    """What the fit maximises: the mean over queries of nDCG@k where people judged pairs, and of the
+    share of rejected pairs kept out of the top k where brokers rejected some."""
+    values = [v for q in queries for v in q.objective(weights, k)]
+    return sum(values) / len(values) if values else 0.0
+
+
 def fit(queries: Sequence[Judged], start: Weights, k: int = K) -> Weights:
-    """Coordinate ascent on mean nDCG@k; the text weights are scaled to sum to 100 at the end."""
-    best, best_value = start, mean_ndcg(queries, start, k)
+    """Coordinate ascent on `objective`; the text weights are scaled to sum to 100 at the end."""
+    best, best_value = start, objective(queries, start, k)
     for _ in range(ROUNDS):
         improved = False
         for name in (*SIGNALS, *FACTS):
@@ -72,7 +102,7 @@ def fit(queries: Sequence[Judged], start: Weights, k: int = K) -> Weights:
                 if value == current:
                     continue
                 candidate = dataclasses.replace(best, **{name: value})
-                score = mean_ndcg(queries, candidate, k)
+                score = objective(queries, candidate, k)
                 if score > best_value + 1e-9:
                     best, best_value, improved = candidate, score, True
         if not improved:
@@ -140,7 +170,8 @@ def bands(queries: Sequence[Judged], weights: Weights, top: int = 10) -> tuple[t
         hits = 0
         for count, (score, relevant) in enumerate(pairs, start=1):
             hits += relevant
-            if count >= 5 and hits / count >= share:
+            last_of_its_score = count == len(pairs) or pairs[count][0] < score  # a band takes ties whole
+            if count >= 5 and last_of_its_score and hits / count >= share:
                 threshold = score
         out.append((name, round(threshold if threshold is not None else 100.0, 1)))
     low = max(1.0, round(min(v for _, v in out) / 10, 1))

@@ -225,3 +225,33 @@ class MatchJob(TimestampMixin, db.Model):
         if self.status.finished:
             return 100
         return int(100 * self.processed / self.total) if self.total else 0
+
+
+class MatchWeights(TimestampMixin, db.Model):
+    """A set of the engine's weights and band thresholds (`engine.Weights.as_dict()`), fitted on
+    judged pairs and the brokers' decisions by `flask --app wsgi match fit`. The active one is what
+    the engine scores with (none active: the fitted defaults in the code); `previous_id` is the set
+    that was active before this one, so going back is one step."""
+
+    __tablename__ = "match_weights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weights: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    figures: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    note: Mapped[str | None] = mapped_column(sa.String(1000))
+    previous_id: Mapped[int | None] = mapped_column(sa.ForeignKey("match_weights.id", ondelete="SET NULL"))
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        # At most one set is live.
+        sa.Index(
+            "uq_match_weights_active",
+            "active",
+            unique=True,
+            postgresql_where=sa.text("active"),
+            sqlite_where=sa.text("active"),
+        ),
+        sa.CheckConstraint("NOT active OR activated_at IS NOT NULL", name="active_has_time"),
+    )

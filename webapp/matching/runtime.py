@@ -31,12 +31,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
-from webapp.matching.engine import INDEX_FORMAT, Doc, Match, Matcher
+from webapp.matching.engine import DEFAULT_WEIGHTS, INDEX_FORMAT, Doc, Match, Matcher, Weights
 from webapp.matching.text import Analyser, Lexicon
 
 log = logging.getLogger(__name__)
@@ -370,8 +370,17 @@ def match_achievement(achievement, *, limit: int | None = None, exclude: Iterabl
     return _run(achievement, "a", limit, exclude)
 
 
-def weights():
-    """The live weights of the engine (its fitted defaults; `match fit --activate` replaces them)."""
-    from webapp.matching.engine import DEFAULT_WEIGHTS
+WEIGHTS_KEY = "_match_weights"
 
-    return DEFAULT_WEIGHTS
+
+def weights() -> Weights:
+    """The live weights: the set `flask --app wsgi match fit --activate` made active, else the fitted
+    defaults of the code. Read once per application context (a request, a task, a command)."""
+    from webapp.matching.models import MatchWeights
+
+    found = g.get(WEIGHTS_KEY)
+    if found is None:
+        stored = db.session.scalar(sa.select(MatchWeights.weights).where(MatchWeights.active.is_(True)))
+        found = Weights.from_dict(stored) if stored else DEFAULT_WEIGHTS
+        setattr(g, WEIGHTS_KEY, found)
+    return found
