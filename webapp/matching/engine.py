@@ -54,7 +54,8 @@ SIGNALS = ("chars", "keywords", "title", "fuzzy")
 FACTS = ("field", "maturity", "budget", "mode")
 MIN_SCORE = 0.0
 MAX_TERMS = 8
-# A candidate whose BM25 reaches this share of the most the query could score counts 1 on that signal:
+# A candidate whose BM25 reaches this share of the most the query could score counts 1 on that signal
+# (more for more: a short query's own listing may reach several times that):
 # the best achievement for a real need typically scores a tenth to a third of its pairs' most.
 # (Words are scored by bm25s, whose BM25 leaves out the (k1 + 1) factor: a share 2.5 times smaller.)
 CHARS_FULL, KEYWORDS_FULL = 0.3, 0.25
@@ -137,6 +138,17 @@ class Match:
     band: str | None = None
 
 
+SQUASH_FROM = 80.0  # scores above this are compressed towards 100, never cut (which would tie them)
+
+
+def squash(raw: np.ndarray) -> np.ndarray:
+    """Points to a 0–100 score: unchanged up to SQUASH_FROM, then smoothly towards 100, so that the
+    order of strong candidates (a listing's own near-identical title, say) survives the cap."""
+    raw = np.maximum(np.asarray(raw, dtype=np.float64), 0.0)
+    room = 100.0 - SQUASH_FROM
+    return np.where(raw <= SQUASH_FROM, raw, SQUASH_FROM + room * (1 - np.exp(-(raw - SQUASH_FROM) / room)))
+
+
 @dataclass
 class Candidates:
     """One query's candidates with their unweighted signals, before any weight is applied (what
@@ -153,7 +165,7 @@ class Candidates:
     def scores(self, weights: Weights) -> np.ndarray:
         w_signals = np.array([getattr(weights, n) for n in SIGNALS])
         w_facts = np.array([getattr(weights, n) for n in FACTS])
-        return np.clip(self.signals @ w_signals + self.facts @ w_facts + self.same_title + self.history, 0, 100)
+        return squash(self.signals @ w_signals + self.facts @ w_facts + self.same_title + self.history)
 
     def ranking(self, weights: Weights, floor: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the candidates worth suggesting, best first (ties by id, so the order is the
@@ -907,8 +919,8 @@ class Matcher:
         signals = (
             np.stack(
                 [
-                    np.clip(chars / CHARS_FULL, 0, 1),
-                    np.clip(keywords / KEYWORDS_FULL, 0, 1),
+                    chars / CHARS_FULL,
+                    keywords / KEYWORDS_FULL,
                     np.clip(title, 0, 1),
                     fuzzy,
                 ],
