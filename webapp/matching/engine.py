@@ -760,14 +760,16 @@ class Matcher:
         for i in chosen:
             other = int(ids[i])
             need_id, achievement_id = (doc.id, other) if query_kind == "n" else (other, doc.id)
-            parts = {
-                name: round(float(found.signals[i, c] * getattr(weights, name)), 1) for c, name in enumerate(SIGNALS)
-            }
-            parts["fuzzy"] = round(parts["fuzzy"] + float(found.same_title[i]), 1)
-            parts.update(
-                {name: round(float(found.facts[i, c] * getattr(weights, name)), 1) for c, name in enumerate(FACTS)}
-            )
-            parts["history"] = float(found.history[i])
+            points = {name: float(found.signals[i, c] * getattr(weights, name)) for c, name in enumerate(SIGNALS)}
+            points["fuzzy"] += float(found.same_title[i])
+            points.update({name: float(found.facts[i, c] * getattr(weights, name)) for c, name in enumerate(FACTS)})
+            points["history"] = float(found.history[i])
+            gains = sum(v for v in points.values() if v > 0)
+            losses = sum(v for v in points.values() if v < 0)
+            # Compressed above SQUASH_FROM: the gains shrink with the score, so the parts still add up
+            # to it (the points taken stay as they are).
+            shrink = (float(total[i]) - losses) / gains if gains + losses > SQUASH_FROM else 1.0
+            parts = {name: round(value * shrink if value > 0 else value, 1) for name, value in points.items()}
             score = round(float(total[i]), 1)
             results.append(Match(need_id, achievement_id, score, parts, [], weights.band(score)))
         self._explain(results, query, side, query_kind, extras, extra_ids, self._idf())
