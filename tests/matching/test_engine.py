@@ -204,3 +204,17 @@ def test_an_empty_library_builds_and_answers_nothing(analyser, tmp_path):
     only_needs = Matcher.build(analyser, [], [NEED_BATTERY])
     only_needs.min_score = 0
     assert only_needs.for_achievement(LITHIUM)[0].need_id == NEED_BATTERY.id
+
+
+def test_measures_and_unit_symbols_are_never_terms_but_named_technologies_are(analyser):
+    text = "电导率10mS/cm，电压3.7V，压力4.0MPa，容量5000mAh，转速250rpm，5G通信模组"
+    terms = analyser.tokens(text)
+    assert not {"ms", "10ms", "7v", "0mpa", "mpa", "5000mah", "250rpm", "cm"} & set(terms)
+    assert {"电导率", "5g", "通信"} <= set(terms)
+    assert not {"ms", "10ms", "7v", "0mpa", "5000mah", "250rpm"} & set(analyser.pairs(text))
+
+
+def test_shared_terms_leave_out_measures(matcher):
+    need = Doc(104, "液冷板温差控制", (), "电池包液冷板，流量3.5L/min，温差控制在3℃以内，压力0.2MPa。")
+    for match in matcher.for_need(need, limit=3):
+        assert all(not term[0].isdigit() and term not in ("mpa", "min") for term in match.terms)

@@ -184,8 +184,65 @@ DEFAULT_SYNONYMS: dict[str, str] = {
 }
 
 
-# Numbers and units: "10", "3.5", 分钟 say how much, not what about, whatever the lexicon says.
-_NUMBER = re.compile(r"[0-9][0-9.]*")
+# Numbers and units: "10", "3.5", 分钟, "10ms", "4.0mpa", "ms" (of mS/cm) say how much, not what
+# about, whatever the lexicon says.
+UNIT_SYMBOLS = [
+    "v",
+    "kv",
+    "mv",
+    "a",
+    "ma",
+    "ka",
+    "w",
+    "kw",
+    "mw",
+    "kwh",
+    "mah",
+    "ah",
+    "hz",
+    "khz",
+    "mhz",
+    "ghz",
+    "s",
+    "ms",
+    "us",
+    "ns",
+    "h",
+    "pa",
+    "kpa",
+    "mpa",
+    "gpa",
+    "bar",
+    "m",
+    "cm",
+    "mm",
+    "um",
+    "nm",
+    "km",
+    "kg",
+    "mg",
+    "l",
+    "ml",
+    "db",
+    "rpm",
+    "ppm",
+    "ppb",
+    "n",
+    "j",
+    "kj",
+    "mj",
+    "kcal",
+    "lm",
+    "lx",
+    "mbps",
+    "gbps",
+    "kb",
+    "mb",
+    "gb",
+    "tb",
+    "dpi",
+]  # not g, t, c, d: 5G, 3D, 3C name technologies
+_NUMBER = re.compile(r"[0-9][0-9.]*(?:" + "|".join(sorted(UNIT_SYMBOLS, key=len, reverse=True)) + r")?")
 UNIT_WORDS = frozenset(
     [
         "分钟",
@@ -213,6 +270,8 @@ UNIT_WORDS = frozenset(
         "kg",
         "ml",
         "min",
+        # Unit symbols of two letters or more, met alone once a measure is split (mS/cm → ms, cm).
+        *(u for u in UNIT_SYMBOLS if len(u) >= 2 and u not in ("gb", "mb", "db", "kb", "tb")),
     ]
 )
 
