@@ -144,8 +144,8 @@ def _engine(url: str, needs: list[str], tmp: Path, reuse: bool) -> tuple[dict, l
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MATCH_INDEX_DIR=str(tmp / "match-index"))
     results = []
     with app.app_context():
+        upgrade()  # a kept database follows the migrations too
         if not reuse:
-            upgrade()
             started = time.perf_counter()
             for kind, name, mapping in IMPORTS:
                 report = _import(kind, data_file(name), mapping)

@@ -25,7 +25,7 @@ import os
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -333,7 +333,11 @@ def _published(model, ids: Iterable[int]) -> set[int]:
     )
 
 
-def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) -> list[Match]:
+def _run(
+    listings: Sequence, query_kind: str, limit: int | None, exclude: Mapping[int, Iterable[int]]
+) -> dict[int, list[Match]]:
+    """Match several listings of one kind with what they share read once: the index, the listings
+    changed since its build, field paths, the brokers' history, the weights, the published check."""
     Achievement, Need = _models()
     config = current_app.config
     limit = limit or config.get("MATCH_TOP_K", 10)
@@ -346,28 +350,44 @@ def _run(listing, query_kind: str, limit: int | None, exclude: Iterable[int]) ->
         state = _state()
         stale, fresh = set(), []
     paths = _field_paths()
-    doc = need_doc(listing, paths) if query_kind == "n" else achievement_doc(listing, paths)
+    penalties = field_pair_penalties()
+    make = need_doc if query_kind == "n" else achievement_doc
+    gone = stale - {d.id for d in fresh}  # changed since the build and no longer published
     matcher: Matcher = state["matcher"]
+    found: dict[int, list[Match]] = {}
     with _lock:  # the vocabulary grows with new terms; one query at a time per process
         matcher.weights = weights()
         find = matcher.for_need if query_kind == "n" else matcher.for_achievement
-        gone = stale - {d.id for d in fresh}  # changed since the build and no longer published
-        results = find(
-            doc, limit=limit * 2, exclude=set(exclude) | gone, extra=fresh, pair_penalty=field_pair_penalties()
-        )
-    ids = [m.achievement_id if query_kind == "n" else m.need_id for m in results]
-    alive = _published(other, ids)  # the files may still hold listings since withdrawn or deleted
-    return [m for m, i in zip(results, ids, strict=True) if i in alive][:limit]
+        for listing in listings:
+            found[listing.id] = find(
+                make(listing, paths),
+                limit=limit * 2,
+                exclude=set(exclude.get(listing.id, ())) | gone,
+                extra=fresh,
+                pair_penalty=penalties,
+            )
+
+    def partner(m: Match) -> int:
+        return m.achievement_id if query_kind == "n" else m.need_id
+
+    # The files may still hold listings since withdrawn or deleted.
+    alive = _published(other, {partner(m) for results in found.values() for m in results})
+    return {key: [m for m in results if partner(m) in alive][:limit] for key, results in found.items()}
 
 
 def match_need(need, *, limit: int | None = None, exclude: Iterable[int] = ()) -> list[Match]:
     """The best published achievements for a need, best first."""
-    return _run(need, "n", limit, exclude)
+    return _run([need], "n", limit, {need.id: exclude})[need.id]
 
 
 def match_achievement(achievement, *, limit: int | None = None, exclude: Iterable[int] = ()) -> list[Match]:
     """The best published needs for an achievement, best first."""
-    return _run(achievement, "a", limit, exclude)
+    return _run([achievement], "a", limit, {achievement.id: exclude})[achievement.id]
+
+
+def match_many(query_kind: str, listings: Sequence, exclude: Mapping[int, Iterable[int]]) -> dict[int, list[Match]]:
+    """`match_need` or `match_achievement` ("n" / "a") for several listings at once, by listing id."""
+    return _run(listings, query_kind, None, exclude)
 
 
 WEIGHTS_KEY = "_match_weights"

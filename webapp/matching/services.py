@@ -14,6 +14,7 @@ import logging
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from itertools import takewhile
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -111,63 +112,60 @@ def schedule(kind: str, ids: Iterable[int]) -> None:
 
 
 def refresh(kind: str, listing_id: int, *, keep_since: datetime | None = None) -> int:
-    kind = kind_of(kind)
-    return (
-        refresh_need(listing_id, keep_since=keep_since)
-        if kind == NEED
-        else refresh_achievement(listing_id, keep_since=keep_since)
-    )
+    return refresh_batch(kind, [listing_id], keep_since=keep_since)
 
 
 def refresh_need(need_id: int, *, keep_since: datetime | None = None) -> int:
-    """Match a need again and replace its NEW suggestions; returns how many it has now.
-
-    A need that is not published loses its NEW suggestions. `keep_since` (used by the full
-    re-match) keeps NEW suggestions computed since then even if this side did not find them."""
-    from webapp.matching import runtime
-
-    need_model, _ach = _models()
-    need = db.session.get(need_model, need_id)
-    if need is None:
-        return 0
-    if need.status is not ListingStatus.PUBLISHED:
-        _delete_new(Suggestion.need_id == need_id)
-        return 0
-    decided = _decided_partners(Suggestion.need_id == need_id, Suggestion.achievement_id)
-    matches = runtime.match_need(need, exclude=decided)
-    return _replace(Suggestion.need_id, need_id, Suggestion.achievement_id, matches, keep_since)
+    """Match a need again and replace its NEW suggestions; returns how many it has now (see
+    `refresh_batch`)."""
+    return refresh_batch(NEED, [need_id], keep_since=keep_since)
 
 
 def refresh_achievement(achievement_id: int, *, keep_since: datetime | None = None) -> int:
-    """Match an achievement again and replace its NEW suggestions (see `refresh_need`)."""
+    """Match an achievement again and replace its NEW suggestions (see `refresh_batch`)."""
+    return refresh_batch(ACHIEVEMENT, [achievement_id], keep_since=keep_since)
+
+
+def refresh_batch(kind: str, ids: Iterable[int], *, keep_since: datetime | None = None) -> int:
+    """Match listings of one kind again, with what they share read once, and replace each one's NEW
+    suggestions; returns how many they have now. A listing that is not published loses its NEW
+    suggestions. `keep_since` (used by the full re-match) keeps NEW suggestions computed since then
+    even if this side did not find them."""
     from webapp.matching import runtime
 
-    _need, ach_model = _models()
-    achievement = db.session.get(ach_model, achievement_id)
-    if achievement is None:
+    kind = kind_of(kind)
+    need_model, ach_model = _models()
+    model = need_model if kind == NEED else ach_model
+    own, partner = (
+        (Suggestion.need_id, Suggestion.achievement_id)
+        if kind == NEED
+        else (Suggestion.achievement_id, Suggestion.need_id)
+    )
+    listings = list(db.session.scalars(sa.select(model).where(model.id.in_(sorted({int(i) for i in ids})))))
+    offline = [listing.id for listing in listings if listing.status is not ListingStatus.PUBLISHED]
+    if offline:
+        _delete_new(own.in_(offline))
+    published = [listing for listing in listings if listing.status is ListingStatus.PUBLISHED]
+    if not published:
         return 0
-    if achievement.status is not ListingStatus.PUBLISHED:
-        _delete_new(Suggestion.achievement_id == achievement_id)
-        return 0
-    decided = _decided_partners(Suggestion.achievement_id == achievement_id, Suggestion.need_id)
-    matches = runtime.match_achievement(achievement, exclude=decided)
-    return _replace(Suggestion.achievement_id, achievement_id, Suggestion.need_id, matches, keep_since)
+    decided: dict[int, list[int]] = {}
+    for listing_id, partner_id in db.session.execute(
+        sa.select(own, partner).where(own.in_([p.id for p in published]), Suggestion.status != SuggestionStatus.NEW)
+    ):
+        decided.setdefault(listing_id, []).append(partner_id)
+    found = runtime.match_many("n" if kind == NEED else "a", published, decided)
+    return sum(_replace(own, listing.id, partner, found[listing.id], keep_since) for listing in published)
 
 
 def refresh_many(kind: str, ids: Iterable[int], *, commit: Callable[[], None] | None = None, every: int = 20) -> int:
-    """Match several listings of one kind, committing every `every` listings when given `commit`."""
+    """Match several listings of one kind, `every` at a time, committing after each when given `commit`."""
+    ids = list(ids)
     total = 0
-    for count, listing_id in enumerate(ids, start=1):
-        total += refresh(kind, listing_id)
-        if commit is not None and count % every == 0:
+    for start in range(0, len(ids), every):
+        total += refresh_batch(kind, ids[start : start + every])
+        if commit is not None:
             commit()
-    if commit is not None:
-        commit()
     return total
-
-
-def _decided_partners(where, partner_column) -> list[int]:
-    return list(db.session.scalars(sa.select(partner_column).where(where, Suggestion.status != SuggestionStatus.NEW)))
 
 
 def _delete_new(*where) -> int:
@@ -631,15 +629,19 @@ def run_rematch(
             progress(job.processed, job.total)
         done = job.processed
         found = job.suggestions
-        for kind, listing_id in work[done:]:
-            found += refresh(kind, listing_id, keep_since=since)
-            done += 1
-            if done % PROGRESS_EVERY == 0 or done == job.total:
-                job.processed = done
-                job.suggestions = found
-                commit()
-                if progress:
-                    progress(done, job.total)
+        while done < job.total:
+            # The next listings of one kind, up to the next multiple of PROGRESS_EVERY.
+            end = min(job.total, (done // PROGRESS_EVERY + 1) * PROGRESS_EVERY)
+            kind = work[done][0]
+            same_kind = work[done:end]
+            batch = [listing_id for _, listing_id in takewhile(lambda item, k=kind: item[0] == k, same_kind)]
+            found += refresh_batch(kind, batch, keep_since=since)
+            done += len(batch)
+            job.processed = done
+            job.suggestions = found
+            commit()
+            if progress:
+                progress(done, job.total)
         # Pairs that neither side found again (or whose listings went offline) are stale.
         _delete_new(Suggestion.computed_at < since)
         job.processed = job.total
