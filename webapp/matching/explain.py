@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
+from webapp.matching import runtime
 
 # The parts of a score, in the order they are shown, with their short labels.
 PART_LABELS = {
@@ -37,8 +38,6 @@ BAND_MEANINGS = {
 
 def band_of(score: float) -> str | None:
     """The confidence band of a score under the live weights (None: below every band)."""
-    from webapp.matching import runtime
-
     return runtime.weights().band(float(score or 0))
 
 

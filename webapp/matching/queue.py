@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
+from webapp.matching import runtime
 from webapp.matching.models import Suggestion, SuggestionStatus
 
 PER_PAGE = 20
@@ -45,7 +46,7 @@ class QueueFilter:
             field_id=number("field"),
             institution=(args.get("institution") or "").strip()[:100],
             min_score=min_score if min_score is not None and 0 <= min_score <= 100 else None,
-            band=band if band in dict(live_weights().bands) else None,
+            band=band if band in dict(runtime.weights().bands) else None,
             age_days=age if age in AGES else None,
             sort=sort if sort in SORTS else "score",
         )
@@ -67,15 +68,9 @@ class QueueFilter:
         return any(getattr(self, f.name) not in (None, "", "score") for f in fields(self))
 
 
-def live_weights():
-    from webapp.matching import runtime
-
-    return runtime.weights()
-
-
 def band_range(band: str | None) -> tuple[float, float | None]:
     """The scores of a band: (lowest, below this) — every band together without one."""
-    bands = live_weights().bands  # best first
+    bands = runtime.weights().bands  # best first
     if band is None:
         return min(v for _, v in bands), None
     above = None
