@@ -601,6 +601,16 @@ def _row_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
+def _lookup(keys: np.ndarray, values: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """values[keys == token] for each token, 0 where absent (keys unique)."""
+    if not len(keys) or not len(tokens):
+        return np.zeros(len(tokens))
+    order = np.argsort(keys)
+    keys, values = keys[order], values[order]
+    at = np.searchsorted(keys, tokens).clip(max=len(keys) - 1)
+    return np.where(keys[at] == tokens, values[at], 0.0)
+
+
 def _pair_share(
     tok: np.ndarray,
     q_cnt: np.ndarray,
@@ -625,19 +635,28 @@ def _pair_share(
         floor = np.maximum(df, 1)
         return np.log1p((n - floor + 0.5) / (floor + 0.5)) * ((df > 0) | present), df
 
+    rows = len(offsets) - 1
+    row = np.repeat(np.arange(rows), np.diff(offsets))
     tf = np.asarray(tf, dtype=np.float64)
     q_cnt = np.asarray(q_cnt, dtype=np.float64)
-    token_idf, token_df = idf(np.asarray(tok, dtype=np.int64), tf > 0)
-    norm = np.repeat(1.0 - BM25_B + BM25_B * lengths / max(achievements.pair_avgdl, 1e-9), np.diff(offsets))
-    scored = _row_sums(q_cnt * token_idf * tf * (BM25_K1 + 1) / np.maximum(tf + BM25_K1 * norm, 1e-9), offsets)
+    tok = np.asarray(tok, dtype=np.int64)
+    if query is not None:  # only the pairs the need has matter on the achievements' side
+        keep = q_cnt > 0
+        tok, tf, q_cnt, row = tok[keep], tf[keep], q_cnt[keep], row[keep]
+    token_idf, token_df = idf(tok, tf > 0)
+    norm = 1.0 - BM25_B + BM25_B * lengths[row] / max(achievements.pair_avgdl, 1e-9)
+    gain = q_cnt * token_idf * tf * (BM25_K1 + 1) / np.maximum(tf + BM25_K1 * norm, 1e-9)
+    scored = np.bincount(row, weights=gain, minlength=rows)
     if query is None:  # the rows' pairs are the needs' own
-        most = _row_sums(q_cnt * token_idf * (BM25_K1 + 1), offsets)
+        most = np.bincount(row, weights=q_cnt * token_idf * (BM25_K1 + 1), minlength=rows)
     else:  # the rows' pairs are the achievements': the need's known pairs, plus those only a row has
         q_ids, q_counts = query
         q_idf, _ = idf(np.asarray(q_ids, dtype=np.int64), np.zeros(len(q_ids), dtype=bool))
         base = float((q_idf * q_counts).sum() * (BM25_K1 + 1))
-        only_here = (token_df == 0) & (q_cnt > 0) & (tf > 0)
-        most = base + _row_sums(np.where(only_here, q_cnt * token_idf * (BM25_K1 + 1), 0.0), offsets)
+        only_here = (token_df == 0) & (tf > 0)
+        most = base + np.bincount(
+            row, weights=np.where(only_here, q_cnt * token_idf * (BM25_K1 + 1), 0.0), minlength=rows
+        )
     return np.where(most > 0, scored / np.maximum(most, 1e-9), 0.0)
 
 
@@ -791,14 +810,14 @@ class Matcher:
                 tok, tf = np.concatenate([tok, ex.pairs]), np.concatenate([tf, ex.pair_counts])
                 off = np.append(off, off[-1] + len(ex.pairs))
                 lengths = np.append(lengths, float(ex.pair_counts.sum()))
-            q_cnt = _Weights(query.pairs, query.query_counts)[tok]
+            q_cnt = _lookup(query.pairs, query.query_counts, tok)
             return _pair_share(tok, q_cnt, tf, off, lengths, self.sides["a"], query=(query.pairs, query.query_counts))
         # each candidate need (its pairs as a query) against one achievement (the query)
         q_cnt, _ = _gather(a["pair_ptr"], a["pair_qcnt"], positions)
         for ex in extras:
             tok, q_cnt = np.concatenate([tok, ex.pairs]), np.concatenate([q_cnt, ex.query_counts])
             off = np.append(off, off[-1] + len(ex.pairs))
-        tf = _Weights(query.pairs, query.pair_counts)[tok]
+        tf = _lookup(query.pairs, query.pair_counts, tok)
         lengths = np.full(len(off) - 1, float(query.pair_counts.sum()))
         return _pair_share(tok, q_cnt, tf, off, lengths, self.sides["a"])
 
