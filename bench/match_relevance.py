@@ -84,13 +84,17 @@ def run(options: Options) -> list[Result]:
     rankings["engine (the app: match show after match run --all)"] = engine_rows
     rankings.update(_baselines(needs))
     print()
+    for name in rankings:
+        print(f"  {name.split(' (')[0]}: {name.split(' (', 1)[1].rstrip(')')}")
     for name, ranking in rankings.items():
         score = evaluation.judged_scores(ranking, judged, needs, K)
+        low = "  (judged under 0.9: a lower bound)" if score.judged < 0.9 else ""
         print(
-            f"{name.split(' (')[0]:<16} nDCG@{K} {score.ndcg:.3f} recall@{K} {score.recall:.3f} "
-            f"judged {score.judged:.2f}    ({name})",
+            f"{name.split(' (')[0]} nDCG@{K} {score.ndcg:.3f} recall@{K} {score.recall:.3f} judged {score.judged:.2f}",
             flush=True,
         )
+        if low:
+            print(f"  {name.split(' (')[0]}{low}")
     if options.per_query:
         _per_query(rankings, judged, needs)
     _print_bands(bands, judged)
