@@ -159,6 +159,10 @@ def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = Non
     if older_than is not None:
         query = query.where(OutboxMessage.created_at < now - older_than)
     candidates = session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
+    # End the look-up's read snapshot: each claim below then starts a transaction of its own with
+    # its write, which on SQLite waits for another writer instead of failing with "database is
+    # locked" when one committed since the look-up (the embedded set-up has no relay to retry).
+    session.commit()
     for message_id in candidates:
         claimed = session.execute(
             sa.update(OutboxMessage)
