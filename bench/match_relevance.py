@@ -288,9 +288,12 @@ def _bigrams(text: str) -> list[str]:
 
 
 def _baselines(needs: list[str]) -> dict[str, dict[str, list[str]]]:
+    import logging
+
     import bm25s
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # a debug line per query otherwise
     ids, texts = _records()
     queries = _queries(needs)
     out: dict[str, dict[str, list[str]]] = {}

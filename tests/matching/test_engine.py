@@ -113,8 +113,9 @@ def test_a_title_with_numbers_and_no_words_finds_its_listing(analyser):
 
 def test_every_suggestion_explains_its_score(matcher):
     best = matcher.for_need(NEED_BATTERY, limit=1)[0]
-    assert set(best.parts) >= {"chars", "keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history"}
-    text = best.parts["chars"] + best.parts["keywords"] + best.parts["title"] + best.parts["fuzzy"]
+    signals = ("chars", "keywords", "title", "fuzzy", "related")
+    assert set(best.parts) >= {*signals, "field", "maturity", "budget", "mode", "history"}
+    text = sum(best.parts[k] for k in signals)
     assert best.score == pytest.approx(
         text + sum(best.parts[k] for k in ("field", "maturity", "budget", "mode", "history")), abs=0.2
     )
@@ -218,3 +219,45 @@ def test_shared_terms_leave_out_measures(matcher):
     need = Doc(104, "液冷板温差控制", (), "电池包液冷板，流量3.5L/min，温差控制在3℃以内，压力0.2MPa。")
     for match in matcher.for_need(need, limit=3):
         assert all(not term[0].isdigit() and term not in ("mpa", "min") for term in match.terms)
+
+
+# Three achievements say what the need asks in its own words; two others share as much of the need's
+# wording, but only one of them is worded like those three (the field's words, not the need's).
+FEEDBACK_NEED = Doc(201, "电池正极材料改进", (), "希望提高电池正极材料的容量和循环寿命。")
+FEEDBACK_BEST = [
+    Doc(
+        11, "电池正极材料包覆改性", (), "磷酸铁锂正极材料碳包覆，提高电池容量，循环寿命超过三千次，涉及烧结与掺杂工艺。"
+    ),
+    Doc(12, "高容量电池正极材料", (), "三元正极材料掺杂改性，电池容量提高百分之十，磷酸铁锂碳包覆烧结工艺。"),
+    Doc(13, "长寿命电池正极材料制备", (), "正极材料烧结工艺优化，磷酸铁锂与三元材料掺杂包覆，循环寿命提高。"),
+]
+FEEDBACK_ALIKE = Doc(14, "锂盐前驱体烧结掺杂", (), "磷酸铁锂与三元前驱体烧结，碳包覆与掺杂工艺，改进材料。")
+FEEDBACK_UNALIKE = Doc(15, "园林绿化养护", (), "城市绿地养护与苗木修剪，改进材料。")
+
+
+def test_an_achievement_worded_like_the_needs_best_matches_ranks_above_one_that_is_not(analyser):
+    library = [*FEEDBACK_BEST, FEEDBACK_ALIKE, FEEDBACK_UNALIKE]
+    matcher = Matcher.build(analyser, library, [FEEDBACK_NEED])
+    matcher.min_score = 0
+    found = {m.achievement_id: m for m in matcher.for_need(FEEDBACK_NEED, limit=10)}
+    alike, unalike = found[FEEDBACK_ALIKE.id], found[FEEDBACK_UNALIKE.id]
+    assert alike.parts["related"] > unalike.parts["related"] >= 0
+    assert alike.score > unalike.score
+    assert min(found[d.id].parts["related"] for d in FEEDBACK_BEST) > alike.parts["related"]
+
+
+def test_a_pair_scores_the_same_from_either_side_with_the_feedback(analyser):
+    library = [*FEEDBACK_BEST, FEEDBACK_ALIKE, FEEDBACK_UNALIKE]
+    matcher = Matcher.build(analyser, library, [FEEDBACK_NEED])
+    matcher.min_score = 0
+    from_need = {m.achievement_id: (m.score, m.parts) for m in matcher.for_need(FEEDBACK_NEED, limit=10)}
+    for achievement in library:
+        from_achievement = {m.need_id: (m.score, m.parts) for m in matcher.for_achievement(achievement, limit=10)}
+        assert from_achievement.get(FEEDBACK_NEED.id) == from_need.get(achievement.id), achievement.title
+    # A need newer than the index is compared with its best achievements found at query time.
+    newer = Doc(202, "提升正极包覆水平", (), "正极材料碳包覆，提高循环寿命。")
+    scored = {m.achievement_id: m.score for m in matcher.for_need(newer, limit=10)}
+    assert len(scored) >= 4
+    for achievement in library:
+        again = {m.need_id: m.score for m in matcher.for_achievement(achievement, limit=10, extra=[newer])}
+        assert again.get(newer.id) == scored.get(achievement.id), achievement.title

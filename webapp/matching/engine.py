@@ -14,7 +14,11 @@ side), computes each candidate's signals (`Candidates`) and scores them with `We
   (its title counted TITLE_REPEAT times) in the achievement's text, BM25 as a share of the most
   the need could score — always seen from the need, so a pair scores the same whichever side
   found it; `keywords`, the same over the lexicon's words; `title`, how much of each side's title
-  and keywords the other covers; `fuzzy`, RapidFuzz of the titles;
+  and keywords the other covers; `fuzzy`, RapidFuzz of the titles; `related`, how alike the
+  achievement's wording is to that of the need's FEEDBACK_TOP best achievements by `chars` (cosine
+  over character pairs, their mean): pseudo-relevance feedback, which brings up achievements that
+  say the same thing in the words of the need's closest matches rather than the need's own — also
+  seen from the need (the achievements' index keeps each need's best ones);
 - facts, in points scaled by their weight: field (+6 same field, +3 same area, −12 different
   areas), maturity (+3 as mature as expected, −6 one stage short, −15 more), budget (+3 price
   within budget, −8 up to twice the budget, dropped beyond), mode (+3 a cooperation mode in
@@ -42,7 +46,7 @@ from rapidfuzz import fuzz, process
 
 from webapp.matching.text import Analyser, normalise
 
-INDEX_FORMAT = 2  # the index files' layout: an index of another format is rebuilt, not read
+INDEX_FORMAT = 3  # the index files' layout: an index of another format is rebuilt, not read
 CANDIDATES = 200  # per BM25 index
 TITLE_CANDIDATES = 50  # from the titles' character pairs
 TITLE_GRAMS = 12  # the query title's rarest character pairs asked of that index
@@ -50,9 +54,11 @@ QUERY_TERMS = 32  # the query's rarest terms asked of the indexes (Lucene's more
 QUERY_PAIRS = 400  # the query's rarest character pairs asked of the full-text pairs index
 TITLE_REPEAT = 3  # the query's title counts this many times in its character pairs: its author's own summary
 # The text signals, each 0–1 and comparable between queries (see `Weights`).
-SIGNALS = ("chars", "keywords", "title", "fuzzy")
+SIGNALS = ("chars", "keywords", "title", "fuzzy", "related")
 FACTS = ("field", "maturity", "budget", "mode")
 MIN_SCORE = 0.0
+FEEDBACK_TOP = 3  # a need's best achievements by `chars` whose wording `related` compares with
+FEEDBACK_POOL = 50  # the need's best by BM25 over character pairs among which they are picked
 MAX_TERMS = 8
 # A candidate whose BM25 reaches this share of the most the query could score counts 1 on that signal
 # (more for more: a short query's own listing may reach several times that):
@@ -72,7 +78,8 @@ class Weights:
     Text signals (0–1 each): `chars`, BM25 over character pairs of the whole text with the query's
     title counted TITLE_REPEAT times, as a share of the most that query could score (CHARS_FULL = 1);
     `keywords`, BM25 over the lexicon's words, the same way; `title`, how much of each side's title
-    and keywords the other covers; `fuzzy`, RapidFuzz of the titles. Facts scale the structured
+    and keywords the other covers; `fuzzy`, RapidFuzz of the titles; `related`, the achievement's
+    wording against that of the need's best achievements (mean cosine). Facts scale the structured
     points (field, maturity, budget, cooperation mode; 1 = as documented in `adjustments`, 0 = off).
     Fitted on judged pairs by `webapp.matching.fit` (cross-validated); `bands` are score thresholds
     whose meaning (share of suggestions a broker would look at) is measured on the same pairs."""
@@ -81,6 +88,7 @@ class Weights:
     keywords: float = 0.0
     title: float = 0.0
     fuzzy: float = 0.0
+    related: float = 40.0
     field: float = 0.0
     maturity: float = 0.15
     budget: float = 0.15
@@ -92,7 +100,9 @@ class Weights:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Weights:
-        values = {name: float(data[name]) for name in (*SIGNALS, *FACTS) if name in data}
+        # A signal a stored set does not name came after it was fitted: it had no weight then.
+        values = {name: float(data.get(name, 0.0)) for name in SIGNALS}
+        values.update({name: float(data[name]) for name in FACTS if name in data})
         if "bands" in data:
             values["bands"] = tuple(
                 sorted(((str(k), float(v)) for k, v in dict(data["bands"]).items()), key=lambda kv: -kv[1])
@@ -309,6 +319,7 @@ class SideIndex:
         "pair_tok",
         "pair_cnt",
         "pair_qcnt",
+        "feedback",
         "root",
         "leaf",
         "maturity",
@@ -395,6 +406,9 @@ class SideIndex:
             "pair_tok": pair_tok,
             "pair_cnt": pair_cnt.astype(np.float32),
             "pair_qcnt": pair_qcnt.astype(np.float32),
+            # Needs' best achievements (positions in the achievements' index; −1 none), filled by
+            # `Matcher.build` once both sides exist.
+            "feedback": np.full((len(docs), FEEDBACK_TOP), -1, dtype=np.int64),
             "root": facts[:, 0].astype(np.int32),
             "leaf": facts[:, 1].astype(np.int32),
             "maturity": facts[:, 2].astype(np.int8),
@@ -605,10 +619,12 @@ def _lookup(keys: np.ndarray, values: np.ndarray, tokens: np.ndarray) -> np.ndar
     """values[keys == token] for each token, 0 where absent (keys unique)."""
     if not len(keys) or not len(tokens):
         return np.zeros(len(tokens))
-    order = np.argsort(keys)
-    keys, values = keys[order], values[order]
-    at = np.searchsorted(keys, tokens).clip(max=len(keys) - 1)
-    return np.where(keys[at] == tokens, values[at], 0.0)
+    # A table up to the largest key, read at each token (ids are small integers): many times
+    # faster than a binary search per token, and np.zeros costs nothing until written.
+    top = int(np.max(keys)) + 1
+    table = np.zeros(top + 1)
+    table[np.asarray(keys, dtype=np.int64)] = values
+    return table[np.minimum(np.asarray(tokens, dtype=np.int64), top)]
 
 
 def _pair_share(
@@ -678,7 +694,13 @@ class Matcher:
     @classmethod
     def build(cls, analyser: Analyser, achievements: Sequence[Doc], needs: Sequence[Doc]) -> Matcher:
         vocab = Vocab()
-        return cls(analyser, SideIndex.build(achievements, analyser, vocab), SideIndex.build(needs, analyser, vocab))
+        matcher = cls(analyser, SideIndex.build(achievements, analyser, vocab), SideIndex.build(needs, analyser, vocab))
+        n = matcher.sides["n"].a
+        for p in range(matcher.sides["n"].n):
+            start, end = n["pair_ptr"][p], n["pair_ptr"][p + 1]
+            best = matcher._feedback_top(n["pair_tok"][start:end], n["pair_qcnt"][start:end])
+            n["feedback"][p, : len(best)] = best
+        return matcher
 
     def save(self, folder: str | os.PathLike) -> None:
         folder = Path(folder)
@@ -794,6 +816,98 @@ class Matcher:
         self._explain(results, query, side, query_kind, extras, extra_ids, self._idf())
         return results
 
+    # -- pseudo-relevance feedback: the `related` signal --------------------------------------
+    def _feedback_top(self, pairs: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """A need's FEEDBACK_TOP best achievements by `chars` (positions in the achievements' index, best
+        first), picked among its FEEDBACK_POOL best by BM25 over character pairs; `counts` are the
+        need's pairs counted as a query."""
+        side = self.sides["a"]
+        none = np.empty(0, dtype=np.int64)
+        pairs, counts = np.asarray(pairs, dtype=np.int64), np.asarray(counts, dtype=np.float64)
+        if side.bm_pairs is None or not pairs.size:
+            return none
+        asked, times = pairs[pairs < side._n_terms], counts[pairs < side._n_terms]
+        df = side.a["pair_df"][asked]
+        asked, times, df = asked[df > 0], times[df > 0], df[df > 0]
+        if asked.size > QUERY_PAIRS:  # as the need's own query asks
+            keep = np.argsort(df, kind="stable")[:QUERY_PAIRS]
+            asked, times = asked[keep], times[keep]
+        if not asked.size:
+            return none
+        pool = np.sort(_best(*_bm25_hits(side.bm_pairs, asked, side.n, times), FEEDBACK_POOL))
+        a = side.a
+        tok, off = _gather(a["pair_ptr"], a["pair_tok"], pool)
+        tf, _ = _gather(a["pair_ptr"], a["pair_cnt"], pool)
+        chars = _pair_share(
+            tok,
+            _lookup(pairs, counts, tok),
+            tf,
+            off,
+            a["pair_dl"][pool].astype(np.float64),
+            side,
+            query=(pairs, counts),
+        )
+        order = np.lexsort((a["ids"][pool], -np.round(chars, 6)))[:FEEDBACK_TOP]
+        return pool[order[chars[order] > 0]]
+
+    def _unit_rows(self, tok: np.ndarray, tf: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Weights of concatenated rows of character pairs, (1 + ln tf)·idf scaled to unit length per
+        row (idf from the achievements; a pair they lack counts as their rarest)."""
+        side = self.sides["a"]
+        df_all = side.a["pair_df"]
+        tok = np.asarray(tok, dtype=np.int64)
+        inside = tok < len(df_all)
+        df = np.maximum(np.where(inside, df_all[np.where(inside, tok, 0)] if len(df_all) else 0, 0), 1)
+        n = max(side.n, 1)
+        weights = (1.0 + np.log(np.maximum(np.asarray(tf, dtype=np.float64), 1.0))) * np.log1p(
+            np.maximum(n - df + 0.5, 0.0) / (df + 0.5)
+        )
+        norms = np.sqrt(_row_sums(weights * weights, offsets))
+        row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        return weights / np.maximum(norms[row], 1e-12)
+
+    def _achievement_rows(self, positions: np.ndarray, extras: Sequence[_Analysed] = ()):
+        """Achievements' character pairs as unit rows: (pair ids, weights, row offsets), index
+        positions first, then listings newer than the index."""
+        a = self.sides["a"].a
+        tok, off = _gather(a["pair_ptr"], a["pair_tok"], np.asarray(positions, dtype=np.int64))
+        tf, _ = _gather(a["pair_ptr"], a["pair_cnt"], np.asarray(positions, dtype=np.int64))
+        tok, tf = tok.astype(np.int64), tf.astype(np.float64)
+        for ex in extras:
+            tok, tf = np.concatenate([tok, ex.pairs]), np.concatenate([tf, ex.pair_counts])
+            off = np.append(off, off[-1] + len(ex.pairs))
+        return tok, self._unit_rows(tok, tf, off), off
+
+    def _related(self, query: _Analysed, query_kind: str, positions: np.ndarray, extras: list[_Analysed]) -> np.ndarray:
+        """The `related` signal of each candidate (index positions, then extras): the mean cosine over
+        character pairs between the achievement and each of the need's best achievements."""
+        rows = len(positions) + len(extras)
+        if not rows:
+            return np.zeros(0)
+        if query_kind == "n":  # the need's best achievements against each candidate achievement
+            best = self._feedback_top(query.pairs, query.query_counts)
+            if not best.size:
+                return np.zeros(rows)
+            b_tok, b_w, _ = self._achievement_rows(best)
+            keys, inverse = np.unique(b_tok, return_inverse=True)
+            centroid = np.bincount(inverse, weights=b_w) / len(best)
+            tok, weights, off = self._achievement_rows(positions, extras)
+            return _row_sums(weights * _lookup(keys, centroid, tok), off)
+        # the query is an achievement: each candidate need's best achievements against it
+        n = self.sides["n"].a
+        best_of = [n["feedback"][p][n["feedback"][p] >= 0] for p in positions]
+        best_of += [self._feedback_top(ex.pairs, ex.query_counts) for ex in extras]
+        referenced = np.unique(np.concatenate(best_of)) if best_of else np.empty(0, dtype=np.int64)
+        if not referenced.size or not query.pairs.size:
+            return np.zeros(rows)
+        q_off = np.array([0, len(query.pairs)], dtype=np.int64)
+        q_w = self._unit_rows(query.pairs, query.pair_counts, q_off)
+        order = np.argsort(query.pairs)
+        tok, weights, off = self._achievement_rows(referenced)
+        cosine = _row_sums(weights * _lookup(query.pairs[order].astype(np.int64), q_w[order], tok), off)
+        at = {int(p): c for p, c in zip(referenced.tolist(), cosine.tolist(), strict=True)}
+        return np.array([sum(at[int(p)] for p in best) / len(best) if len(best) else 0.0 for best in best_of])
+
     def _shared_wording(
         self, query: _Analysed, query_kind: str, side: SideIndex, positions: np.ndarray, extras: list[_Analysed]
     ) -> np.ndarray:
@@ -842,6 +956,7 @@ class Matcher:
             keep = ~np.isin(side.a["ids"][positions], np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
             positions, keywords = positions[keep], keywords[keep]
         chars = self._shared_wording(query, query_kind, side, positions, extras)
+        related = self._related(query, query_kind, positions, extras)
         idf = self._idf()
         q_full_w = _Weights(query.full, idf[query.full])
         q_short_w = _Weights(query.short, idf[query.short])
@@ -944,6 +1059,7 @@ class Matcher:
                     keywords / KEYWORDS_FULL,
                     np.clip(title, 0, 1),
                     fuzzy,
+                    np.clip(related, 0, 1),
                 ],
                 axis=1,
             )
@@ -1036,5 +1152,5 @@ def pair_adjustments(
 
 def describe(parts: Mapping[str, float]) -> list[tuple[str, float]]:
     """The non-zero parts in a fixed order, for display."""
-    order = ("keywords", "title", "fuzzy", "field", "maturity", "budget", "mode", "history")
+    order = ("keywords", "title", "fuzzy", "related", "field", "maturity", "budget", "mode", "history")
     return [(name, float(parts[name])) for name in order if name in parts and parts[name]]

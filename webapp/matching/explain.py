@@ -18,6 +18,7 @@ PART_LABELS = {
     "keywords": _l("Keywords"),
     "title": _l("Title"),
     "fuzzy": _l("Text similarity"),
+    "related": _l("Like its closest matches"),
     "field": _l("Field"),
     "maturity": _l("Maturity"),
     "budget": _l("Budget"),
@@ -152,6 +153,12 @@ def _plain_text(part: str, value: float, terms: list[str]) -> str:
         return _("Similar titles") if value else _("Titles not alike")
     if part == "fuzzy":
         return _("Similar descriptions") if value else _("Descriptions not alike")
+    if part == "related":
+        return (
+            _("Worded like the achievements that match the need best")
+            if value
+            else _("Worded unlike the achievements that match the need best")
+        )
     if part == "history":
         if value < 0:
             return _("Brokers rejected similar pairs before")
