@@ -97,6 +97,8 @@ class Config:
     MATCH_DELTA_LIMIT = int(os.environ.get("MATCH_DELTA_LIMIT", "500"))
     # The keyword index files (rebuilt from the database whenever needed; one directory per machine).
     MATCH_INDEX_DIR = os.environ.get("MATCH_INDEX_DIR") or str(INSTANCE_DIR / "match-index")
+    # Processes the full re-match matches in (one per core when unset; 1 keeps it in one process).
+    MATCH_PROCESSES = int(os.environ.get("MATCH_PROCESSES") or 0) or None
 
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
 

@@ -429,6 +429,40 @@ def test_a_full_rematch_keeps_every_suggestion_incremental_matching_found(world,
     assert before <= {s.achievement_id for s in suggestions(w.need.id)}
 
 
+def test_the_full_rematch_in_helper_processes_stores_what_one_process_stores(world, app, monkeypatch):
+    w = world
+    for i in range(4):
+        make_listing(
+            db.session, "n", owner_id=w.enterprise.id, title=f"储能电池包散热需求{i}", description=NEED["description"]
+        )
+    db.session.flush()
+
+    def stored():
+        db.session.expire_all()
+        return sorted(
+            (s.need_id, s.achievement_id, s.score, sorted(s.parts.items()))
+            for s in db.session.scalars(sa.select(Suggestion).where(Suggestion.status == SuggestionStatus.NEW))
+        )
+
+    monkeypatch.setitem(app.config, "MATCH_PROCESSES", 1)
+    services.run_rematch(services.create_job(w.admin).id, commit=db.session.flush)
+    alone = stored()
+    assert len(alone) >= 10
+
+    # Forked only from a process with one thread; pytest-xdist's idle I/O thread is no such risk.
+    monkeypatch.setattr(runtime.threading, "active_count", lambda: 1)
+    monkeypatch.setitem(app.config, "MATCH_PROCESSES", 2)
+    helped = []
+    services.run_rematch(
+        services.create_job(w.admin).id,
+        commit=db.session.flush,
+        progress=lambda done, total: helped.append(runtime._helpers.get("processes")),
+    )
+    assert 2 in helped  # the batches were matched by the helpers
+    assert stored() == alone
+    assert not runtime._helpers  # and the helpers are gone
+
+
 def test_an_index_written_by_another_engine_version_is_rebuilt_not_read(world):
     import json
 

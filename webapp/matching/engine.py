@@ -84,16 +84,16 @@ class Weights:
     Fitted on judged pairs by `webapp.matching.fit` (cross-validated); `bands` are score thresholds
     whose meaning (share of suggestions a broker would look at) is measured on the same pairs."""
 
-    chars: float = 100.0
+    chars: float = 71.43
     keywords: float = 0.0
     title: float = 0.0
     fuzzy: float = 0.0
-    related: float = 40.0
+    related: float = 28.57
     field: float = 0.0
-    maturity: float = 0.15
-    budget: float = 0.15
+    maturity: float = 0.107
+    budget: float = 0.107
     mode: float = 0.0
-    bands: tuple[tuple[str, float], ...] = (("high", 63.9), ("medium", 23.5), ("low", 2.4))
+    bands: tuple[tuple[str, float], ...] = (("high", 57.3), ("medium", 12.7), ("low", 1.3))
 
     def as_dict(self) -> dict:
         return {**{name: getattr(self, name) for name in (*SIGNALS, *FACTS)}, "bands": dict(self.bands)}
@@ -689,6 +689,7 @@ class Matcher:
         self.vocab = achievements.vocab
         self.sides = {"a": achievements, "n": needs}
         self._idf_cache: _Idf | None = None
+        self._units_cache: np.ndarray | None = None
         self._extra_cache: dict[Doc, _Analysed] = {}
 
     @classmethod
@@ -866,17 +867,26 @@ class Matcher:
         row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
         return weights / np.maximum(norms[row], 1e-12)
 
+    def _units(self) -> np.ndarray:
+        """`_unit_rows` of every achievement of the index, once per loaded index."""
+        if self._units_cache is None:
+            a = self.sides["a"].a
+            self._units_cache = self._unit_rows(a["pair_tok"], a["pair_cnt"], a["pair_ptr"])
+        return self._units_cache
+
     def _achievement_rows(self, positions: np.ndarray, extras: Sequence[_Analysed] = ()):
         """Achievements' character pairs as unit rows: (pair ids, weights, row offsets), index
         positions first, then listings newer than the index."""
         a = self.sides["a"].a
-        tok, off = _gather(a["pair_ptr"], a["pair_tok"], np.asarray(positions, dtype=np.int64))
-        tf, _ = _gather(a["pair_ptr"], a["pair_cnt"], np.asarray(positions, dtype=np.int64))
-        tok, tf = tok.astype(np.int64), tf.astype(np.float64)
+        positions = np.asarray(positions, dtype=np.int64)
+        tok, off = _gather(a["pair_ptr"], a["pair_tok"], positions)
+        weights, _ = _gather(a["pair_ptr"], self._units(), positions)
+        tok, weights = tok.astype(np.int64), weights.astype(np.float64)
         for ex in extras:
-            tok, tf = np.concatenate([tok, ex.pairs]), np.concatenate([tf, ex.pair_counts])
+            unit = self._unit_rows(ex.pairs, ex.pair_counts, np.array([0, len(ex.pairs)], dtype=np.int64))
+            tok, weights = np.concatenate([tok, ex.pairs]), np.concatenate([weights, unit])
             off = np.append(off, off[-1] + len(ex.pairs))
-        return tok, self._unit_rows(tok, tf, off), off
+        return tok, weights, off
 
     def _related(self, query: _Analysed, query_kind: str, positions: np.ndarray, extras: list[_Analysed]) -> np.ndarray:
         """The `related` signal of each candidate (index positions, then extras): the mean cosine over
@@ -894,19 +904,20 @@ class Matcher:
             tok, weights, off = self._achievement_rows(positions, extras)
             return _row_sums(weights * _lookup(keys, centroid, tok), off)
         # the query is an achievement: each candidate need's best achievements against it
-        n = self.sides["n"].a
-        best_of = [n["feedback"][p][n["feedback"][p] >= 0] for p in positions]
-        best_of += [self._feedback_top(ex.pairs, ex.query_counts) for ex in extras]
-        referenced = np.unique(np.concatenate(best_of)) if best_of else np.empty(0, dtype=np.int64)
+        best = np.full((rows, FEEDBACK_TOP), -1, dtype=np.int64)
+        best[: len(positions)] = self.sides["n"].a["feedback"][np.asarray(positions, dtype=np.int64)]
+        for i, ex in enumerate(extras, start=len(positions)):
+            found = self._feedback_top(ex.pairs, ex.query_counts)
+            best[i, : len(found)] = found
+        known = best >= 0
+        referenced = np.unique(best[known])
         if not referenced.size or not query.pairs.size:
             return np.zeros(rows)
-        q_off = np.array([0, len(query.pairs)], dtype=np.int64)
-        q_w = self._unit_rows(query.pairs, query.pair_counts, q_off)
-        order = np.argsort(query.pairs)
+        q_w = self._unit_rows(query.pairs, query.pair_counts, np.array([0, len(query.pairs)], dtype=np.int64))
         tok, weights, off = self._achievement_rows(referenced)
-        cosine = _row_sums(weights * _lookup(query.pairs[order].astype(np.int64), q_w[order], tok), off)
-        at = {int(p): c for p, c in zip(referenced.tolist(), cosine.tolist(), strict=True)}
-        return np.array([sum(at[int(p)] for p in best) / len(best) if len(best) else 0.0 for best in best_of])
+        cosine = _row_sums(weights * _lookup(query.pairs.astype(np.int64), q_w, tok), off)
+        at = np.searchsorted(referenced, np.where(known, best, referenced[0]))
+        return np.where(known, cosine[at], 0.0).sum(axis=1) / np.maximum(known.sum(axis=1), 1)
 
     def _shared_wording(
         self, query: _Analysed, query_kind: str, side: SideIndex, positions: np.ndarray, extras: list[_Analysed]

@@ -245,17 +245,21 @@ def _state() -> dict:
         rebuild_index()  # none yet, or built by an engine whose files this one does not read
         with _lock:
             return _loaded[key]
-    target = folder / generation
-    raw = json.loads((target / "lexicon.json").read_text("utf-8"))
-    analyser = Analyser(Lexicon(frozenset(raw["terms"]), frozenset(raw["stopwords"]), raw["synonyms"]))
-    state = {
-        "generation": generation,
-        "matcher": Matcher.load(target, analyser),
-        "meta": json.loads((target / "meta.json").read_text("utf-8")),
-    }
+    state = _load(folder / generation)
     with _lock:
         _loaded[key] = state
     return state
+
+
+def _load(target: Path) -> dict:
+    """One generation's files, memory-mapped (no database, no application needed)."""
+    raw = json.loads((target / "lexicon.json").read_text("utf-8"))
+    analyser = Analyser(Lexicon(frozenset(raw["terms"]), frozenset(raw["stopwords"]), raw["synonyms"]))
+    return {
+        "generation": target.name,
+        "matcher": Matcher.load(target, analyser),
+        "meta": json.loads((target / "meta.json").read_text("utf-8")),
+    }
 
 
 def _format(target: Path) -> int | None:
@@ -353,19 +357,20 @@ def _run(
     penalties = field_pair_penalties()
     make = need_doc if query_kind == "n" else achievement_doc
     gone = stale - {d.id for d in fresh}  # changed since the build and no longer published
-    matcher: Matcher = state["matcher"]
-    found: dict[int, list[Match]] = {}
-    with _lock:  # the vocabulary grows with new terms; one query at a time per process
-        matcher.weights = weights()
-        find = matcher.for_need if query_kind == "n" else matcher.for_achievement
-        for listing in listings:
-            found[listing.id] = find(
-                make(listing, paths),
-                limit=limit * 2,
-                exclude=set(exclude.get(listing.id, ())) | gone,
-                extra=fresh,
-                pair_penalty=penalties,
-            )
+    queries = [(make(listing, paths), tuple(exclude.get(listing.id, ()))) for listing in listings]
+    work = (weights(), query_kind, limit * 2, gone, fresh, penalties)
+    pool = _helpers.get("pool")
+    if pool is not None and len(queries) > 1:
+        target = str(index_dir() / state["generation"])
+        size = -(-len(queries) // _helpers["processes"])
+        found = {}
+        for part in pool.map(
+            _helper_run, [(target, queries[i : i + size], *work) for i in range(0, len(queries), size)]
+        ):
+            found.update(part)
+    else:
+        with _lock:  # the vocabulary grows with new terms; one query at a time per process
+            found = _compute(state["matcher"], queries, *work)
 
     def partner(m: Match) -> int:
         return m.achievement_id if query_kind == "n" else m.need_id
@@ -373,6 +378,71 @@ def _run(
     # The files may still hold listings since withdrawn or deleted.
     alive = _published(other, {partner(m) for results in found.values() for m in results})
     return {key: [m for m in results if partner(m) in alive][:limit] for key, results in found.items()}
+
+
+def _compute(
+    matcher: Matcher,
+    queries: Sequence[tuple[Doc, Sequence[int]]],
+    weights_: Weights,
+    query_kind: str,
+    limit: int,
+    gone: set[int],
+    fresh: list[Doc],
+    penalties: Mapping[tuple[int, int], float],
+) -> dict[int, list[Match]]:
+    """The engine's answers for several queries of one kind (pure: no database)."""
+    matcher.weights = weights_
+    find = matcher.for_need if query_kind == "n" else matcher.for_achievement
+    return {
+        doc.id: find(doc, limit=limit, exclude=set(excluded) | gone, extra=fresh, pair_penalty=penalties)
+        for doc, excluded in queries
+    }
+
+
+# -- helper processes for the full re-match ----------------------------------------------------
+#
+# The engine is pure Python over memory-mapped arrays, so one process uses one core. The full
+# re-match forks helper processes that each answer part of every batch, while the database work
+# (reading the listings, writing the suggestions) stays in the process that owns the transaction.
+# A helper inherits the loaded index when forked (the pages of the files are shared) and loads
+# another generation from its files if the index was rebuilt in the meantime.
+
+_helpers: dict = {}
+_helper_state: dict = {}
+
+
+def _helper_run(args) -> dict[int, list[Match]]:
+    target, queries, *work = args
+    if _helper_state.get("target") != target:
+        inherited = next((s for s in _loaded.values() if s["generation"] == Path(target).name), None)
+        _helper_state.update(target=target, state=inherited or _load(Path(target)))
+    return _compute(_helper_state["state"]["matcher"], queries, *work)
+
+
+@contextmanager
+def helpers(processes: int | None = None):
+    """Fork `processes` helpers (default MATCH_PROCESSES, else one per core) that `match_many` hands
+    its queries to inside this block. Only from a process with a single thread (a command, a Celery
+    worker's child): forking beside other threads can copy a lock one of them holds. Otherwise, or
+    with one process, matching stays in this process."""
+    import billiard  # Celery's multiprocessing: its workers, daemonic, may have children
+
+    processes = processes or current_app.config.get("MATCH_PROCESSES") or os.cpu_count() or 1
+    if processes < 2 or _helpers or threading.active_count() > 1:
+        if processes > 1 and not _helpers:
+            log.info("matching in this process: %s threads run here", threading.active_count())
+        yield
+        return
+    _state()  # loaded before the fork, so the helpers share it
+    pool = billiard.get_context("fork").Pool(processes)
+    log.info("matching in %s helper processes", processes)
+    _helpers.update(pool=pool, processes=processes)
+    try:
+        yield
+    finally:
+        _helpers.clear()
+        pool.terminate()
+        pool.join()
 
 
 def match_need(need, *, limit: int | None = None, exclude: Iterable[int] = ()) -> list[Match]:

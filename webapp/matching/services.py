@@ -601,6 +601,25 @@ def published_ids(kind: str, *, changed_since: datetime | None = None) -> list[i
     return list(db.session.scalars(query.order_by(model.id)))
 
 
+def _rematch_batches(job: MatchJob, work: list, done: int, found: int, since, commit, progress) -> int:
+    """Match the listings of `work` from `done` on, PROGRESS_EVERY at a time, committing the progress
+    after each batch; returns the suggestions found."""
+    while done < job.total:
+        # The next listings of one kind, up to the next multiple of PROGRESS_EVERY.
+        end = min(job.total, (done // PROGRESS_EVERY + 1) * PROGRESS_EVERY)
+        kind = work[done][0]
+        same_kind = work[done:end]
+        batch = [listing_id for _, listing_id in takewhile(lambda item, k=kind: item[0] == k, same_kind)]
+        found += refresh_batch(kind, batch, keep_since=since)
+        done += len(batch)
+        job.processed = done
+        job.suggestions = found
+        commit()
+        if progress:
+            progress(done, job.total)
+    return found
+
+
 def run_rematch(
     job_id: int, *, commit: Callable[[], None] | None = None, progress: Callable[[int, int], None] | None = None
 ) -> MatchJob | None:
@@ -629,19 +648,8 @@ def run_rematch(
             progress(job.processed, job.total)
         done = job.processed
         found = job.suggestions
-        while done < job.total:
-            # The next listings of one kind, up to the next multiple of PROGRESS_EVERY.
-            end = min(job.total, (done // PROGRESS_EVERY + 1) * PROGRESS_EVERY)
-            kind = work[done][0]
-            same_kind = work[done:end]
-            batch = [listing_id for _, listing_id in takewhile(lambda item, k=kind: item[0] == k, same_kind)]
-            found += refresh_batch(kind, batch, keep_since=since)
-            done += len(batch)
-            job.processed = done
-            job.suggestions = found
-            commit()
-            if progress:
-                progress(done, job.total)
+        with runtime.helpers():
+            found = _rematch_batches(job, work, done, found, since, commit, progress)
         # Pairs that neither side found again (or whose listings went offline) are stale.
         _delete_new(Suggestion.computed_at < since)
         job.processed = job.total
