@@ -100,7 +100,7 @@ def test_eligibility_decides_who_may_lead_and_whether_consortia_may_apply(people
 
 def test_the_posting_enterprise_and_non_applicants_cannot_apply(people):
     p = people
-    challenge = factory.published(p)
+    challenge = factory.published(p, show_identity=True)  # who posted it is public
     with pytest.raises(PermissionDenied):
         services.save_application(p.owner, challenge, factory.application_input("某大学"))
     for role in (p.expert, p.admin, None):
@@ -165,3 +165,16 @@ def test_who_sees_an_application(people):
     assert (
         db.session.scalar(sa.select(sa.func.count(Application.id)).where(Application.challenge_id == challenge.id)) == 1
     )
+
+
+def test_naming_the_enterprise_behind_a_de_identified_challenge_is_left_to_the_formal_check(people):
+    """Refusing would tell whoever guesses a name that it posted the challenge: the application goes
+    ahead, and the admins' formal check sees the conflict."""
+    p = people
+    challenge = factory.published(p)
+    assert not challenge.show_identity and not challenge.can_see_identity(p.rival)
+    guessed = factory.apply(p.rival, challenge, p.owner.organisation.name, UnitKind.ENTERPRISE)
+    assert guessed.status is A.SUBMITTED and guessed.names_poster
+    member = factory.apply(p.tju, challenge, members=[(p.owner.organisation.name, UnitKind.ENTERPRISE)])
+    assert member.names_poster
+    assert not factory.apply(p.nku, challenge).names_poster

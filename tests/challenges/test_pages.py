@@ -13,8 +13,9 @@ from flask_babel import force_locale, gettext
 
 from tests.challenges import factory
 from webapp.challenges import review, services
-from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus
+from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus, UnitKind
 from webapp.core import clock
+from webapp.needs.models import Need
 
 S = ChallengeStatus
 
@@ -192,6 +193,44 @@ def test_enterprise_posts_a_challenge_from_its_need(app, client, query):
     assert "电驱壳体压铸气孔缺陷攻关" in mine and zh(app, "Awaiting review") in mine
 
 
+def test_a_challenge_from_a_de_identified_need_names_its_enterprise_only_if_it_chooses_to(app, client, query):
+    people, need_id = _need(query)
+    company = query(lambda s: s.get(Need, need_id).organisation.name)
+    client.login(people.owner.email)
+    form = text(client.get(f"/challenges/new?need={need_id}"))
+    assert 'id="identity-warning"' in form  # the need is de-identified: publishing the name reveals it
+    assert 'name="show_identity"' in form and "checked" not in form.split('name="show_identity"')[1].split(">")[0]
+    client.post(f"/challenges/new?need={need_id}", _form(save_submit="1"))
+    challenge_id = query(lambda s: s.query(Challenge).one().id)
+    admin = make_client_for(app, people.admin)
+    admin.post(f"/challenges/{challenge_id}/act/publish", {"cofunding": "50"})
+    assert status_of(query, challenge_id) is S.PUBLISHED
+
+    anonymous = make_client_for(app, None)
+    publisher = re.search(r'id="challenge-publisher">([^<]*)<', text(anonymous.get(f"/challenges/{challenge_id}")))
+    assert publisher.group(1) == zh(app, "An enterprise")
+    assert company in text(client.get(f"/challenges/{challenge_id}"))  # the enterprise itself sees its name
+    assert company in text(admin.get(f"/challenges/{challenge_id}"))
+
+    # Another need, and this time the enterprise ticks the box: everyone sees who posted the challenge.
+    other_need = query(lambda s: (factory.make_need(s.get(Need, need_id).owner).id, s.commit())[0])
+    client.post(f"/challenges/new?need={other_need}", _form(save_submit="1", show_identity="y"))
+    named_id = query(lambda s: s.query(Challenge).filter(Challenge.need_id == other_need).one().id)
+    admin.post(f"/challenges/{named_id}/act/publish", {"cofunding": "50"})
+    assert status_of(query, named_id) is S.PUBLISHED
+    publisher = re.search(r'id="challenge-publisher">([^<]*)<', text(anonymous.get(f"/challenges/{named_id}")))
+    assert publisher.group(1) == company
+
+
+def make_client_for(app, person):
+    from tests.conftest import Client
+
+    client = Client(app)
+    if person is not None:
+        client.login(person.email)
+    return client
+
+
 def test_owner_edits_a_draft_without_script_in_fixed_rows(app, client, query):
     people, challenge_id = build(query, lambda p: factory.draft(p).id)
     client.login(people.owner.email)
@@ -244,6 +283,21 @@ def _closed(p):
     apps = [factory.apply(p.tju, challenge), factory.apply(p.nku, challenge)]
     factory.closed(p, challenge)
     return challenge.id, [a.id for a in apps]
+
+
+def test_the_formal_check_shows_an_application_naming_the_enterprise_behind_the_challenge(app, client, query):
+    def make(p):
+        challenge = factory.published(p)  # de-identified: applying under its name is not refused
+        factory.apply(p.rival, challenge, p.owner.organisation.name, UnitKind.ENTERPRISE)
+        factory.apply(p.tju, challenge)
+        factory.closed(p, challenge)
+        return challenge.id
+
+    people, challenge_id = build(query, make)
+    client.login(people.admin.email)
+    page = text(client.get(f"/challenges/{challenge_id}/check"))
+    assert page.count("poster-conflict") == 1
+    assert zh(app, "Names the enterprise that posted the challenge") in page
 
 
 def test_formal_check_marks_applications_and_starts_the_review(app, client, query):

@@ -11,7 +11,16 @@ from datetime import UTC, date, datetime, time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -132,6 +141,10 @@ class ChallengeForm(FlaskForm):
         render_kw={"min": 1, "max": 10},
         description=_l("1, or more for a horse race (赛马): several teams work in parallel."),
     )
+    show_identity = BooleanField(
+        _l("Publish our enterprise's name on this challenge"),
+        description=_l("Unticked, the challenge says 某企业 (an enterprise) like a de-identified need."),
+    )
     save = SubmitField(_l("Save draft"))
     save_submit = SubmitField(_l("Save and submit for review"))
 
@@ -158,6 +171,7 @@ class ChallengeForm(FlaskForm):
             self.opens_on.data, self.opens_time.data = local_parts(challenge.opens_at)
             self.closes_on.data, self.closes_time.data = local_parts(challenge.closes_at)
             self.notice_days.data, self.winners_max.data = challenge.notice_days, challenge.winners_max
+            self.show_identity.data = challenge.show_identity
             self.criteria = [Row(c.name, str(c.weight)) for c in challenge.criteria]
             self.milestones = [Row(m.title, str(m.share), m.due_on.isoformat()) for m in challenge.milestones]
         elif need is not None:
@@ -167,6 +181,7 @@ class ChallengeForm(FlaskForm):
             self.bounty.data = wan_text(need.budget_max)
             self.eligibility.data = [e.value for e in Eligibility]
             self.opens_time.data = self.closes_time.data = "09:00"
+            self.show_identity.data = need.show_identity
             self.criteria = [Row(name, str(weight)) for name, weight in default_criteria]
 
     def read_rows(self, formdata) -> None:
@@ -212,6 +227,7 @@ class ChallengeForm(FlaskForm):
             eligibility=[e for e in (self.eligibility.data or []) if e in valid],
             notice_days=_typed(self.notice_days),
             winners_max=_typed(self.winners_max),
+            show_identity=bool(self.show_identity.data),
         )
         return data, errors
 

@@ -9,6 +9,7 @@ challenge) are unique constraints, so no read-then-write in Python can break the
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -19,6 +20,13 @@ from webapp.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from webapp.extensions import db
 
 MAX_BOUNTY = 10**12  # 元 (one trillion): far above any real bounty, well inside BIGINT
+
+
+def unit_key(name: str | None) -> str:
+    """What makes two spellings the same unit: NFKC (full-width letters and brackets), no spaces,
+    case folded. 天津大学 and ＂天津 大学＂ are one unit."""
+    text = unicodedata.normalize("NFKC", name or "")
+    return "".join(text.split()).casefold()[:200]
 
 
 class ChallengeStatus(enum.Enum):
@@ -214,6 +222,9 @@ class Challenge(TimestampMixin, db.Model):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     terminated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who posted it is public only if the enterprise chose so; a challenge made from a de-identified
+    # need starts de-identified too.
+    show_identity: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     need = relationship("Need", lazy="joined")
     owner = relationship("User", lazy="joined")
@@ -303,6 +314,25 @@ class Challenge(TimestampMixin, db.Model):
 
     def is_owned_by(self, user) -> bool:
         return bool(user is not None and user.is_authenticated and self.owner_id == user.id)
+
+    def can_see_identity(self, user) -> bool:
+        """Who posted the challenge: public if the enterprise chose so, else as for a de-identified
+        need — the enterprise itself, brokers and admins."""
+        if self.show_identity or self.is_owned_by(user):
+            return True
+        if user is None or not user.is_authenticated:
+            return False
+        from webapp.accounts.models import Role
+
+        return user.role in (Role.BROKER, Role.ADMIN) or (self.need is not None and self.need.can_edit(user))
+
+    def publisher_label(self, user) -> str:
+        """The name `user` may see for who posted it: the enterprise's, or 某企业（津南区）."""
+        if self.can_see_identity(user):
+            if self.organisation is not None:
+                return self.organisation.name
+            return self.need.organisation_label if self.need is not None else ""
+        return self.need.anonymous_label if self.need is not None else ""
 
     def __repr__(self) -> str:
         return f"<Challenge {self.id} {self.status.value} {self.title[:20]}>"
@@ -492,6 +522,16 @@ class Application(TimestampMixin, db.Model):
     @property
     def member_names(self) -> list[str]:
         return [m["name"] for m in self.members or []]
+
+    @property
+    def names_poster(self) -> bool:
+        """Whether the lead unit or a member is the enterprise that posted the challenge (refused
+        when the applicant could see who posted it; otherwise for the formal check to decide)."""
+        organisation = self.challenge.organisation if self.challenge is not None else None
+        if organisation is None:
+            return False
+        keys = {self.unit_key, *(m.get("key") or unit_key(m.get("name")) for m in self.members or [])}
+        return unit_key(organisation.name) in keys
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status.value} {self.lead_unit}>"

@@ -35,6 +35,7 @@ from webapp.challenges.models import (
     Milestone,
     UnitKind,
     eligibility_mask,
+    unit_key,
 )
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.core import clock
@@ -70,13 +71,6 @@ def _error(field_name: str, message: str) -> ChallengeInvalid:
 
 def clean_text(value: str | None, limit: int) -> str:
     return unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n")).strip()[:limit]
-
-
-def unit_key(name: str | None) -> str:
-    """What makes two spellings the same unit: NFKC (full-width letters and brackets), no spaces,
-    case folded. 天津大学 and ＂天津 大学＂ are one unit."""
-    text = unicodedata.normalize("NFKC", name or "")
-    return "".join(text.split()).casefold()[:200]
 
 
 # ---------------------------------------------------------------- who may see and do what
@@ -194,6 +188,7 @@ class ChallengeInput:
     eligibility: Iterable[Eligibility] = tuple(Eligibility)
     notice_days: int = 7
     winners_max: int = 1
+    show_identity: bool | None = None  # None: as it is
 
 
 def create_from_need(user, need) -> Challenge:
@@ -209,6 +204,7 @@ def create_from_need(user, need) -> Challenge:
         field_id=need.field_id,
         bounty=need.budget_max or None,
         status=S.DRAFT,
+        show_identity=need.show_identity,  # a de-identified need makes a de-identified challenge
     )
     challenge.criteria = [
         Criterion(position=i, name=name, weight=weight) for i, (name, weight) in enumerate(DEFAULT_CRITERIA, start=1)
@@ -323,6 +319,8 @@ def update_draft(user, challenge: Challenge, data: ChallengeInput) -> Challenge:
     criteria, milestones = cleaned.pop("criteria"), cleaned.pop("milestones")
     for name, value in cleaned.items():
         setattr(challenge, name, value)
+    if data.show_identity is not None:
+        challenge.show_identity = bool(data.show_identity)
     challenge.criteria = []
     challenge.milestones = []
     db.session.flush()  # the old rows go first: positions are unique per challenge
@@ -355,6 +353,7 @@ def _terms(challenge: Challenge) -> dict:
         "notice_days": challenge.notice_days,
         "winners_max": challenge.winners_max,
         "field_id": challenge.field_id,
+        "show_identity": challenge.show_identity,
         "criteria": [[c.name, c.weight] for c in challenge.criteria],
         "milestones": [[m.title, m.share, m.due_on.isoformat()] for m in challenge.milestones],
     }
@@ -542,7 +541,11 @@ def _clean_application(challenge: Challenge, user, data: ApplicationInput) -> di
         isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= MAX_BOUNTY
     ):
         errors["budget"] = _("The budget is an amount from 0 to 100,000,000 (10k CNY).")
-    if challenge.organisation is not None and unit_key(challenge.organisation.name) in keys:
+    # Refusing would confirm who posted a de-identified challenge to whoever guesses the name: then
+    # the application goes ahead and the formal check shows the conflict to the admins
+    # (Application.names_poster).
+    poster = challenge.organisation
+    if poster is not None and unit_key(poster.name) in keys and challenge.can_see_identity(user):
         errors["lead_unit"] = _("The enterprise that posted the challenge cannot apply to it.")
     if errors:
         raise ChallengeInvalid(errors)

@@ -32,8 +32,10 @@ PART_LABELS = {
 BAND_LABELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 BAND_MEANINGS = {
     "high": _l("About three in ten such suggestions were worth a look on pairs judged by reading."),
-    "medium": _l("About one in eleven such suggestions was worth a look on pairs judged by reading."),
-    "low": _l("Shares some technical wording only: about one in fourteen was worth a look on pairs judged by reading."),
+    "medium": _l("About one in ten such suggestions was worth a look on pairs judged by reading."),
+    "low": _l(
+        "Shares some technical wording only: rarely worth a look on pairs judged by reading (about one in seventy)."
+    ),
 }
 
 
