@@ -463,6 +463,27 @@ def test_the_full_rematch_in_helper_processes_stores_what_one_process_stores(wor
     assert not runtime._helpers  # and the helpers are gone
 
 
+def test_listings_saved_just_before_the_index_was_built_are_not_read_again(world):
+    """Rows changed shortly before a build are re-read only when the files hold an older version
+    of them (right after an import, thousands would otherwise be scored one by one)."""
+    from datetime import datetime
+
+    from webapp.achievements.models import Achievement
+
+    w = world
+    state = runtime._state()
+    built_at = datetime.fromisoformat(state["meta"]["built_at"])
+    held = state["stamps"]["a"]
+    assert db.session.scalar(sa.select(sa.func.count()).where(Achievement.updated_at > built_at)) == 3
+    assert runtime._delta(Achievement, built_at, held) == (set(), [])
+
+    w.battery.title = "锂离子电池组液冷热管理技术（第二版）"
+    w.battery.updated_at = utcnow() + timedelta(seconds=1)
+    db.session.flush()
+    stale, fresh = runtime._delta(Achievement, built_at, held)
+    assert stale == {w.battery.id} and [d.title for d in fresh] == ["锂离子电池组液冷热管理技术（第二版）"]
+
+
 def test_an_index_written_by_another_engine_version_is_rebuilt_not_read(world):
     import json
 

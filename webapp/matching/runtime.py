@@ -115,14 +115,27 @@ def _columns(model):
     return [getattr(model, n) for n in names]
 
 
-def _docs(model, *conditions) -> list[Doc]:
+def _docs(model, *conditions, stamps: dict[int, int] | None = None) -> list[Doc]:
+    """The published listings as the engine reads them; `stamps` receives each one's version."""
     Achievement, _ = _models()
     paths = _field_paths()
     make = achievement_doc if model is Achievement else need_doc
     rows = db.session.execute(
-        sa.select(*_columns(model)).where(model.status == ListingStatus.PUBLISHED, *conditions).order_by(model.id)
+        sa.select(*_columns(model), model.updated_at)
+        .where(model.status == ListingStatus.PUBLISHED, *conditions)
+        .order_by(model.id)
     )
-    return [make(row, paths) for row in rows]
+    docs = []
+    for row in rows:
+        docs.append(make(row, paths))
+        if stamps is not None:
+            stamps[row.id] = _stamp(row.updated_at)
+    return docs
+
+
+def _stamp(moment: datetime | None) -> int:
+    """A listing's version: its `updated_at` in microseconds."""
+    return round(moment.timestamp() * 1_000_000) if moment is not None else 0
 
 
 # -- lexicon --------------------------------------------------------------------------------
@@ -197,11 +210,15 @@ def rebuild_index() -> dict:
         Achievement, Need = _models()
         lexicon = current_lexicon()
         analyser = Analyser(lexicon)
-        achievements, needs = _docs(Achievement), _docs(Need)
+        stamps: dict[str, dict[int, int]] = {"a": {}, "n": {}}
+        achievements, needs = _docs(Achievement, stamps=stamps["a"]), _docs(Need, stamps=stamps["n"])
         matcher = Matcher.build(analyser, achievements, needs)
         generation = f"gen-{started:%Y%m%dT%H%M%S%f}-{os.getpid()}"
         target = folder / generation
         matcher.save(target)
+        # Which version of each listing the files hold: a listing changed just before the build
+        # (within BUILD_MARGIN) is read again only if the files hold an older one.
+        (target / "stamps.json").write_text(json.dumps(stamps), "utf-8")
         meta = {
             "built_at": (started - BUILD_MARGIN).isoformat(),
             "achievements": len(achievements),
@@ -217,7 +234,7 @@ def rebuild_index() -> dict:
         os.replace(pointer, folder / "CURRENT")
         _prune(folder, keep=generation)
         with _lock:
-            _loaded[str(folder)] = {"generation": generation, "matcher": matcher, "meta": meta}
+            _loaded[str(folder)] = {"generation": generation, "matcher": matcher, "meta": meta, "stamps": stamps}
         log.info("match index %s: %s achievements, %s needs", generation, len(achievements), len(needs))
         return {"generation": generation, **meta}
 
@@ -255,10 +272,12 @@ def _load(target: Path) -> dict:
     """One generation's files, memory-mapped (no database, no application needed)."""
     raw = json.loads((target / "lexicon.json").read_text("utf-8"))
     analyser = Analyser(Lexicon(frozenset(raw["terms"]), frozenset(raw["stopwords"]), raw["synonyms"]))
+    stamps = json.loads((target / "stamps.json").read_text("utf-8")) if (target / "stamps.json").exists() else {}
     return {
         "generation": target.name,
         "matcher": Matcher.load(target, analyser),
         "meta": json.loads((target / "meta.json").read_text("utf-8")),
+        "stamps": {side: {int(k): v for k, v in held.items()} for side, held in stamps.items()},
     }
 
 
@@ -294,12 +313,20 @@ def status() -> dict:
 # -- matching -------------------------------------------------------------------------------
 
 
-def _delta(model, built_at: datetime) -> tuple[set[int], list[Doc]]:
-    """Listings changed since the build: ids whose indexed copy is stale, and the published ones."""
-    changed = set(db.session.scalars(sa.select(model.id).where(model.updated_at > built_at)))
+def _delta(model, built_at: datetime, held: Mapping[int, int]) -> tuple[set[int], list[Doc]]:
+    """Listings changed since the build: ids whose indexed copy is stale, and the published ones.
+    `held` is the version of each listing the index holds."""
+    changed = {
+        listing_id
+        for listing_id, updated_at in db.session.execute(
+            sa.select(model.id, model.updated_at).where(model.updated_at > built_at)
+        )
+        if held.get(listing_id) != _stamp(updated_at)
+    }
     if not changed:
         return set(), []
-    docs = _docs(model, model.updated_at > built_at)
+    ordered = sorted(changed)
+    docs = [d for i in range(0, len(ordered), 1000) for d in _docs(model, model.id.in_(ordered[i : i + 1000]))]
     return changed, docs
 
 
@@ -348,7 +375,7 @@ def _run(
     state = _state()
     built_at = datetime.fromisoformat(state["meta"]["built_at"])
     other = Achievement if query_kind == "n" else Need
-    stale, fresh = _delta(other, built_at)
+    stale, fresh = _delta(other, built_at, state.get("stamps", {}).get("a" if query_kind == "n" else "n", {}))
     if len(fresh) > config.get("MATCH_DELTA_LIMIT", 500):
         rebuild_index()
         state = _state()
