@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -57,19 +59,49 @@ def create_user(email: str, role: str, password: str | None, org_name: str | Non
 
 @demo_cli.command("load")
 def load_demo() -> None:
-    """Load the demo organisations and users once; running it again changes nothing."""
+    """Bring a fresh site to life, once: the demo organisations and users, their listings, the real
+    lists of the shared data folder when it is there (DEMO_REAL_DATA=0 skips them), the matching,
+    challenges at every stage and deals. Running it again changes nothing."""
+    from webapp.challenges import demo as challenges_demo
     from webapp.deals import demo as deals_demo
     from webapp.demo import DEMO_PASSWORD, load
+    from webapp.imports import real_lists
+    from webapp.listings import demo as listings_demo
 
     created = load()
+    db.session.commit()
+    listings_demo.load(say=click.echo)
+    wanted = os.environ.get("DEMO_REAL_DATA", "1") != "0"
+    if wanted and real_lists.present() and real_lists.load(say=click.echo):
+        _rematch_everything()
+    challenges = challenges_demo.load(say=click.echo)
+    db.session.commit()
     deals_demo.load()
     db.session.commit()
     if created:
         click.echo(f"Demo content loaded. Demo users, all with the password {DEMO_PASSWORD}:")
         for email, role in created:
             click.echo(f"  {role:<10} {email}")
-    else:
+    elif not challenges:
         click.echo("Demo content already present.")
+
+
+def _rematch_everything() -> None:
+    from webapp.matching import services as matching
+
+    job = matching.running_job() or matching.create_job(None)
+    db.session.commit()
+    shown = -1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        step = 10 * done // total if total else 10
+        if step != shown:
+            shown = step
+            click.echo(f"  matching: {done:,}/{total:,} listings", err=True)
+
+    click.echo("Matching every listing …")
+    matching.run_rematch(job.id, commit=db.session.commit, progress=progress)
 
 
 def register_cli(app: Flask) -> None:

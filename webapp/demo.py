@@ -41,10 +41,13 @@ ORGANISATIONS = [
 USERS = [
     ("admin@demo.jiebang.cn", Role.ADMIN, "区科技局管理员", None),
     ("enterprise@demo.jiebang.cn", Role.ENTERPRISE, "张工（企业研发负责人）", "天津津南智造装备有限公司"),
+    ("enterprise2@demo.jiebang.cn", Role.ENTERPRISE, "刘经理（技术部）", "天津海河新材料科技有限公司"),
+    ("enterprise3@demo.jiebang.cn", Role.ENTERPRISE, "孙博士（研发中心）", "天津小站生物医药有限公司"),
     ("researcher@demo.jiebang.cn", Role.RESEARCHER, "李教授（天津大学）", "天津大学"),
     ("researcher2@demo.jiebang.cn", Role.RESEARCHER, "王研究员（南开大学）", "南开大学"),
     ("broker@demo.jiebang.cn", Role.BROKER, "赵经理（技术经理人）", "津南区科技成果转化服务中心（演示）"),
     ("expert@demo.jiebang.cn", Role.EXPERT, "陈专家（评审专家）", None),
+    ("expert2@demo.jiebang.cn", Role.EXPERT, "周专家（评审专家）", None),
 ]
 
 
