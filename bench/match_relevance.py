@@ -32,6 +32,7 @@ import numpy as np
 
 from bench.common import Options, Result, _drop_postgres, _postgres_url
 from bench.match_data import data_file
+from webapp.imports.real_lists import REAL_LISTS
 from webapp.matching import evaluation
 
 TITLE = "matching relevance on judged real pairs (nDCG@6, recall@6) against plain baselines"
@@ -40,21 +41,7 @@ K = 6
 EXTRA = Path(__file__).resolve().parent / "relevance" / "judged.jsonl"
 
 # The README's import commands for the real files.
-IMPORTS = (
-    (
-        "achievements",
-        "achievements-51jishu.jsonl",
-        "name=title,description=summary,tech_field=field,cooperation_method=transfer_modes,post_time=posted_on,"
-        "id=external_id,scope=scenarios",
-    ),
-    (
-        "needs",
-        "needs-51jishu.jsonl",
-        "name=title,cooperation_method=cooperation_modes,industry_classification=field,valid_period=deadline,"
-        "post_time=posted_on,id=external_id",
-    ),
-    ("achievements", "papers-csl.jsonl", "abstract=summary,discipline=field,id=external_id"),
-)
+IMPORTS = REAL_LISTS
 
 
 def eval_dir() -> Path:
