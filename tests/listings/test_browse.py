@@ -91,6 +91,24 @@ def test_a_search_finds_related_wording_and_marks_the_hits(en, query):
     assert 'value="锂电池"' in html  # the box keeps the query
 
 
+def test_keywords_typed_into_the_default_list_rank_by_relevance(en, query):
+    add_listings(
+        query,
+        [
+            {"title": "锂离子电池组液冷热管理", "summary": "动力电池热管理，电池组温差小于3℃。", "minutes": 1},
+            {"title": "喷灌带自动卷收机", "summary": "农田喷灌带卷收，配套电池供电。", "minutes": 2},
+        ],
+    )
+    listed = page_of(en, "/achievements/")
+    assert result_titles(listed) == ["喷灌带自动卷收机", "锂离子电池组液冷热管理"]  # newest first
+    chosen = re.search(r'<select[^>]*id="sort"[^>]*>.*?<option selected value="([^"]*)"', listed, re.S)
+    assert chosen.group(1) == ""  # the default order, not "newest"
+
+    searched = page_of(en, f"/achievements/?q=电池&sort={chosen.group(1)}")  # what the form sends
+    assert result_titles(searched) == ["锂离子电池组液冷热管理", "喷灌带自动卷收机"]
+    assert re.search(r'<option selected value="">Best match</option>', searched)
+
+
 def test_html_in_a_title_is_shown_escaped_with_the_hit_marked(en, query):
     add_listings(query, [{"title": "<script>alert(1)</script>锂电池", "summary": "<b>锂电池</b>粗体"}])
 

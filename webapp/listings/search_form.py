@@ -61,7 +61,13 @@ class SearchForm(FlaskForm):
         self.status.choices = [SelectChoice("", _l("Default")), SelectChoice(ALL_STATUSES, _l("Every status"))] + [
             SelectChoice(s.value, s.label) for s in ListingStatus
         ]
-        self.sort.choices = [SelectChoice(k, v) for k, v in SORT_LABELS.items()]
+        # The first choice is the default order: best match when keywords are given, newest first
+        # when not — so a keyword search typed into a list sorted by default ranks by relevance.
+        searching = bool((self.q.data or "").strip())
+        default = SORT_LABELS["relevance"] if searching else SORT_LABELS["newest"]
+        self.sort.choices = [SelectChoice("", default)] + [
+            SelectChoice(k, v) for k, v in SORT_LABELS.items() if k != "relevance" and (searching or k != "newest")
+        ]
         if kind == "n":
             self.org.label.text = _l("Organisation")
             self.coop.label.text = _l("Cooperation mode")

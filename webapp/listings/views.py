@@ -65,7 +65,9 @@ def browse(kind: str):
         before=request.args.get("before"),
         page=request.args.get("page", 1, type=int) or 1,
     )
-    form.sort.data = results.sort  # what the list is actually sorted by
+    # The order chosen, "" being the default (best match with keywords, newest without): a list shown
+    # newest first without keywords must not send "newest" with the keywords typed next.
+    form.sort.data = criteria.sort if criteria.sort in ("newest", "price_asc", "price_desc") else ""
     return render_template(
         "listings/browse.html",
         kind=kind,
