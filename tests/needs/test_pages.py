@@ -118,6 +118,15 @@ def test_a_published_need_is_de_identified_for_the_public(en, enterprise, make_u
         assert poster(html) == "津南新能源电池有限公司 王经理 13812345678"
 
 
+def test_an_anonymous_visitor_is_offered_a_way_to_get_in_touch(client, enterprise, make_user, query):
+    item = publish(query, enterprise)
+    html = client.get(f"/needs/{item}").get_data(as_text=True)
+    step = html[html.index('id="listing-next-step"') :]
+    assert "登录后联系" in step and f'href="/login?next=/needs/{item}"' in step and 'href="/register"' in step
+    client.login(make_user("researcher").email)
+    assert 'id="listing-next-step"' not in client.get(f"/needs/{item}").get_data(as_text=True)
+
+
 def test_the_public_label_is_chinese_by_default(client, enterprise, query):
     item = publish(query, enterprise)
     html = client.get(f"/needs/{item}").get_data(as_text=True)
