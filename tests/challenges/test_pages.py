@@ -231,6 +231,26 @@ def make_client_for(app, person):
     return client
 
 
+def test_my_challenges_shows_a_pending_window_and_offers_only_needs_without_a_challenge(app, client, query):
+    def make(p):
+        pending = _submitted(p, title="等待审核的榜单")
+        free = factory.make_need(p.owner)
+        return pending.id, pending.need_id, free.id
+
+    people, (challenge_id, taken, free) = build(query, make)
+    client.login(people.owner.email)
+    mine = text(client.get("/challenges/mine"))
+    row = mine[mine.index(f'data-challenge="{challenge_id}"') :]
+    assert "planned-window" in row.split("</tr>")[0]  # the dates it asks for, before publication
+    offered = mine[mine.index('id="needs-to-post"') :]
+    assert f"/challenges/new?need={free}" in offered and f"/challenges/new?need={taken}" not in offered
+    # The need's page links to its challenge instead; asking for another leads to it.
+    need_page = text(client.get(f"/needs/{taken}"))
+    assert 'id="need-challenge"' in need_page and 'id="post-challenge"' not in need_page
+    again = client.get(f"/challenges/new?need={taken}")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/challenges/{challenge_id}")
+
+
 def test_owner_edits_a_draft_without_script_in_fixed_rows(app, client, query):
     people, challenge_id = build(query, lambda p: factory.draft(p).id)
     client.login(people.owner.email)
@@ -251,6 +271,7 @@ def test_admin_returns_with_a_reason_then_publishes_with_cofunding(app, client, 
     client.login(people.admin.email)
     queue = text(client.get("/admin/challenges"))
     assert f"/challenges/{challenge_id}" in queue[queue.index('id="queue-submitted"') :]
+    assert 'id="challenge-review-count">1<' in queue and 'id="moderation-count">1<' in queue  # the navbar's badges
 
     no_reason = client.post(f"/challenges/{challenge_id}/act/return", {"reason": " "})
     assert no_reason.status_code == 302

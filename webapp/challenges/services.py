@@ -81,6 +81,22 @@ def can_view(challenge: Challenge, user) -> bool:
     return challenge.status in PUBLIC_STATES or is_owner(challenge, user) or is_admin(user)
 
 
+# A need carries one challenge at a time: another may be posted once the last ended without a result.
+REPOSTABLE = (S.WITHDRAWN, S.TERMINATED, S.FAILED)
+
+
+def current_challenge(need) -> Challenge | None:
+    """The need's challenge that is under way or done (None when it has none, or only ended ones)."""
+    if need is None or need.id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Challenge)
+        .where(Challenge.need_id == need.id, Challenge.status.not_in(REPOSTABLE))
+        .order_by(Challenge.id.desc())
+        .limit(1)
+    )
+
+
 def can_create_from(need, user) -> bool:
     from webapp.accounts.models import Role
     from webapp.listings.models import ListingStatus
@@ -92,6 +108,7 @@ def can_create_from(need, user) -> bool:
         and need is not None
         and need.owner_id == user.id
         and need.status is ListingStatus.PUBLISHED
+        and current_challenge(need) is None
     )
 
 

@@ -192,10 +192,12 @@ def act(challenge_id: int, name: str):
 
 
 def _published_needs(user) -> list[Need]:
+    """The enterprise's published needs a challenge can be posted from (none under way already)."""
+    under_way = sa.select(Challenge.need_id).where(Challenge.status.not_in(services.REPOSTABLE))
     return list(
         db.session.scalars(
             sa.select(Need)
-            .where(Need.owner_id == user.id, Need.status == ListingStatus.PUBLISHED)
+            .where(Need.owner_id == user.id, Need.status == ListingStatus.PUBLISHED, Need.id.not_in(under_way))
             .order_by(Need.id.desc())
         )
     )
@@ -253,6 +255,10 @@ def new():
     if need_id is None:
         return render_template("challenges/choose_need.html", needs=_published_needs(current_user))
     need = db.session.get(Need, need_id) or abort(404)
+    existing = services.current_challenge(need) if need.owner_id == current_user.id else None
+    if existing is not None:
+        flash(_("This need already has a challenge: here it is."), "info")
+        return redirect(url_for("challenges.detail", challenge_id=existing.id))
     if not services.can_create_from(need, current_user):
         abort(403)
     form = ChallengeForm()

@@ -68,7 +68,17 @@ def challenge_url(challenge_id: int) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"challenge_url": challenge_url}
+    def challenges_waiting() -> int:
+        """Submitted challenges awaiting an admin's review (0 for everyone else)."""
+        if not (current_user.is_authenticated and current_user.is_admin):
+            return 0
+        return db.session.scalar(sa.select(sa.func.count()).select_from(services.awaiting_review().subquery())) or 0
+
+    return {
+        "challenge_url": challenge_url,
+        "challenges_waiting": challenges_waiting,
+        "need_challenge": services.current_challenge,
+    }
 
 
 @bp.app_template_filter("file_size")
