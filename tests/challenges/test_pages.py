@@ -251,6 +251,24 @@ def test_my_challenges_shows_a_pending_window_and_offers_only_needs_without_a_ch
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/challenges/{challenge_id}")
 
 
+def test_the_page_and_the_board_say_what_happens_next_and_when(app, client, query):
+    def make(p):
+        notice = factory.in_notice(p, title="公示中的榜单")[0]  # moves the clock on past its window
+        return factory.published(p).id, notice.id
+
+    people, (open_id, notice_id) = build(query, make)
+    anonymous = text(client.get(f"/challenges/{open_id}"))
+    step = anonymous[anonymous.index('id="next-step"') :].split("</div>")[0]
+    assert zh(app, "What happens next") in step and "申报于" in step and "自动关闭" in step
+    client.login(people.admin.email)
+    admin_step = text(client.get(f"/challenges/{open_id}"))
+    admin_step = admin_step[admin_step.index('id="next-step"') :].split("</div>")[0]
+    assert "截止前无需操作" in admin_step and "流榜" in admin_step  # the admin is told the clock closes it
+    board = text(client.get("/challenges/"))
+    card = board[board.index(f'data-challenge="{notice_id}"') :].split("</article>")[0]
+    assert "challenge-next-step" in card and "公示至" in card
+
+
 def test_owner_edits_a_draft_without_script_in_fixed_rows(app, client, query):
     people, challenge_id = build(query, lambda p: factory.draft(p).id)
     client.login(people.owner.email)

@@ -36,6 +36,7 @@ from webapp.challenges.models import (
     ObjectionStatus,
     Review,
 )
+from webapp.challenges.next_step import next_step
 from webapp.challenges.timeline import timeline
 from webapp.core import clock
 from webapp.core.permissions import roles_required
@@ -113,6 +114,7 @@ def detail(challenge_id: int):
         now=clock.now(),
         admin=admin,
         owner=owner,
+        next_step=next_step(challenge, clock.now(), admin=admin),
         transitions=transitions,
         can_edit=services.can_edit(challenge, user),
         can_apply=services.can_apply(challenge, user),

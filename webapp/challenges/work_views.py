@@ -33,6 +33,7 @@ from webapp.challenges.models import (
     UnitKind,
 )
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.challenges.next_step import next_step
 from webapp.challenges.services import ApplicationInput, ChallengeInvalid, MemberInput
 from webapp.challenges.work_forms import (
     COMMITMENT_TEXT,
@@ -78,6 +79,7 @@ def _helpers():
         "challenge_url": challenge_url,
         "challenges_waiting": challenges_waiting,
         "need_challenge": services.current_challenge,
+        "challenge_next_step": next_step,
     }
 
 
