@@ -30,9 +30,13 @@
         yAxisIndex: s.axis === 'right' && !horizontal ? 1 : 0,
         emphasis: { focus: 'series' }, barMaxWidth: 36
       };
+      if (spec.labels) {  // each bar's value beside it (bars of very different sizes)
+        item.label = { show: true, position: horizontal ? 'right' : 'top',
+                       formatter: function (p) { return number(p.value); } };
+      }
       if (i === (spec.targetSeries || 0) && spec.target !== undefined && spec.target !== null) {
         item.markLine = {
-          symbol: 'none', label: { formatter: spec.targetLabel || '' },
+          symbol: 'none', label: { formatter: spec.targetLabel || '', position: 'insideEndTop' },
           lineStyle: { type: 'dashed', color: '#dc3545' },
           data: [horizontal ? { xAxis: spec.target } : { yAxis: spec.target }]
         };
@@ -59,9 +63,10 @@
     return {
       color: PALETTE,
       tooltip: axisTooltip(spec),
-      legend: { show: spec.series.length > 1, top: 0 },
-      grid: { left: horizontal ? 150 : 60, right: 30, top: spec.series.length > 1 ? 36 : 24, bottom: 40,
-              containLabel: !horizontal },
+      // The legend sits under the chart, away from the axis' unit above it.
+      legend: { show: spec.series.length > 1, bottom: 0 },
+      grid: { left: horizontal ? 150 : 60, right: spec.labels ? 70 : 30, top: 30,
+              bottom: spec.series.length > 1 ? 64 : 40, containLabel: !horizontal },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : yAxes,
       series: series
@@ -118,6 +123,13 @@
     var source = document.getElementById(element.getAttribute('data-chart'));
     if (!source || !window.echarts) { return; }
     var spec = JSON.parse(source.textContent);
+    var values = [].concat.apply([], spec.series.map(function (s) { return s.data; }));
+    if (spec.type !== 'gauge' && !values.some(function (v) { return v !== null && v !== undefined && v !== 0; })) {
+      element.textContent = spec.empty || '—';  // no empty frame: say there is nothing yet
+      element.classList.add('chart-empty');
+      element.setAttribute('data-chart-ready', 'true');
+      return;
+    }
     var chart = window.echarts.init(element, null, { renderer: 'canvas' });
     chart.on('finished', function () { element.setAttribute('data-chart-ready', 'true'); });
     if (spec.links) {

@@ -59,8 +59,11 @@ def turnover(table: Table, links: bool = False) -> dict:
 
 
 def funnel(table: Table) -> dict:
+    """The steps' counts as bars with their values: the steps are activity in the period, not one
+    cohort narrowing down, so a funnel's shape would mislead."""
     return {
-        "type": "funnel",
+        "type": "hbar",
+        "labels": True,
         "categories": [r["name"] for r in table.rows],
         "series": [{"name": table.title, "data": [r["count"] for r in table.rows]}],
     }

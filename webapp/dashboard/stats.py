@@ -190,37 +190,29 @@ def agencies_table(period: Period, data: Ledger) -> Table:
 
 def funnel_table(found: Funnel) -> Table:
     steps = [
-        ("listings", _("Listings published"), found.listings),
-        ("suggested", _("Suggestions made"), found.suggested),
-        ("accepted", _("Suggestions accepted"), found.accepted),
-        ("introduced", _("Introductions"), found.introduced),
-        ("signed", _("Deals signed"), found.signed),
-        ("paid", _("Deals paid in full"), found.paid),
+        ("listings", _("Listings published"), found.listings, None),
+        ("suggested", _("Suggestions made"), found.suggested, None),
+        # The one step that is a share of a base of its own: of the suggestions brokers decided.
+        ("accepted", _("Suggestions accepted"), found.accepted, share(found.accepted, found.decided)),
+        ("introduced", _("Introductions"), found.introduced, None),
+        ("signed", _("Deals signed"), found.signed, None),
+        ("paid", _("Deals paid in full"), found.paid, None),
     ]
-    rows, previous = [], None
-    for key, label, count in steps:
-        rows.append(
-            {
-                "step": key,
-                "name": label,
-                "count": count,
-                "rate": share(count, previous) if previous is not None else None,
-            }
-        )
-        previous = count
+    rows = [{"step": key, "name": label, "count": count, "rate": rate} for key, label, count, rate in steps]
     return Table(
         "funnel",
         _("Conversion funnel"),
         [
             Column("name", _("Step")),
             Column("count", _("Count"), "int"),
-            Column("rate", _("Of the step before"), "percent"),
+            Column("rate", _("Accepted of those decided"), "percent"),
         ],
         rows,
         note=_(
             "Activity in the period at each step, not the same cases followed through: a deal signed "
-            "this quarter may come from a suggestion made last year. Paid in full: the deal's last "
-            "payment fell in the period."
+            "this quarter may come from a suggestion made last year, so the steps are not shares of each "
+            "other. The one rate is the share of the suggestions brokers decided in the period that they "
+            "accepted. Paid in full: the deal's last payment fell in the period."
         ),
     )
 

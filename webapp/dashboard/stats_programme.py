@@ -34,6 +34,7 @@ class Funnel:
     listings: int = 0  # achievements and needs published in the period
     suggested: int = 0  # suggestions computed in the period
     accepted: int = 0  # suggestions accepted in the period
+    decided: int = 0  # suggestions accepted or rejected in the period
     introduced: int = 0  # introductions opened in the period
     signed: int = 0  # live deals signed in the period
     paid: int = 0  # live deals paid in full, their last payment in the period
@@ -54,10 +55,22 @@ def funnel(start: date, end: date, signed: int, paid: int) -> Funnel:
             _count(Suggestion.computed_at, first, after),
             _count(Suggestion.decided_at, first, after, Suggestion.status == SuggestionStatus.ACCEPTED),
             _count(Introduction.created_at, first, after),
+            _count(
+                Suggestion.decided_at,
+                first,
+                after,
+                Suggestion.status.in_((SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED)),
+            ),
         )
     ).one()
     return Funnel(
-        listings=row[0] + row[1], suggested=row[2], accepted=row[3], introduced=row[4], signed=signed, paid=paid
+        listings=row[0] + row[1],
+        suggested=row[2],
+        accepted=row[3],
+        decided=row[5],
+        introduced=row[4],
+        signed=signed,
+        paid=paid,
     )
 
 
