@@ -1,0 +1,63 @@
+"""Nothing leaves the screen: every role's main pages, in Chinese and in English, at a 1,024 and a
+1,366 px window and on a 390 px phone, are no wider than the window (the navigation bar folds into
+menus or the hamburger instead of pushing the bell and the user menu off-screen), and the English
+pages' navigation speaks English. Screenshots: layout-<role>-<lang>-<width>."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_browser import log_in
+
+pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+WIDTHS = (1024, 1366, 390)
+# The page each role lands on most, beside the home page and the libraries.
+PAGES = {
+    "anonymous": ["/", "/achievements/", "/challenges/"],
+    "researcher": ["/", "/achievements/mine", "/applications/mine"],
+    "enterprise": ["/", "/needs/mine", "/challenges/mine"],
+    "broker": ["/", "/broker/suggestions", "/deals/"],
+    "expert": ["/", "/expert/challenges"],
+    "admin": ["/", "/dashboard/", "/admin/challenges"],
+}
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_no_page_is_wider_than_the_window_for_any_role_language_or_width(
+    role, live_app, make_live_user, open_page, screenshot
+):
+    people = {}
+    if role != "anonymous":
+        people[role] = make_live_user(role, name=f"{role} 测试用户")
+    overflow = []
+    for lang in ("zh", "en"):
+        page = open_page()
+        if role != "anonymous":
+            log_in(page, people[role].email)
+        if lang == "en":
+            page.goto("/lang/en?next=/")
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in PAGES[role]:
+                response = page.goto(path)
+                assert response.status < 500, f"{path} answered {response.status}"
+                page.wait_for_load_state("load")
+                wide = page.evaluate("document.documentElement.scrollWidth")
+                if wide > width:
+                    overflow.append(f"{role} {lang} {width}px {path}: {wide}px wide")
+                if lang == "en":
+                    nav = page.locator("nav.navbar").evaluate(
+                        "n => { const c = n.cloneNode(true); c.querySelector('#user-menu')?.remove(); "
+                        "return c.innerText; }"
+                    )
+                    assert not CJK.search(nav.replace("中文", "")), (
+                        f"{path} at {width}px: Chinese in the English menu: {nav}"
+                    )
+            screenshot(page, f"layout-{role}-{lang}-{width}")
+        expect(page.locator("body")).to_be_visible()
+    assert not overflow, "\n".join(overflow)
