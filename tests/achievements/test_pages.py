@@ -97,7 +97,7 @@ def test_a_researcher_lists_an_achievement_with_every_field(en, researcher, quer
     assert "Saved." in html
     assert "一种高安全性固态锂离子电池" in html
     assert "能量密度达到 350 Wh/kg" in html
-    assert "50–100 10k CNY" in html  # money in 万元 (“50–100 万元” in Chinese)
+    assert "¥500k–¥1M" in html  # money as English readers count it (“50–100 万元” in Chinese)
     assert GOOD_PATENT in html and "CN112345678A" in html
     assert "Licence" in html and "Equity investment" in html
     assert "Pilot-scale tested · TRL 6" in html

@@ -44,7 +44,7 @@ def test_an_incomplete_application_is_refused_with_what_is_missing(people):
     data = factory.application_input(factory.NKU)
     data.plan, data.budget = "", None
     application = services.save_application(p.nku, challenge, data)
-    with pytest.raises(ChallengeError, match="technical plan、budget"):
+    with pytest.raises(ChallengeError, match="technical plan, budget"):
         services.submit_application(p.nku, application)
 
 

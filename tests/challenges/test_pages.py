@@ -596,4 +596,4 @@ def test_board_in_english(client, query):
     build(query, lambda p: factory.published(p, cofunding=0).id)
     client.get("/lang/en")
     page = text(client.get("/challenges/"))
-    assert "200 10k CNY" in page and "Closes in" in page and "10 d" in page
+    assert "¥2M" in page and "Closes in" in page and "10 d" in page

@@ -457,7 +457,7 @@ def test_milestones_reported_returned_approved_and_the_acceptance(build, people,
         f"/milestones/{first.id}/decision", {"d-decision": "approve", "d-decide": "1"}, follow_redirects=True
     )
     assert get(query, Milestone, first.id).payment_due == 600_000
-    assert "60 10k CNY" in text(approved)
+    assert "¥600k" in text(approved)
 
     # The rest of the milestones through the services, then the acceptance on the page.
     def finish(p):

@@ -169,7 +169,7 @@ def test_payments_beyond_the_value_are_refused(people):
     p = people
     deal = signed(p, 100 * WAN)
     services.record_payment(p.broker, deal, date(2025, 4, 1), 60 * WAN)
-    with pytest.raises(DealError, match="more than the 40"):
+    with pytest.raises(DealError, match="more than the ¥400k"):
         services.record_payment(p.broker, deal, date(2025, 4, 2), 40 * WAN + 1)
     services.record_payment(p.broker, deal, date(2025, 4, 2), 40 * WAN)
     assert deal.state is DealState.PAID

@@ -78,7 +78,7 @@ def test_an_enterprise_posts_a_need_with_every_field(en, enterprise, query):
     assert need.organisation_id == enterprise.organisation_id and need.show_identity is False
 
     html = en.get(f"/needs/{need.id}").get_data(as_text=True)
-    assert "20–50 10k CNY" in html
+    assert "¥200k–¥500k" in html
     assert "Samples available" in html
     assert "Joint development" in html and "Commissioned development" in html
     assert "误报率 &lt; 1%" in html

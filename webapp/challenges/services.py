@@ -39,6 +39,7 @@ from webapp.challenges.models import (
 )
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.core import clock
+from webapp.core.formatting import join_list
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -638,7 +639,7 @@ def submit_application(user, application: Application) -> None:
     if application.budget is None:
         missing.append(_("budget"))
     if missing:
-        raise _error("plan", _("Complete the application first: %(missing)s.", missing="、".join(missing)))
+        raise _error("plan", _("Complete the application first: %(missing)s.", missing=join_list(missing)))
     if not application.commitment_signed:
         raise _error("commitment_signed", _("Sign the commitment (承诺书) before submitting."))
     allowed = challenge.eligibility_mask

@@ -26,16 +26,51 @@ def format_day(value: date | None) -> str:
     return format_date(value, "yyyy-MM-dd")
 
 
+def _chinese(locale=None) -> bool:
+    return str(locale or get_locale()).startswith("zh")
+
+
+def _trimmed(value: Decimal) -> str:
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def english_amount(yuan: int | Decimal) -> str:
+    """An amount in 元 as English readers count it: ¥600k, ¥1.2M, or ¥123,456 when neither is exact."""
+    value = Decimal(yuan)
+    if abs(value) >= 1_000_000 and value % 10_000 == 0:
+        return f"¥{_trimmed(value / 1_000_000)}M"
+    if abs(value) >= 1_000 and value % 1_000 == 0:
+        return f"¥{_trimmed(value / 1_000)}k"
+    return f"¥{_trimmed(value)}"
+
+
 def format_wan(yuan: int | Decimal | None) -> str:
-    """An amount in 元 shown in 万元 with up to four decimals, trailing zeros dropped."""
+    """An amount in 元: in Chinese in 万元 with up to four decimals, trailing zeros dropped (60 万元);
+    in English as ¥600k / ¥1.2M."""
     if yuan is None:
         return _("Negotiable")
+    if not _chinese():
+        return english_amount(yuan)
     wan = (Decimal(yuan) / Decimal(10000)).quantize(Decimal("0.0001"))
-    text = f"{wan:,.4f}".rstrip("0").rstrip(".")
-    return _("%(amount)s 10k CNY", amount=text)
+    return _("%(amount)s 10k CNY", amount=_trimmed(wan))
+
+
+def format_wan_span(low: int, high: int) -> str:
+    """A range in 元: 50–100 万元 in Chinese, ¥500k–¥1M in English."""
+    if not _chinese():
+        return f"{english_amount(low)}–{english_amount(high)}"
+    wan = [_trimmed((Decimal(v) / Decimal(10000)).quantize(Decimal("0.0001"))) for v in (low, high)]
+    return _("%(amount)s 10k CNY", amount="–".join(wan))
+
+
+def join_list(items) -> str:
+    """Items of a list in a sentence: 甲、乙 in Chinese, "a, b" in English."""
+    return ("、" if _chinese() else ", ").join(str(item) for item in items or ())
 
 
 def register(app: Flask) -> None:
+    app.add_template_filter(join_list, "list_join")
+    app.add_template_global(join_list, "join_list")
     app.add_template_filter(format_dt, "dt")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_wan, "wan")

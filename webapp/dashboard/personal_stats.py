@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.core import clock
+from webapp.core.formatting import format_wan
 from webapp.dashboard.periods import Period
 from webapp.dashboard.tables import Column, Table, share, wan
 from webapp.deals.models import Deal, DealState, Payment
@@ -376,8 +377,8 @@ def broker(user, period: Period) -> Board:
         Figure("decisions", _("Decisions in the period"), f"{accepted + rejected:,}"),
         Figure("acceptance", _("Acceptance rate"), "—" if rate is None else f"{rate * 100:.1f}%"),
         Figure("introductions", _("Introductions in the period"), f"{sum(outcomes.values()):,}"),
-        Figure("signed", _("Signed in the period"), _("%(amount)s 10k CNY", amount=_wan_text(totals["signed"]))),
-        Figure("received", _("Received in the period"), _("%(amount)s 10k CNY", amount=_wan_text(totals["received"]))),
+        Figure("signed", _("Signed in the period"), format_wan(totals["signed"])),
+        Figure("received", _("Received in the period"), format_wan(totals["received"])),
     ]
     board.charts = [
         chart,
@@ -400,10 +401,6 @@ def broker(user, period: Period) -> Board:
     ]
     board.tables = [turnover, decisions, introductions, deals, top_deals]
     return board
-
-
-def _wan_text(yuan: int) -> str:
-    return f"{wan(yuan).quantize(Decimal('0.0001')):,.4f}".rstrip("0").rstrip(".")
 
 
 # ---------------------------------------------------------------- expert

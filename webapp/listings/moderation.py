@@ -19,7 +19,6 @@ from webapp.extensions import db
 from webapp.listings import lifecycle
 from webapp.listings.forms import TransitionForm
 from webapp.listings.models import ListingStatus
-from webapp.listings.money import format_wan_range
 
 bp = Blueprint("moderation", __name__, template_folder="templates", url_prefix="/admin/moderation")
 
@@ -153,13 +152,13 @@ def _inject():
 @bp.app_template_filter("wan_range")
 def wan_range(low: int | None, high: int | None = None) -> str:
     """An amount or range in 元 shown in 万元 (面议 when there is none)."""
-    from webapp.core.formatting import format_wan
+    from webapp.core.formatting import format_wan, format_wan_span
 
     if low is None:
         return _("Negotiable")
     if high is None or high == low:
         return format_wan(low)
-    return _("%(amount)s 10k CNY", amount=format_wan_range(low, high).replace("-", "–"))
+    return format_wan_span(low, high)
 
 
 class _QueuePagination(Pagination):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from webapp.core.formatting import join_list
 from webapp.extensions import db
 from webapp.matching import runtime
 
@@ -143,12 +144,12 @@ def _mode_text(need, achievement) -> str:
         return _("Cooperation mode not given on one side")
     common = [m.label for m in achievement.coop_modes if need.coop_mask & m.bit]
     if common:
-        return _("Cooperation modes in common: %(modes)s", modes="、".join(common))
+        return _("Cooperation modes in common: %(modes)s", modes=join_list(common))
     return _("No cooperation mode in common")
 
 
 def _plain_text(part: str, value: float, terms: list[str]) -> str:
-    shown = "、".join(terms[:5])
+    shown = join_list(terms[:5])
     if part == "keywords":
         return _("Keywords in common: %(terms)s", terms=shown) if value and shown else _("No keywords in common")
     if part == "title":
