@@ -25,5 +25,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('challenges') as batch_op:
-        batch_op.drop_column('show_identity')
+    op.drop_column('challenges', 'show_identity')

@@ -101,7 +101,7 @@ def test_a_researcher_lists_an_achievement_with_every_field(en, researcher, quer
     assert GOOD_PATENT in html and "CN112345678A" in html
     assert "Licence" in html and "Equity investment" in html
     assert "Pilot-scale tested · TRL 6" in html
-    assert "· 人工智能" in html  # the field with its parent
+    assert "Electronic information · Artificial intelligence" in html  # the field with its parent, in English
     assert "储能电站、电动汽车" in html and "张教授团队8人" in html
     assert researcher.org_name in html
     assert "Li6PS5Cl" in html  # the owner sees the confidential part

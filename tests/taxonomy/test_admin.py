@@ -167,3 +167,19 @@ def test_only_admins_edit_fields(app_ctx, make_user):
         services.save_field(broker, None, name="大模型", parent=target.parent, aliases="", priority=False, position=0)
     with pytest.raises(PermissionDenied):
         services.delete_field(broker, target)
+
+
+def test_a_field_shows_its_english_name_on_english_pages_and_its_own_in_chinese(client, admin, query):
+    parent = field(query, "电子信息")
+    response = client.post(
+        "/admin/fields/new",
+        {"name": "光电子器件", "name_en": " Optoelectronic  devices ", "parent_id": str(parent.id), "position": "5"},
+    )
+    assert response.status_code == 302
+    created = field(query, "光电子器件", "电子信息")
+    assert created.name_en == "Optoelectronic devices"
+    english = client.get("/achievements/").get_data(as_text=True)
+    assert "— Optoelectronic devices" in english and "Electronic information" in english  # the filter's choices
+    client.http.set_cookie("lang", "zh_CN")
+    chinese = client.get("/achievements/").get_data(as_text=True)
+    assert "— 光电子器件" in chinese and "Optoelectronic devices" not in chinese

@@ -8,6 +8,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 class FieldForm(FlaskForm):
     name = StringField(_l("Field name"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(
+        _l("Name in English"), validators=[Optional(), Length(max=80)], description=_l("Shown on English pages.")
+    )
     parent_id = SelectField(_l("Parent field"), coerce=int, default=0)
     aliases = TextAreaField(
         _l("Other names"),

@@ -15,6 +15,7 @@ class TechField(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    name_en: Mapped[str | None] = mapped_column(sa.String(80))  # shown on English pages when given
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tech_fields.id", ondelete="RESTRICT"), index=True)
     # Other names the same field goes by in imported lists (e.g. 装备制造 for 先进制造与自动化).
     aliases: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
@@ -39,8 +40,18 @@ class TechField(TimestampMixin, db.Model):
     )
 
     @property
+    def display_name(self) -> str:
+        """The name in the page's language: the English one on English pages when there is one."""
+        from flask import has_request_context
+        from flask_babel import get_locale
+
+        if self.name_en and has_request_context() and not str(get_locale()).startswith("zh"):
+            return self.name_en
+        return self.name
+
+    @property
     def label(self) -> str:
-        return f"{self.parent.name} · {self.name}" if self.parent else self.name
+        return f"{self.parent.display_name} · {self.display_name}" if self.parent else self.display_name
 
     def __repr__(self) -> str:
         return f"<TechField {self.code} {self.name}>"

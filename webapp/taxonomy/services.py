@@ -28,8 +28,8 @@ def choices() -> list[tuple[int, str]]:
     fields = all_fields()
     out = []
     for top in (f for f in fields if f.parent_id is None):
-        out.append((top.id, top.name))
-        out.extend((child.id, f"— {child.name}") for child in fields if child.parent_id == top.id)
+        out.append((top.id, top.display_name))
+        out.extend((child.id, f"— {child.display_name}") for child in fields if child.parent_id == top.id)
     return out
 
 
@@ -87,7 +87,7 @@ class FieldError(ValueError):
         self.field = field
 
 
-AUDIT_FIELDS = ["name", "parent_id", "aliases", "priority", "position"]
+AUDIT_FIELDS = ["name", "name_en", "parent_id", "aliases", "priority", "position"]
 _ALIAS_SEPARATORS = re.compile(r"[，,；;、\n]+")
 
 
@@ -155,7 +155,15 @@ def _next_code(parent: TechField | None) -> str:
 
 
 def save_field(
-    actor, field: TechField | None, *, name: str, parent: TechField | None, aliases, priority: bool, position: int
+    actor,
+    field: TechField | None,
+    *,
+    name: str,
+    parent: TechField | None,
+    aliases,
+    priority: bool,
+    position: int,
+    name_en: str | None = None,
 ) -> TechField:
     """Create (field=None) or edit a field. Two levels only; the database rejects a name that is
     already used under the same parent, which is reported on the name."""
@@ -177,6 +185,8 @@ def save_field(
     if creating:
         field = TechField(code=_next_code(parent))
     field.name = name
+    if name_en is not None:
+        field.name_en = " ".join(name_en.split())[:80] or None
     field.parent_id = parent.id if parent is not None else None
     field.aliases = parse_aliases(aliases, name)
     field.priority = bool(priority)

@@ -42,6 +42,7 @@ def _save(form: FieldForm, field: TechField | None):
             current_user,
             field,
             name=form.name.data,
+            name_en=form.name_en.data or "",
             parent=parent,
             aliases=form.aliases.data,
             priority=form.priority.data,
