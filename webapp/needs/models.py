@@ -14,6 +14,25 @@ from webapp.listings.models import ListingMixin, Maturity
 
 # The district part of an address such as 天津市津南区咸水沽镇….
 _DISTRICT = re.compile(r"(?:省|市)([^省市\s]{1,5}?[区县])")
+# Tianjin's districts as English pages name them; others are shown as written.
+DISTRICTS_EN = {
+    "津南区": "Jinnan District",
+    "和平区": "Heping District",
+    "河东区": "Hedong District",
+    "河西区": "Hexi District",
+    "南开区": "Nankai District",
+    "河北区": "Hebei District",
+    "红桥区": "Hongqiao District",
+    "东丽区": "Dongli District",
+    "西青区": "Xiqing District",
+    "北辰区": "Beichen District",
+    "武清区": "Wuqing District",
+    "宝坻区": "Baodi District",
+    "滨海新区": "Binhai New Area",
+    "宁河区": "Ninghe District",
+    "静海区": "Jinghai District",
+    "蓟州区": "Jizhou District",
+}
 
 
 class Need(ListingMixin, db.Model):
@@ -60,7 +79,12 @@ class Need(ListingMixin, db.Model):
         address = self.organisation.address if self.organisation is not None else None
         match = _DISTRICT.search(address or "")
         if match:
-            return _("An enterprise (%(district)s)", district=match.group(1))
+            from flask_babel import get_locale
+
+            district = match.group(1)
+            if not str(get_locale()).startswith("zh"):
+                district = DISTRICTS_EN.get(district, district)
+            return _("An enterprise (%(district)s)", district=district)
         return _("An enterprise")
 
     def can_see_identity(self, user) -> bool:
