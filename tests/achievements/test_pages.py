@@ -65,6 +65,22 @@ def researcher(make_user, make_org):
     return user
 
 
+def test_what_was_typed_is_stored_and_shown_as_typed(en, researcher, query):
+    """Full-width brackets, ℃ and full-width digits are kept (search and matching normalise their own copies)."""
+    en.login(researcher.email)
+    typed = {
+        "title": "耐550℃高温合金涂层（第二版）",
+        "team": "李教授（负责人）等５人",
+        "summary": "工作温度550℃，寿命（实测）3000小时。",
+    }
+    response = en.post("/achievements/new", form_data(query, **typed))
+    assert response.status_code == 302
+    [saved] = achievements_of(query, researcher)
+    assert (saved.title, saved.team, saved.summary) == (typed["title"], typed["team"], typed["summary"])
+    page = en.get(f"/achievements/{saved.id}").get_data(as_text=True)
+    assert "耐550℃高温合金涂层（第二版）" in page and "李教授（负责人）等５人" in page
+
+
 def test_a_researcher_lists_an_achievement_with_every_field(en, researcher, query):
     en.login(researcher.email)
     page = en.get("/achievements/new").get_data(as_text=True)

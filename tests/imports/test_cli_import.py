@@ -153,7 +153,7 @@ def test_an_update_keeps_values_of_columns_the_file_does_not_have(run_import, tm
 
     assert "更新 1" in result.stdout
     row = achievements_by_id(query)["t-a-1"]
-    assert row.title == "锂离子电池组热管理系统(第二版)"  # NFKC: full-width brackets become ASCII
+    assert row.title == "锂离子电池组热管理系统（第二版）"  # as typed: full-width brackets stay
     assert row.trl == 6 and row.maturity is Maturity.PILOT and row.institution_name == "天津大学"
 
 

@@ -23,7 +23,7 @@ from webapp.imports.columns import DATA_KEY, Kind, Layout, column_key
 from webapp.imports.readers import SourceRow
 from webapp.listings.index import listing_text
 from webapp.listings.models import modes_to_mask
-from webapp.listings.text import index_terms, normalise
+from webapp.listings.text import index_terms, normalise, tidy
 from webapp.listings.validation import ListingInvalid, clean_achievement, clean_need
 
 EXTERNAL_ID_MAX = 100
@@ -163,7 +163,7 @@ class RowStager:
         else:
             values["organisation_id"] = self.org_ids.get(org_text.lower()) if org_text else None
         if self.kind.code == "n":
-            values["contact_name"] = normalise(str(data.get("contact_name") or ""))[:100] or None
+            values["contact_name"] = tidy(str(data.get("contact_name") or ""))[:100] or None
             values["contact_phone"] = normalise(str(data.get("contact_phone") or ""))[:30] or None
         return values
 

@@ -104,6 +104,16 @@ STOPWORDS = frozenset(
 SPLIT_LIST = re.compile(r"[，,；;、\s]+")
 
 
+def tidy(text: str | None) -> str:
+    """What people typed, as typed (full-width brackets, ℃, 锂电 stay), with the whitespace collapsed
+    and canonical Unicode composition: for the texts the platform stores and shows. Search, matching
+    and the duplicate finder normalise their own copies with normalise()."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    return _SPACE.sub(" ", text).strip()
+
+
 def normalise(text: str | None) -> str:
     """NFKC (full-width → half-width), lower-case Latin, collapse whitespace, strip."""
     if not text:

@@ -14,7 +14,7 @@ from webapp.core import clock
 from webapp.core.identifiers import InvalidIdentifier, validate_patent_number
 from webapp.listings.models import CoopMode, Maturity
 from webapp.listings.money import MoneyError, parse_wan_range
-from webapp.listings.text import normalise, split_list
+from webapp.listings.text import normalise, split_list, tidy
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000  # characters; a 100 KB description is refused with this figure in the message
@@ -101,7 +101,7 @@ def parse_date(value) -> date | None:
 def clean_common(data: dict, errors: dict) -> dict:
     """Title, keywords, field text, cooperation modes and posting date."""
     out = {}
-    title = normalise(data.get("title"))
+    title = tidy(data.get("title"))
     if not title:
         errors["title"] = _("A title is required.")
     elif len(title) > TITLE_MAX:
@@ -125,19 +125,13 @@ def clean_common(data: dict, errors: dict) -> dict:
     return out
 
 
-# Chinese punctuation NFKC would turn into ASCII (，→ ,): kept in the texts people read; the search
-# index and the duplicate finder normalise their own copies.
-_CJK_PUNCTUATION = "，：；！？（）"
-_PROTECT = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(_CJK_PUNCTUATION)})
-_RESTORE = str.maketrans({chr(0xE000 + i): c for i, c in enumerate(_CJK_PUNCTUATION)})
-
-
 def normalise_paragraphs(value) -> str:
-    """Like normalise(), but a long text keeps its line breaks (one blank line at most between
-    paragraphs) and its Chinese punctuation."""
-    text = str(value or "").translate(_PROTECT).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [normalise(line) for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip().translate(_RESTORE)
+    """Like tidy(), but a long text keeps its line breaks (one blank line at most between
+    paragraphs): what people typed is kept (（）, ℃, full-width digits); the search index and the
+    duplicate finder normalise their own copies."""
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [tidy(line) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def clean_text(data: dict, key: str, errors: dict, *, required: bool, label_required: str | None = None) -> str | None:
@@ -181,8 +175,8 @@ def clean_achievement(data: dict) -> dict:
     out["summary"] = clean_text(data, "summary", errors, required=True, label_required=_("A summary is required."))
     for key in ("scenarios", "confidential"):
         out[key] = clean_text(data, key, errors, required=False)
-    out["team"] = (normalise(data.get("team")) or None) and normalise(data.get("team"))[:500]
-    out["institution_name"] = (normalise(data.get("institution")) or None) and normalise(data.get("institution"))[:200]
+    out["team"] = tidy(data.get("team"))[:500] or None
+    out["institution_name"] = tidy(data.get("institution"))[:200] or None
     try:
         out["maturity"] = parse_maturity(data.get("maturity"))
     except ValueError as exc:
@@ -220,9 +214,7 @@ def clean_need(data: dict, *, today: date | None = None, allow_past_deadline: bo
     else:
         if out["deadline"] and not allow_past_deadline and out["deadline"] < (today or clock.today()):
             errors["deadline"] = _("The deadline %(d)s is in the past.", d=out["deadline"].isoformat())
-    out["organisation_name"] = (normalise(data.get("organisation")) or None) and normalise(data.get("organisation"))[
-        :200
-    ]
+    out["organisation_name"] = tidy(data.get("organisation"))[:200] or None
     try:
         out["expected_maturity"] = parse_maturity(data.get("expected_maturity"))
     except ValueError as exc:
