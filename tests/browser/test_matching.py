@@ -166,6 +166,12 @@ def test_a_broker_rejects_one_suggestion_and_accepts_another(open_page, live_app
         zh("Same technical field (%(field)s)") % {"field": "新能源与节能 · 新能源汽车"}
     )
     screenshot(page, "matching-suggestion")
+    # Rejected without a reason: the error shows beside the reasons, in view, and the note stays.
+    field(page, "Note").fill("领域不同，暂不推荐")
+    page.get_by_role("button", name=zh("Reject"), exact=True).click()
+    error = page.locator("#reject-form .invalid-feedback", has_text=zh("Choose a reason."))
+    expect(error).to_be_in_viewport()
+    expect(field(page, "Note")).to_have_value("领域不同，暂不推荐")
     page.get_by_label(zh("Different field"), exact=True).check()
     page.get_by_role("button", name=zh("Reject"), exact=True).click()
     expect(page.locator(".alert-success")).to_contain_text(zh("Different field"))

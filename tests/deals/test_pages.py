@@ -173,6 +173,8 @@ def test_refused_steps_show_the_message_and_keep_the_input(world, login, query, 
     assert 'value="某企业"' in text(bad_value)
     nameless = broker.post("/deals/new", {"title": "储能技术", "contract_type": "licence", "value": "3"})
     assert "Name the need side of the contract." in text(nameless)
+    empty = text(broker.post("/deals/new", {"title": ""}))
+    assert 'id="form-errors"' in empty and "everything you entered is kept" in empty  # the summary banner
 
     deal_id = open_direct(broker, w)
     early = broker.post(f"/deals/{deal_id}/payments", {"received_on": "2025-04-02", "amount": "1"})
