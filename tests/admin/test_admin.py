@@ -111,3 +111,27 @@ def test_audit_log_lists_and_filters_events(client, make_user):
     page = client.get("/admin/audit?action=account.login").get_data(as_text=True)
     assert "account.login" in page and admin.name in page
     assert "account.create" not in client.get("/admin/audit?action=account.login").get_data(as_text=True)
+
+
+def test_the_audit_log_reads_as_words_with_each_changed_field(client, make_user, query):
+    from webapp.core import audit
+
+    admin = make_user("admin")
+
+    def record(session):
+        audit.record(
+            "field.update",
+            None,
+            actor=session.get(type(admin), admin.id),
+            before={"name": "新材料", "aliases": ["材料"]},
+            after={"name": "新材料技术", "aliases": ["材料", "新型材料"]},
+        )
+        session.commit()
+
+    query(record)
+    client.http.set_cookie("lang", "en")
+    client.login(admin.email)
+    page = client.get("/admin/audit?action=field.update").get_data(as_text=True)
+    assert "<strong>name</strong>: 新材料 → 新材料技术" in page
+    assert "<strong>aliases</strong>: 材料 → 材料, 新型材料" in page
+    assert "{&#34;" not in page and '{"name"' not in page  # no raw JSON

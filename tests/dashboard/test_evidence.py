@@ -18,7 +18,7 @@ from webapp.accounts.models import Organisation, OrgKind, User
 from webapp.core.audit import AuditEvent
 from webapp.deals.models import ContractType, Deal, DealFile, DealFileKind, Payment, PaymentInstalment
 
-SHEETS = ["Cover", "Contracts", "Payments received", "By broker", "Cancelled deals"]
+SHEETS = ["Cover", "Contract list", "Payments received", "By broker", "Cancelled deals"]
 
 
 def add_deal(
@@ -225,15 +225,15 @@ def test_the_pack_of_2025_adds_up_to_the_hand_computed_totals(client, ledger, qu
     assert front["Cancelled deals, listed separately and not counted"] == 1
     assert "registered, live contracts" in front["Rule used"]
 
-    _header, contracts, total = table(book["Contracts"], "Deal")
-    assert [r["Deal"] for r in contracts] == [
+    _header, contracts, total = table(book["Contract list"], "Contract")
+    assert [r["Contract"] for r in contracts] == [
         "D2 去年登记",
         "D1 储能液冷开发",
         "D6 年末登记",
         "D7 次年登记",
         "D3 未登记",
     ]
-    assert {r["Deal"]: r["Received in the period, counted (CNY)"] for r in contracts} == {
+    assert {r["Contract"]: r["Received in the period, counted (CNY)"] for r in contracts} == {
         "D1 储能液冷开发": 500_000,
         "D2 去年登记": 150_000,
         "D3 未登记": 0,
@@ -254,7 +254,7 @@ def test_the_pack_of_2025_adds_up_to_the_hand_computed_totals(client, ledger, qu
     assert d1["Registration number"].startswith("2025120000001")
     assert all(isinstance(r["Contract value (CNY)"], int) for r in contracts)
 
-    _header, payments, total = table(book["Payments received"], "Deal")
+    _header, payments, total = table(book["Payments received"], "Contract")
     assert [(r["Received on"].date(), r["Amount (CNY)"]) for r in payments] == [
         (date(2025, 1, 1), 150_000),
         (date(2025, 4, 1), 300_000),
@@ -278,9 +278,9 @@ def test_the_pack_of_2025_adds_up_to_the_hand_computed_totals(client, ledger, qu
     } == {"经纪人甲": (4, 1_300_000, 630_000, 500_000), "经纪人乙": (1, 0, 150_000, 150_000)}
     assert total["Received in the period, counted (CNY)"] == 650_000
 
-    _header, cancelled, total = table(book["Cancelled deals"], "Deal")
+    _header, cancelled, total = table(book["Cancelled deals"], "Contract")
     assert [
-        (r["Deal"], r["Reason"], r["Cancelled on"].date(), r["Received in the period (not counted) (CNY)"])
+        (r["Contract"], r["Reason"], r["Cancelled on"].date(), r["Received in the period (not counted) (CNY)"])
         for r in cancelled
     ] == [("D4 已取消", "企业资金链断裂，双方协商解除", date(2025, 9, 1), 400_000)]
     assert total is None

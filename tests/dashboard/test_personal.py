@@ -263,7 +263,7 @@ def test_an_enterprise_sees_its_needs_and_what_it_still_has_to_pay(app, client, 
     assert cells(page, "suggestions", "made") == ["2", "2"]  # the pair with 别人的成果 is for this need too
     assert cells(page, "deals", "title") == ["D1 储能液冷开发", "Total"]
     sheet = exported(client, "deals", period="2025")
-    header = next(row for row in sheet if row[0] == "Deal")
+    header = next(row for row in sheet if row[0] == "Contract")
     d1 = dict(zip(header, next(row for row in sheet if row[0] == "D1 储能液冷开发"), strict=False))
     # Paid 600,000 of 1,000,000: the first two instalments are covered, the third (30 Jun 2026) is next.
     assert round(d1["Still to be paid (10k CNY)"] * 10_000) == 400_000

@@ -162,6 +162,26 @@ def action_label(code: str) -> str:
     return str(label) if label else code
 
 
+def changed_fields(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
+    """An event's changes as (field, before, after) in words, for people reading the log: values as
+    text, lists joined, nothing where a side has no value."""
+
+    def text(value) -> str:
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, list | tuple):
+            return ", ".join(text(v) for v in value)
+        if isinstance(value, dict):
+            return "; ".join(f"{k}: {text(v)}" for k, v in value.items())
+        if isinstance(value, bool):
+            return "✓" if value else "✗"
+        return str(value)
+
+    before, after = before or {}, after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(key, text(before.get(key)) if key in before else "", text(after.get(key))) for key in keys]
+
+
 def object_label(object_type: str | None) -> str:
     if not object_type:
         return ""

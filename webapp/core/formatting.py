@@ -75,7 +75,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_wan, "wan")
 
-    from webapp.core.audit import action_label, object_label
+    from webapp.core.audit import action_label, changed_fields, object_label
 
+    app.add_template_global(changed_fields, "changed_fields")
     app.add_template_filter(action_label, "action_label")
     app.add_template_filter(object_label, "object_label")

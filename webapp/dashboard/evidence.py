@@ -106,9 +106,9 @@ def build(agency, period: periods.Period) -> Pack:
         )
     contracts = Table(
         "contracts",
-        _("Contracts"),
+        _("Contract list"),
         [
-            Column("title", _("Deal")),
+            Column("title", _("Contract")),
             Column("type", _("Contract type")),
             Column("need_party", _("Need side")),
             Column("provider_party", _("Provider side")),
@@ -170,7 +170,7 @@ def build(agency, period: periods.Period) -> Pack:
         "payments",
         _("Payments received"),
         [
-            Column("deal", _("Deal")),
+            Column("deal", _("Contract")),
             Column("registration_no", _("Registration number")),
             Column("received_on", _("Received on"), "date"),
             Column("amount", _("Amount"), "yuan"),
@@ -226,7 +226,7 @@ def build(agency, period: periods.Period) -> Pack:
         "cancelled",
         _("Cancelled deals"),
         [
-            Column("title", _("Deal")),
+            Column("title", _("Contract")),
             Column("need_party", _("Need side")),
             Column("provider_party", _("Provider side")),
             Column("value", _("Contract value"), "yuan"),

@@ -207,7 +207,7 @@ def deals_of(
             }
         )
     every = {
-        "title": Column("title", _("Deal")),
+        "title": Column("title", _("Contract")),
         "need_party": Column("need_party", _("Need side")),
         "provider_party": Column("provider_party", _("Provider side")),
         "state": Column("state", _("State")),
@@ -349,7 +349,7 @@ def broker(user, period: Period) -> Board:
         "top_deals",
         _("My top deals in the period"),
         [
-            Column("title", _("Deal")),
+            Column("title", _("Contract")),
             Column("need_party", _("Need side")),
             Column("state", _("State")),
             Column("value", _("Contract value"), "money"),

@@ -133,7 +133,7 @@ def _agency_deals(org_id: int, period: periods.Period) -> Table:
         for row in db.session.execute(query)
     ]
     columns = [
-        Column("name", _("Deal")),
+        Column("name", _("Contract")),
         Column("need", _("Need side")),
         Column("provider", _("Provider")),
         Column("broker", _("Broker")),
