@@ -61,3 +61,24 @@ def test_no_page_is_wider_than_the_window_for_any_role_language_or_width(
             screenshot(page, f"layout-{role}-{lang}-{width}")
         expect(page.locator("body")).to_be_visible()
     assert not overflow, "\n".join(overflow)
+
+
+def test_on_a_phone_the_first_result_comes_before_the_filters(live_app, make_live_user, open_page):
+    from tests.listings.search_factory import make_listing
+    from webapp.extensions import db
+
+    with live_app.app_context():
+        make_listing(db.session, "a", title="手机上先看到的成果", summary="用于检查手机布局。")
+        db.session.commit()
+    page = open_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/achievements/")
+    first = page.locator("article.listing-result").first
+    expect(first).to_be_in_viewport()  # not ~1,000 px down below the filter panel
+    expect(page.locator("#filter-panel")).to_be_hidden()
+    page.locator("#filters-toggle").click()
+    expect(page.locator("#field")).to_be_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/achievements/")
+    expect(page.locator("#field")).to_be_visible()  # beside the results on a wide screen
+    expect(page.locator("#filters-toggle")).to_be_hidden()
