@@ -205,7 +205,7 @@ def agency(org_id: int):
 
 class TargetForm(FlaskForm):
     year = SelectField(_l("Year"), coerce=str)
-    amount = StringField(_l("Target (10k CNY)"), description=_l("In 万元: 500000 is 50亿元."))
+    amount = StringField(_l("Target (10k CNY)"), description=_l("In 10k CNY (万元): 500000 is 5 billion CNY."))
     submit = SubmitField(_l("Save target"))
 
 
