@@ -132,8 +132,8 @@ def reject(suggestion_id: int):
     flt = QueueFilter.from_args(request.args)
     form = RejectForm()
     if not form.validate_on_submit():
-        # Sent back with the error beside the reason and what was typed kept (static/js/app.js
-        # brings the field into view).
+        # Sent back with the error beside the reason and what was typed kept; the form posts to
+        # #reject-form, so the page opens at it.
         return _render_suggestion(s, AcceptForm(formdata=None), form)
     try:
         services.reject(s, current_user, RejectReason(form.reason.data), (form.reject_note.data or "").strip() or None)
