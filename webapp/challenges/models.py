@@ -318,13 +318,9 @@ class Challenge(TimestampMixin, db.Model):
     def can_see_identity(self, user) -> bool:
         """Who posted the challenge: public if the enterprise chose so, else as for a de-identified
         need — the enterprise itself, brokers and admins."""
-        if self.show_identity or self.is_owned_by(user):
-            return True
-        if user is None or not user.is_authenticated:
-            return False
-        from webapp.accounts.models import Role
-
-        return user.role in (Role.BROKER, Role.ADMIN) or (self.need is not None and self.need.can_edit(user))
+        return (
+            self.show_identity or self.is_owned_by(user) or (self.need is not None and self.need.may_know_poster(user))
+        )
 
     def publisher_label(self, user) -> str:
         """The name `user` may see for who posted it: the enterprise's, or 某企业（津南区）."""

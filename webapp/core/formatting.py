@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 def format_dt(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return ""
-    if str(get_locale()).startswith("zh"):
+    if is_chinese():
         return format_datetime(value, "yyyy年M月d日 HH:mm" if with_time else "yyyy年M月d日")
     return format_datetime(value, "yyyy-MM-dd HH:mm" if with_time else "yyyy-MM-dd")
 
@@ -21,13 +21,14 @@ def format_dt(value: datetime | None, with_time: bool = True) -> str:
 def format_day(value: date | None) -> str:
     if value is None:
         return ""
-    if str(get_locale()).startswith("zh"):
+    if is_chinese():
         return format_date(value, "yyyy年M月d日")
     return format_date(value, "yyyy-MM-dd")
 
 
-def _chinese(locale=None) -> bool:
-    return str(locale or get_locale()).startswith("zh")
+def is_chinese() -> bool:
+    """Whether the page is in Chinese (the default), as opposed to English."""
+    return str(get_locale()).startswith("zh")
 
 
 def _trimmed(value: Decimal) -> str:
@@ -49,7 +50,7 @@ def format_wan(yuan: int | Decimal | None) -> str:
     in English as ¥600k / ¥1.2M."""
     if yuan is None:
         return _("Negotiable")
-    if not _chinese():
+    if not is_chinese():
         return english_amount(yuan)
     wan = (Decimal(yuan) / Decimal(10000)).quantize(Decimal("0.0001"))
     return _("%(amount)s 10k CNY", amount=_trimmed(wan))
@@ -57,7 +58,7 @@ def format_wan(yuan: int | Decimal | None) -> str:
 
 def format_wan_span(low: int, high: int) -> str:
     """A range in 元: 50–100 万元 in Chinese, ¥500k–¥1M in English."""
-    if not _chinese():
+    if not is_chinese():
         return f"{english_amount(low)}–{english_amount(high)}"
     wan = [_trimmed((Decimal(v) / Decimal(10000)).quantize(Decimal("0.0001"))) for v in (low, high)]
     return _("%(amount)s 10k CNY", amount="–".join(wan))
@@ -65,7 +66,7 @@ def format_wan_span(low: int, high: int) -> str:
 
 def join_list(items) -> str:
     """Items of a list in a sentence: 甲、乙 in Chinese, "a, b" in English."""
-    return ("、" if _chinese() else ", ").join(str(item) for item in items or ())
+    return ("、" if is_chinese() else ", ").join(str(item) for item in items or ())
 
 
 def register(app: Flask) -> None:

@@ -79,18 +79,20 @@ class Need(ListingMixin, db.Model):
         address = self.organisation.address if self.organisation is not None else None
         match = _DISTRICT.search(address or "")
         if match:
-            from flask_babel import get_locale
+            from webapp.core.formatting import is_chinese
 
             district = match.group(1)
-            if not str(get_locale()).startswith("zh"):
+            if not is_chinese():
                 district = DISTRICTS_EN.get(district, district)
             return _("An enterprise (%(district)s)", district=district)
         return _("An enterprise")
 
     def can_see_identity(self, user) -> bool:
         """Who posted the need and how to reach them: public only if the owner chose so."""
-        if self.show_identity:
-            return True
+        return self.show_identity or self.may_know_poster(user)
+
+    def may_know_poster(self, user) -> bool:
+        """Who knows the poster whatever the public sees: its own enterprise, brokers and admins."""
         if user is None or not user.is_authenticated:
             return False
         from webapp.accounts.models import Role

@@ -43,9 +43,10 @@ class TechField(TimestampMixin, db.Model):
     def display_name(self) -> str:
         """The name in the page's language: the English one on English pages when there is one."""
         from flask import has_request_context
-        from flask_babel import get_locale
 
-        if self.name_en and has_request_context() and not str(get_locale()).startswith("zh"):
+        from webapp.core.formatting import is_chinese
+
+        if self.name_en and has_request_context() and not is_chinese():
             return self.name_en
         return self.name
 
