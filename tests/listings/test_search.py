@@ -363,3 +363,11 @@ def test_the_snippet_starts_near_the_first_hit():
     assert piece.startswith("…") and piece.endswith("…")
     assert "<mark>固态电解质</mark>" in piece
     assert str(snippet("短文本<b>", [])) == "短文本&lt;b&gt;"
+
+
+def test_the_snippet_shows_the_text_as_typed_and_marks_full_width_hits():
+    typed = "我公司需要ＬＥＤ驱动电源（恒流），工作温度达到550℃。"
+    piece = str(snippet(typed, ["led", "恒流", "550°c"]))
+
+    assert piece == "我公司需要<mark>ＬＥＤ</mark>驱动电源（<mark>恒流</mark>），工作温度达到<mark>550℃</mark>。"
+    assert str(highlight("锂电池（磷酸铁锂）", ["(磷酸铁锂)"])) == "锂电池<mark>（磷酸铁锂）</mark>"

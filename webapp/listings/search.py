@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +30,7 @@ from markupsafe import Markup, escape
 from webapp.core import clock
 from webapp.extensions import db
 from webapp.listings.models import NO_AMOUNT_HIGH, NO_AMOUNT_LOW, CoopMode, ListingStatus, ListingTerm, Maturity
-from webapp.listings.text import idf, normalise, split_list, tokens
+from webapp.listings.text import idf, normalise, split_list, tidy, tokens
 
 PER_PAGE = 20
 SCALE = 1000  # fixed-point factor for weights and idf
@@ -434,32 +435,46 @@ def _pattern(terms: Iterable[str]) -> re.Pattern | None:
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
 
 
-def highlight(text: str | None, terms: Iterable[str]) -> Markup:
-    """The text escaped, with each hit wrapped in <mark>. Matches are found in the raw text and
-    every piece is escaped on its own, so a hit never lands inside an HTML entity."""
-    text = text or ""
+def _hits(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the terms occur in the text as typed, as (start, end) in the text. Terms are normalised
+    (half-width, lower case), so the text is folded character by character the same way and each
+    hit is mapped back: "ＬＥＤ（驱动）" shows as typed, with ＬＥＤ marked for the term "led"."""
     pattern = _pattern(terms)
-    if pattern is None:
-        return escape(text)
+    if pattern is None or not text:
+        return []
+    folded, origin = [], []
+    for index, char in enumerate(text):
+        piece = unicodedata.normalize("NFKC", char)
+        folded.append(piece)
+        origin.extend([index] * len(piece))
+    return [
+        (origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer("".join(folded)) if m.end() > m.start()
+    ]
+
+
+def highlight(text: str | None, terms: Iterable[str]) -> Markup:
+    """The text escaped, with each hit wrapped in <mark>. Every piece is escaped on its own, so a hit
+    never lands inside an HTML entity."""
+    text = text or ""
     out, last = [], 0
-    for match in pattern.finditer(text):
-        out.append(escape(text[last : match.start()]))
-        out.append(Markup("<mark>%s</mark>") % text[match.start() : match.end()])
-        last = match.end()
+    for start, end in _hits(text, terms):
+        if start < last:
+            continue
+        out.append(escape(text[last:start]))
+        out.append(Markup("<mark>%s</mark>") % text[start:end])
+        last = end
     out.append(escape(text[last:]))
     return Markup("").join(out)
 
 
 def snippet(text: str | None, terms: Iterable[str], width: int = 140) -> Markup:
-    """About `width` characters around the first hit (or the start), highlighted."""
-    text = normalise(text)
+    """About `width` characters of the text as typed, around the first hit (or the start), highlighted."""
+    text = tidy(text)
     terms = list(terms)
-    pattern = _pattern(terms)
+    hits = _hits(text, terms)
     start = 0
-    if pattern is not None:
-        match = pattern.search(text)
-        if match and match.end() > width:
-            start = max(0, match.start() - width // 4)
+    if hits and hits[0][1] > width:
+        start = max(0, hits[0][0] - width // 4)
     piece = text[start : start + width]
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + width < len(text) else ""
