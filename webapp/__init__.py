@@ -26,6 +26,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
     app.json.ensure_ascii = False
+    from webapp.core import boundary
+
+    boundary.install(app)  # before any route: the bounded <int:...> converter
     if app.config.get("RATELIMIT_STORAGE_URI") is None:
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
 

@@ -162,3 +162,16 @@ def test_old_excel_and_other_files_are_refused(run_import, tmp_path):
         and "(.xls)" in old_excel.output.replace("（", "(").replace("）", ")")
     )
     assert other.exit_code != 0 and "list.docx" in other.output
+
+
+def test_a_nul_character_in_a_cell_skips_the_row_with_its_field_named_in_words(run_import, tmp_path, query):
+    rows = [achievement(1), achievement(2, summary="锂电池\x00隔膜"), achievement(3, title="固态\x00电池")]
+
+    result = run_import("achievements", write_jsonl(tmp_path / "nul.jsonl", rows))
+
+    assert result.exit_code == 0, result.output
+    skips = skip_lines(result.stdout)
+    assert skips[2] == "summary: 含有空字符（控制符），无法保存。请删除后重试。"
+    assert skips[3].startswith("title: 含有空字符")
+    assert "database" not in result.stdout and "0x00" not in result.stdout
+    assert set(titles(query)) == {"t-a-1"}

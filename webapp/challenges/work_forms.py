@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -29,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.challenges.models import MAX_BOUNTY, UNIT_KIND_LABELS, UnitKind
 from webapp.challenges.services import MEMBERS_MAX
+from webapp.core.forms import DateField
 
 YUAN_PER_WAN = 10_000
 COMMITMENT_TEXT = _l(

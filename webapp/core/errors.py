@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy.exc as sa_exc
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -19,6 +20,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         404: (_("Page not found"), _("The page does not exist or has been removed.")),
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
         413: (_("Upload too large"), _("The file is larger than the upload limit.")),
+        414: (
+            _("Address too long"),
+            _("The address is longer than the server accepts. Shorten the search and try again."),
+        ),
         429: (_("Too many attempts"), _("Too many requests in a short time. Please wait a minute and try again.")),
         500: (_("Server error"), _("Something went wrong on our side. It has been logged; please try again later.")),
     }
@@ -42,7 +47,20 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code and exc.code < 400:
             return exc
-        return render_error(exc.code or 500)
+        from webapp.core.boundary import BadInput
+
+        return render_error(exc.code or 500, exc.description if isinstance(exc, BadInput) else None)
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa_exc.DataError)
+    def out_of_range(exc: Exception):
+        """A value the database cannot hold (a number beyond its integers, a date past the calendar)
+        that no check caught: the request's fault, said as such, and logged so the check gets added."""
+        log.warning("value out of range on %s %s: %s", request.method, request.path, exc, exc_info=exc)
+        from webapp.extensions import db
+
+        db.session.rollback()
+        return render_error(400, _("A value in the request is out of range. Please check the numbers and dates."))
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from webapp.core.forms import DateField
 from webapp.deals.models import CONTRACT_TYPE_LABELS, DEAL_FILE_KIND_LABELS, DEAL_STATE_LABELS, DealFileKind
 
 SCHEDULE_ROWS = 4  # blank rows offered on the schedule editor; "add rows" offers as many more

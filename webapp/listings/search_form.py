@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from webapp.core.forms import DateField
 from webapp.listings.models import CoopMode, ListingStatus, Maturity
 from webapp.listings.money import MoneyError, parse_wan_range
 from webapp.listings.search import Criteria

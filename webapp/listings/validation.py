@@ -98,8 +98,20 @@ def parse_date(value) -> date | None:
         raise ValueError(_("“%(value)s” is not a date (YYYY-MM-DD).", value=value)) from None
 
 
+def refuse_nul(data: dict, errors: dict) -> None:
+    """A NUL character (a control code some exports leave in a cell) cannot be stored: say which
+    field holds one, rather than letting the database refuse the row in its own words."""
+    for key, value in data.items():
+        texts = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            errors[key] = _(
+                "Contains a NUL character (a control code), which cannot be stored. Remove it and try again."
+            )
+
+
 def clean_common(data: dict, errors: dict) -> dict:
     """Title, keywords, field text, cooperation modes and posting date."""
+    refuse_nul(data, errors)
     out = {}
     title = tidy(data.get("title"))
     if not title:
