@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests.listings.search_factory import add_listings
 from webapp.accounts.models import OrgKind
+from webapp.core import spreadsheet
 from webapp.listings import export as exporter
 from webapp.listings.models import CoopMode, ListingStatus, Maturity
 
@@ -264,6 +265,6 @@ def test_an_exported_file_imports_again_unchanged(fmt, app, client, make_user, q
     ],
 )
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(value, written):
-    rows = read_csv(exporter.to_csv(["title"], [{"title": value}]))
+    rows = read_csv(spreadsheet.to_csv(["title"], [{"title": value}]))
 
     assert rows[0]["title"] == written

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from webapp.core import audit, clock
+from webapp.core import audit, clock, spreadsheet
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
 from webapp.dashboard import periods
@@ -266,7 +266,7 @@ def build(agency, period: periods.Period) -> Pack:
 def _cover(book: Workbook, pack: Pack, user, made_at: datetime) -> None:
     sheet = book.active
     sheet.title = _("Cover")
-    sheet.append([_("Subsidy evidence pack")])
+    spreadsheet.append(sheet, [_("Subsidy evidence pack")])
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
     lines = [
         (_("Agency"), pack.agency.name, None),
@@ -293,10 +293,8 @@ def _cover(book: Workbook, pack: Pack, user, made_at: datetime) -> None:
     ]
     sheet.append([])
     for label, value, number_format in lines:
-        sheet.append([label, value])
+        spreadsheet.append(sheet, [label, value], [None, number_format])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-        if number_format:
-            sheet.cell(row=sheet.max_row, column=2).number_format = number_format
         sheet.cell(row=sheet.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     sheet.column_dimensions["A"].width = 60
     sheet.column_dimensions["B"].width = 60

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from webapp.core import clock
+from webapp.core import clock, spreadsheet
 from webapp.dashboard import periods, stats
 from webapp.dashboard.periods import Period, PeriodError
 from webapp.dashboard.tables import XLSX, write_sheet
@@ -50,27 +50,25 @@ def build(period: Period) -> bytes:
     book = Workbook()
     cover = book.active
     cover.title = _("Summary")
-    cover.append([_("Jinnan District technology-contract turnover: quarterly summary")])
+    spreadsheet.append(cover, [_("Jinnan District technology-contract turnover: quarterly summary")])
     cover.cell(row=1, column=1).font = Font(bold=True, size=14)
-    cover.append([_("Quarter"), period.label, f"{period.start.isoformat()} – {period.end.isoformat()}"])
-    cover.append([_("Made"), made])
+    spreadsheet.append(cover, [_("Quarter"), period.label, f"{period.start.isoformat()} – {period.end.isoformat()}"])
+    spreadsheet.append(cover, [_("Made"), made])
     target = found.target
-    cover.append([_("Year's target (CNY)"), target.amount if target.amount else _("No target set")])
-    cover.append([_("Registered this year to the quarter's end (CNY)"), target.figures.registered])
-    cover.append([_("Target progress"), float(target.progress) if target.progress is not None else None])
-    cover.cell(row=cover.max_row, column=2).number_format = "0.0%"
+    spreadsheet.append(cover, [_("Year's target (CNY)"), target.amount if target.amount else _("No target set")])
+    spreadsheet.append(cover, [_("Registered this year to the quarter's end (CNY)"), target.figures.registered])
+    progress = float(target.progress) if target.progress is not None else None
+    spreadsheet.append(cover, [_("Target progress"), progress], [None, "0.0%"])
     cover.append([])
     taken = {cover.title.lower()}
     # The totals table goes on the cover, below the headline figures.
-    cover.append([totals.title])
+    spreadsheet.append(cover, [totals.title])
     cover.cell(row=cover.max_row, column=1).font = Font(bold=True)
-    cover.append([c.label for c in totals.columns])
+    spreadsheet.append(cover, [c.label for c in totals.columns])
     for row in totals.rows:
-        cover.append(
-            [row["name"], row["now"], row["before"], float(row["change"]) if row["change"] is not None else None]
-        )
-        cover.cell(row=cover.max_row, column=4).number_format = "0.0%"
-    cover.append([totals.note])
+        change = float(row["change"]) if row["change"] is not None else None
+        spreadsheet.append(cover, [row["name"], row["now"], row["before"], change], [None, None, None, "0.0%"])
+    spreadsheet.append(cover, [totals.note])
     cover.column_dimensions["A"].width = 48
     cover.column_dimensions["B"].width = 22
     cover.column_dimensions["C"].width = 26

@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from webapp.core import spreadsheet
+
 KINDS = ("text", "int", "money", "yuan", "percent", "date", "days")
 SHEET_NAME_MAX = 31
 
@@ -103,27 +105,25 @@ def write_sheet(book: Workbook, table: Table, taken: set[str], heading: list[str
     sheet = book.create_sheet(_sheet_name(table.title, taken))
     bold = Font(bold=True)
     for line in heading or []:
-        sheet.append([line])
-    sheet.append([table.title])
+        spreadsheet.append(sheet, [line])
+    spreadsheet.append(sheet, [table.title])
     sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=13)
-    sheet.append([_header(c) for c in table.columns])
+    spreadsheet.append(sheet, [_header(c) for c in table.columns])
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = bold
         cell.fill = PatternFill("solid", fgColor="DDE7F5")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     rows = list(table.rows) + ([table.total] if table.total else [])
+    formats = [FORMATS.get(c.kind) for c in table.columns]
     for row in rows:
-        sheet.append([_cell_value(c.kind, row.get(c.key)) for c in table.columns])
-        for index, column in enumerate(table.columns, 1):
-            if column.kind in FORMATS:
-                sheet.cell(row=sheet.max_row, column=index).number_format = FORMATS[column.kind]
+        spreadsheet.append(sheet, [_cell_value(c.kind, row.get(c.key)) for c in table.columns], formats)
     if table.total:
         for cell in sheet[sheet.max_row]:
             cell.font = bold
     if table.note:
         sheet.append([])
-        sheet.append([table.note])
+        spreadsheet.append(sheet, [table.note])
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     for index, column in enumerate(table.columns, 1):
         width = max([len(_header(column))] + [len(str(r.get(column.key) or "")) for r in rows[:200]])

@@ -11,9 +11,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from webapp.core import spreadsheet
 from webapp.core.formatting import format_day
 from webapp.deals.models import ContractType, Deal, DealState
 from webapp.deals.services import deals_for
@@ -108,23 +107,13 @@ def to_xlsx(deals) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="deals")
     header = columns()
-    sheet.append([label for _key, label in header])
+    spreadsheet.append(sheet, [label for _key, label in header])
+    formats = [
+        "#,##0" if key.endswith("_yuan") else "#,##0.####" if key.endswith("_wan") else None for key, _ in header
+    ]
     for deal in deals:
         values = row(deal)
-        cells = []
-        for key, _label in header:
-            value = values[key]
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even when it starts with "="
-            elif key.endswith("_yuan"):
-                cell.number_format = "#,##0"
-            elif key.endswith("_wan"):
-                cell.number_format = "#,##0.####"
-            cells.append(cell)
-        sheet.append(cells)
+        spreadsheet.append(sheet, [values[key] for key, _label in header], formats)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -8,15 +8,12 @@ organisation only where the reader may see who posted it.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from webapp.core import clock
+from webapp.core import clock, spreadsheet
 from webapp.listings.models import CoopMode, Maturity
 from webapp.listings.money import format_wan_range
 
@@ -134,41 +131,12 @@ def rows_for(kind: str, listings, viewer=None) -> list[dict]:
     return [make(listing, viewer) for listing in listings]
 
 
-def _csv_safe(value):
-    """Spreadsheets run a cell that starts with = + - @ as a formula (OWASP "CSV injection"); a
-    leading apostrophe stops that. A minus before a digit (-40℃) is a number, not a formula."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value[0] in ("=", "+", "@", "\t", "\r") or (value[0] == "-" and not value[1:2].isdigit()):
-        return "'" + value
-    return value
-
-
-def to_csv(columns, rows) -> bytes:
-    """UTF-8 with a byte-order mark, which is how Excel recognises UTF-8 and shows Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_safe(row.get(c, "")) for c in columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
 def to_xlsx(columns, rows, title: str = "listings") -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(list(columns))
+    spreadsheet.append(sheet, columns)
     for row in rows:
-        cells = []
-        for column in columns:
-            value = row.get(column, "")
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters .xlsx cannot hold
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, even when it starts with "="
-            cells.append(cell)
-        sheet.append(cells)
+        spreadsheet.append(sheet, [row.get(column, "") for column in columns])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from webapp.core import clock
+from webapp.core import clock, spreadsheet
 from webapp.core.permissions import roles_required
 from webapp.listings import export as exporter
 from webapp.listings import search
@@ -92,7 +92,7 @@ def export(kind: str, fmt: str) -> Response:
     rows = exporter.rows_for(kind, listings, current_user)
     name = f"jiebang-{'achievements' if kind == 'a' else 'needs'}-{clock.local_now():%Y%m%d-%H%M}"
     if fmt == "csv":
-        body, mimetype = exporter.to_csv(columns, rows), "text/csv; charset=utf-8"
+        body, mimetype = spreadsheet.to_csv(columns, rows), "text/csv; charset=utf-8"
     else:
         body = exporter.to_xlsx(columns, rows, title="achievements" if kind == "a" else "needs")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
