@@ -103,7 +103,17 @@ def test_the_checker_accepts_same_site_locations(location):
     assert off_site(location) is None
 
 
+def _refused(response, value) -> bool:
+    """A NUL character is refused at the edge (400) before any redirect is considered."""
+    if "\x00" in value:
+        assert response.status_code == 400 and "Location" not in response.headers, f"next={value!r}"
+        return True
+    return False
+
+
 def _assert_stays_on_site(response, value):
+    if _refused(response, value):
+        return
     assert response.status_code == 302, f"next={value!r}: {response.status_code}"
     location = response.headers["Location"]
     problem = off_site(location)
@@ -117,7 +127,8 @@ def test_login_never_redirects_off_site(value, make_client, make_user):
     client = make_client()
     response = client.login(user.email, query_string={"next": value})
     _assert_stays_on_site(response, value)
-    assert client.get("/account").status_code == 200  # the login itself succeeded
+    if not _refused(response, value):
+        assert client.get("/account").status_code == 200  # the login itself succeeded
 
 
 @pytest.mark.parametrize("value", HOSTILE_NEXT)
@@ -138,6 +149,8 @@ def test_signed_in_redirects_never_go_off_site(client, make_user):
             ("GET /login", client.get("/login", query_string={"next": value})),
             ("POST /notifications/read-all", client.post("/notifications/read-all", {"next": value})),
         ):
+            if _refused(response, value):
+                continue
             problem = off_site(response.headers.get("Location", "")) if response.status_code == 302 else "no redirect"
             if problem:
                 failures.append(f"{label} next={value!r}: {problem}")

@@ -47,6 +47,7 @@ def test_a_broker_keeps_a_deal_from_opening_to_payment(open_page, live_app, make
     page.locator("#title").fill(f"储能电池液冷技术开发{uid}")
     page.locator("#need_org").select_option(label=who["company"])
     page.locator("#provider_org").select_option(label=who["university"])
+    page.locator("#provider_contact").fill(who["researcher"].email)  # the researcher will follow it
     page.locator("#contract_type").select_option("development")
     page.locator("#value").fill("12.5")
     page.locator("#save").click()
@@ -84,7 +85,8 @@ def test_a_broker_keeps_a_deal_from_opening_to_payment(open_page, live_app, make
     expect(page.locator(f"#deals tr[data-deal] >> text=储能电池液冷技术开发{uid}")).to_be_visible()
     screenshot(page, "deal-list")
 
-    # The university's researcher is a party: the page without the forms, and the slip to download.
+    # The university's researcher is the provider side's contact: the page without the forms, and
+    # the slip to download.
     party = open_page()
     log_in(party, who["researcher"].email)
     party.locator("#nav-my-listings").click()

@@ -48,6 +48,9 @@ def people(app_ctx, make_user, make_org):
             enterprise=make_user("enterprise", organisation_id=enterprise_org.id),
             colleague=make_user("enterprise", organisation_id=enterprise_org.id),
             researcher=make_user("researcher", organisation_id=university.id),
+            university_colleague=make_user("researcher", organisation_id=university.id),
+            university_expert=make_user("expert", organisation_id=university.id),
+            agency_colleague=make_user("broker", organisation_id=agency.id),
             stranger=make_user("enterprise"),
         )
 
@@ -261,7 +264,9 @@ def test_money_is_whole_yuan_never_float(people):
 # ---------------------------------------------------------------- who may do what
 
 
-def test_brokers_keep_their_own_deals_admins_all_parties_view(people):
+def test_brokers_keep_their_own_deals_admins_all_the_named_parties_view(people):
+    """A deal is seen by its named contacts, its broker and the brokers of its agency, and admins:
+    not by the parties' other members (a university's researchers and experts, the firm's staff)."""
     p = people
     deal = direct(p)
     assert (deal.broker_id, deal.agency_id) == (p.broker.id, p.agency.id)
@@ -275,15 +280,29 @@ def test_brokers_keep_their_own_deals_admins_all_parties_view(people):
 
     viewers = {
         name: services.can_view(deal, getattr(p, name))
-        for name in ("broker", "other_broker", "admin", "enterprise", "colleague", "researcher", "stranger")
+        for name in (
+            "broker",
+            "agency_colleague",
+            "other_broker",
+            "admin",
+            "enterprise",
+            "colleague",
+            "researcher",
+            "university_colleague",
+            "university_expert",
+            "stranger",
+        )
     }
     assert viewers == {
         "broker": True,
+        "agency_colleague": True,
         "other_broker": False,
         "admin": True,
         "enterprise": True,
-        "colleague": True,
+        "colleague": False,
         "researcher": True,
+        "university_colleague": False,
+        "university_expert": False,
         "stranger": False,
     }
     for name, may in viewers.items():

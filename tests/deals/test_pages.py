@@ -40,6 +40,8 @@ def world(make_user, make_org):
         admin=make_user("admin"),
         enterprise=make_user("enterprise", organisation_id=enterprise_org.id),
         researcher=make_user("researcher", organisation_id=university.id),
+        university_colleague=make_user("researcher", organisation_id=university.id),
+        university_expert=make_user("expert", organisation_id=university.id),
         stranger=make_user("enterprise"),
     )
 
@@ -69,6 +71,8 @@ def open_direct(client, w, value="12.5", **extra) -> int:
         "title": f"储能电池液冷技术开发{w.uid}",
         "need_org": str(w.enterprise_org.id),
         "provider_org": str(w.university.id),
+        "need_contact": w.enterprise.email,
+        "provider_contact": w.researcher.email.upper(),  # as typed
         "contract_type": "development",
         "value": value,
         **extra,
@@ -206,7 +210,8 @@ def test_parties_see_the_deal_but_not_the_forms_strangers_nothing(world, login):
         assert party.post(f"/deals/{deal_id}/cancel", {"reason": "不想做了"}).status_code == 403
         assert party.get("/deals/new").status_code == 403
         assert f'data-deal="{deal_id}"' in text(party.get("/deals/"))
-    for user in (w.stranger, w.other_broker):
+    # Members of a party's organisation who are not named on the deal see nothing of it.
+    for user in (w.stranger, w.other_broker, w.university_colleague, w.university_expert):
         outsider = login(user)
         assert outsider.get(f"/deals/{deal_id}").status_code == 403
         assert (
@@ -215,6 +220,25 @@ def test_parties_see_the_deal_but_not_the_forms_strangers_nothing(world, login):
         assert f'data-deal="{deal_id}"' not in text(outsider.get("/deals/"))
     assert login(w.admin).get(f"/deals/{deal_id}").status_code == 200
     assert login(w.broker).get("/deals/999999999").status_code == 404
+
+
+def test_a_contact_must_be_an_account_of_the_side_they_speak_for(world, login, query):
+    w = world
+    broker = login(w.broker, lang="zh")
+    before = query(lambda s: s.scalar(sa.select(sa.func.count()).select_from(Deal)))
+    data = {
+        "title": f"储能电池液冷技术开发{w.uid}",
+        "need_org": str(w.enterprise_org.id),
+        "provider_org": str(w.university.id),
+        "need_contact": w.stranger.email,  # not of the enterprise chosen
+        "provider_contact": "nobody@example.cn",
+        "contract_type": "development",
+        "value": "12.5",
+    }
+    page = text(broker.post("/deals/new", data))
+    assert "不是该方所选单位的成员" in page and "没有电子邮箱为 nobody@example.cn 的有效账户" in page
+    assert f'value="{w.stranger.email}"' in page  # what was typed stays
+    assert query(lambda s: s.scalar(sa.select(sa.func.count()).select_from(Deal))) == before
 
 
 def test_an_accepted_introduction_opens_a_negotiating_deal(world, login, app):

@@ -90,11 +90,23 @@ class DealForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         description=_l("Leave empty when you picked the enterprise above."),
     )
+    need_contact = StringField(
+        _l("Need side's contact (e-mail of their account)"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("The person who will follow the deal for that side; only named contacts see it."),
+        render_kw={"type": "email", "autocomplete": "off"},
+    )
     provider_org = SelectField(_l("Provider side: an organisation on the platform"), validators=[Optional()])
     provider_party = StringField(
         _l("…or its name"),
         validators=[Optional(), Length(max=200)],
         description=_l("A university, institute or company."),
+    )
+    provider_contact = StringField(
+        _l("Provider side's contact (e-mail of their account)"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("For example the researcher whose result is licensed."),
+        render_kw={"type": "email", "autocomplete": "off"},
     )
     contract_type = SelectField(_l("Contract type"), validators=[DataRequired()])
     value = StringField(

@@ -67,19 +67,23 @@ def can_manage(deal: Deal, user) -> bool:
 
 
 def can_view(deal: Deal, user) -> bool:
-    """Those who keep it, and the two parties (their contacts, or members of their organisation)."""
+    """A deal is for those named on it: admins, the credited broker and the brokers of the credited
+    agency, and the two parties' contacts. Membership of a party's organisation is not enough: a
+    university's other researchers and experts see none of its deals or payment evidence."""
+    from webapp.accounts.models import Role
+
     if can_manage(deal, user):
         return True
-    if _role(user) is None:
+    role = _role(user)
+    if role is None:
         return False
     if user.id in deal.party_user_ids:
         return True
-    org = user.organisation_id
-    return org is not None and org in (deal.need_org_id, deal.provider_org_id)
+    return role is Role.BROKER and deal.agency_id is not None and user.organisation_id == deal.agency_id
 
 
 def deals_for(user):
-    """A select of the deals `user` may see, newest first."""
+    """A select of the deals `user` may see (the rule of can_view), newest first."""
     from webapp.accounts.models import Role
 
     query = sa.select(Deal).order_by(Deal.created_at.desc(), Deal.id.desc())
@@ -91,8 +95,8 @@ def deals_for(user):
     seen = [Deal.need_user_id == user.id, Deal.provider_user_id == user.id]
     if role is Role.BROKER:
         seen.append(Deal.broker_id == user.id)
-    if user.organisation_id is not None:
-        seen += [Deal.need_org_id == user.organisation_id, Deal.provider_org_id == user.organisation_id]
+        if user.organisation_id is not None:
+            seen.append(Deal.agency_id == user.organisation_id)
     return query.where(sa.or_(*seen))
 
 
@@ -202,6 +206,22 @@ class Parties:
     provider_user_id: int | None = None
     achievement_id: int | None = None
     field_id: int | None = None  # the technical field the deal is reported under
+
+
+def party_contact(email: str | None, org_id: int | None) -> int | None:
+    """The user who speaks for one side of a contract, given by e-mail; they will see the deal. When
+    the side is an organisation on the platform, its contact must be one of its members."""
+    from webapp.accounts.models import User
+
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    contact = db.session.scalar(sa.select(User).where(User.email == email, User.active.is_(True)))
+    if contact is None:
+        raise DealError(_("No active account has the e-mail %(email)s.", email=email))
+    if org_id is not None and contact.organisation_id != org_id:
+        raise DealError(_("%(name)s is not a member of the organisation chosen for this side.", name=contact.name))
+    return contact.id
 
 
 def _agency_of(broker) -> int | None:

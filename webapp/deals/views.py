@@ -164,11 +164,21 @@ def new():
     if not form.validate_on_submit():
         return render_template("deals/new.html", form=form)
     need_org, provider_org = org_or_none(form.need_org.data), org_or_none(form.provider_org.data)
+    contacts = {}
+    for side, org in (("need_contact", need_org), ("provider_contact", provider_org)):
+        try:
+            contacts[side] = services.party_contact(getattr(form, side).data, org.id if org else None)
+        except DealError as exc:
+            form_error(form, str(exc), getattr(form, side))
+    if len(contacts) < 2:
+        return render_template("deals/new.html", form=form)
     parties = Parties(
         need_party=need_org.name if need_org else (form.need_party.data or ""),
         need_org_id=need_org.id if need_org else None,
+        need_user_id=contacts["need_contact"],
         provider_party=provider_org.name if provider_org else (form.provider_party.data or ""),
         provider_org_id=provider_org.id if provider_org else None,
+        provider_user_id=contacts["provider_contact"],
         field_id=int(form.field.data) if form.field.data else None,
     )
     try:
