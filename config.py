@@ -41,6 +41,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
     OUTBOX_RELAY_SECONDS = float(os.environ.get("OUTBOX_RELAY_SECONDS", "15"))
+    # Without Redis the serving process runs the beat's schedule itself (webapp/core/embedded_beat.py).
+    EMBEDDED_BEAT = os.environ.get("EMBEDDED_BEAT", "1") != "0"
     # After a failed hand-over to Redis, requests skip the broker for this long; the relay catches up.
     OUTBOX_BROKER_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BROKER_BACKOFF_SECONDS", "10"))
     # The dashboard's figures shared through the same Redis (webapp/dashboard/shared_cache.py): a request
@@ -113,6 +115,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    EMBEDDED_BEAT = False  # tests run the scheduled tasks themselves, at the instants they choose
 
 
 class ProductionConfig(Config):

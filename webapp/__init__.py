@@ -140,6 +140,9 @@ def init_extensions(app: Flask) -> None:
     import webapp.notifications.tasks  # noqa: F401
 
     register_request_hook(app)
+    from webapp.core import embedded_beat
+
+    embedded_beat.install(app)
 
 
 def register_blueprints(app: Flask) -> None:

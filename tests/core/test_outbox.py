@@ -25,3 +25,38 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(client, mailbox, query
     assert response.status_code == 302
     assert not mailbox.exists() or not list(mailbox.glob("*.eml"))
     assert query(lambda s: s.scalar(sa.select(sa.func.count(OutboxMessage.id)))) == 0
+
+
+def test_in_process_a_failed_task_stays_pending_with_its_error_and_the_relay_sends_it_later(
+    app, client, make_user, mailbox, query
+):
+    from datetime import timedelta
+
+    from webapp.core.db import utcnow
+    from webapp.core.tasks import relay_outbox
+
+    user = make_user("researcher")
+    mailbox.parent.mkdir(parents=True, exist_ok=True)
+    mailbox.write_text("a file where the mail folder should be")  # the disk refuses the mail
+    assert client.post("/password/forgot", {"email": user.email}).status_code == 302
+
+    row = query(lambda s: s.scalars(sa.select(OutboxMessage)).one())
+    assert row.status is OutboxStatus.PENDING and row.sent_at is None
+    assert row.last_error.startswith("FileExistsError") and row.attempts == 1
+    assert row.lease_until > utcnow()  # tried again after a pause, not at once
+
+    mailbox.unlink()  # the disk is fixed; the pause passes
+    query(
+        lambda s: (
+            s.execute(sa.update(OutboxMessage).values(lease_until=utcnow() - timedelta(seconds=1))),
+            s.execute(sa.update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=1))),
+            s.commit(),
+        )
+    )
+    with app.app_context():
+        relay_outbox.apply()
+
+    row = query(lambda s: s.scalars(sa.select(OutboxMessage)).one())
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, None)
+    (mail,) = mailbox.glob("*.eml")
+    assert read_mail(mail)[0]["To"] == user.email

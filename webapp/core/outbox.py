@@ -135,6 +135,21 @@ def _is_broker_failure(exc: BaseException) -> bool:
     )
 
 
+class TaskFailed(Exception):
+    """A task run in-process (no broker) that raised."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def retry_after(attempts: int) -> datetime:
+    """When a message whose task failed in-process is tried again: one relay period after the first
+    failure, doubling each time, at most an hour."""
+    period = current_app.config["OUTBOX_RELAY_SECONDS"]
+    return utcnow() + timedelta(seconds=min(period * 2 ** max(attempts - 1, 0), 3600))
+
+
 def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = None, limit: int = 500) -> int:
     """Hand pending messages to Celery; returns how many were accepted by the broker.
 
@@ -183,11 +198,16 @@ def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = Non
         session.commit()
         try:
             task = celery_app.tasks[name]
-            task.apply_async(kwargs=kwargs, retry=False)
-        except Exception as exc:  # broker down or hung, or a message the broker cannot take
+            result = task.apply_async(kwargs=kwargs, retry=False)
+            if eager and result.failed():
+                # In-process, the task ran here and failed: the work is not done, so the row stays
+                # pending with its error, and the relay tries it again after a growing pause.
+                raise TaskFailed(result.result)
+        except Exception as exc:  # broker down or hung, a message the broker cannot take, a failed task
             log.warning("outbox %s (%s) not handed over: %s", message_id, name, exc)
-            message.lease_until = None
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            error = exc.error if isinstance(exc, TaskFailed) else exc
+            message.lease_until = retry_after(message.attempts) if isinstance(exc, TaskFailed) else None
+            message.last_error = f"{type(error).__name__}: {error}"[:500]
             session.commit()
             if not eager and _is_broker_failure(exc):
                 # Later messages would meet the same broker: stop and remember it for a while.
