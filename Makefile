@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: run test worker bench lint i18n-extract i18n-update translations install
+.PHONY: run test worker worker-bulk bench lint i18n-extract i18n-update translations install
 
 install: $(VENV)/.installed
 
@@ -25,9 +25,13 @@ run: install translations
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Production runs workers per queue (README): the beat, the clock and the day's work; bulk jobs.
 worker: install translations
-	$(BIN)/celery -A worker worker --beat --loglevel INFO --concurrency 2 \
+	$(BIN)/celery -A worker worker --beat --loglevel INFO --queues celery,clock --concurrency 2 \
 		--schedule instance/celerybeat-schedule
+
+worker-bulk: install translations
+	$(BIN)/celery -A worker worker --loglevel INFO --queues bulk --concurrency 1 --hostname bulk@%h
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: install translations

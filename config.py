@@ -61,6 +61,12 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     LOGIN_SESSION_HOURS = int(os.environ.get("LOGIN_SESSION_HOURS", "12"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    # What one import file may hold (webapp/imports/readers.py: Limits), and imports per person at a time.
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+    IMPORT_MAX_ROW_KB = int(os.environ.get("IMPORT_MAX_ROW_KB", "1024"))
+    IMPORT_MAX_UNPACKED_MB = int(os.environ.get("IMPORT_MAX_UNPACKED_MB", "64"))
+    IMPORT_MAX_RATIO = int(os.environ.get("IMPORT_MAX_RATIO", "100"))
+    IMPORT_MAX_ACTIVE_PER_USER = int(os.environ.get("IMPORT_MAX_ACTIVE_PER_USER", "2"))
     CHALLENGE_FILE_MAX_MB = float(os.environ.get("CHALLENGE_FILE_MAX_MB", "10"))  # each application/evidence file
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -55,7 +55,7 @@ def test_the_embedded_beat_relays_work_that_failed_in_process(live_database_url,
         mail_folder.unlink()  # the fault is gone; nobody runs anything
         sent = wait_for(lambda: (found := row()).status is OutboxStatus.SENT and found)
         assert sent, "the beat did not relay the message"
-        (mail,) = mail_folder.glob("*.eml")
-        assert read_mail(mail)[0]["To"] == email
+        # The beat relays every pending row of the live database; this test's mail is among them.
+        assert email in [read_mail(mail)[0]["To"] for mail in mail_folder.glob("*.eml")]
     finally:
         app.extensions["embedded_beat_stop"].set()

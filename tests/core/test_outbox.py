@@ -33,7 +33,6 @@ def test_in_process_a_failed_task_stays_pending_with_its_error_and_the_relay_sen
     from datetime import timedelta
 
     from webapp.core.db import utcnow
-    from webapp.core.tasks import relay_outbox
 
     user = make_user("researcher")
     mailbox.parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +53,20 @@ def test_in_process_a_failed_task_stays_pending_with_its_error_and_the_relay_sen
         )
     )
     with app.app_context():
-        relay_outbox.apply()
+        app.extensions["celery"].tasks["core.relay_outbox"].apply()  # this app's relay, as its beat runs it
 
     row = query(lambda s: s.scalars(sa.select(OutboxMessage)).one())
     assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, None)
     (mail,) = mailbox.glob("*.eml")
     assert read_mail(mail)[0]["To"] == user.email
+
+
+def test_bulk_jobs_the_clock_and_the_rest_go_to_queues_of_their_own(app):
+    """So a worker busy with an import or a full re-match never holds up a deadline, the relay or a
+    suggestion."""
+    router = app.extensions["celery"].amqp.router
+    queue = {name: router.route({}, name)["queue"].name for name in app.extensions["celery"].tasks if "." in name}
+    assert queue["imports.run_job"] == queue["matching.rematch"] == "bulk"
+    assert queue["challenges.tick"] == queue["core.relay_outbox"] == "clock"
+    assert {queue[n] for n in ("matching.match_listing", "notifications.send_email", "dashboard.warm")} == {"celery"}
+    assert set(queue.values()) == {"celery", "clock", "bulk"}

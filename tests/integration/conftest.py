@@ -74,6 +74,8 @@ class Worker:
                 "worker",
                 "worker",
                 "--beat",
+                "--queues",
+                "celery,clock,bulk",
                 "--loglevel",
                 "INFO",
                 "--concurrency",

@@ -5,6 +5,17 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
+# Three queues, each served by workers of its own in production (README): bulk work (an import, a
+# full re-match) waits in `bulk` and can never delay a deadline (the clock and the outbox relay, in
+# `clock`) or a suggestion, a mail or a dashboard refresh (`celery`).
+QUEUES = ("celery", "clock", "bulk")
+ROUTES = {
+    "imports.*": {"queue": "bulk"},
+    "matching.rematch": {"queue": "bulk"},
+    "challenges.tick": {"queue": "clock"},
+    "core.relay_outbox": {"queue": "clock"},
+}
+
 
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
@@ -21,6 +32,8 @@ def celery_init_app(app: Flask) -> Celery:
         task_ignore_result=True,
         task_always_eager=not redis_url,
         task_eager_propagates=False,
+        task_default_queue="celery",
+        task_routes=ROUTES,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -19,6 +19,92 @@ from flask_babel import gettext as _
 FORMATS = ("jsonl", "csv", "xlsx")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one file may hold, so that no upload can occupy a worker for long: rows per file, bytes
+    per row, and for a workbook (a zip) its unpacked size and how far any part of it is compressed
+    (a 293 KB workbook that unpacks to 86 MB is refused before it is opened)."""
+
+    rows: int = 100_000
+    row_bytes: int = 1024 * 1024
+    unpacked_bytes: int = 64 * 1024 * 1024
+    ratio: int = 100  # unpacked ÷ packed, for any part over 1 MB unpacked
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(
+            rows=config.get("IMPORT_MAX_ROWS", cls.rows),
+            row_bytes=config.get("IMPORT_MAX_ROW_KB", cls.row_bytes // 1024) * 1024,
+            unpacked_bytes=config.get("IMPORT_MAX_UNPACKED_MB", cls.unpacked_bytes // 2**20) * 2**20,
+            ratio=config.get("IMPORT_MAX_RATIO", cls.ratio),
+        )
+
+
+def _current_limits() -> Limits:
+    from flask import current_app, has_app_context
+
+    return Limits.from_config(current_app.config) if has_app_context() else Limits()
+
+
+def check_limits(filename: str, data: bytes, limits: Limits | None = None) -> None:
+    """Refuse, before reading it, a file over the limits: cheap enough to run at upload."""
+    limits = limits or _current_limits()
+    fmt = detect_format(filename)
+    if fmt == "xlsx":
+        _check_zip(data, limits)
+        return
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines > limits.rows + 1:  # + the header
+        raise ImportFileError(
+            _(
+                "The file has %(lines)s lines; one file may hold at most %(max)s rows. Split it and upload the parts.",
+                lines=f"{lines:,}",
+                max=f"{limits.rows:,}",
+            )
+        )
+
+
+def _check_zip(data: bytes, limits: Limits) -> None:
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError(
+            _(
+                "The file cannot be read as an Excel workbook (.xlsx): %(detail)s. Nothing was imported.",
+                detail=str(exc)[:200],
+            )
+        ) from None
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > limits.unpacked_bytes:
+        raise ImportFileError(
+            _(
+                "The workbook unpacks to %(size)d MB; at most %(max)d MB. Split it or save it as CSV.",
+                size=unpacked // 2**20,
+                max=limits.unpacked_bytes // 2**20,
+            )
+        )
+    for member in members:
+        if member.file_size > 2**20 and member.file_size > limits.ratio * max(member.compress_size, 1):
+            raise ImportFileError(
+                _(
+                    "The workbook is packed %(ratio)d times tighter than a spreadsheet can be (at most "
+                    "%(max)d); it was not opened.",
+                    ratio=member.file_size // max(member.compress_size, 1),
+                    max=limits.ratio,
+                )
+            )
+
+
+def _too_long(line: int, size: int, limits: Limits) -> SourceRow:
+    return SourceRow(
+        line,
+        None,
+        _("the row has %(kb)d KB; a row may hold at most %(max)d KB", kb=size // 1024, max=limits.row_bytes // 1024),
+    )
+
+
 class ImportFileError(ValueError):
     """The whole file is unusable; the message says why and that nothing was imported."""
 
@@ -51,13 +137,16 @@ def detect_format(filename: str) -> str:
     return suffix
 
 
-def read_source(filename: str, data: bytes) -> SourceFile:
-    """All rows of the file, numbered; raises ImportFileError for an unreadable file."""
+def read_source(filename: str, data: bytes, limits: Limits | None = None) -> SourceFile:
+    """All rows of the file, numbered; raises ImportFileError for an unreadable file or one over
+    the limits."""
+    limits = limits or _current_limits()
+    check_limits(filename, data, limits)
     fmt = detect_format(filename)
     if fmt == "xlsx":
-        return _read_xlsx(data)
+        return _read_xlsx(data, limits)
     text, notes = decode_text(data)
-    source = _read_jsonl(text) if fmt == "jsonl" else _read_csv(text)
+    source = _read_jsonl(text, limits) if fmt == "jsonl" else _read_csv(text, limits)
     source.notes.extend(notes)
     return source
 
@@ -90,10 +179,13 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
     return text, [_("The file was read as GBK/GB18030 text (not UTF-8).")]
 
 
-def _read_jsonl(text: str) -> SourceFile:
+def _read_jsonl(text: str, limits: Limits) -> SourceFile:
     rows, columns = [], {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            continue
+        if len(line) * 3 > limits.row_bytes and len(line.encode()) > limits.row_bytes:
+            rows.append(_too_long(number, len(line.encode()), limits))
             continue
         try:
             value = json.loads(line)
@@ -109,7 +201,9 @@ def _read_jsonl(text: str) -> SourceFile:
     return SourceFile("jsonl", rows, list(columns))
 
 
-def _read_csv(text: str) -> SourceFile:
+def _read_csv(text: str, limits: Limits) -> SourceFile:
+    # A cell as long as a whole row may be: the row's own limit then speaks, in words.
+    csv.field_size_limit(max(csv.field_size_limit(), limits.row_bytes))
     first = text.split("\n", 1)[0]
     delimiter = max([",", "\t", ";"], key=first.count)  # the header tells: Excel writes , or ; or tabs
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter if first.count(delimiter) else ",")
@@ -134,11 +228,15 @@ def _read_csv(text: str) -> SourceFile:
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
+        size = sum(len(cell) for cell in record)
+        if size * 3 > limits.row_bytes and (size := sum(len(cell.encode()) for cell in record)) > limits.row_bytes:
+            rows.append(_too_long(line, size, limits))
+            continue
         rows.append(SourceRow(line, _zip_row(columns, record)))
     return SourceFile("csv", rows, [c for c in columns if c])
 
 
-def _read_xlsx(data: bytes) -> SourceFile:
+def _read_xlsx(data: bytes, limits: Limits) -> SourceFile:
     """The first worksheet; its first non-empty row is the header. Read completely before
     importing, so a workbook damaged halfway imports nothing."""
     from openpyxl import load_workbook
@@ -147,9 +245,22 @@ def _read_xlsx(data: bytes) -> SourceFile:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
-            raw = [(number, row) for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+            raw = []
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if row and any(_cell_text(c) for c in row):
+                    raw.append((number, row))
+                    if len(raw) > limits.rows + 1:  # + the header
+                        raise ImportFileError(
+                            _(
+                                "The worksheet has more than %(max)s rows; one file may hold at most %(max)s. "
+                                "Split it and upload the parts.",
+                                max=f"{limits.rows:,}",
+                            )
+                        )
         finally:
             workbook.close()
+    except ImportFileError:
+        raise
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean the same thing here
         detail = str(exc).strip() or type(exc).__name__
         raise ImportFileError(
@@ -158,12 +269,19 @@ def _read_xlsx(data: bytes) -> SourceFile:
                 detail=detail[:200],
             )
         ) from None
-    raw = [(n, row) for n, row in raw if row and any(_cell_text(c) for c in row)]
     if not raw:
         return SourceFile("xlsx", [], [])
     header_number, header = raw[0]
     columns = [_cell_text(c) for c in header]
-    rows = [SourceRow(number, _zip_row(columns, [_cell_value(c) for c in row])) for number, row in raw[1:]]
+    rows = []
+    for number, row in raw[1:]:
+        size = sum(len(str(c).encode()) for c in row if c is not None)
+        too_long = size > limits.row_bytes
+        rows.append(
+            _too_long(number, size, limits)
+            if too_long
+            else SourceRow(number, _zip_row(columns, [_cell_value(c) for c in row]))
+        )
     return SourceFile("xlsx", rows, [c for c in columns if c])
 
 

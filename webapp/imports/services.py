@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from webapp.extensions import db
 from webapp.imports.columns import KINDS, parse_mapping
 from webapp.imports.importer import Importer, ImportOptions
 from webapp.imports.models import ImportJob, JobStatus
-from webapp.imports.readers import ImportFileError, detect_format, read_source
+from webapp.imports.readers import ImportFileError, check_limits, detect_format, read_source
 from webapp.imports.report import ImportReport
 from webapp.listings.models import ListingStatus
 
@@ -62,6 +63,22 @@ def create_job(
     detect_format(filename)
     if not content:
         raise ImportFileError(_("The file is empty."))
+    check_limits(filename, content)
+    most = current_app.config["IMPORT_MAX_ACTIVE_PER_USER"]
+    active = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ImportJob)
+        .where(ImportJob.created_by_id == actor.id, ImportJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+    )
+    if active >= most:
+        raise ImportFileError(
+            _(
+                "You already have %(n)d imports waiting or running (at most %(max)d at a time). Upload this "
+                "file when one of them has finished.",
+                n=active,
+                max=most,
+            )
+        )
     parse_mapping(mapping, KINDS[kind])
     if not actor.is_admin:
         status = ListingStatus.SUBMITTED.value
