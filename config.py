@@ -73,8 +73,10 @@ class Config:
 
     # Rate limits: Redis shared by all processes when configured, an in-memory fallback otherwise
     # and whenever Redis is unreachable, so limits keep holding during an outage.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Counted in Redis, or in the database when Redis is absent or down (webapp/core/ratelimit.py), so
+    # every web process shares one count; create_app names the database and Redis in the options.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "jiebang://"
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
     RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")

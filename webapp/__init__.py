@@ -31,6 +31,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     boundary.install(app)  # before any route: the bounded <int:...> converter
     if app.config.get("RATELIMIT_STORAGE_URI") is None:
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("jiebang://"):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "database_url": app.config["SQLALCHEMY_DATABASE_URI"],
+            "redis_url": app.config.get("REDIS_URL"),
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
 
     from webapp.core.security import ensure_secret_key, register_headers
 
@@ -110,6 +116,7 @@ def select_locale() -> str:
 
 def init_extensions(app: Flask) -> None:
     # Every model module is imported so the metadata (and Alembic) sees every table.
+    import webapp.core.ratelimit  # noqa: F401 - registers the jiebang:// rate-limit storage
     import webapp.models  # noqa: F401
     from webapp.core.celery import celery_init_app
     from webapp.core.outbox import register_request_hook

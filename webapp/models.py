@@ -18,6 +18,7 @@ from webapp.challenges.models import (  # noqa: F401
 )
 from webapp.core.audit import AuditEvent  # noqa: F401
 from webapp.core.outbox import OutboxMessage  # noqa: F401
+from webapp.core.ratelimit import counters  # noqa: F401
 from webapp.deals.models import Deal, Payment, PaymentInstalment  # noqa: F401
 from webapp.imports.models import ImportJob  # noqa: F401
 from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401

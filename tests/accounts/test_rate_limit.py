@@ -1,4 +1,5 @@
-"""Password guessing is limited to five wrong attempts a minute per address, with or without Redis."""
+"""Password guessing is limited to five wrong attempts a minute per address, with or without Redis;
+without it (or while it is down) the count is kept in the database, which every web process shares."""
 
 from __future__ import annotations
 
@@ -70,20 +71,33 @@ def test_successful_logins_do_not_count(client, make_client, make_user):
 
 @contextmanager
 def redis_down(app, database_url):
-    """An app whose rate-limit storage is a Redis server that refuses connections (port 1)."""
-    broken = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1")
+    """An app whose rate limits go to a Redis server that refuses connections (port 1), with the
+    database behind it, as in production. On the live database: the counts are committed by the
+    storage's own connections, which a test's open transaction would hold up on SQLite."""
+    broken = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        RATELIMIT_STORAGE_URI="jiebang://",
+        RATELIMIT_STORAGE_OPTIONS={
+            "redis_url": "redis://127.0.0.1:1",
+            "socket_timeout": 1,
+            "socket_connect_timeout": 1,
+        },
+    )
     try:
         yield broken
     finally:
+        with broken.app_context():
+            limiter.reset()  # the counts it left in the database
         # The Limiter keeps one storage for all apps: give the shared test app its memory storage back.
         limiter.init_app(app)
-        limiter._storage_dead = False  # and leave the fallback mode the refused connections put it in
         limiter.reset()
 
 
-def test_limit_holds_when_redis_is_down(app, database_url, make_user):
-    user = make_user("enterprise")
-    with redis_down(app, database_url) as broken:
+@pytest.mark.live
+def test_limit_holds_when_redis_is_down(app, live_database_url, make_live_user):
+    user = make_live_user("enterprise")
+    with redis_down(app, live_database_url) as broken:
         client = Client(broken)
         client.http.set_cookie("lang", "en")
 
@@ -97,19 +111,49 @@ def test_limit_holds_when_redis_is_down(app, database_url, make_user):
         assert client.get("/").status_code == 200
 
 
-def test_the_shared_app_limits_normally_after_a_redis_outage(app, database_url, client, make_user):
+@pytest.mark.live
+def test_without_redis_every_web_process_shares_one_count(app, live_database_url, make_live_user):
+    """Two web processes: the count of one is the count of the other (it lives in the database)."""
+    from webapp.core.ratelimit import SharedStorage
+
+    user = make_live_user("enterprise")
+    database_url = live_database_url
+    with redis_down(app, database_url) as broken:
+        client = Client(broken)
+        client.http.set_cookie("lang", "en")
+        _guess(client, user.email, 3)
+        other_process = SharedStorage("jiebang://", database_url=database_url)  # another worker's storage
+        counted = [(key, other_process.get(key)) for key in _login_keys(database_url, user.email)]
+        assert [n for _key, n in counted] == [3], counted
+        for key, _n in counted:  # two more guesses through the other worker
+            other_process.incr(key, 60, 2)
+        _assert_too_many(client.login(user.email, WRONG))
+
+
+def _login_keys(database_url, _email) -> list[str]:
+    """The keys counting this address's logins (the test client's address is 127.0.0.1)."""
+    import sqlalchemy as sa
+
+    from webapp.core.ratelimit import DatabaseStorage, counters
+
+    with DatabaseStorage(database_url).engine.connect() as conn:
+        keys = conn.execute(sa.select(counters.c.key)).scalars().all()
+    return [k for k in keys if "accounts.login" in k or "login" in k]
+
+
+def test_the_shared_app_limits_normally_after_a_redis_outage(app, live_database_url, client, make_user):
     """After the outage app is gone the shared app counts in its own storage again: the reset that
     isolates each test clears the count (a leftover fallback storage would keep it)."""
-    user = make_user("broker")
-    with redis_down(app, database_url) as broken:
+    email = make_user("broker").email
+    with redis_down(app, live_database_url) as broken:
         outage = Client(broken)
         for _ in range(6):
-            outage.login(user.email, WRONG)
+            outage.login(email, WRONG)
 
     client.http.set_cookie("lang", "en")
-    _guess(client, user.email, 5)
-    _assert_too_many(client.login(user.email, WRONG))
+    _guess(client, email, 5)
+    _assert_too_many(client.login(email, WRONG))
     with app.app_context():
         limiter.reset()  # what the next test's isolation does
-    _guess(client, user.email, 5)
-    _assert_too_many(client.login(user.email, WRONG))
+    _guess(client, email, 5)
+    _assert_too_many(client.login(email, WRONG))
