@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: run test worker worker-bulk bench lint i18n-extract i18n-update translations install
+.PHONY: run test worker worker-bulk backup restore bench lint i18n-extract i18n-update translations install
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,15 @@ test: install translations
 		echo "== again on PostgreSQL =="; \
 		$(BIN)/pytest $(PYTEST_ARGS) --db postgresql; \
 	fi
+
+# A backup of the configured database (uploaded files included) into backups/, and its restore.
+backup: install
+	$(FLASK) backup create backups/jiebang-$$(date -u +%Y%m%dT%H%M%SZ).backup
+
+restore: install
+	@test -n "$(FILE)" || (echo "make restore FILE=backups/….backup" && exit 2)
+	$(FLASK) backup restore "$(FILE)"
+	$(FLASK) db upgrade
 
 bench: install translations
 	$(BIN)/python -m bench

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from webapp.accounts import services
@@ -104,12 +105,52 @@ def _rematch_everything() -> None:
     matching.run_rematch(job.id, commit=db.session.commit, progress=progress)
 
 
+backup_cli = AppGroup("backup", help="Back up the database (files included) and restore it.")
+
+
+@backup_cli.command("create")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(target: Path) -> None:
+    """Write a backup of the configured database to TARGET (a .sqlite3 copy or a pg_dump file)."""
+    from webapp.core import backup
+
+    try:
+        written = backup.create(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written: {written} ({written.stat().st_size:,} bytes)")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database's contents.")
+def backup_restore(source: Path, yes: bool) -> None:
+    """Replace the configured database's contents with the backup SOURCE (stop the site first)."""
+    from alembic.script import ScriptDirectory
+
+    from webapp.core import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if not yes:
+        click.confirm(f"Replace everything in {sa.engine.make_url(url).render_as_string()} with {source}?", abort=True)
+    scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
+    known = {script.revision for script in scripts.walk_revisions()}
+    try:
+        revision = backup.restore(url, source, known)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"restored {source} (schema {revision}); then `flask --app wsgi db upgrade` (a backup of an older version), and restart the site: the matching index is rebuilt from the rows"
+    )
+
+
 def register_cli(app: Flask) -> None:
     from webapp.dedupe.cli import duplicates_cli
     from webapp.imports.cli import import_cli
     from webapp.matching.cli import match_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(duplicates_cli)
