@@ -49,6 +49,8 @@ def celery_worker(env: dict[str, str], tmp: Path):
             "-A",
             "worker",
             "worker",
+            "--queues",
+            "celery,clock,bulk",
             "--loglevel",
             "INFO",
             "--concurrency",
