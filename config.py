@@ -67,6 +67,7 @@ class Config:
     IMPORT_MAX_UNPACKED_MB = int(os.environ.get("IMPORT_MAX_UNPACKED_MB", "64"))
     IMPORT_MAX_RATIO = int(os.environ.get("IMPORT_MAX_RATIO", "100"))
     IMPORT_MAX_ACTIVE_PER_USER = int(os.environ.get("IMPORT_MAX_ACTIVE_PER_USER", "2"))
+    IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "5000"))  # rows per import task, with Celery
     CHALLENGE_FILE_MAX_MB = float(os.environ.get("CHALLENGE_FILE_MAX_MB", "10"))  # each application/evidence file
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600

@@ -1,11 +1,16 @@
-"""Background import jobs: a crash loses at most a batch, and running the job again resumes it."""
+"""Background import jobs: a crash loses at most a batch, and running the job again resumes it once
+the crashed run's lease has run out; a task delivered twice runs once; a long import goes in chunks,
+each a task of its own."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from tests.imports.conftest import achievement, write_jsonl
 from webapp.achievements.models import Achievement
+from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.imports import services
 from webapp.imports.models import ImportJob, JobStatus
@@ -30,7 +35,7 @@ def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_
     def crash_after_first_batch():
         commits.append(1)
         db.session.commit()
-        if len(commits) == 2:  # "started", then the first batch: then the worker dies
+        if len(commits) == 3:  # the lease, "started", then the first batch: then the worker dies
             raise Crash
 
     try:
@@ -41,6 +46,12 @@ def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_
     assert stopped.status is JobStatus.RUNNING and stopped.processed == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == 3
 
+    services.execute_job(job.id, commit=db.session.commit)  # redelivered while the dead run's lease holds
+    assert db.session.get(ImportJob, job.id).processed == 3  # left alone: it cannot tell the run is dead
+
+    stopped = db.session.get(ImportJob, job.id)
+    stopped.lease_until = utcnow() - timedelta(seconds=1)  # the lease runs out
+    db.session.commit()
     services.execute_job(job.id, commit=db.session.commit)
 
     done = db.session.get(ImportJob, job.id)
@@ -50,6 +61,35 @@ def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_
 
     services.execute_job(job.id, commit=db.session.commit)  # a duplicate delivery does nothing
     assert db.session.get(ImportJob, job.id).report["imported"] == 7
+
+
+def test_a_long_import_goes_in_chunks_each_a_task_of_its_own(app_ctx, make_user, tmp_path, monkeypatch):
+    admin = make_user("admin")
+    content = write_jsonl(tmp_path / "a.jsonl", [achievement(n) for n in range(1, 8)]).read_bytes()
+    job = ImportJob(
+        kind="achievements", filename="a.jsonl", content=content, target_status="published", created_by_id=admin.id
+    )
+    db.session.add(job)
+    db.session.commit()
+    monkeypatch.setattr(services, "ImportOptions", _small_batches(services.ImportOptions))
+    handed_over = []
+
+    def enqueue(task, **kwargs):  # the broker: the test delivers each queued task itself
+        if task == "imports.run_job":
+            handed_over.append((kwargs, db.session.get(ImportJob, job.id).processed))
+
+    monkeypatch.setattr(services.outbox, "enqueue", enqueue)
+
+    services.execute_job(job.id, commit=db.session.commit, chunk_rows=3)
+    first = db.session.get(ImportJob, job.id)
+    assert (first.status, first.processed, first.lease_until) == (JobStatus.RUNNING, 3, None)
+    while len(handed_over) < 5 and db.session.get(ImportJob, job.id).status is JobStatus.RUNNING:
+        services.execute_job(handed_over[-1][0]["job_id"], commit=db.session.commit, chunk_rows=3)
+
+    assert handed_over == [({"job_id": job.id}, 3), ({"job_id": job.id}, 6)]  # each chunk queued the next
+    done = db.session.get(ImportJob, job.id)
+    assert (done.status, done.processed, done.report["imported"], done.lease_until) == (JobStatus.DONE, 7, 7, None)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == 7
 
 
 def _small_batches(options_class):

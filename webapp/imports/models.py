@@ -60,6 +60,8 @@ class ImportJob(TimestampMixin, db.Model):
     report: Mapped[dict | None] = mapped_column(sa.JSON)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Held by the run that is importing the job; a second delivery of the same task finds it and leaves.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_by = relationship("User", lazy="joined")
 

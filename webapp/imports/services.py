@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -106,17 +107,44 @@ def create_job(
     return job
 
 
-def execute_job(job_id: int, commit: Callable[[], None]) -> ImportJob | None:
+LEASE = timedelta(minutes=5)  # renewed after every batch; well under the broker's visibility timeout
+
+
+def _claim(job_id: int, commit: Callable[[], None]) -> bool:
+    """Take the job's lease, unless a live run holds it (a redelivered task then leaves at once)."""
+    now = utcnow()
+    taken = db.session.execute(
+        sa.update(ImportJob)
+        .where(
+            ImportJob.id == job_id,
+            ImportJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+            sa.or_(ImportJob.lease_until.is_(None), ImportJob.lease_until < now),
+        )
+        .values(lease_until=now + LEASE)
+    ).rowcount
+    commit()
+    return bool(taken)
+
+
+def execute_job(job_id: int, commit: Callable[[], None], chunk_rows: int | None = None) -> ImportJob | None:
     """Run a queued import, committing after every batch with the job's progress in the same
-    transaction. Run again after a crash it resumes after the last committed batch; run again
-    after it finished it does nothing."""
+    transaction. With Celery the work goes in chunks of IMPORT_CHUNK_ROWS rows, one task each (the
+    next is queued when one ends), so no task runs longer than a few minutes; a lease on the job
+    makes a task delivered twice run once. Run again after a crash it resumes after the last
+    committed batch; run again after it finished it does nothing."""
     job = db.session.get(ImportJob, job_id)
     if job is None or job.status.finished:
         return job
+    if not _claim(job_id, commit):
+        log.info("import job %s is being run elsewhere; this delivery leaves it", job_id)
+        return db.session.get(ImportJob, job_id)
+    job = db.session.get(ImportJob, job_id)
+    if chunk_rows is None and not current_app.extensions["celery"].conf.task_always_eager:
+        chunk_rows = current_app.config["IMPORT_CHUNK_ROWS"]
     locale = job.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         try:
-            _run(job, commit)
+            _run(job, commit, chunk_rows)
         except Exception as exc:
             log.exception("import job %s failed", job_id)
             db.session.rollback()
@@ -132,7 +160,7 @@ def execute_job(job_id: int, commit: Callable[[], None]) -> ImportJob | None:
     return job
 
 
-def _run(job: ImportJob, commit: Callable[[], None]) -> None:
+def _run(job: ImportJob, commit: Callable[[], None], chunk_rows: int | None = None) -> None:
     kind = KINDS[job.kind]
     try:
         source = read_source(job.filename, job.content or b"")
@@ -164,7 +192,14 @@ def _run(job: ImportJob, commit: Callable[[], None]) -> None:
     for done in importer.run(source, start):
         job.processed = done
         job.report = importer.report.to_dict()
+        job.lease_until = utcnow() + LEASE
         commit()
+        if chunk_rows and done - start >= chunk_rows and done < len(source.rows):
+            # This chunk is done: the next one is a task of its own, resuming after this batch.
+            job.lease_until = None
+            outbox.enqueue("imports.run_job", job_id=job.id)
+            commit()
+            return
     _finish(job, JobStatus.DONE, importer.report)
     if importer.written:  # the real lists are full of reposts: look for near-duplicates in the background
         outbox.enqueue("dedupe.flag_listings", kind=kind.code, ids=importer.written)
@@ -175,5 +210,6 @@ def _finish(job: ImportJob, status: JobStatus, report: ImportReport) -> None:
     job.status = status
     job.report = report.to_dict()
     job.finished_at = utcnow()
+    job.lease_until = None
     job.processed = min(job.processed, job.total)
     job.content = None  # the listings hold the data now; the upload is not kept
