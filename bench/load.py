@@ -83,6 +83,8 @@ def run(options: Options) -> list[Result]:
             raise RuntimeError(f"/healthz answered {status}")
         worker_env = {**server.env}
         with celery_worker(worker_env, server.tmp) as worker:
+            drained = _wait_until_idle(worker.pid, REDIS_URL)
+            print(f"background work left by the demo load (its matching) done after {drained:.0f}s", flush=True)
             latencies_file = server.tmp / "latencies.json"
             locust = shutil.which("locust", path=str(Path(sys.executable).parent)) or "locust"
             gunicorn_pid = _gunicorn_pid(server.port)
@@ -154,6 +156,30 @@ def run(options: Options) -> list[Result]:
         if samples:
             print(f"  {name:<24} {sum(samples) / len(samples):5.2f} / {max(samples):5.2f}")
     return results
+
+
+def _wait_until_idle(worker_pid: int, redis_url: str, timeout: float = 1800) -> float:
+    """Until the queues are empty and the worker has rested for five seconds: the load meets the
+    site in its everyday state, not while the demo load's matching is still being computed."""
+    import psutil
+
+    started = time.monotonic()
+    worker = psutil.Process(worker_pid)
+    members = [worker, *worker.children(recursive=True)]
+    for member in members:
+        member.cpu_percent(None)
+    quiet = 0
+    while time.monotonic() - started < timeout:
+        time.sleep(1)
+        waiting = 0
+        for queue in ("celery", "clock", "bulk"):
+            out = subprocess.run(["redis-cli", "-u", redis_url, "llen", queue], capture_output=True, text=True)
+            waiting += int(out.stdout.strip() or 0)
+        busy = sum(m.cpu_percent(None) for m in members if m.is_running())
+        quiet = quiet + 1 if waiting == 0 and busy < 5 else 0
+        if quiet >= 5:
+            break
+    return time.monotonic() - started
 
 
 def _gunicorn_pid(port: int) -> int | None:

@@ -64,6 +64,7 @@ def load_demo() -> None:
     lists of the shared data folder when it is there (DEMO_REAL_DATA=0 skips them), the matching,
     challenges at every stage and deals. Running it again changes nothing."""
     from webapp.challenges import demo as challenges_demo
+    from webapp.core.db import refresh_statistics
     from webapp.deals import demo as deals_demo
     from webapp.demo import DEMO_PASSWORD, load
     from webapp.imports import real_lists
@@ -78,6 +79,8 @@ def load_demo() -> None:
     challenges = challenges_demo.load(say=click.echo)
     db.session.commit()
     deals_demo.load()
+    db.session.commit()
+    refresh_statistics()  # a database loaded from empty: plan from its real sizes at once
     db.session.commit()
     if created:
         click.echo(f"Demo content loaded. Demo users, all with the password {DEMO_PASSWORD}:")

@@ -53,3 +53,16 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+def refresh_statistics(*tables: str) -> None:
+    """After a bulk write (an import, a full re-match, the demo load), have PostgreSQL count the
+    tables again. Its planner works from statistics that autovacuum refreshes only a minute or more
+    later; in between, tables loaded from empty are planned as if nearly empty, and the brokers'
+    queue over 80,000 suggestions took 40 s instead of 0.16 s. Without tables, every table."""
+    from webapp.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in tables or ("",):
+        db.session.execute(sa.text(f'ANALYZE "{table}"' if table else "ANALYZE"))

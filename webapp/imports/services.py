@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from webapp.accounts.models import OrgKind, Role
 from webapp.core import audit, outbox
-from webapp.core.db import utcnow
+from webapp.core.db import refresh_statistics, utcnow
 from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.imports.columns import KINDS, parse_mapping
@@ -201,6 +201,7 @@ def _run(job: ImportJob, commit: Callable[[], None], chunk_rows: int | None = No
             commit()
             return
     _finish(job, JobStatus.DONE, importer.report)
+    refresh_statistics(kind.name, "listing_terms")  # the kind is named as its table
     if importer.written:  # the real lists are full of reposts: look for near-duplicates in the background
         outbox.enqueue("dedupe.flag_listings", kind=kind.code, ids=importer.written)
     commit()

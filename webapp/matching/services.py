@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 
 from webapp.core import audit, outbox
-from webapp.core.db import utcnow
+from webapp.core.db import refresh_statistics, utcnow
 from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
@@ -659,6 +659,8 @@ def run_rematch(
         )
         job.status = MatchJobStatus.DONE
         job.finished_at = utcnow()
+        commit()
+        refresh_statistics(Suggestion.__tablename__)
         commit()
         if progress:
             progress(job.total, job.total)
