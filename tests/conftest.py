@@ -21,10 +21,15 @@ import sqlalchemy as sa
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from webapp import create_app
-from webapp.accounts.models import Organisation, OrgKind, Role, User
-from webapp.core import clock
-from webapp.extensions import db, limiter
+# Apps the tests make in other configurations (production) keep no beat of their own: a thread
+# relaying a test database's outbox would outlive the test (and the database). The beat's own test
+# turns it on for its app.
+os.environ.setdefault("EMBEDDED_BEAT", "0")
+
+from webapp import create_app  # noqa: E402
+from webapp.accounts.models import Organisation, OrgKind, Role, User  # noqa: E402
+from webapp.core import clock  # noqa: E402
+from webapp.extensions import db, limiter  # noqa: E402
 
 CI = bool(os.environ.get("CI"))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
