@@ -499,11 +499,9 @@ def _notification_for(query, user_id: int) -> int:
     return query(add)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(role, app, client, make_user, make_org, query):
-    missing = _missing_policies(app)
-    assert not missing, f"no access policy for {', '.join(missing)} - add it to the policy table"
-
+def samples_for(role: str, client, make_user, make_org, query):
+    """A user of `role` (None for a visitor), signed in on `client`, and a sample for every URL
+    variable: objects the user may see, owned by others unless the policy names the user."""
     org = make_org(OrgKind.UNIVERSITY)
     other = make_user("researcher", organisation_id=org.id)
     user = None if role == "anonymous" else make_user(role)
@@ -525,6 +523,15 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
     samples.update(_deal_samples(query, user.id if role == "broker" else make_user("broker").id))
     if user is not None:
         assert client.login(user.email).status_code == 302
+    return user, samples
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(role, app, client, make_user, make_org, query):
+    missing = _missing_policies(app)
+    assert not missing, f"no access policy for {', '.join(missing)} - add it to the policy table"
+
+    user, samples = samples_for(role, client, make_user, make_org, query)
 
     failures = []
     for rule in _rules(app):

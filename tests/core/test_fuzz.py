@@ -17,7 +17,6 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 
 from tests.core import test_access_matrix as matrix
-from webapp.accounts.models import OrgKind
 
 NUL = "锂电池\x00"
 HUGE = "99999999999999999999"
@@ -77,31 +76,6 @@ def _forms(html: str) -> list[dict]:
     return parser.forms
 
 
-def _samples(app, client, make_user, make_org, query, role: str):
-    org = make_org(OrgKind.UNIVERSITY)
-    other = make_user("researcher", organisation_id=org.id)
-    user = None if role == "anonymous" else make_user(role)
-    owner = user or other
-    samples = {
-        **matrix.STATIC_SAMPLES,
-        (None, "org_id"): org.id,
-        (None, "user_id"): other.id,
-        (None, "note_id"): matrix._notification_for(query, owner.id),
-        **matrix._duplicates_and_field(query),
-        (None, "job_id"): matrix._import_job_for(query, owner.id),
-    }
-    listings = matrix._listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id)
-    samples.update(listings)
-    samples.update(matrix._matching_samples(query, listings, make_user("broker").id))
-    samples.update(matrix._challenge_samples(query))
-    samples.update(matrix._challenge_work_samples(query, None))
-    samples.update(matrix._agency_for(query, None))
-    samples.update(matrix._deal_samples(query, make_user("broker").id))
-    if user is not None:
-        assert client.login(user.email).status_code == 302
-    return user, samples
-
-
 class Probe:
     """Sends requests and keeps every answer of 5xx (or exception) with what was sent."""
 
@@ -152,7 +126,7 @@ def _page_url(app, rule, samples) -> str | None:
 
 @pytest.mark.parametrize("role", ["anonymous", "admin"])
 def test_no_hostile_value_in_any_field_or_path_makes_the_server_fail(role, app, client, make_user, make_org, query):
-    user, samples = _samples(app, client, make_user, make_org, query, role)
+    user, samples = matrix.samples_for(role, client, make_user, make_org, query)
     probe = Probe(client)
     csrf = client.csrf()
     seen_forms = set()

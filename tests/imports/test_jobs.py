@@ -23,12 +23,7 @@ class Crash(BaseException):
 
 def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_user, tmp_path, monkeypatch):
     admin = make_user("admin")
-    content = write_jsonl(tmp_path / "a.jsonl", [achievement(n) for n in range(1, 8)]).read_bytes()
-    job = ImportJob(
-        kind="achievements", filename="a.jsonl", content=content, target_status="published", created_by_id=admin.id
-    )  # as create_job() makes it, without handing it to the task queue
-    db.session.add(job)
-    db.session.commit()
+    job = _queued_job(admin, tmp_path, 7)
     monkeypatch.setattr(services, "ImportOptions", _small_batches(services.ImportOptions))
 
     commits = []
@@ -66,12 +61,7 @@ def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_
 
 def test_a_long_import_goes_in_chunks_each_a_task_of_its_own(app_ctx, make_user, tmp_path, monkeypatch):
     admin = make_user("admin")
-    content = write_jsonl(tmp_path / "a.jsonl", [achievement(n) for n in range(1, 8)]).read_bytes()
-    job = ImportJob(
-        kind="achievements", filename="a.jsonl", content=content, target_status="published", created_by_id=admin.id
-    )
-    db.session.add(job)
-    db.session.commit()
+    job = _queued_job(admin, tmp_path, 7)
     monkeypatch.setattr(services, "ImportOptions", _small_batches(services.ImportOptions))
     handed_over = []
 
@@ -93,6 +83,17 @@ def test_a_long_import_goes_in_chunks_each_a_task_of_its_own(app_ctx, make_user,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == 7
 
 
+def _queued_job(admin, tmp_path, rows: int) -> ImportJob:
+    """An import of `rows` achievements as create_job() makes it, without handing it to the task queue."""
+    content = write_jsonl(tmp_path / "a.jsonl", [achievement(n) for n in range(1, rows + 1)]).read_bytes()
+    job = ImportJob(
+        kind="achievements", filename="a.jsonl", content=content, target_status="published", created_by_id=admin.id
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
 def _small_batches(options_class):
     def make(**kwargs):
         return options_class(**kwargs, batch_size=3)
@@ -106,12 +107,7 @@ def test_after_an_import_postgresql_plans_from_the_real_table_sizes(app_ctx, mak
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's planner statistics")
     admin = make_user("admin")
-    content = write_jsonl(tmp_path / "a.jsonl", [achievement(n) for n in range(1, 41)]).read_bytes()
-    job = ImportJob(
-        kind="achievements", filename="a.jsonl", content=content, target_status="published", created_by_id=admin.id
-    )
-    db.session.add(job)
-    db.session.commit()
+    job = _queued_job(admin, tmp_path, 40)
 
     services.execute_job(job.id, commit=db.session.commit)
 
