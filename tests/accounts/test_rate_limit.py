@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.conftest import Client
+from tests.conftest import Client, migrate
 from webapp import create_app
 from webapp.extensions import limiter
 
@@ -74,6 +74,8 @@ def redis_down(app, database_url):
     """An app whose rate limits go to a Redis server that refuses connections (port 1), with the
     database behind it, as in production. On the live database: the counts are committed by the
     storage's own connections, which a test's open transaction would hold up on SQLite."""
+    from webapp.core.ratelimit import DatabaseStorage
+
     broken = create_app(
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
@@ -84,14 +86,15 @@ def redis_down(app, database_url):
             "socket_connect_timeout": 1,
         },
     )
+    migrate(broken)  # the live database may not have been used yet by this process
     try:
         yield broken
     finally:
-        with broken.app_context():
-            limiter.reset()  # the counts it left in the database
-        # The Limiter keeps one storage for all apps: give the shared test app its memory storage back.
+        # The Limiter keeps one storage for all apps: give the shared test app its memory storage back
+        # first, whatever happens next, then clear the counts left in the database.
         limiter.init_app(app)
         limiter.reset()
+        DatabaseStorage(database_url).reset()
 
 
 @pytest.mark.live
