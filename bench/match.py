@@ -379,12 +379,14 @@ def _rematch(folder: Path, achievements: list, needs: list) -> Result:
     import webapp  # noqa: F401 - the application's SQLite settings (foreign keys, WAL) on every connection
     import webapp.models  # noqa: F401 - every table
     from webapp.achievements.models import Achievement
+    from webapp.core.db import configure_sqlite
     from webapp.extensions import db
     from webapp.matching.models import Suggestion
     from webapp.needs.models import Need
 
     tmp = Path(tempfile.mkdtemp(prefix="jiebang-rematch-"))
     engine = sa.create_engine(f"sqlite:///{tmp / 'rematch.sqlite3'}")
+    configure_sqlite(engine)
     try:
         db.metadata.create_all(engine)
         started = time.perf_counter()

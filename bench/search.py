@@ -51,8 +51,11 @@ def _database(env: dict[str, str]):
     import sqlalchemy as sa
 
     from config import database_url
+    from webapp.core.db import configure_sqlite
 
-    return sa.create_engine(database_url(env["DATABASE_URL"]))
+    engine = sa.create_engine(database_url(env["DATABASE_URL"]))
+    configure_sqlite(engine)
+    return engine
 
 
 def _queries(engine) -> list[str]:

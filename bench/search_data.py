@@ -102,9 +102,11 @@ def load_achievements(database_url: str, n: int, scratch: Path, processes: int =
     """Insert n published achievements with their index rows; returns timings in seconds and counts."""
     from config import database_url as normalise_url
     from webapp.achievements.models import Achievement
+    from webapp.core.db import configure_sqlite
 
     url = normalise_url(database_url)
     engine = sa.create_engine(url)
+    configure_sqlite(engine)
     postgres = engine.dialect.name == "postgresql"
     timings: dict[str, float] = {}
     try:

@@ -9,12 +9,15 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
+from webapp.core.db import configure_sqlite
+
 
 @pytest.fixture
 def engine(request, tmp_path):
     if request.config.getoption("--db") != "sqlite":
         pytest.skip("SQLite's locking")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'locks.sqlite3'}")
+    configure_sqlite(engine)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)")
         conn.exec_driver_sql("INSERT INTO t (n) VALUES (0)")

@@ -17,6 +17,7 @@ import time
 import sqlalchemy as sa
 from limits.storage import Storage, storage_from_string
 
+from webapp.core.db import configure_sqlite
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class DatabaseStorage:
                     if not url.startswith("sqlite")
                     else sa.create_engine(url, pool_pre_ping=True)
                 )
+                configure_sqlite(self._engine)
             return self._engine
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
