@@ -54,14 +54,7 @@ def create(database_url: str, target: Path) -> Path:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        copy = sqlite3.connect(target)
-        try:
-            with copy:
-                source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(url), target)
         return target
     if url.get_backend_name() == "postgresql":
         done = subprocess.run(
@@ -73,6 +66,18 @@ def create(database_url: str, target: Path) -> Path:
             raise BackupError(f"pg_dump failed: {done.stderr.strip()[:500]}")
         return target
     raise BackupError(f"no backup for {url.get_backend_name()} databases")
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy one SQLite database into another page by page, consistent while others write."""
+    origin = sqlite3.connect(source)
+    copy = sqlite3.connect(target)
+    try:
+        with copy:
+            origin.backup(copy)
+    finally:
+        copy.close()
+        origin.close()
 
 
 def _revision_of(database_url: str) -> str | None:
@@ -102,14 +107,7 @@ def restore(database_url: str, source: Path, known_revisions: set[str]) -> str |
         _check_revision(revision, known_revisions)
         target = _sqlite_path(url)
         target.parent.mkdir(parents=True, exist_ok=True)
-        backup = sqlite3.connect(source)
-        live = sqlite3.connect(target)
-        try:
-            with live:
-                backup.backup(live)
-        finally:
-            live.close()
-            backup.close()
+        _sqlite_copy(source, target)
         return revision
     if backend == "postgresql":
         if not head.startswith(PGDUMP_MAGIC):
