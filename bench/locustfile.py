@@ -96,57 +96,43 @@ class Visitor(Person):
         self.page("/challenges/", "GET /challenges/", "challenge-board")
 
 
-class Researcher(Person):
+class Owner(Person):
+    """Someone who lists things: looks at their own list, now and then saves a new draft."""
+
+    abstract = True
+    kind = ""  # "achievements" or "needs"
+    draft: dict = {}
+
+    @task(2)
+    def mine(self):
+        self.page(f"/{self.kind}/mine", f"GET /{self.kind}/mine", "my-listings")
+
+    @task(1)
+    def save_a_draft(self):
+        form = self.page(f"/{self.kind}/new", f"GET /{self.kind}/new")
+        fields = re.findall(r'<option value="(\d+)"', form)
+        n = random.randrange(10**9)
+        data = {k: v.format(n=n) for k, v in self.draft.items()}
+        data.update(field_id=fields[0] if fields else "", save="1")
+        self.post(f"/{self.kind}/new", f"POST /{self.kind}/new (draft)", data, form)
+
+
+class Researcher(Owner):
     weight = 3
     email = "researcher@demo.jiebang.cn"
-
-    @task(2)
-    def mine(self):
-        self.page("/achievements/mine", "GET /achievements/mine", "my-listings")
-
-    @task(1)
-    def list_a_result(self):
-        form = self.page("/achievements/new", "GET /achievements/new")
-        fields = re.findall(r'<option value="(\d+)"', form)
-        n = random.randrange(10**9)
-        self.post(
-            "/achievements/new",
-            "POST /achievements/new (draft)",
-            {
-                "title": f"负载测试成果{n}",
-                "summary": "一种锂电池热管理方法，用于储能与电动汽车。",
-                "field_id": fields[0] if fields else "",
-                "keywords": "锂电池、热管理",
-                "save": "1",
-            },
-            form,
-        )
+    kind = "achievements"
+    draft = {
+        "title": "负载测试成果{n}",
+        "summary": "一种锂电池热管理方法，用于储能与电动汽车。",
+        "keywords": "锂电池、热管理",
+    }
 
 
-class Enterprise(Person):
+class Enterprise(Owner):
     weight = 3
     email = "enterprise@demo.jiebang.cn"
-
-    @task(2)
-    def mine(self):
-        self.page("/needs/mine", "GET /needs/mine", "my-listings")
-
-    @task(1)
-    def post_a_need(self):
-        form = self.page("/needs/new", "GET /needs/new")
-        fields = re.findall(r'<option value="(\d+)"', form)
-        n = random.randrange(10**9)
-        self.post(
-            "/needs/new",
-            "POST /needs/new (draft)",
-            {
-                "title": f"负载测试需求{n}",
-                "description": "需要压铸件气孔在线检测方案，提升良率。",
-                "field_id": fields[0] if fields else "",
-                "save": "1",
-            },
-            form,
-        )
+    kind = "needs"
+    draft = {"title": "负载测试需求{n}", "description": "需要压铸件气孔在线检测方案，提升良率。"}
 
 
 class Broker(Person):
