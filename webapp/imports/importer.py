@@ -27,13 +27,13 @@ from webapp.accounts.models import Organisation
 from webapp.achievements.models import Achievement
 from webapp.core import audit, clock
 from webapp.core.db import utcnow
+from webapp.core.text import fold, normalise
 from webapp.extensions import db
 from webapp.imports.columns import SOURCE_COLUMN, Kind, column_key, plan_columns
 from webapp.imports.readers import SourceFile
 from webapp.imports.report import ImportReport
 from webapp.imports.rows import RowStager, Staged, bare, parallel, stage_rows
 from webapp.listings.models import ListingStatus, ListingTerm
-from webapp.listings.text import normalise
 from webapp.needs.models import Need
 from webapp.taxonomy.services import FieldResolver
 
@@ -77,7 +77,7 @@ class Importer:
         self.org_ids: dict[str, int] = {}
         self.org_names: dict[int, str] = {}
         for org_id, name in db.session.execute(sa.select(Organisation.id, Organisation.name)):
-            self.org_ids[normalise(name).lower()] = org_id
+            self.org_ids[fold(name)] = org_id
             self.org_names[org_id] = name
         self.first_line: dict[str, int] = {}  # external_id -> line first seen
         self.titles: set[str] = set()

@@ -20,11 +20,12 @@ from types import SimpleNamespace
 
 from flask_babel import gettext as _
 
+from webapp.core.text import normalise, tidy
 from webapp.imports.columns import DATA_KEY, Kind, Layout, column_key
 from webapp.imports.readers import SourceRow
 from webapp.listings.index import listing_text
 from webapp.listings.models import modes_to_mask
-from webapp.listings.text import index_terms, normalise, tidy
+from webapp.listings.text import index_terms
 from webapp.listings.validation import ListingInvalid, clean_achievement, clean_need
 
 EXTERNAL_ID_MAX = 100

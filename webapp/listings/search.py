@@ -28,9 +28,10 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from webapp.core import clock
+from webapp.core.text import fold, normalise, tidy
 from webapp.extensions import db
 from webapp.listings.models import NO_AMOUNT_HIGH, NO_AMOUNT_LOW, CoopMode, ListingStatus, ListingTerm, Maturity
-from webapp.listings.text import idf, normalise, split_list, tidy, tokens
+from webapp.listings.text import idf, split_list, tokens
 
 PER_PAGE = 20
 SCALE = 1000  # fixed-point factor for weights and idf
@@ -95,7 +96,7 @@ class Results:
 
 def query_terms(q: str | None) -> list[str]:
     """Segmented words, then the comma-separated parts and the whole query, as index terms."""
-    q = normalise(q).lower()
+    q = fold(q)
     if not q:
         return []
     terms = dict.fromkeys(tokens(q))
@@ -133,7 +134,7 @@ def title_hits(model, q: str):
     """How many of the query's words (as typed, split on commas and spaces) the title contains:
     the first sort key of search results, so a title holding what was asked for comes first even
     when another listing carries the same word as an explicit keyword."""
-    parts = [p.lower() for p in split_list(normalise(q))][:5] or [normalise(q).lower()]
+    parts = [p.lower() for p in split_list(normalise(q))][:5] or [fold(q)]
     title = sa.func.lower(model.title)
     return sum((sa.case((title.contains(p, autoescape=True), 1), else_=0) for p in parts), sa.literal(0)).label(
         "title_hits"

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from webapp.accounts.models import Role
 from webapp.core import audit
 from webapp.core.permissions import require_role
+from webapp.core.text import fold, normalise
 from webapp.extensions import db
-from webapp.listings.text import normalise
 from webapp.taxonomy.models import TechField
 
 _SEPARATORS = re.compile(r"\s*(?:——|—|-|/|>|·|\|)\s*")
@@ -44,10 +44,10 @@ class FieldResolver:
         self.names: dict[str, list[TechField]] = {}
         for f in fields:
             for name in [f.name, *(f.aliases or [])]:
-                self.names.setdefault(normalise(name).lower(), []).append(f)
+                self.names.setdefault(fold(name), []).append(f)
 
     def _lookup(self, name: str, parent: TechField | None = None) -> TechField | None:
-        candidates = self.names.get(normalise(name).lower(), [])
+        candidates = self.names.get(fold(name), [])
         if parent is not None:
             candidates = [c for c in candidates if c.parent_id == parent.id] or []
         # A generic alias like 其他 only counts under a known parent.
