@@ -35,9 +35,10 @@ def calibrate(kind: str, threshold: float) -> None:
     from webapp.dedupe import services
     from webapp.extensions import db
     from webapp.listings.index import reindex
+    from webapp.listings.kinds import model_for
     from webapp.listings.models import DuplicateCandidate, ListingStatus
 
-    model = services.model_for(kind)
+    model = model_for(kind)
     text_field = "summary" if kind == "a" else "description"
     listings = []
     with (DATA / FILES[kind]).open(encoding="utf-8") as lines:

@@ -49,6 +49,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     init_extensions(app)
+    connect_domains()
     register_headers(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -150,6 +151,21 @@ def init_extensions(app: Flask) -> None:
     from webapp.core import embedded_beat
 
     embedded_beat.install(app)
+
+
+def connect_domains() -> None:
+    """What lower packages need from higher ones, connected here rather than by imports: the listing
+    kinds, the receivers of the listings' signals. Safe to run again (each app the tests make)."""
+    from webapp.achievements.models import Achievement
+    from webapp.dedupe import subscribers as dedupe_subscribers
+    from webapp.listings import kinds
+    from webapp.matching import subscribers as matching_subscribers
+    from webapp.needs.models import Need
+
+    kinds.register(Achievement)
+    kinds.register(Need)
+    dedupe_subscribers.register()
+    matching_subscribers.register()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -112,13 +112,20 @@ def tree() -> list[tuple[TechField, list[TechField]]]:
     ]
 
 
+# Models whose `field_id` uses a field (the listing kinds, registered from create_app): taxonomy sits
+# below them and cannot import them.
+_FIELD_USERS: list[type] = []
+
+
+def register_field_user(model: type) -> None:
+    if model not in _FIELD_USERS:
+        _FIELD_USERS.append(model)
+
+
 def usage_counts() -> dict[int, int]:
     """Listings (achievements and needs) per field id."""
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
     counts: dict[int, int] = {}
-    for model in (Achievement, Need):
+    for model in _FIELD_USERS:
         rows = db.session.execute(
             sa.select(model.field_id, sa.func.count()).where(model.field_id.is_not(None)).group_by(model.field_id)
         )
@@ -128,12 +135,9 @@ def usage_counts() -> dict[int, int]:
 
 
 def listing_count(field_id: int) -> int:
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
     return sum(
         db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.field_id == field_id)) or 0
-        for model in (Achievement, Need)
+        for model in _FIELD_USERS
     )
 
 
