@@ -83,7 +83,7 @@ def _in_process(env: dict[str, str], periods_: list[tuple[str, str]], repeat: in
 
 
 def run(options: Options) -> list[Result]:
-    from webapp.demo import DEMO_PASSWORD
+    from webapp.demo.accounts import DEMO_PASSWORD
 
     requests = options.requests or REQUESTS
     concurrency = options.concurrency or CONCURRENCY

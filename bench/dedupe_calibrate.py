@@ -31,13 +31,14 @@ def _bands(scores: list[float]) -> str:
 
 
 def calibrate(kind: str, threshold: float) -> None:
+    from webapp.core.text import normalise
     from webapp.dedupe import services
     from webapp.extensions import db
     from webapp.listings.index import reindex
+    from webapp.listings.kinds import model_for
     from webapp.listings.models import DuplicateCandidate, ListingStatus
-    from webapp.listings.text import normalise
 
-    model = services.model_for(kind)
+    model = model_for(kind)
     text_field = "summary" if kind == "a" else "description"
     listings = []
     with (DATA / FILES[kind]).open(encoding="utf-8") as lines:

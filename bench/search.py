@@ -80,7 +80,7 @@ def _page_cursor(engine, page: int) -> tuple[str, object, int]:
 
     from webapp.achievements.models import Achievement
     from webapp.listings.models import ListingStatus
-    from webapp.listings.search import encode_cursor
+    from webapp.listings.paging import encode_cursor
 
     with engine.connect() as conn:
         row = conn.execute(

@@ -28,7 +28,7 @@ PAGES = [
 
 
 def run(options: Options) -> list[Result]:
-    from webapp.demo import DEMO_PASSWORD
+    from webapp.demo.accounts import DEMO_PASSWORD
 
     requests = options.requests or REQUESTS
     concurrency = options.concurrency or CONCURRENCY

@@ -47,6 +47,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     init_extensions(app)
+    connect_domains()
     register_headers(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -117,6 +118,47 @@ def init_extensions(app: Flask) -> None:
     from webapp.core import embedded_beat
 
     embedded_beat.install(app)
+
+
+def connect_domains() -> None:
+    """What lower packages need from higher ones, connected here rather than by imports: the listing
+    kinds, the receivers of the listings' signals, each domain's audit labels and notification texts.
+    Safe to run again (each app the tests make)."""
+    from webapp.accounts import texts as accounts_texts
+    from webapp.achievements import texts as achievements_texts
+    from webapp.achievements.models import Achievement
+    from webapp.challenges import texts as challenges_texts
+    from webapp.deals import texts as deals_texts
+    from webapp.dedupe import subscribers as dedupe_subscribers
+    from webapp.dedupe import texts as dedupe_texts
+    from webapp.imports import texts as imports_texts
+    from webapp.listings import kinds
+    from webapp.listings import texts as listings_texts
+    from webapp.matching import subscribers as matching_subscribers
+    from webapp.matching import texts as matching_texts
+    from webapp.needs import texts as needs_texts
+    from webapp.needs.models import Need
+    from webapp.notifications import texts as notifications_texts
+    from webapp.taxonomy import texts as taxonomy_texts
+
+    kinds.register(Achievement)
+    kinds.register(Need)
+    dedupe_subscribers.register()
+    matching_subscribers.register()
+    for texts in (
+        accounts_texts,
+        notifications_texts,
+        taxonomy_texts,
+        listings_texts,
+        achievements_texts,
+        needs_texts,
+        dedupe_texts,
+        imports_texts,
+        matching_texts,
+        challenges_texts,
+        deals_texts,
+    ):
+        texts.register()  # audit log labels and notification texts
 
 
 def register_blueprints(app: Flask) -> None:

@@ -66,9 +66,9 @@ def load_demo() -> None:
     from webapp.challenges import demo as challenges_demo
     from webapp.core.db import refresh_statistics
     from webapp.deals import demo as deals_demo
-    from webapp.demo import DEMO_PASSWORD, load
+    from webapp.demo import listings as listings_demo
+    from webapp.demo.accounts import DEMO_PASSWORD, load
     from webapp.imports import real_lists
-    from webapp.listings import demo as listings_demo
 
     created = load()
     db.session.commit()

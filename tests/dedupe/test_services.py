@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from tests.dedupe.texts import DEFECTS_TEXT, DEFECTS_TITLE, OTHER_TEXT, OTHER_TITLE, REPOST_TEXT, REPOST_TITLE
 from webapp.accounts.models import User
+from webapp.achievements.models import Achievement
 from webapp.achievements.services import save_achievement
 from webapp.core.audit import AuditEvent
 from webapp.core.permissions import PermissionDenied
-from webapp.dedupe import services
+from webapp.dedupe import decisions, services
 from webapp.extensions import db
 from webapp.listings import lifecycle
 from webapp.listings.models import DuplicateCandidate, DuplicateStatus
@@ -133,7 +134,7 @@ def test_flag_many_flags_an_imported_batch_once(people):
         for t, x in ((DEFECTS_TITLE, DEFECTS_TEXT), (REPOST_TITLE, REPOST_TEXT), (OTHER_TITLE, OTHER_TEXT))
     ]
     for item_id in ids:  # imported as published
-        item = db.session.get(services.model_for("a"), item_id)
+        item = db.session.get(Achievement, item_id)
         lifecycle.apply(item, "submit", people.admin)
         lifecycle.apply(item, "approve", people.admin)
     db.session.execute(sa.delete(DuplicateCandidate))
@@ -148,8 +149,8 @@ def test_merge_takes_the_newer_published_listing_offline_and_tells_its_owner(peo
     [pair] = candidates()
 
     with pytest.raises(PermissionDenied):
-        services.merge(people.researcher, pair)
-    assert services.merge(people.admin, pair) is repost
+        decisions.merge(people.researcher, pair)
+    assert decisions.merge(people.admin, pair) is repost
 
     assert repost.duplicate_of_id == original.id and original.duplicate_of_id is None
     assert repost.status is S.OFFLINE and repost.moderation_reason == "重复发布"
@@ -163,15 +164,15 @@ def test_merge_takes_the_newer_published_listing_offline_and_tells_its_owner(peo
     assert note.params["reason"] == "重复发布"
     # Merged: never suggested again, and a second merge is refused.
     assert services.find_similar(original) == []
-    with pytest.raises(services.DedupeError):
-        services.merge(people.admin, pair)
+    with pytest.raises(decisions.DedupeError):
+        decisions.merge(people.admin, pair)
 
 
 def test_merging_a_listing_that_is_not_published_only_marks_it(people):
     original = achievement(people.researcher, DEFECTS_TITLE, DEFECTS_TEXT, publish_by=people.admin)
     repost = achievement(people.other, REPOST_TITLE, REPOST_TEXT)
     [pair] = candidates()
-    services.merge(people.admin, pair)
+    decisions.merge(people.admin, pair)
     assert repost.status is S.SUBMITTED and repost.duplicate_of_id == original.id
     [note] = notes(people.other, "listing.duplicate")
     assert note.params == {"title": REPOST_TITLE, "other": DEFECTS_TITLE}
@@ -188,7 +189,7 @@ def test_the_older_listing_by_posting_date_is_kept(people):
     posted_earlier = achievement(people.other, REPOST_TITLE, REPOST_TEXT)
     posted_earlier.posted_on = date(2019, 12, 20)
     [pair] = candidates()
-    assert services.merge(people.admin, pair) is first_entered
+    assert decisions.merge(people.admin, pair) is first_entered
     assert first_entered.duplicate_of_id == posted_earlier.id
 
 
@@ -198,8 +199,8 @@ def test_dismissed_pairs_are_not_flagged_again(people):
     [pair] = candidates()
 
     with pytest.raises(PermissionDenied):
-        services.dismiss(people.other, pair)
-    services.dismiss(people.admin, pair)
+        decisions.dismiss(people.other, pair)
+    decisions.dismiss(people.admin, pair)
     assert pair.status is DuplicateStatus.DISMISSED
     [event] = events("duplicate.dismiss")
     assert (event.object_type, event.object_id, event.actor_id) == ("duplicate_candidates", pair.id, people.admin.id)
@@ -209,8 +210,8 @@ def test_dismissed_pairs_are_not_flagged_again(people):
     services.flag(original)
     assert [(c.id, c.status) for c in candidates()] == [(pair.id, DuplicateStatus.DISMISSED)]
     assert services.candidates_for(repost) == []
-    with pytest.raises(services.DedupeError):
-        services.dismiss(people.admin, pair)
+    with pytest.raises(decisions.DedupeError):
+        decisions.dismiss(people.admin, pair)
 
 
 def test_candidates_for_shows_a_user_only_what_they_may_see(people):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CI
+
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 # The exact --map values of README.md, "Importing the real data".
 REAL_FILES = [
@@ -35,6 +37,8 @@ EXPECTED_SKIPS = re.compile(
 def test_the_first_200_real_rows_import_and_the_counts_add_up(kind, name, mapping, run_import, tmp_path):
     source = DATA / name
     if not source.exists():
+        if CI:
+            pytest.fail(f"CI is set but {source} is not here: the real data must be part of the run")
         pytest.skip(f"{source} is not here")
     head = tmp_path / name
     with source.open(encoding="utf-8") as f:

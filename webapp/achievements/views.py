@@ -14,18 +14,21 @@ from webapp.achievements.models import AccessStatus, Achievement, AchievementAcc
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings import lifecycle
-from webapp.listings.models import ListingStatus
-from webapp.listings.moderation import duplicates_for, render_mine, run_transition, submit_after_save
-from webapp.listings.validation import ListingInvalid, clean_achievement
-from webapp.taxonomy.models import TechField
+from webapp.listings.moderation import duplicates_for
+from webapp.listings.validation import clean_achievement
+from webapp.listings.views_common import (
+    add_shared_routes,
+    get_listing,
+    label_save_button,
+    may_submit,
+    save_from_form,
+)
 
 bp = Blueprint("achievements", __name__, template_folder="templates", url_prefix="/achievements")
 
-PER_PAGE = 30
-
 
 def _get(achievement_id: int) -> Achievement:
-    return db.session.get(Achievement, achievement_id) or abort(404)
+    return get_listing(Achievement, achievement_id)
 
 
 def _linked_institution(achievement: Achievement | None):
@@ -44,46 +47,25 @@ def _form_page(achievement: Achievement | None):
         del form.institution
     if request.method == "GET" and achievement is not None:
         form.load(achievement)
-    can_submit = achievement is None or any(t.name == "submit" for t in lifecycle.allowed(achievement, current_user))
-    if achievement is not None and achievement.status is not ListingStatus.DRAFT:
-        form.save.label.text = _("Save changes")  # it stays in review, returned or public: not a draft
+    can_submit = may_submit(achievement)
+    label_save_button(form, achievement)
     if request.method == "POST":
-        form_ok = form.validate_on_submit()
-        data = form.data_for_service(form.SERVICE_KEYS)
-        try:
-            if not form_ok:
-                clean_achievement(data)  # still show the service's messages for the other fields
-            else:
-                field = db.session.get(TechField, form.field_id.data)
-                achievement = services.save_achievement(current_user, achievement, data, field=field)
-                submitted = submit_after_save(achievement, current_user, form.submit_review.data and can_submit)
-        except ListingInvalid as exc:
-            db.session.rollback()
-            for message in form.apply_errors(exc.errors):
-                flash(message, "danger")
-        else:
-            if form_ok:
-                db.session.commit()
-                flash(_("Submitted for review.") if submitted else _("Saved."), "success")
-                return redirect(url_for("achievements.detail", achievement_id=achievement.id))
+        saved = save_from_form(
+            form,
+            clean=clean_achievement,
+            save=lambda data, field: services.save_achievement(current_user, achievement, data, field=field),
+            can_submit=can_submit,
+            detail_endpoint="achievements.detail",
+            id_arg="achievement_id",
+        )
+        if saved is not None:
+            return saved
     return render_template(
         "achievements/form.html", form=form, achievement=achievement, institution=institution, can_submit=can_submit
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@roles_required(*services.AUTHOR_ROLES)
-def new():
-    return _form_page(None)
-
-
-@bp.route("/<int:achievement_id>/edit", methods=["GET", "POST"])
-@roles_required()
-def edit(achievement_id: int):
-    achievement = _get(achievement_id)
-    if not achievement.can_edit(current_user):
-        abort(403)
-    return _form_page(achievement)
+add_shared_routes(bp, Achievement, id_arg="achievement_id", author_roles=services.AUTHOR_ROLES, form_page=_form_page)
 
 
 @bp.route("/<int:achievement_id>")
@@ -117,13 +99,6 @@ def detail(achievement_id: int):
         requests=requests,
         duplicates=duplicates_for(achievement) if manage else [],
     )
-
-
-@bp.route("/<int:achievement_id>/transition", methods=["POST"])
-@roles_required()
-def transition(achievement_id: int):
-    achievement = _get(achievement_id)
-    return run_transition(achievement, url_for("achievements.detail", achievement_id=achievement.id))
 
 
 @bp.route("/<int:achievement_id>/access", methods=["POST"])
@@ -172,16 +147,3 @@ def decide_access(grant_id: int):
     db.session.commit()
     flash(_("%(name)s: %(status)s.", name=grant.user.name, status=status.label), "success")
     return back
-
-
-@bp.route("/mine")
-@roles_required(*services.AUTHOR_ROLES)
-def mine():
-    """The owner's achievements in every state, with what to do next."""
-    query = (
-        sa.select(Achievement)
-        .where(Achievement.owner_id == current_user.id)
-        .order_by(Achievement.updated_at.desc(), Achievement.id.desc())
-    )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_mine("a", page)

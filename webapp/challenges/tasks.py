@@ -5,10 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from webapp.challenges import timeline
 from webapp.extensions import db
-
-timeline.register_labels()  # the audit log pages name challenge events like the timeline does
 
 
 @shared_task(

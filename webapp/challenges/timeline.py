@@ -68,12 +68,6 @@ OBJECT_LABELS = {
 }
 
 
-def register_labels() -> None:
-    """The audit log pages name these actions the same way."""
-    audit.ACTION_LABELS.update(LABELS)
-    audit.OBJECT_LABELS.update(OBJECT_LABELS)
-
-
 @dataclass(frozen=True)
 class Entry:
     at: datetime

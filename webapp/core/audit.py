@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,83 +78,18 @@ def changes(obj: Any, fields: list[str]) -> dict:
     return {f: getattr(obj, f) for f in fields}
 
 
-# How actions and objects are named to people reading the log; unknown codes are shown as they are.
-ACTION_LABELS = {
-    "account.register": _l("Account registered"),
-    "account.create": _l("Account created"),
-    "account.login": _l("Logged in"),
-    "account.login_failed": _l("Wrong password"),
-    "account.logout": _l("Logged out"),
-    "account.password_change": _l("Password changed"),
-    "account.password_reset_requested": _l("Password reset requested"),
-    "account.password_reset": _l("Password reset"),
-    "account.profile_update": _l("Profile edited"),
-    "account.admin_update": _l("Account changed by an administrator"),
-    "organisation.create": _l("Organisation created"),
-    "organisation.update": _l("Organisation edited"),
-    "notification.read": _l("Notification read"),
-    "notification.read_all": _l("All notifications read"),
-    "duplicate.merge": _l("Merged as a duplicate"),
-    "duplicate.dismiss": _l("Possible duplicate dismissed"),
-    "field.create": _l("Technical field created"),
-    "field.update": _l("Technical field edited"),
-    "field.delete": _l("Technical field deleted"),
-    "import.upload": _l("File uploaded for import"),
-    "import.batch": _l("Listings imported from a file (one batch)"),
-    "achievement.create": _l("Achievement created"),
-    "achievement.update": _l("Achievement edited"),
-    "achievement.submit": _l("Achievement submitted for review"),
-    "achievement.approve": _l("Achievement approved and published"),
-    "achievement.return": _l("Achievement returned for changes"),
-    "achievement.withdraw": _l("Achievement taken offline by its owner"),
-    "achievement.take_down": _l("Achievement taken down by an administrator"),
-    "achievement.access_request": _l("Access to confidential details requested"),
-    "achievement.access_decision": _l("Access to confidential details decided"),
-    "need.create": _l("Need created"),
-    "need.update": _l("Need edited"),
-    "need.submit": _l("Need submitted for review"),
-    "need.approve": _l("Need approved and published"),
-    "need.return": _l("Need returned for changes"),
-    "need.withdraw": _l("Need taken offline by its owner"),
-    "need.take_down": _l("Need taken down by an administrator"),
-    "match.accept": _l("Suggestion accepted and the parties introduced"),
-    "match.reject": _l("Suggestion rejected"),
-    "match.outcome": _l("Introduction outcome recorded"),
-    "match.lexicon_add": _l("Matching lexicon entry added"),
-    "match.lexicon_remove": _l("Matching lexicon entry removed"),
-    "match.rematch": _l("Full re-match started"),
-    "match.weights": _l("Matching weights refitted and made live"),
-    "match.weights_rollback": _l("Matching weights set back to the previous ones"),
-    "deal.create": _l("Deal opened"),
-    "deal.value": _l("Contract value changed"),
-    "deal.sign": _l("Contract signed"),
-    "deal.register": _l("Contract registered"),
-    "deal.schedule": _l("Payment schedule set"),
-    "deal.payment": _l("Payment received"),
-    "deal.cancel": _l("Deal cancelled"),
-    "deal.evidence_export": _l("Agency subsidy evidence pack downloaded"),
-    "deal.field": _l("Technical field of the deal corrected"),
-    "deal.file": _l("Document added to the deal"),
-    "dashboard.target": _l("Turnover target set"),
-}
+# How actions and objects are named to people reading the log, registered by the domain that
+# records them (each domain's texts.py, called from create_app); unknown codes are shown as they are.
+ACTION_LABELS: dict[str, object] = {}
+OBJECT_LABELS: dict[str, object] = {}
 
-OBJECT_LABELS = {
-    "users": _l("User"),
-    "organisations": _l("Organisation"),
-    "notifications": _l("Notification"),
-    "duplicate_candidates": _l("Possible duplicate"),
-    "tech_fields": _l("Technical field"),
-    "import_jobs": _l("Import"),
-    "achievements": _l("Achievement"),
-    "needs": _l("Need"),
-    "achievement_access": _l("Access request"),
-    "match_suggestions": _l("Match suggestion"),
-    "introductions": _l("Introduction"),
-    "match_lexicon": _l("Matching lexicon entry"),
-    "match_jobs": _l("Full re-match"),
-    "deals": _l("Deal record"),
-    "turnover_targets": _l("Turnover target"),
-}
+
+def register_labels(
+    *, actions: Mapping[str, object] | None = None, objects: Mapping[str, object] | None = None
+) -> None:
+    """Name actions (codes like "deal.sign") and objects (table names); registering again changes nothing."""
+    ACTION_LABELS.update(actions or {})
+    OBJECT_LABELS.update(objects or {})
 
 
 def action_label(code: str) -> str:

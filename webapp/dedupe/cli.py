@@ -24,7 +24,8 @@ CHUNK = 200
 @click.argument("library", type=click.Choice(list(KINDS)))
 def flag_library(library: str) -> None:
     """Flag the near-duplicates of every listing of LIBRARY (drafts and merged listings excepted)."""
-    from webapp.dedupe.services import flag_many, model_for
+    from webapp.dedupe.services import flag_many
+    from webapp.listings.kinds import model_for
     from webapp.listings.models import DuplicateCandidate, DuplicateStatus, ListingStatus
 
     kind = KINDS[library]

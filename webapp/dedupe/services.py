@@ -1,5 +1,5 @@
 """Near-duplicate listings: found through the search index, scored with RapidFuzz, flagged for admins
-to merge or dismiss.
+to merge or dismiss (webapp/dedupe/decisions.py).
 
 A pair is stored once, newest id first (`listing_id` > `other_id`), whichever of the two was
 submitted last; once an admin has decided a pair it is never suggested again.
@@ -11,14 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from rapidfuzz.distance import Levenshtein
 
-from webapp.accounts.models import Role
-from webapp.core import audit
-from webapp.core.permissions import require_role
 from webapp.dedupe.similarity import THRESHOLD, prepare, score
 from webapp.extensions import db
+from webapp.listings.kinds import model_for
 from webapp.listings.models import DuplicateCandidate, DuplicateStatus, ListingStatus, ListingTerm
 from webapp.listings.text import idf, index_terms, tokens
 
@@ -29,18 +26,6 @@ MIN_TERMS = 2
 TITLE_TERMS = 3  # title words looked up even when common
 CANDIDATES = 50  # index hits re-scored with RapidFuzz
 FLAG_LIMIT = 5  # candidates recorded per listing
-MERGE_REASON = "重复发布"
-
-
-class DedupeError(ValueError):
-    """An action that is not possible in the pair's current state; the message says why."""
-
-
-def model_for(kind: str):
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
-    return {"a": Achievement, "n": Need}[kind]
 
 
 def text_of(listing) -> str:
@@ -162,7 +147,7 @@ def _pair(a_id: int, b_id: int) -> tuple[int, int]:
     return (a_id, b_id) if a_id > b_id else (b_id, a_id)
 
 
-def _involving(kind: str, listing_id: int):
+def involving(kind: str, listing_id: int):
     return sa.and_(
         DuplicateCandidate.kind == kind,
         sa.or_(DuplicateCandidate.listing_id == listing_id, DuplicateCandidate.other_id == listing_id),
@@ -195,7 +180,7 @@ def flag(listing, threshold: float = THRESHOLD) -> list[DuplicateCandidate]:
     found = {other.id: s for other, s in find_similar(listing, limit=FLAG_LIMIT, threshold=threshold)}
     existing = {
         (c.listing_id, c.other_id): c
-        for c in db.session.scalars(sa.select(DuplicateCandidate).where(_involving(kind, listing.id)))
+        for c in db.session.scalars(sa.select(DuplicateCandidate).where(involving(kind, listing.id)))
     }
     new_rows = []
     for other_id, s in found.items():
@@ -224,7 +209,7 @@ def flag(listing, threshold: float = THRESHOLD) -> list[DuplicateCandidate]:
     return list(
         db.session.scalars(
             sa.select(DuplicateCandidate)
-            .where(_involving(kind, listing.id), DuplicateCandidate.status == DuplicateStatus.OPEN)
+            .where(involving(kind, listing.id), DuplicateCandidate.status == DuplicateStatus.OPEN)
             .order_by(DuplicateCandidate.score.desc())
         )
     )
@@ -279,7 +264,7 @@ def candidates_for(listing, user=None) -> list[Duplicate]:
     kind = listing.KIND
     rows = db.session.scalars(
         sa.select(DuplicateCandidate)
-        .where(_involving(kind, listing.id), DuplicateCandidate.status == DuplicateStatus.OPEN)
+        .where(involving(kind, listing.id), DuplicateCandidate.status == DuplicateStatus.OPEN)
         .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id)
     ).all()
     if not rows:
@@ -394,79 +379,3 @@ def describe(candidates: list[DuplicateCandidate]) -> list[Pair]:
             )
         )
     return pairs
-
-
-# --- deciding ---------------------------------------------------------------------------------
-
-
-def _open(candidate: DuplicateCandidate) -> None:
-    if candidate.status is not DuplicateStatus.OPEN:
-        raise DedupeError(_("This pair has already been decided."))
-
-
-def merge(actor, candidate: DuplicateCandidate):
-    """The newer listing becomes a duplicate of the older one: taken offline through the lifecycle
-    if it is published (its owner is told why), otherwise only marked. Returns the newer listing."""
-    from webapp.listings import lifecycle
-    from webapp.notifications.services import notify
-
-    require_role(actor, Role.ADMIN)
-    _open(candidate)
-    model = model_for(candidate.kind)
-    a, b = db.session.get(model, candidate.listing_id), db.session.get(model, candidate.other_id)
-    if a is None or b is None:
-        raise DedupeError(_("One of the two listings no longer exists."))
-    older, newer = older_newer(a, b)
-    if newer.duplicate_of_id is not None:
-        raise DedupeError(_("“%(title)s” is already marked as a duplicate.", title=newer.title))
-    target, hops = older, 0
-    while target.duplicate_of_id is not None and hops < 20:  # the older one was merged itself
-        target, hops = db.session.get(model, target.duplicate_of_id), hops + 1
-    if target is None or target.id == newer.id:
-        raise DedupeError(_("These listings cannot be merged."))
-    before = {"status": newer.status, "duplicate_of": None}
-    newer.duplicate_of_id = target.id
-    if newer.status is ListingStatus.PUBLISHED:
-        lifecycle.apply(newer, "take_down", actor, MERGE_REASON)
-    elif newer.owner is not None and newer.owner_id != actor.id:
-        notify(newer.owner, "listing.duplicate", link=detail_url(newer), title=newer.title, other=target.title)
-    candidate.status = DuplicateStatus.MERGED
-    candidate.decided_by_id = actor.id
-    # Other open pairs with the merged listing are moot: it is never suggested again.
-    db.session.execute(
-        sa.delete(DuplicateCandidate).where(
-            _involving(candidate.kind, newer.id),
-            DuplicateCandidate.status == DuplicateStatus.OPEN,
-            DuplicateCandidate.id != candidate.id,
-        )
-    )
-    audit.record(
-        "duplicate.merge",
-        newer,
-        actor=actor,
-        before=before,
-        after={"status": newer.status, "duplicate_of": target.id, "score": candidate.score},
-    )
-    db.session.flush()
-    return newer
-
-
-def dismiss(actor, candidate: DuplicateCandidate) -> None:
-    """Not duplicates: the pair is kept as dismissed so it is never suggested again."""
-    require_role(actor, Role.ADMIN)
-    _open(candidate)
-    candidate.status = DuplicateStatus.DISMISSED
-    candidate.decided_by_id = actor.id
-    audit.record(
-        "duplicate.dismiss",
-        candidate,
-        actor=actor,
-        before={"status": DuplicateStatus.OPEN},
-        after={
-            "status": candidate.status,
-            "listing": candidate.listing_id,
-            "other": candidate.other_id,
-            "score": candidate.score,
-        },
-    )
-    db.session.flush()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from webapp.listings.text import normalise
+from webapp.core.text import fold, normalise
 
 THRESHOLD = 80.0  # a pair at or above it is flagged as a possible duplicate
 FLOOR = 85.0  # the least an identical title or text scores
@@ -53,7 +53,7 @@ class Prepared:
 def prepare(title: str | None, text: str | None) -> Prepared:
     title_n = normalise(title)
     squeezed_title = _NOISE.sub("", title_n.lower())
-    squeezed_text = _NOISE.sub("", normalise((text or "")[: TEXT_CHARS * 2]).lower())[:TEXT_CHARS]
+    squeezed_text = _NOISE.sub("", fold((text or "")[: TEXT_CHARS * 2]))[:TEXT_CHARS]
     if squeezed_text == squeezed_title:
         squeezed_text = ""
     return Prepared(squeezed_title, squeezed_text, tuple(sorted(_NUMBER.findall(title_n))))

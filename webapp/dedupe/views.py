@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from webapp.accounts.models import Role
 from webapp.core.permissions import roles_required
-from webapp.dedupe import services, tasks  # noqa: F401  (tasks: registers the Celery task)
+from webapp.dedupe import decisions, services, tasks  # noqa: F401  (tasks: registers the Celery task)
 from webapp.extensions import db
 from webapp.listings.models import DuplicateCandidate
 
@@ -54,8 +54,8 @@ def _back():
 def merge(candidate_id: int):
     candidate = _candidate(candidate_id)
     try:
-        newer = services.merge(current_user, candidate)
-    except services.DedupeError as exc:
+        newer = decisions.merge(current_user, candidate)
+    except decisions.DedupeError as exc:
         db.session.rollback()
         flash(str(exc), "warning")
         return _back()
@@ -69,8 +69,8 @@ def merge(candidate_id: int):
 def dismiss(candidate_id: int):
     candidate = _candidate(candidate_id)
     try:
-        services.dismiss(current_user, candidate)
-    except services.DedupeError as exc:
+        decisions.dismiss(current_user, candidate)
+    except decisions.DedupeError as exc:
         db.session.rollback()
         flash(str(exc), "warning")
         return _back()

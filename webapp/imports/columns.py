@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from webapp.listings.text import normalise
+from webapp.core.text import fold
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class MappingError(ValueError):
 
 def column_key(name) -> str:
     """Header names compare without case, surrounding spaces or full-width forms."""
-    return normalise(str(name)).lower()
+    return fold(str(name))
 
 
 def parse_mapping(text: str | None, kind: Kind) -> dict[str, str | None]:

@@ -10,11 +10,8 @@ again picks up where it stopped (every row already written counts as unchanged).
 
 from __future__ import annotations
 
-import enum
 import getpass
-import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -27,13 +24,15 @@ from webapp.accounts.models import Organisation
 from webapp.achievements.models import Achievement
 from webapp.core import audit, clock
 from webapp.core.db import utcnow
+from webapp.core.text import fold, normalise
 from webapp.extensions import db
+from webapp.imports.bulk import insert_listings, sqlite_cache, write_terms
 from webapp.imports.columns import SOURCE_COLUMN, Kind, column_key, plan_columns
 from webapp.imports.readers import SourceFile
 from webapp.imports.report import ImportReport
 from webapp.imports.rows import RowStager, Staged, bare, parallel, stage_rows
 from webapp.listings.models import ListingStatus, ListingTerm
-from webapp.listings.text import normalise
+from webapp.listings.signals import listings_imported
 from webapp.needs.models import Need
 from webapp.taxonomy.services import FieldResolver
 
@@ -77,7 +76,7 @@ class Importer:
         self.org_ids: dict[str, int] = {}
         self.org_names: dict[int, str] = {}
         for org_id, name in db.session.execute(sa.select(Organisation.id, Organisation.name)):
-            self.org_ids[normalise(name).lower()] = org_id
+            self.org_ids[fold(name)] = org_id
             self.org_names[org_id] = name
         self.first_line: dict[str, int] = {}  # external_id -> line first seen
         self.titles: set[str] = set()
@@ -110,7 +109,7 @@ class Importer:
                 data = stager.data(row)
                 self.first_line.setdefault(stager.external_id(data)[0], row.line)
                 self.titles.add(normalise(str(data.get("title") or "")))
-        with _sqlite_cache() as self._enlarge_cache:
+        with sqlite_cache() as self._enlarge_cache:
             yield from self._run_rows(stager, source, start)
         if self.without_id:
             report.notes.append(
@@ -221,11 +220,13 @@ class Importer:
                     result.merge(one)
         result.apply(self.report)
         self.written.extend(result.written)
-        if result.written and (self.options.status is ListingStatus.PUBLISHED or result.updated):
-            # matched in the background once the batch commits (drafts only when updates may unpublish)
-            from webapp.matching.services import schedule
-
-            schedule(self.kind.code, result.written)
+        if result.written:
+            listings_imported.send(
+                self.kind.code,
+                ids=result.written,
+                published=self.options.status is ListingStatus.PUBLISHED,
+                updated=bool(result.updated),
+            )
         first_line = batch[0].line if batch else None
         audit.record(
             "import.batch",
@@ -396,64 +397,6 @@ class Importer:
         return [row.id for row, _p, _c in updates]
 
 
-TERM_COLUMNS = ("kind", "term", "listing_id", "weight")
-
-
-def insert_listings(table: sa.Table, rows: list[dict]) -> dict[str, int]:
-    """Insert new listings; returns their ids by external_id. On PostgreSQL the ids are taken from
-    the sequence first and the rows COPYed: a 1,000-row INSERT ... RETURNING spends most of its
-    time in the driver parsing 30,000 placeholders."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        returned = connection.execute(
-            sa.insert(table).returning(table.c.id, table.c.external_id, sort_by_parameter_order=True), rows
-        )
-        return {external_id: listing_id for listing_id, external_id in returned}
-    ids = (
-        connection.exec_driver_sql(
-            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {len(rows)})"
-        )
-        .scalars()
-        .all()
-    )
-    columns = list(table.columns)
-    raw = connection.connection.driver_connection
-    statement = f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for listing_id, row in zip(ids, rows, strict=True):
-            row["id"] = listing_id
-            copy.write_row([_copy_value(c, row.get(c.name)) for c in columns])
-    return {row["external_id"]: row["id"] for row in rows}
-
-
-def _copy_value(column: sa.Column, value):
-    """A Python value as COPY takes it: enums by their stored value, JSON as text."""
-    if value is None:
-        return None
-    if isinstance(column.type, sa.JSON):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def write_terms(rows: list[tuple]) -> None:
-    """Bulk-write search terms in the session's transaction: COPY on PostgreSQL, a plain
-    executemany on SQLite. Both skip SQLAlchemy's per-row parameter handling, which costs more
-    than the database's own work at some 60 terms per listing."""
-    connection = db.session.connection()
-    table = ListingTerm.__tablename__
-    if connection.dialect.name == "postgresql":
-        raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(TERM_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    elif connection.dialect.paramstyle == "qmark":
-        connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(TERM_COLUMNS)}) VALUES (?, ?, ?, ?)", rows)
-    else:
-        connection.execute(sa.insert(ListingTerm.__table__), [dict(zip(TERM_COLUMNS, r, strict=True)) for r in rows])
-
-
 @dataclass
 class BatchResult:
     imported: int = 0
@@ -487,25 +430,6 @@ def _same(stored, new) -> bool:
     if isinstance(stored, list | tuple) or isinstance(new, list | tuple):
         return list(stored or []) == list(new or [])
     return stored == new
-
-
-@contextmanager
-def _sqlite_cache(kib: int = 131072):
-    """A larger page cache while importing into SQLite: a batch's index pages (terms are spread over
-    the whole vocabulary) then stay in memory until the commit instead of being spilled and re-read.
-    Set again for every batch (a commit may hand the session another pooled connection) and put
-    back to SQLite's default at the end."""
-    if db.session.connection().dialect.name != "sqlite":
-        yield lambda: None
-        return
-
-    def enlarge() -> None:
-        db.session.connection().exec_driver_sql(f"PRAGMA cache_size=-{kib}")
-
-    try:
-        yield enlarge
-    finally:
-        db.session.connection().exec_driver_sql("PRAGMA cache_size=-2000")
 
 
 def _published_at(posted_on: date | None, now: datetime) -> datetime:

@@ -13,17 +13,19 @@ import os
 import re
 from collections import deque
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
 
+from webapp.core.text import normalise, tidy
 from webapp.imports.columns import DATA_KEY, Kind, Layout, column_key
 from webapp.imports.readers import SourceRow
 from webapp.listings.index import listing_text
 from webapp.listings.models import modes_to_mask
-from webapp.listings.text import index_terms, normalise, tidy
+from webapp.listings.text import index_terms
 from webapp.listings.validation import ListingInvalid, clean_achievement, clean_need
 
 EXTERNAL_ID_MAX = 100
@@ -248,18 +250,21 @@ def can_fork() -> bool:
 
 _STAGER: RowStager | None = None
 _ROWS: Sequence[SourceRow] | None = None
+_LOCALE: str | None = None
 
 
 def _init_helper(app, locale: str | None) -> None:
-    from flask_babel import force_locale
-
     from webapp.extensions import db
 
-    app.app_context().push()
+    global _LOCALE
+    app.app_context().push()  # for the helper's whole life: it only ever stages rows of this import
     db.engine.dispose(close=False)  # the parent's connections stay the parent's; helpers never query
-    if locale:
-        force_locale(locale).__enter__()
+    _LOCALE = locale
 
 
 def _stage_chunk(start: int) -> list[Staged]:
-    return [_STAGER.stage(row) for row in _ROWS[start : start + CHUNK]]
+    """Stage one chunk in the importing user's language (messages of skipped rows are translated)."""
+    from flask_babel import force_locale
+
+    with force_locale(_LOCALE) if _LOCALE else nullcontext():
+        return [_STAGER.stage(row) for row in _ROWS[start : start + CHUNK]]

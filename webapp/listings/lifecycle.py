@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.core import audit
 from webapp.core.db import utcnow
 from webapp.core.permissions import PermissionDenied
+from webapp.listings import signals
 from webapp.listings.models import ListingStatus as S
 
 OWNER = "owner"
@@ -96,13 +97,11 @@ def apply(listing, name: str, user, reason: str | None = None) -> None:
         after={"status": listing.status, "reason": reason or None},
     )
     if name == "submit":
-        from webapp.dedupe.services import flag  # imported here: dedupe imports the listing models
-
-        flag(listing)
-    if S.PUBLISHED in (before, listing.status):  # published, or no longer: its suggestions change
-        from webapp.matching.services import schedule
-
-        schedule(listing.KIND, [listing.id])
+        signals.listing_submitted.send(listing)
+    if listing.status is S.PUBLISHED:  # published, or no longer: its suggestions change
+        signals.listing_published.send(listing)
+    elif before is S.PUBLISHED:
+        signals.listing_unpublished.send(listing)
     _notify(listing, transition, user, reason)
 
 

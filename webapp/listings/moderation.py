@@ -3,8 +3,6 @@ status badges, money ranges, the owner's next step and the near-duplicate warnin
 
 from __future__ import annotations
 
-import importlib
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
@@ -16,7 +14,7 @@ from webapp.accounts.models import Role
 from webapp.core.permissions import roles_required
 from webapp.core.security import is_safe_next
 from webapp.extensions import db
-from webapp.listings import lifecycle
+from webapp.listings import kinds, lifecycle
 from webapp.listings.forms import TransitionForm
 from webapp.listings.models import ListingStatus
 
@@ -107,24 +105,24 @@ def submit_after_save(listing, user, wanted: bool) -> bool:
     return True
 
 
+# The near-duplicate finder (finder(listing, user=...) -> list), registered by the duplicate finder
+# from create_app; without one a listing shows no duplicates.
+_duplicate_finders: list = []
+
+
+def register_duplicate_finder(finder) -> None:
+    if finder not in _duplicate_finders:
+        _duplicate_finders.append(finder)
+
+
 def duplicates_for(listing) -> list:
-    """Near-duplicates of the listing for its owner, once the duplicate finder is installed."""
-    try:
-        dedupe = importlib.import_module("webapp.dedupe.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "webapp.dedupe.services":
-            raise
-        return []
-    finder = getattr(dedupe, "candidates_for", None)
-    return list(finder(listing, user=current_user) or []) if finder else []
+    """Near-duplicates of the listing that its viewer may see."""
+    return [found for finder in _duplicate_finders for found in finder(listing, user=current_user) or []]
 
 
 def waiting_count() -> int:
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
     count = 0
-    for model in (Achievement, Need):
+    for model in kinds.models():
         count += (
             db.session.scalar(
                 sa.select(sa.func.count()).select_from(model).where(model.status == ListingStatus.SUBMITTED)
@@ -171,11 +169,8 @@ class _QueuePagination(Pagination):
         super().__init__(**kwargs)
 
     def _union(self):
-        from webapp.achievements.models import Achievement
-        from webapp.needs.models import Need
-
         parts = []
-        for model in (Achievement, Need):
+        for model in kinds.models():
             if self.kind and self.kind != model.KIND:
                 continue
             part = sa.select(
@@ -187,9 +182,6 @@ class _QueuePagination(Pagination):
         return sa.union_all(*parts).subquery()
 
     def _query_items(self) -> list:
-        from webapp.achievements.models import Achievement
-        from webapp.needs.models import Need
-
         union = self._union()
         rows = db.session.execute(
             sa.select(union.c.kind, union.c.id)
@@ -197,9 +189,9 @@ class _QueuePagination(Pagination):
             .limit(self.per_page)
             .offset(self._query_offset)
         ).all()
-        models = {"a": Achievement, "n": Need}
         loaded = {}
-        for kind, model in models.items():
+        for model in kinds.models():
+            kind = model.KIND
             ids = [r.id for r in rows if r.kind == kind]
             if ids:
                 loaded.update({(kind, o.id): o for o in db.session.scalars(sa.select(model).where(model.id.in_(ids)))})

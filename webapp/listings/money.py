@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from webapp.listings.text import normalise
+from webapp.core.text import normalise
 
 YUAN_PER_WAN = 10_000
 # 100亿元: above any single technology contract the district has seen; larger figures are typos.

@@ -15,34 +15,27 @@ published meanwhile; search results, which are scored as a whole anyway, are pag
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from webapp.core import clock
+from webapp.core.text import fold, normalise, tidy
 from webapp.extensions import db
-from webapp.listings.models import NO_AMOUNT_HIGH, NO_AMOUNT_LOW, CoopMode, ListingStatus, ListingTerm, Maturity
-from webapp.listings.text import idf, normalise, split_list, tidy, tokens
+from webapp.listings.kinds import model_for
+from webapp.listings.models import CoopMode, ListingStatus, ListingTerm, Maturity
+from webapp.listings.paging import date_column, decode_cursor, encode_cursor, sort_key
+from webapp.listings.text import idf, split_list, tokens
 
 PER_PAGE = 20
 SCALE = 1000  # fixed-point factor for weights and idf
 MAX_QUERY_TERMS = 30
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
-
-
-def model_for(kind: str):
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
-    return {"a": Achievement, "n": Need}[kind]
 
 
 @dataclass
@@ -95,7 +88,7 @@ class Results:
 
 def query_terms(q: str | None) -> list[str]:
     """Segmented words, then the comma-separated parts and the whole query, as index terms."""
-    q = normalise(q).lower()
+    q = fold(q)
     if not q:
         return []
     terms = dict.fromkeys(tokens(q))
@@ -133,7 +126,7 @@ def title_hits(model, q: str):
     """How many of the query's words (as typed, split on commas and spaces) the title contains:
     the first sort key of search results, so a title holding what was asked for comes first even
     when another listing carries the same word as an explicit keyword."""
-    parts = [p.lower() for p in split_list(normalise(q))][:5] or [normalise(q).lower()]
+    parts = [p.lower() for p in split_list(normalise(q))][:5] or [fold(q)]
     title = sa.func.lower(model.title)
     return sum((sa.case((title.contains(p, autoescape=True), 1), else_=0) for p in parts), sa.literal(0)).label(
         "title_hits"
@@ -200,13 +193,6 @@ def sees_all_identities(viewer) -> bool:
     return bool(viewer is not None and viewer.is_authenticated and viewer.role in (Role.BROKER, Role.ADMIN))
 
 
-def date_column(model, criteria: Criteria):
-    """When a listing went public; drafts (never published) count from when they were written."""
-    if criteria.public_only:
-        return model.published_at
-    return sa.func.coalesce(model.published_at, model.created_at)
-
-
 def conditions(model, criteria: Criteria, viewer=None) -> list:
     from webapp.accounts.models import Organisation
 
@@ -244,51 +230,6 @@ def conditions(model, criteria: Criteria, viewer=None) -> list:
     if criteria.posted_to is not None:
         where.append(when < clock.day_start(criteria.posted_to + timedelta(days=1)))
     return where
-
-
-# --------------------------------------------------------------------------------------------
-# Sorting and cursors
-
-
-def sort_key(model, criteria: Criteria) -> tuple:
-    """(expression, descending) of the list order; the id breaks ties in the same direction."""
-    sort = criteria.effective_sort
-    low_col, high_col = (
-        (model.price_min, model.price_max) if model.KIND == "a" else (model.budget_min, model.budget_max)
-    )
-    # Literals, not parameters: the expressions must read exactly like the amount indexes'.
-    if sort == "price_asc":
-        return sa.func.coalesce(low_col, sa.literal_column(str(NO_AMOUNT_HIGH), sa.BigInteger)), False
-    if sort == "price_desc":
-        return sa.func.coalesce(high_col, sa.literal_column(str(NO_AMOUNT_LOW), sa.BigInteger)), True
-    return date_column(model, criteria), True
-
-
-def encode_cursor(sort: str, value, listing_id: int) -> str:
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps([sort, value, listing_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, sort: str):
-    """(value, id) from a cursor of this sort, or None for anything else (a stale or edited link)."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, listing_id = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error):
-        return None
-    if cursor_sort != sort or not isinstance(listing_id, int) or isinstance(listing_id, bool):
-        return None
-    if sort in ("price_asc", "price_desc"):
-        return (value, listing_id) if isinstance(value, int) and not isinstance(value, bool) else None
-    try:
-        when = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)), listing_id
 
 
 # --------------------------------------------------------------------------------------------

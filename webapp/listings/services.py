@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from webapp.core import audit
 from webapp.core.permissions import PermissionDenied
-from webapp.listings import index
+from webapp.listings import index, signals
 from webapp.listings.models import ListingStatus
 
 AUDIT_FIELDS = ["title", "status", "field_id", "keywords", "coop_mask"]
@@ -47,7 +47,5 @@ def save(listing, actor, cleaned: dict, *, field=None, creating: bool, extra_aud
         before=before,
         after=audit.changes(listing, fields),
     )
-    if was_published:  # matched again (or, back in review, its suggestions withdrawn) in the background
-        from webapp.matching.services import schedule
-
-        schedule(listing.KIND, [listing.id])
+    if was_published:  # matched again (or, back in review, its suggestions withdrawn)
+        signals.published_listing_edited.send(listing)

@@ -1,20 +1,20 @@
-"""Chinese text handling for listings: normalisation, segmentation and weighted index terms.
-
-Pure functions, no Flask: the search index, the importer and the matching engine share them.
+"""Chinese text of listings: keyword lists, segmentation and weighted index terms (normalised by
+webapp.core.text). Pure functions, no Flask: the search index, the importer, the duplicate finder
+and the matching engine share them.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
 import rjieba
 
-_SPACE = re.compile(r"\s+")
+from webapp.core.text import fold, normalise
+
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff][0-9a-z\u3400-\u9fff.+#-]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -104,24 +104,6 @@ STOPWORDS = frozenset(
 SPLIT_LIST = re.compile(r"[，,；;、\s]+")
 
 
-def tidy(text: str | None) -> str:
-    """What people typed, as typed (full-width brackets, ℃, 锂电 stay), with the whitespace collapsed
-    and canonical Unicode composition: for the texts the platform stores and shows. Search, matching
-    and the duplicate finder normalise their own copies with normalise()."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    return _SPACE.sub(" ", text).strip()
-
-
-def normalise(text: str | None) -> str:
-    """NFKC (full-width → half-width), lower-case Latin, collapse whitespace, strip."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text).replace("\u00a0", " ")
-    return _SPACE.sub(" ", text).strip()
-
-
 def split_list(value: str | Iterable[str] | None) -> list[str]:
     """Keywords given as a list, or as text separated by ，,；;、 or spaces; order kept, duplicates dropped."""
     if value is None:
@@ -137,7 +119,7 @@ def split_list(value: str | Iterable[str] | None) -> list[str]:
 
 def tokens(text: str | None) -> list[str]:
     """Search-mode segmentation (sub-words included), lower-cased, without stopwords and noise."""
-    text = normalise(text).lower()
+    text = fold(text)
     if not text:
         return []
     return [term for term in map(_term, rjieba.cut_for_search(text, False)) if term]
@@ -170,7 +152,7 @@ def index_terms(title: str, keywords: Iterable[str], body: str, max_terms: int =
         for term, tf in counts.items():
             weights[term] += factor * (tf * 2.2) / (tf + 1.2)
     for keyword in keywords:  # an explicit keyword is also a term as a whole
-        keyword = normalise(keyword).lower()
+        keyword = fold(keyword)
         if 2 <= len(keyword) <= 20 and keyword not in STOPWORDS:
             weights[keyword] += KEYWORD_WEIGHT
     if len(weights) > max_terms:

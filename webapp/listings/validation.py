@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 
 from webapp.core import clock
 from webapp.core.identifiers import InvalidIdentifier, validate_patent_number
+from webapp.core.text import fold, normalise, tidy
 from webapp.listings.models import CoopMode, Maturity
 from webapp.listings.money import MoneyError, parse_wan_range
-from webapp.listings.text import normalise, split_list, tidy
+from webapp.listings.text import split_list
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000  # characters; a 100 KB description is refused with this figure in the message
@@ -46,7 +47,7 @@ class ListingInvalid(ValueError):
 
 
 def parse_maturity(value) -> Maturity | None:
-    text = normalise(str(value or "")).lower()
+    text = fold(str(value or ""))
     if not text:
         return None
     for maturity, words in MATURITY_WORDS.items():
@@ -64,7 +65,7 @@ def parse_coop_modes(value) -> list[CoopMode]:
     # Longest words first, each consumed once, so 许可转让 counts as a licence, not also a transfer.
     words = sorted(((w, m) for m, ws in COOP_WORDS.items() for w in ws), key=lambda item: -len(item[0]))
     for text in texts:
-        text = normalise(str(text)).lower()
+        text = fold(str(text))
         for mode in CoopMode:
             if text == mode.value:
                 text = ""

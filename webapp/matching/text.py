@@ -9,15 +9,14 @@ index terms with a segmenter of its own, so two lexicons never disturb each othe
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import rjieba
 
+from webapp.core.text import fold as normalise  # matching compares texts folded to lower case
 from webapp.listings.text import STOPWORDS as SEARCH_STOPWORDS
 
-_SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[0-9a-z\u3400-\u9fff][0-9a-z\u3400-\u9fff.+#-]*")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_RUN = re.compile(r"[0-9a-z][0-9a-z.+#-]*")
@@ -274,14 +273,6 @@ UNIT_WORDS = frozenset(
         *(u for u in UNIT_SYMBOLS if len(u) >= 2 and u not in ("gb", "mb", "db", "kb", "tb")),
     ]
 )
-
-
-def normalise(text: str | None) -> str:
-    """NFKC (full-width letters, digits and punctuation to half-width), lower case, one space."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text).replace("\u00a0", " ").lower()
-    return _SPACE.sub(" ", text).strip()
 
 
 def _clean_word(word: str) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.core.db import UTCDateTime, utcnow
 from webapp.extensions import db
+from webapp.notifications import catalogue
 
 
 class Notification(db.Model):
@@ -26,9 +27,7 @@ class Notification(db.Model):
 
     @property
     def text(self) -> str:
-        from webapp.notifications.services import render_text
-
-        return render_text(self.kind, self.params)
+        return catalogue.render_text(self.kind, self.params)
 
     def can_view(self, user) -> bool:
         return user.is_authenticated and user.id == self.user_id

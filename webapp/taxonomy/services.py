@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from webapp.accounts.models import Role
 from webapp.core import audit
 from webapp.core.permissions import require_role
+from webapp.core.text import fold, normalise
 from webapp.extensions import db
-from webapp.listings.text import normalise
 from webapp.taxonomy.models import TechField
 
 _SEPARATORS = re.compile(r"\s*(?:——|—|-|/|>|·|\|)\s*")
@@ -44,10 +44,10 @@ class FieldResolver:
         self.names: dict[str, list[TechField]] = {}
         for f in fields:
             for name in [f.name, *(f.aliases or [])]:
-                self.names.setdefault(normalise(name).lower(), []).append(f)
+                self.names.setdefault(fold(name), []).append(f)
 
     def _lookup(self, name: str, parent: TechField | None = None) -> TechField | None:
-        candidates = self.names.get(normalise(name).lower(), [])
+        candidates = self.names.get(fold(name), [])
         if parent is not None:
             candidates = [c for c in candidates if c.parent_id == parent.id] or []
         # A generic alias like 其他 only counts under a known parent.
@@ -112,13 +112,20 @@ def tree() -> list[tuple[TechField, list[TechField]]]:
     ]
 
 
+# Models whose `field_id` uses a field (the listing kinds, registered from create_app): taxonomy sits
+# below them and cannot import them.
+_FIELD_USERS: list[type] = []
+
+
+def register_field_user(model: type) -> None:
+    if model not in _FIELD_USERS:
+        _FIELD_USERS.append(model)
+
+
 def usage_counts() -> dict[int, int]:
     """Listings (achievements and needs) per field id."""
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
     counts: dict[int, int] = {}
-    for model in (Achievement, Need):
+    for model in _FIELD_USERS:
         rows = db.session.execute(
             sa.select(model.field_id, sa.func.count()).where(model.field_id.is_not(None)).group_by(model.field_id)
         )
@@ -128,12 +135,9 @@ def usage_counts() -> dict[int, int]:
 
 
 def listing_count(field_id: int) -> int:
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
     return sum(
         db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.field_id == field_id)) or 0
-        for model in (Achievement, Need)
+        for model in _FIELD_USERS
     )
 
 

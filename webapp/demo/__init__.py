@@ -1,0 +1,1 @@
+"""Demonstration content, loaded by `flask demo load`: it sits above every domain it fills."""
