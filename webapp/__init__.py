@@ -199,10 +199,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from webapp.core import formatting
+    from webapp.core import formatting, money
     from webapp.notifications.services import unread_count
 
     formatting.register(app)
+    money.register(app)
 
     @app.context_processor
     def inject():

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.core import clock
-from webapp.core.formatting import format_wan
+from webapp.core.money import format_money, wan_number
 from webapp.dashboard.periods import Period
-from webapp.dashboard.tables import Column, Table, share, wan
+from webapp.dashboard.tables import Column, Table, share
 from webapp.deals.models import Deal, DealState, Payment
 from webapp.extensions import db
 
@@ -84,11 +83,6 @@ def month_key(column):
 
 def month_label(key: int) -> str:
     return f"{key // 100}-{key % 100:02d}"
-
-
-def chart_wan(yuan: int) -> float:
-    """An amount for a chart's axis in 万元 (the tables carry the exact 元)."""
-    return float(wan(yuan).quantize(Decimal("0.0001")))
 
 
 def status_table(name: str, title: str, what: str, counts: dict, labels: list, note: str | None = None) -> Table:
@@ -166,9 +160,9 @@ def turnover_table(months: dict[int, dict[str, int]], title: str) -> tuple[Table
         "unit": _("10k CNY"),
         "categories": [r["month"] for r in rows],
         "series": [
-            {"name": _("Signed"), "data": [chart_wan(r["signed"]) for r in rows]},
-            {"name": _("Registered"), "data": [chart_wan(r["registered"]) for r in rows]},
-            {"name": _("Received"), "data": [chart_wan(r["received"]) for r in rows]},
+            {"name": _("Signed"), "data": [wan_number(r["signed"]) for r in rows]},
+            {"name": _("Registered"), "data": [wan_number(r["registered"]) for r in rows]},
+            {"name": _("Received"), "data": [wan_number(r["received"]) for r in rows]},
         ],
     }
     return table, Chart("chart-turnover", title, spec)
@@ -377,8 +371,8 @@ def broker(user, period: Period) -> Board:
         Figure("decisions", _("Decisions in the period"), f"{accepted + rejected:,}"),
         Figure("acceptance", _("Acceptance rate"), "—" if rate is None else f"{rate * 100:.1f}%"),
         Figure("introductions", _("Introductions in the period"), f"{sum(outcomes.values()):,}"),
-        Figure("signed", _("Signed in the period"), format_wan(totals["signed"])),
-        Figure("received", _("Received in the period"), format_wan(totals["received"])),
+        Figure("signed", _("Signed in the period"), format_money(totals["signed"])),
+        Figure("received", _("Received in the period"), format_money(totals["received"])),
     ]
     board.charts = [
         chart,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from webapp.accounts.models import Organisation, User
 from webapp.core import clock
+from webapp.core.money import parse_wan
 from webapp.deals import services
 from webapp.deals.models import ContractType, Deal, TurnoverTarget
 from webapp.extensions import db
@@ -171,7 +172,7 @@ def load(today: date | None = None) -> int:
             title=title,
             parties=parties,
             contract_type=kind,
-            contract_value=services.parse_amount(str(value)),
+            contract_value=parse_wan(str(value)),
             broker=broker,
         )
         if signed_ago is not None:

@@ -16,18 +16,16 @@ a deal later cancelled is returned or disputed, and the district's figures count
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.core import audit, clock
 from webapp.core.db import utcnow
-from webapp.core.formatting import format_day, format_wan
+from webapp.core.formatting import format_day
+from webapp.core.money import format_money, wan_figure
 from webapp.core.permissions import require
 from webapp.deals.models import ContractType, Deal, LedgerRevision, Payment, PaymentInstalment
 from webapp.extensions import db
@@ -104,30 +102,12 @@ def deals_for(user):
 
 
 def _amount(value, what: str) -> int:
-    """A positive whole number of 元; floats are refused (use int, or parse 万元 with
-    `webapp.listings.money`)."""
+    """A positive whole number of 元; floats are refused (parse 万元 with `webapp.core.money`)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise DealError(_("%(what)s must be a whole number of yuan.", what=what))
     if value <= 0:
         raise DealError(_("%(what)s must be more than zero.", what=what))
     return value
-
-
-def parse_amount(value) -> int:
-    """An amount as people write it in 万元 ("12.5", "12.5万元", "0.1") to whole 元, exactly
-    (decimal arithmetic, never float). Ranges and 面议 are refused: a contract has one value."""
-    from webapp.listings.money import MoneyError, parse_wan_range
-
-    try:
-        low, high = parse_wan_range(value if not isinstance(value, float) else str(value))
-    except MoneyError as exc:
-        raise DealError(str(exc)) from None
-    if low is None or low != high:
-        raise DealError(_("Give one amount in 万元, for example 12.5."))
-    digits = re.search(r"\.(\d+)", unicodedata.normalize("NFKC", str(value)))
-    if digits and len(digits.group(1).rstrip("0")) > 4:  # 万元 to four places is whole 元
-        raise DealError(_("Amounts are in whole yuan: at most four decimal places of 万元."))
-    return _amount(low, _("The amount"))
 
 
 def _text(value: str | None, limit: int, *, required: str | None = None) -> str | None:
@@ -415,7 +395,10 @@ def set_value(user, deal: Deal, contract_value: int) -> None:
     db.session.refresh(deal)
     if not done:
         raise DealError(
-            _("The value cannot be less than the %(amount)s already received.", amount=format_wan(deal.received_total))
+            _(
+                "The value cannot be less than the %(amount)s already received.",
+                amount=format_money(deal.received_total),
+            )
         )
     if _scheduled(deal) > value:
         raise DealError(_("The payment schedule adds up to more than the contract value."))
@@ -528,8 +511,8 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
         raise DealError(
             _(
                 "%(amount)s is more than the %(remaining)s still to be received.",
-                amount=format_wan(amount),
-                remaining=format_wan(deal.remaining),
+                amount=format_money(amount),
+                remaining=format_money(deal.remaining),
             )
         )
     payment = Payment(deal_id=deal.id, received_on=day, amount=amount, evidence=evidence, recorded_by_id=user.id)
@@ -545,8 +528,7 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
     )
     _ledger_changed(day)
     # The text reads "… (10k CNY) received": the amount goes in as a bare number of 万元, in no language.
-    wan = f"{(Decimal(amount) / 10_000).quantize(Decimal('0.0001')):,.4f}".rstrip("0").rstrip(".")
-    _notify(deal, "deal.payment", user, amount=wan, day=format_day(day))
+    _notify(deal, "deal.payment", user, amount=wan_figure(amount), day=format_day(day))
     return payment
 
 

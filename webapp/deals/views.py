@@ -182,17 +182,12 @@ def new():
         field_id=int(form.field.data) if form.field.data else None,
     )
     try:
-        value = services.parse_amount(form.value.data)
-    except DealError as exc:
-        form_error(form, str(exc), form.value)
-        return render_template("deals/new.html", form=form)
-    try:
         deal = services.create_direct(
             current_user,
             title=form.title.data,
             parties=parties,
             contract_type=form.contract_type.data,
-            contract_value=value,
+            contract_value=form.value.yuan,
             broker=_broker_choice(form),
         )
     except DealError as exc:
@@ -220,25 +215,20 @@ def from_introduction(intro_id: int):
         form.title.data = intro.suggestion.achievement.title
     if form.validate_on_submit():
         try:
-            value = services.parse_amount(form.value.data)
+            deal = services.create_from_introduction(
+                current_user,
+                intro,
+                contract_type=form.contract_type.data,
+                contract_value=form.value.yuan,
+                title=form.title.data,
+            )
         except DealError as exc:
-            form_error(form, str(exc), form.value)
+            db.session.rollback()
+            form_error(form, str(exc))
         else:
-            try:
-                deal = services.create_from_introduction(
-                    current_user,
-                    intro,
-                    contract_type=form.contract_type.data,
-                    contract_value=value,
-                    title=form.title.data,
-                )
-            except DealError as exc:
-                db.session.rollback()
-                form_error(form, str(exc))
-            else:
-                db.session.commit()
-                flash(_("Deal no. %(id)d opened from the introduction.", id=deal.id), "success")
-                return redirect(url_for("deals.detail", deal_id=deal.id))
+            db.session.commit()
+            flash(_("Deal no. %(id)d opened from the introduction.", id=deal.id), "success")
+            return redirect(url_for("deals.detail", deal_id=deal.id))
     return render_template("deals/from_introduction.html", form=form, intro=intro, s=intro.suggestion)
 
 

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 
 from webapp.core import clock
 from webapp.core.identifiers import InvalidIdentifier, validate_patent_number
+from webapp.core.money import MoneyError, parse_wan_range
 from webapp.listings.models import CoopMode, Maturity
-from webapp.listings.money import MoneyError, parse_wan_range
 from webapp.listings.text import normalise, split_list, tidy
 
 TITLE_MAX = 200
