@@ -52,6 +52,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_headers(app)
     register_blueprints(app)
     register_template_helpers(app)
+    from webapp.dashboard import warming
+
+    warming.init_app(app)  # the dashboard's shared figures follow the deals' ledger
 
     from webapp.core.errors import register_error_handlers
 

@@ -486,3 +486,20 @@ def test_every_ledger_change_gives_the_figures_a_new_version(people):
     db.session.execute(sa.update(Deal).where(Deal.id == deal.id).values(updated_at=newest))
     seen.add(ledger_version())
     assert len(seen) == 4 and revision() == start + 3
+
+
+def test_every_change_to_the_ledger_is_announced_with_its_dates(people, app):
+    from webapp.dashboard import warming
+    from webapp.deals import signals
+
+    heard = []
+
+    def listen(_sender, days=()):
+        heard.append(days)
+
+    with signals.ledger_changed.connected_to(listen):
+        deal = signed(people, 100 * WAN, on=date(2025, 3, 1))
+        services.record_payment(people.broker, deal, date(2025, 4, 1), 10 * WAN)
+    assert heard == [(None,), (date(2025, 3, 1),), (date(2025, 4, 1),)]
+    # The dashboard, above the deals, listens from create_app on: it warms its shared figures.
+    assert warming._on_ledger_changed in signals.ledger_changed.receivers_for(None)

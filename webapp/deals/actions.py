@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from webapp.core.permissions import require
 from webapp.deals import files, services
+from webapp.deals.blueprint import bp
 from webapp.deals.detail import render_detail
 from webapp.deals.field import set_field
 from webapp.deals.forms import (
@@ -23,10 +24,10 @@ from webapp.deals.forms import (
     ScheduleForm,
     SignForm,
     ValueForm,
+    form_error,
 )
 from webapp.deals.models import Deal, DealFileKind
 from webapp.deals.services import DealError
-from webapp.deals.views import bp, form_error
 from webapp.extensions import db
 
 

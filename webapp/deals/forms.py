@@ -17,6 +17,14 @@ SCHEDULE_ROWS = 4  # blank rows offered on the schedule editor; "add rows" offer
 SCHEDULE_MAX = 40
 
 
+def form_error(form, message: str, field=None) -> None:
+    """A service's message next to the field it concerns, or at the top of the form."""
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
 def type_choices(empty=None) -> list[SelectChoice]:
     head = [SelectChoice("", empty)] if empty else []
     return head + [SelectChoice(kind.value, label) for kind, label in CONTRACT_TYPE_LABELS.items()]

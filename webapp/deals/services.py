@@ -27,6 +27,7 @@ from webapp.core.db import utcnow
 from webapp.core.formatting import format_day
 from webapp.core.money import format_money, wan_figure
 from webapp.core.permissions import require
+from webapp.deals import signals
 from webapp.deals.models import ContractType, Deal, LedgerRevision, Payment, PaymentInstalment
 from webapp.extensions import db
 
@@ -142,10 +143,9 @@ def _snapshot(deal: Deal) -> dict:
 
 def _ledger_changed(*days: date | None) -> None:
     """The turnover figures change with this transaction: the ledger's revision goes up by one (the
-    figures' version, whatever order concurrent transactions commit in), and the dashboard's shared
-    figures are computed again after it commits (for the current periods and the years of `days`)."""
-    from webapp.dashboard.warming import ledger_changed
-
+    figures' version, whatever order concurrent transactions commit in), and `signals.ledger_changed`
+    says so (the dashboard computes its shared figures again after the commit, for the current periods
+    and the years of `days`)."""
     bumped = db.session.execute(
         sa.update(LedgerRevision)
         .where(LedgerRevision.id == 1)
@@ -155,7 +155,7 @@ def _ledger_changed(*days: date | None) -> None:
     if not bumped:
         db.session.add(LedgerRevision(id=1, number=1))
         db.session.flush()
-    ledger_changed(*days)
+    signals.ledger_changed.send(None, days=days)
 
 
 def _notify(deal: Deal, kind: str, actor, **params) -> None:

@@ -8,21 +8,25 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts.models import Organisation, User
 from webapp.core import clock
 from webapp.core.permissions import require
-from webapp.deals import browse, files, services
+from webapp.deals import (
+    actions,  # noqa: F401 - the forms of a deal's page are routes of this blueprint
+    browse,
+    files,
+    services,
+)
+from webapp.deals.blueprint import bp
 from webapp.deals.detail import render_detail
-from webapp.deals.forms import DealForm, FilterForm, FromAwardForm, FromIntroductionForm
+from webapp.deals.forms import DealForm, FilterForm, FromAwardForm, FromIntroductionForm, form_error
 from webapp.deals.models import ContractType, Deal, DealFile, DealState
 from webapp.deals.services import DealError, Parties
 from webapp.extensions import db
-
-bp = Blueprint("deals", __name__, url_prefix="/deals", template_folder="templates")
 
 PER_PAGE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,14 +37,6 @@ def get_deal(deal_id: int) -> Deal:
     deal = db.session.get(Deal, deal_id) or abort(404)
     require(services.can_view(deal, current_user))
     return deal
-
-
-def form_error(form, message: str, field=None) -> None:
-    """A service's message next to the field it concerns, or at the top of the form."""
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
 
 
 def org_or_none(value) -> Organisation | None:
@@ -263,6 +259,3 @@ def from_award(award_id: int):
         contract=challenge.contract,
         application=award.application,
     )
-
-
-from webapp.deals import actions  # noqa: E402,F401  (the forms on a deal's page, on this blueprint)
