@@ -14,7 +14,7 @@ from tests.dashboard import factory
 from tests.listings.search_factory import make_listing
 from webapp.dashboard import periods, stats
 from webapp.dashboard.stats_turnover import Figures, ledger
-from webapp.deals.services import turnover
+from webapp.deals.turnover import turnover
 from webapp.extensions import db
 
 

@@ -2,7 +2,7 @@
 
 Signed and registered turnover is the contract value of live deals signed (registered) in the period;
 received is the money received in the period on live deals. Cancelled deals count nowhere, and both
-ends of the period are included (as in `webapp.deals.services.turnover`, which gives the same totals).
+ends of the period are included (as in `webapp.deals.turnover.turnover`, which gives the same totals).
 
 One pass over the period's payments (through the covering index ix_deal_payments_period) gives the
 money received per deal and month; the deals touched in the period are read once by primary key; the

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.core.permissions import require
-from webapp.deals import files, services
+from webapp.deals import access, files, services
 from webapp.deals.blueprint import bp
 from webapp.deals.detail import render_detail
 from webapp.deals.field import set_field
@@ -33,7 +33,7 @@ from webapp.extensions import db
 
 def _managed(deal_id: int) -> Deal:
     deal = db.session.get(Deal, deal_id) or abort(404)
-    require(services.can_manage(deal, current_user))
+    require(access.can_manage(deal, current_user))
     return deal
 
 

@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from webapp.core import spreadsheet
 from webapp.core.formatting import format_day
 from webapp.core.money import wan_decimal
+from webapp.deals.access import deals_for
 from webapp.deals.models import ContractType, Deal, DealState
-from webapp.deals.services import deals_for
 
 EXPORT_CAP = 10_000
 

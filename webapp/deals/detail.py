@@ -15,7 +15,7 @@ from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.core.formatting import format_day
 from webapp.core.money import format_money, wan_text
-from webapp.deals import files, services
+from webapp.deals import access, files
 from webapp.deals.forms import (
     SCHEDULE_ROWS,
     CancelForm,
@@ -145,7 +145,7 @@ def blank_forms(deal: Deal) -> dict:
 
 def render_detail(deal: Deal, bound: dict | None = None, status: int = 200):
     """The page; `bound` holds a submitted form that goes back with its data and errors."""
-    manage = services.can_manage(deal, current_user)
+    manage = access.can_manage(deal, current_user)
     forms = {}
     if manage:
         forms = blank_forms(deal) | (bound or {})

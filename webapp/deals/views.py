@@ -16,16 +16,18 @@ from webapp.accounts.models import Organisation, User
 from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.deals import (
+    access,
     actions,  # noqa: F401 - the forms of a deal's page are routes of this blueprint
     browse,
     files,
-    services,
+    opening,
 )
 from webapp.deals.blueprint import bp
 from webapp.deals.detail import render_detail
 from webapp.deals.forms import DealForm, FilterForm, FromAwardForm, FromIntroductionForm, form_error
 from webapp.deals.models import ContractType, Deal, DealFile, DealState
-from webapp.deals.services import DealError, Parties
+from webapp.deals.opening import Parties
+from webapp.deals.services import DealError
 from webapp.extensions import db
 
 PER_PAGE = 20
@@ -35,7 +37,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def get_deal(deal_id: int) -> Deal:
     """The deal, for those who may see it: 404 if there is none, 403 if it is not theirs to see."""
     deal = db.session.get(Deal, deal_id) or abort(404)
-    require(services.can_view(deal, current_user))
+    require(access.can_view(deal, current_user))
     return deal
 
 
@@ -50,7 +52,7 @@ def _helpers():
 
     def deals_of_awards(challenge) -> list[tuple]:
         """(award, deal id or None) of each winner, once the challenge has its contract."""
-        if challenge.contract is None or not services.can_create(current_user):
+        if challenge.contract is None or not access.can_create(current_user):
             return []
         rows = db.session.execute(sa.select(Deal.award_id, Deal.id).where(Deal.challenge_id == challenge.id))
         found = dict(rows.all())  # (award id, deal id) pairs
@@ -59,7 +61,7 @@ def _helpers():
     return {
         "deal_of_introduction": deal_of_introduction,
         "deals_of_awards": deals_of_awards,
-        "can_create_deal": services.can_create,
+        "can_create_deal": access.can_create,
     }
 
 
@@ -92,7 +94,7 @@ def index():
     query = browse.matching(current_user, _filter(form))
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "deals/list.html", form=form, page=page, args=_list_args(), can_create=services.can_create(current_user)
+        "deals/list.html", form=form, page=page, args=_list_args(), can_create=access.can_create(current_user)
     )
 
 
@@ -155,7 +157,7 @@ def _broker_choice(form) -> User | None:
 def new():
     """A deal entered directly: the two sides (organisations on the platform or names), the type and
     the value in 万元; a broker is credited themselves, an admin chooses the broker."""
-    require(services.can_create(current_user))
+    require(access.can_create(current_user))
     form = DealForm(admin=current_user.is_admin)
     if not form.validate_on_submit():
         return render_template("deals/new.html", form=form)
@@ -163,7 +165,7 @@ def new():
     contacts = {}
     for side, org in (("need_contact", need_org), ("provider_contact", provider_org)):
         try:
-            contacts[side] = services.party_contact(getattr(form, side).data, org.id if org else None)
+            contacts[side] = opening.party_contact(getattr(form, side).data, org.id if org else None)
         except DealError as exc:
             form_error(form, str(exc), getattr(form, side))
     if len(contacts) < 2:
@@ -178,7 +180,7 @@ def new():
         field_id=int(form.field.data) if form.field.data else None,
     )
     try:
-        deal = services.create_direct(
+        deal = opening.create_direct(
             current_user,
             title=form.title.data,
             parties=parties,
@@ -201,7 +203,7 @@ def from_introduction(intro_id: int):
     from webapp.matching.models import Introduction
 
     intro = db.session.get(Introduction, intro_id) or abort(404)
-    require(services.can_create(current_user) and (current_user.is_admin or intro.broker_id == current_user.id))
+    require(access.can_create(current_user) and (current_user.is_admin or intro.broker_id == current_user.id))
     existing = db.session.scalar(sa.select(Deal.id).where(Deal.introduction_id == intro.id))
     if existing is not None:
         flash(_("This introduction already has its deal."), "info")
@@ -211,7 +213,7 @@ def from_introduction(intro_id: int):
         form.title.data = intro.suggestion.achievement.title
     if form.validate_on_submit():
         try:
-            deal = services.create_from_introduction(
+            deal = opening.create_from_introduction(
                 current_user,
                 intro,
                 contract_type=form.contract_type.data,
@@ -234,7 +236,7 @@ def from_award(award_id: int):
     from webapp.challenges.models import Award
 
     award = db.session.get(Award, award_id) or abort(404)
-    require(services.can_create(current_user))
+    require(access.can_create(current_user))
     existing = db.session.scalar(sa.select(Deal.id).where(Deal.award_id == award.id))
     if existing is not None:
         flash(_("This award already has its deal."), "info")
@@ -242,7 +244,7 @@ def from_award(award_id: int):
     form = FromAwardForm(admin=current_user.is_admin)
     if form.validate_on_submit():
         try:
-            deal = services.create_from_award(current_user, award, broker=_broker_choice(form))
+            deal = opening.create_from_award(current_user, award, broker=_broker_choice(form))
         except DealError as exc:
             db.session.rollback()
             form_error(form, str(exc))
