@@ -297,7 +297,7 @@ def test_an_expert_sees_the_reviews_still_to_score(app_ctx):
     from tests.challenges import factory
     from webapp.challenges import review
     from webapp.core import clock
-    from webapp.dashboard.personal_stats import expert
+    from webapp.dashboard.personal_expert import expert
 
     try:
         people = factory.make_people()
