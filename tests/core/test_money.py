@@ -40,6 +40,7 @@ PARSED = [
     ("  50\u00a0万元 ", (500_000, 500_000)),
     ("1000000", (10_000_000_000, 10_000_000_000)),  # 100亿元, the largest figure taken
     ("12.50000", (125_000, 125_000)),  # trailing zeros are not fractions of a yuan
+    ("0." + "0" * 40, (0, 0)),
     ("面议", (None, None)),
     ("", (None, None)),
     (None, (None, None)),
@@ -52,6 +53,7 @@ PARSED = [
 REFUSED = [
     ("0.00001", "at most four decimal places of 万元"),
     ("1.00015", "at most four decimal places of 万元"),
+    ("1." + "0" * 30 + "1", "at most four decimal places of 万元"),  # beyond Decimal's 28 digits
     ("50-100.00005", "at most four decimal places of 万元"),
     (0.00001, "at most four decimal places of 万元"),
     ("-5", "Amounts cannot be negative."),

@@ -37,10 +37,12 @@ class Yuan(int):
 
     @classmethod
     def from_wan(cls, wan: Decimal) -> Yuan:
-        yuan = wan * YUAN_PER_WAN
-        if yuan != yuan.to_integral_value():
+        _sign, digits, exponent = wan.as_tuple()
+        while exponent < -4 and digits and digits[-1] == 0:  # trailing zeros are not fractions of a yuan
+            digits, exponent = digits[:-1], exponent + 1
+        if exponent < -4 and any(digits):  # read from the digits: arithmetic would round them away
             raise MoneyError(_("Amounts are in whole yuan: at most four decimal places of 万元."))
-        return cls(int(yuan))
+        return cls(int(wan * YUAN_PER_WAN))
 
     @property
     def wan(self) -> Decimal:
