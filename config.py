@@ -45,6 +45,9 @@ class Config:
     EMBEDDED_BEAT = os.environ.get("EMBEDDED_BEAT", "1") != "0"
     # After a failed hand-over to Redis, requests skip the broker for this long; the relay catches up.
     OUTBOX_BROKER_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BROKER_BACKOFF_SECONDS", "10"))
+    # The dashboard's figures are cached by the ledger's version (webapp/dashboard/stats_turnover.py);
+    # JIEBANG_DASHBOARD_CACHE=0 turns the cache off, every request computing them (the benchmark measures both).
+    DASHBOARD_CACHE = os.environ.get("JIEBANG_DASHBOARD_CACHE", "1") != "0"
     # The dashboard's figures shared through the same Redis (webapp/dashboard/shared_cache.py): a request
     # waits at most this long on Redis, then computes, and leaves Redis alone for the back-off.
     DASHBOARD_CACHE_REDIS_TIMEOUT = float(os.environ.get("DASHBOARD_CACHE_REDIS_TIMEOUT", "0.2"))

@@ -59,8 +59,8 @@ def _in_process(env: dict[str, str], periods_: list[tuple[str, str]], repeat: in
     from webapp import create_app
     from webapp.dashboard import periods, stats
 
-    os.environ["JIEBANG_DASHBOARD_CACHE"] = "0"  # this process computes every time
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url(env["DATABASE_URL"]))
+    # This process computes every time.
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url(env["DATABASE_URL"]), DASHBOARD_CACHE=False)
     results = []
     for label, key in periods_:
         with app.test_request_context(f"/dashboard/?period={key}"):

@@ -64,7 +64,7 @@ def _maturity(value) -> int | None:
 
 
 def _money(value) -> tuple[int | None, int | None]:
-    from webapp.listings.money import parse_wan_range
+    from webapp.core.money import parse_wan_range
 
     try:
         return parse_wan_range(value)

@@ -31,8 +31,8 @@ def _prepare(args: tuple[int, int, int, dict, str]) -> list[dict]:
     """Generate one chunk; write its index rows (see the module docstring); return the achievement rows."""
     start, count, seed, fields, target = args
     from bench.generate import achievements
+    from webapp.core.money import parse_wan_range
     from webapp.listings.models import ListingStatus, modes_to_mask
-    from webapp.listings.money import parse_wan_range
     from webapp.listings.text import index_terms
     from webapp.listings.validation import parse_coop_modes, parse_maturity
     from webapp.taxonomy.services import FieldResolver

@@ -49,7 +49,7 @@ def test_demo_load_fills_the_ledger_once_at_every_stage(app, monkeypatch):
 
     monkeypatch.setenv("DEMO_REAL_DATA", "0")
     from webapp.deals.models import Deal, DealState, TurnoverTarget
-    from webapp.deals.services import ledger_mismatches
+    from webapp.deals.turnover import ledger_mismatches
     from webapp.extensions import db
 
     runner = app.test_cli_runner()

@@ -51,6 +51,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_headers(app)
     register_blueprints(app)
     register_template_helpers(app)
+    from webapp.dashboard import warming
+
+    warming.init_app(app)  # the dashboard's shared figures follow the deals' ledger
 
     from webapp.core.errors import register_error_handlers
 
@@ -208,10 +211,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from webapp.core import formatting
+    from webapp.core import formatting, money
     from webapp.notifications.services import unread_count
 
     formatting.register(app)
+    money.register(app)
 
     @app.context_processor
     def inject():

@@ -168,6 +168,7 @@ BAD_INPUT = [
     pytest.param("price", "20000000", "is more than 100亿元; check the unit", id="absurd-price"),
     pytest.param("price", "100-50", "starts above its end", id="inverted-range"),
     pytest.param("price", "about fifty", "is not an amount in 万元", id="price-words"),
+    pytest.param("price", "50-100.00005", "at most four decimal places of 万元", id="sub-yuan-price"),
     pytest.param("field_id", "0", "Choose a technical field.", id="no-field"),
     pytest.param("keywords", "固态电池 " + "长" * 31, "Keywords are at most 30 characters", id="long-keyword"),
     pytest.param("team", "团" * 501, "Field cannot be longer than 500 characters.", id="long-team"),

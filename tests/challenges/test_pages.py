@@ -181,6 +181,10 @@ def test_enterprise_posts_a_challenge_from_its_need(app, client, query):
     bad = text(client.post(f"/challenges/new?need={need_id}", _form(bounty="很多", closes_on="2026-01-01")))
     assert zh(app, "“%(value)s” is not an amount in 万元, a range like 50-100, or 面议.", value="很多") in bad
     assert 'id="window-error"' in bad
+    sub_yuan = text(client.post(f"/challenges/new?need={need_id}", _form(bounty="200.00001")))
+    assert zh(app, "Amounts are in whole yuan: at most four decimal places of 万元.") in sub_yuan
+    assert 'value="200.00001"' in sub_yuan
+    assert query(lambda s: s.query(Challenge).count()) == 0
 
     saved = client.post(f"/challenges/new?need={need_id}", _form(save_submit="1"))
     assert saved.status_code == 302

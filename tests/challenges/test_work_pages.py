@@ -148,6 +148,10 @@ def test_errors_are_shown_next_to_their_fields(build, people, make_client, query
     body = text(page)
     assert "Name the lead unit." in body and "is not an amount" in body and "保留的团队介绍" in body
     assert query(lambda s: s.scalar(sa.select(sa.func.count(Application.id)))) == 0
+    # Fractions of a yuan are refused, not dropped.
+    page = client.post(f"/challenges/{challenge.id}/apply", application_form(budget="50.00005", save="Save"))
+    assert page.status_code == 200 and "at most four decimal places of 万元" in text(page)
+    assert query(lambda s: s.scalar(sa.select(sa.func.count(Application.id)))) == 0
 
 
 def test_withdraw_until_the_deadline_and_nothing_after_it(build, people, make_client, query):
@@ -396,6 +400,10 @@ def test_both_parties_confirm_the_contract(build, people, make_client, query):
     owner = as_user(make_client, people.owner)
     wrong = text(owner.post(f"/challenges/{challenge.id}/contract", _contract_form(challenge, **{"c-value": "x"})))
     assert "is not an amount" in wrong
+    wrong = text(
+        owner.post(f"/challenges/{challenge.id}/contract", _contract_form(challenge, **{"c-value": "80.00001"}))
+    )
+    assert "at most four decimal places of 万元" in wrong
     wrong = text(
         owner.post(
             f"/challenges/{challenge.id}/contract", _contract_form(challenge, **{"c-registration_number": "合同?"})

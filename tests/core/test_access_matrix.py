@@ -442,7 +442,7 @@ def _deal_samples(query, broker_id: int) -> dict:
     from webapp.accounts.models import User
     from webapp.challenges.models import Award
     from webapp.core import clock
-    from webapp.deals import files, services
+    from webapp.deals import files, opening
     from webapp.deals.models import ContractType, DealFileKind
 
     def add(session):
@@ -453,13 +453,13 @@ def _deal_samples(query, broker_id: int) -> dict:
         finally:
             clock.reset()
         broker = session.get(User, broker_id)
-        parties = services.Parties(
+        parties = opening.Parties(
             need_party="矩阵样例企业",
             need_user_id=people.owner.id,
             provider_party="矩阵样例大学",
             provider_user_id=people.tju.id,
         )
-        deal = services.create_direct(
+        deal = opening.create_direct(
             broker,
             title="矩阵样例成交",
             parties=parties,

@@ -25,6 +25,7 @@ def _populate(app) -> None:
     from webapp.accounts.models import Role
     from webapp.core import clock
     from webapp.deals import files as deal_files
+    from webapp.deals import opening
     from webapp.deals import services as deals
     from webapp.deals.models import ContractType, DealFileKind
 
@@ -38,10 +39,10 @@ def _populate(app) -> None:
             files.add_application_file(people.tju, application, "技术方案.pdf", factory.PDF)
             make_listing(db.session, "a", title="备份测试成果（含全角括号）", summary="550℃ 耐高温涂层")
             broker = factory.user(Role.BROKER, "备份经纪人")
-            deal = deals.create_direct(
+            deal = opening.create_direct(
                 broker,
                 title="备份测试成交",
-                parties=deals.Parties(need_party="某企业", provider_party="天津大学", provider_user_id=people.tju.id),
+                parties=opening.Parties(need_party="某企业", provider_party="天津大学", provider_user_id=people.tju.id),
                 contract_type=ContractType.LICENCE,
                 contract_value=1_234_567,
             )

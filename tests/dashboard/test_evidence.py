@@ -371,7 +371,7 @@ def test_a_bad_period_says_what_is_wrong_and_makes_no_pack(client, make_client, 
 
 def test_the_ledger_fixture_is_consistent(ledger, query):
     """Money received on each deal equals its payments, as the ledger's services keep it."""
-    from webapp.deals.services import ledger_mismatches
+    from webapp.deals.turnover import ledger_mismatches
 
     assert query(lambda s: ledger_mismatches()) == []
     assert query(lambda s: s.get(Organisation, ledger.agency.id).kind) is OrgKind.AGENCY

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from tests.dashboard.test_evidence import make_ledger
 from tests.listings.search_factory import make_listing
 from webapp.achievements.models import AchievementAccess
-from webapp.core.formatting import format_wan
+from webapp.core.money import format_money
 from webapp.dashboard import periods
 from webapp.listings.models import ListingStatus
 from webapp.matching.models import Introduction, IntroductionOutcome, RejectReason, Suggestion, SuggestionStatus
@@ -50,7 +50,7 @@ def exported(client, table: str, **args) -> list[list]:
 
 def wan_text(app, amount_wan) -> str:
     with app.test_request_context(), force_locale("en"):
-        return format_wan(round(amount_wan * 10_000))
+        return format_money(round(amount_wan * 10_000))
 
 
 @pytest.fixture
@@ -297,7 +297,7 @@ def test_an_expert_sees_the_reviews_still_to_score(app_ctx):
     from tests.challenges import factory
     from webapp.challenges import review
     from webapp.core import clock
-    from webapp.dashboard.personal_stats import expert
+    from webapp.dashboard.personal_expert import expert
 
     try:
         people = factory.make_people()

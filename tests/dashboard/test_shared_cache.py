@@ -84,7 +84,7 @@ def shared(app, redis_url, prefix, monkeypatch):
     """The session's application with the shared cache on Redis (keys of this test only)."""
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "DASHBOARD_CACHE_PREFIX", prefix)
-    monkeypatch.delenv("JIEBANG_DASHBOARD_CACHE", raising=False)
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE", True)
     shared_cache.health.reset()
     stats_turnover.clear_local()
     client = redis.Redis.from_url(redis_url)

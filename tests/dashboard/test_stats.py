@@ -14,7 +14,7 @@ from tests.dashboard import factory
 from tests.listings.search_factory import make_listing
 from webapp.dashboard import periods, stats
 from webapp.dashboard.stats_turnover import Figures, ledger
-from webapp.deals.services import turnover
+from webapp.deals.turnover import turnover
 from webapp.extensions import db
 
 
@@ -256,3 +256,11 @@ def test_cached_figures_follow_every_change_to_the_ledger(data):
     after = ledger(year.start, year.end)
     assert after.total.registered == 3_700_000 + 400_000
     assert after == stats_turnover.compute_ledger(year.start, year.end)
+
+
+def test_with_the_cache_turned_off_every_request_computes_the_figures(data, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DASHBOARD_CACHE", False)
+    year = periods.year(2019)
+    first = ledger(year.start, year.end)
+    again = ledger(year.start, year.end)
+    assert again is not first and again == first

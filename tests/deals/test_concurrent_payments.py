@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import create_app
 from webapp.accounts.models import User
-from webapp.deals import services
+from webapp.deals import opening, services
 from webapp.deals.models import ContractType, Deal, DealState, Payment
-from webapp.deals.services import DealError, Parties
+from webapp.deals.opening import Parties
+from webapp.deals.services import DealError
 from webapp.extensions import db
 
 pytestmark = pytest.mark.live
@@ -38,7 +39,7 @@ def test_simultaneous_payments_never_exceed_the_contract_value(race_app, make_li
     broker = make_live_user("broker")
     with race_app.app_context():
         user = db.session.get(User, broker.id)
-        deal = services.create_direct(
+        deal = opening.create_direct(
             user,
             title="并发到账测试",
             contract_type=ContractType.SERVICE,

@@ -17,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from tests.listings.search_factory import make_listing
 from webapp.accounts.models import OrgKind
 from webapp.core.audit import AuditEvent
+from webapp.core.money import parse_wan_range
 from webapp.core.permissions import PermissionDenied
-from webapp.deals import services
+from webapp.deals import access, opening, services, turnover
 from webapp.deals.models import ContractType, Deal, DealState, Payment, PaymentInstalment
-from webapp.deals.services import DealError, Parties
+from webapp.deals.opening import Parties
+from webapp.deals.services import DealError
 from webapp.extensions import db
-from webapp.listings.money import parse_wan_range
 from webapp.matching import services as matching
 from webapp.matching.models import IntroductionOutcome, Suggestion
 from webapp.notifications.models import Notification
@@ -64,7 +65,7 @@ def direct(p, value=100 * WAN, user=None, **kwargs) -> Deal:
         provider_org_id=p.university.id,
         provider_user_id=p.researcher.id,
     )
-    return services.create_direct(
+    return opening.create_direct(
         user or p.broker,
         title="储能电池液冷技术开发",
         parties=parties,
@@ -279,7 +280,7 @@ def test_brokers_keep_their_own_deals_admins_all_the_named_parties_view(people):
     assert deal.state is DealState.SIGNED
 
     viewers = {
-        name: services.can_view(deal, getattr(p, name))
+        name: access.can_view(deal, getattr(p, name))
         for name in (
             "broker",
             "agency_colleague",
@@ -306,7 +307,7 @@ def test_brokers_keep_their_own_deals_admins_all_the_named_parties_view(people):
         "stranger": False,
     }
     for name, may in viewers.items():
-        listed = deal.id in db.session.scalars(services.deals_for(getattr(p, name)).with_only_columns(Deal.id)).all()
+        listed = deal.id in db.session.scalars(access.deals_for(getattr(p, name)).with_only_columns(Deal.id)).all()
         assert listed is may, name
 
 
@@ -358,10 +359,10 @@ def test_an_accepted_introduction_becomes_a_negotiating_deal(people):
     db.session.flush()
     introduction = matching.accept(suggestion, p.broker, "双方已初步沟通")
     with pytest.raises(PermissionDenied):
-        services.create_from_introduction(
+        opening.create_from_introduction(
             p.other_broker, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
         )
-    deal = services.create_from_introduction(
+    deal = opening.create_from_introduction(
         p.broker, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
     )
     assert deal.state is DealState.NEGOTIATING
@@ -375,7 +376,7 @@ def test_an_accepted_introduction_becomes_a_negotiating_deal(people):
     assert (deal.broker_id, deal.agency_id, deal.introduction_id) == (p.broker.id, p.agency.id, introduction.id)
     assert introduction.outcome is IntroductionOutcome.DEAL and introduction.closed_at is not None
     with pytest.raises(DealError, match="already has its deal"):
-        services.create_from_introduction(
+        opening.create_from_introduction(
             p.admin, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
         )
 
@@ -391,13 +392,13 @@ def test_an_awarded_challenge_contract_becomes_a_development_deal(app_ctx):
             from webapp.challenges.models import Award
 
             award = db.session.scalars(sa.select(Award).where(Award.challenge_id == challenge.id)).first()
-        deal = services.create_from_award(people.admin, award)
+        deal = opening.create_from_award(people.admin, award)
         assert deal.contract_type is ContractType.DEVELOPMENT
         assert deal.contract_value == challenge.contract.value
         assert deal.state is DealState.SIGNED and deal.signed_on == challenge.contract.signed_on
         assert deal.provider_party == award.application.lead_unit
         with pytest.raises(DealError, match="already has its deal"):
-            services.create_from_award(people.admin, award)
+            opening.create_from_award(people.admin, award)
 
 
 # ---------------------------------------------------------------- turnover from the ledger
@@ -421,41 +422,26 @@ def test_turnover_on_a_fixed_data_set_with_period_edges(people):
     # D: still negotiating: counts nowhere.
     direct(p, 999 * WAN)
 
-    assert services.turnover(date(2024, 1, 1), date(2024, 12, 31)) == services.Turnover(
+    assert turnover.turnover(date(2024, 1, 1), date(2024, 12, 31)) == turnover.Turnover(
         signed=100 * WAN, registered=100 * WAN, received=30 * WAN
     )
-    assert services.turnover(date(2025, 1, 1), date(2025, 12, 31)) == services.Turnover(
+    assert turnover.turnover(date(2025, 1, 1), date(2025, 12, 31)) == turnover.Turnover(
         signed=40 * WAN, registered=40 * WAN, received=30 * WAN
     )
-    assert services.turnover(date(2025, 1, 1), date(2025, 1, 1)) == services.Turnover(
+    assert turnover.turnover(date(2025, 1, 1), date(2025, 1, 1)) == turnover.Turnover(
         signed=40 * WAN, registered=0, received=20 * WAN
     )
-    assert services.turnover(date(2024, 12, 1), date(2025, 2, 28), by="month") == {
-        202412: services.Turnover(signed=100 * WAN, registered=100 * WAN, received=30 * WAN),
-        202501: services.Turnover(signed=40 * WAN, registered=0, received=20 * WAN),
-        202502: services.Turnover(signed=0, registered=40 * WAN, received=10 * WAN),
+    assert turnover.turnover(date(2024, 12, 1), date(2025, 2, 28), by="month") == {
+        202412: turnover.Turnover(signed=100 * WAN, registered=100 * WAN, received=30 * WAN),
+        202501: turnover.Turnover(signed=40 * WAN, registered=0, received=20 * WAN),
+        202502: turnover.Turnover(signed=0, registered=40 * WAN, received=10 * WAN),
     }
-    assert services.turnover(date(2025, 1, 1), date(2025, 12, 31), by="agency") == {
-        p.agency.id: services.Turnover(signed=0, registered=0, received=20 * WAN),
-        p.other_agency.id: services.Turnover(signed=40 * WAN, registered=40 * WAN, received=10 * WAN),
+    assert turnover.turnover(date(2025, 1, 1), date(2025, 12, 31), by="agency") == {
+        p.agency.id: turnover.Turnover(signed=0, registered=0, received=20 * WAN),
+        p.other_agency.id: turnover.Turnover(signed=40 * WAN, registered=40 * WAN, received=10 * WAN),
     }
-    totals = services.turnover(date(2024, 1, 1), date(2025, 12, 31))
+    totals = turnover.turnover(date(2024, 1, 1), date(2025, 12, 31))
     assert all(type(v) is int for v in (totals.signed, totals.registered, totals.received))
-
-
-def test_amounts_in_wan_parse_to_exact_yuan(people):
-    assert [services.parse_amount(v) for v in ("0.1", "0.2万元", "12.5", "１００万", 0.3)] == [
-        1000,
-        2000,
-        125000,
-        1000000,
-        3000,
-    ]
-    assert services.parse_amount("0.1") + services.parse_amount("0.2") == services.parse_amount("0.3")
-    assert services.parse_amount("0.0001") == 1
-    for bad in ("面议", "10-20", "abc", "0", "-5", "0.00001", "1.00015"):
-        with pytest.raises(DealError):
-            services.parse_amount(bad)
 
 
 def test_a_cancelled_deal_takes_no_more_steps_and_the_ledger_adds_up(people):
@@ -474,9 +460,9 @@ def test_a_cancelled_deal_takes_no_more_steps_and_the_ledger_adds_up(people):
     assert (deal.cancel_reason, deal.received_total) == ("项目终止", 10 * WAN)
     kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == p.enterprise.id)).all()
     assert kinds[-1] == "deal.cancelled"
-    assert services.ledger_mismatches() == []
+    assert turnover.ledger_mismatches() == []
     db.session.execute(sa.update(Deal).where(Deal.id == deal.id).values(received_total=11 * WAN))
-    assert services.ledger_mismatches() == [deal.id]
+    assert turnover.ledger_mismatches() == [deal.id]
 
 
 def test_every_ledger_change_gives_the_figures_a_new_version(people):
@@ -501,3 +487,20 @@ def test_every_ledger_change_gives_the_figures_a_new_version(people):
     db.session.execute(sa.update(Deal).where(Deal.id == deal.id).values(updated_at=newest))
     seen.add(ledger_version())
     assert len(seen) == 4 and revision() == start + 3
+
+
+def test_every_change_to_the_ledger_is_announced_with_its_dates(people, app):
+    from webapp.dashboard import warming
+    from webapp.deals import signals
+
+    heard = []
+
+    def listen(_sender, days=()):
+        heard.append(days)
+
+    with signals.ledger_changed.connected_to(listen):
+        deal = signed(people, 100 * WAN, on=date(2025, 3, 1))
+        services.record_payment(people.broker, deal, date(2025, 4, 1), 10 * WAN)
+    assert heard == [(None,), (date(2025, 3, 1),), (date(2025, 4, 1),)]
+    # The dashboard, above the deals, listens from create_app on: it warms its shared figures.
+    assert warming._on_ledger_changed in signals.ledger_changed.receivers_for(None)

@@ -192,6 +192,10 @@ def test_refused_steps_show_the_message_and_keep_the_input(world, login, query, 
     assert 'value="20"' in text(over)
     half = broker.post(f"/deals/{deal_id}/schedule", {"rows-0-due_on": "", "rows-0-amount": "2", "save_schedule": "1"})
     assert "Give the due date." in text(half)
+    sub_yuan = broker.post(
+        f"/deals/{deal_id}/schedule", {"rows-0-due_on": "2025-04-01", "rows-0-amount": "2.00001", "save_schedule": "1"}
+    )
+    assert sub_yuan.status_code == 200 and "at most four decimal places of 万元" in text(sub_yuan)
     more = broker.post(f"/deals/{deal_id}/schedule", {"rows-0-due_on": "2025-04-01", "rows-0-amount": "2", "more": "1"})
     assert more.status_code == 200 and len(re.findall(r'<tr data-row="\d+"', text(more))) == 8
     assert 'name="rows-0-amount" type="text" value="2"' in text(more)

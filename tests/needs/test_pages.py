@@ -155,6 +155,7 @@ BAD_INPUT = [
     pytest.param("budget", "-20", "Amounts cannot be negative.", id="negative-budget"),
     pytest.param("budget", "99999999", "is more than 100亿元", id="absurd-budget"),
     pytest.param("budget", "五十万", "is not an amount in 万元", id="budget-words"),
+    pytest.param("budget", "20.00001", "at most four decimal places of 万元", id="sub-yuan-budget"),
     pytest.param("deadline", "2020-01-01", "The deadline 2020-01-01 is in the past.", id="past-deadline"),
     pytest.param("deadline", "下个月", "is not a date (YYYY-MM-DD)", id="deadline-words"),
     pytest.param("contact_phone", "call me maybe", "Enter a phone number", id="bad-phone"),

@@ -8,8 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from webapp.core.money import MoneyField, wan_range_text
 from webapp.listings.forms import ListingForm, Required, maturity_choices
-from webapp.listings.money import format_wan_range
 
 
 class AchievementForm(ListingForm):
@@ -31,10 +31,11 @@ class AchievementForm(ListingForm):
         validators=[Optional()],
         description=_l("One or more patent or application numbers, e.g. ZL201720001285.X, CN112345678A."),
     )
-    price = StringField(
+    price = MoneyField(
         _l("Price (10k CNY)"),
         validators=[Optional()],
         description=_l("In 万元: a number, a range like 50-100, or 面议 (negotiable)."),
+        ranges=True,
     )
     institution = StringField(_l("University or institute"), validators=[Optional(), Length(max=200)])
     team = StringField(_l("Team"), validators=[Optional(), Length(max=500)], description=_l("Team leader and members."))
@@ -80,6 +81,11 @@ class AchievementForm(ListingForm):
         self.coop_modes.label.text = _l("Transfer modes")
         self.maturity.choices = maturity_choices(_l("— not stated —"))
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.price.errors = []  # the service's validation says what is wrong with the amount, once
+        return ok
+
     def load(self, achievement) -> None:
         """Fill the form from a saved achievement (GET of the edit page)."""
         self.title.data = achievement.title
@@ -90,7 +96,7 @@ class AchievementForm(ListingForm):
         self.trl.data = str(achievement.trl) if achievement.trl else ""
         self.patents.data = ", ".join(achievement.patents or [])
         self.coop_modes.data = [m.value for m in achievement.coop_modes]
-        self.price.data = format_wan_range(achievement.price_min, achievement.price_max)
+        self.price.data = wan_range_text(achievement.price_min, achievement.price_max)
         if "institution" in self:
             self.institution.data = achievement.institution_name or ""
         self.team.data = achievement.team or ""

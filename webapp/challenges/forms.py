@@ -28,8 +28,8 @@ from webapp.accounts.forms import MultiCheckboxField
 from webapp.challenges.models import PUBLIC_STATES, STATUS_LABELS, Eligibility
 from webapp.challenges.services import CriterionInput, MilestoneInput
 from webapp.core import clock
+from webapp.core.money import MoneyError, MoneyField, wan_text
 from webapp.listings.forms import Required
-from webapp.listings.money import MoneyError, parse_wan_range
 
 SORT_LABELS = {
     "closing": _l("Closing soonest first"),
@@ -53,21 +53,6 @@ def parse_moment(day: str | None, clock_time: str | None) -> datetime | None:
     except ValueError:
         return None
     return datetime.combine(d, t, tzinfo=clock.zone()).astimezone(UTC)
-
-
-def parse_wan(text: str | None) -> int | None:
-    """One amount in 万元 → 元; None when empty. Raises MoneyError."""
-    low, high = parse_wan_range(text)
-    if low is not None and low != high:
-        raise MoneyError(_("Give one amount, not a range."))
-    return low
-
-
-def wan_text(yuan: int | None) -> str:
-    if yuan is None:
-        return ""
-    whole, rest = divmod(int(yuan), 10000)
-    return str(whole) + (f".{rest:04d}".rstrip("0") if rest else "")
 
 
 @dataclass
@@ -121,7 +106,7 @@ class ChallengeForm(FlaskForm):
         description=_l("The figures the final acceptance will judge, e.g. 良率≥95%."),
     )
     field_id = SelectField(_l("Technical field"), coerce=int, validators=[Optional()])
-    bounty = StringField(
+    bounty = MoneyField(
         _l("Bounty paid by the enterprise (10k CNY)"),
         validators=[Required()],
         description=_l("In 万元, e.g. 200; milestones pay it out by their shares."),
@@ -199,7 +184,7 @@ class ChallengeForm(FlaskForm):
 
         errors: dict[str, str] = {}
         try:
-            bounty = parse_wan(self.bounty.data)
+            bounty = self.bounty.yuan
         except MoneyError as exc:
             bounty, errors["bounty"] = None, str(exc)
         opens = parse_moment(self.opens_on.data, self.opens_time.data)
@@ -245,8 +230,8 @@ class ChallengeForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        # Numbers typed wrongly are the service's to explain; keep the text.
-        for name in ("notice_days", "winners_max"):
+        # Numbers typed wrongly are the service's to explain, the bounty's is to_input's; keep the text.
+        for name in ("notice_days", "winners_max", "bounty"):
             self[name].errors = []
         return ok or not any(f.errors for f in self)
 

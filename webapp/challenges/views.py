@@ -23,8 +23,6 @@ from webapp.challenges.forms import (
     ObjectionForm,
     RankingForm,
     ResolveForm,
-    parse_wan,
-    wan_text,
 )
 from webapp.challenges.lifecycle import ChallengeError, is_admin
 from webapp.challenges.models import (
@@ -39,10 +37,10 @@ from webapp.challenges.models import (
 from webapp.challenges.next_step import next_step
 from webapp.challenges.timeline import timeline
 from webapp.core import clock
+from webapp.core.money import MoneyError, parse_wan, wan_text
 from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
-from webapp.listings.money import MoneyError
 from webapp.needs.models import Need
 
 bp = Blueprint("challenges", __name__, template_folder="templates")

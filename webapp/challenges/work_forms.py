@@ -1,13 +1,10 @@
 """Forms of the pages where people work on a challenge: the application (揭榜申请), the expert's
 conflict declaration and scores, the contract, milestone reports and decisions, the final acceptance.
 
-Money is typed in 万元 and handed to the services in whole 元."""
+Money is typed in 万元 into `MoneyField`s and handed to the services in whole 元."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -24,54 +21,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from webapp.challenges.models import MAX_BOUNTY, UNIT_KIND_LABELS, UnitKind
+from webapp.challenges.models import UNIT_KIND_LABELS, UnitKind
 from webapp.challenges.services import MEMBERS_MAX
 from webapp.core.forms import DateField
+from webapp.core.money import MoneyField, wan_text
 
-YUAN_PER_WAN = 10_000
 COMMITMENT_TEXT = _l(
     "We commit that everything in this application is true and our own work; that we hold the rights to "
     "the technology we propose; that, if chosen, we will reach the challenge's technical indicators on the "
     "schedule and within the budget stated here; and that we accept the consequences the contract lays down "
     "if we do not (军令状)."
 )
-
-
-def parse_wan(text: str | None) -> int | None:
-    """万元 as typed (50, 50.5, 1,200, 50万) → whole 元; None when empty. ValueError with a message."""
-    text = (text or "").strip().replace(",", "").replace("，", "").removesuffix("万元").removesuffix("万").strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_("“%(value)s” is not an amount in 万元.", value=text)) from None
-    if not value.is_finite() or value < 0:
-        raise ValueError(_("Amounts cannot be negative."))
-    yuan = int(value * YUAN_PER_WAN)
-    if yuan > MAX_BOUNTY:
-        raise ValueError(_("The amount is too large; amounts are in 万元."))
-    return yuan
-
-
-def wan_text(yuan: int | None) -> str:
-    """Whole 元 back into the 万元 the form shows."""
-    if yuan is None:
-        return ""
-    text = f"{Decimal(yuan) / YUAN_PER_WAN:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-class Wan:
-    """Validator: the field holds an amount in 万元 (or nothing)."""
-
-    def __call__(self, form, field):
-        try:
-            parse_wan(field.data)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 def kind_choices(blank: bool = False) -> list[SelectChoice]:
@@ -110,8 +72,8 @@ class ApplicationForm(FlaskForm):
         validators=[Optional(), Length(max=20_000)],
         description=_l("How you will reach the challenge's technical indicators."),
     )
-    budget = StringField(
-        _l("Budget (10k CNY)"), validators=[Optional(), Wan()], description=_l("The money the work needs, in 万元.")
+    budget = MoneyField(
+        _l("Budget (10k CNY)"), validators=[Optional()], description=_l("The money the work needs, in 万元.")
     )
     schedule = TextAreaField(
         _l("Schedule"),
@@ -197,9 +159,7 @@ def criterion_fields(form, challenge) -> list:
 
 
 class ContractForm(FlaskForm):
-    value = StringField(
-        _l("Contract value (10k CNY)"), validators=[DataRequired(_l("Enter the contract value.")), Wan()]
-    )
+    value = MoneyField(_l("Contract value (10k CNY)"), validators=[DataRequired(_l("Enter the contract value."))])
     registration_number = StringField(
         _l("Technology contract registration number (技术合同登记号)"),
         validators=[Optional(), Length(max=60)],

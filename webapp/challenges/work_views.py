@@ -47,9 +47,9 @@ from webapp.challenges.work_forms import (
     ReportForm,
     WithdrawForm,
     criterion_fields,
-    parse_wan,
     score_form,
 )
+from webapp.core.money import parse_wan
 from webapp.core.permissions import require, roles_required
 from webapp.extensions import db
 
@@ -590,7 +590,7 @@ def decide_milestone(milestone_id: int):
 
 
 def _wan(yuan) -> str:
-    from webapp.core.formatting import format_wan
+    from webapp.core.money import format_money as format_wan
 
     return format_wan(yuan)
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +19,7 @@ from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from webapp.core.breaker import Breaker
 from webapp.core.db import UTCDateTime, enum_type, utcnow
 from webapp.extensions import db
 
@@ -104,25 +103,8 @@ def register_request_hook(app) -> None:
         return response
 
 
-class _BrokerHealth:
-    """Remembers a recent failure so that later requests do not each wait on a dead broker."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._down_until = 0.0
-
-    def available(self) -> bool:
-        return time.monotonic() >= self._down_until
-
-    def failed(self, seconds: float) -> None:
-        with self._lock:
-            self._down_until = time.monotonic() + seconds
-
-    def ok(self) -> None:
-        self._down_until = 0.0
-
-
-broker_health = _BrokerHealth()
+# Remembers a recent failure so that later requests do not each wait on a dead broker.
+broker_health = Breaker()
 
 
 def _is_broker_failure(exc: BaseException) -> bool:

@@ -17,6 +17,7 @@ import time
 import sqlalchemy as sa
 from limits.storage import Storage, storage_from_string
 
+from webapp.core.breaker import Breaker
 from webapp.core.db import configure_sqlite
 from webapp.extensions import db
 
@@ -110,19 +111,19 @@ class SharedStorage(Storage):
         self.database = DatabaseStorage(str(options.pop("database_url")))
         redis_url = options.pop("redis_url", None)
         self.redis = storage_from_string(str(redis_url), **options) if redis_url else None
-        self._redis_down_until = 0.0
+        self.redis_breaker = Breaker()
 
     @property
     def base_exceptions(self):
         return Exception
 
     def _call(self, name: str, *args, default=None):
-        if self.redis is not None and time.monotonic() >= self._redis_down_until:
+        if self.redis is not None and self.redis_breaker.available():
             try:
                 return getattr(self.redis, name)(*args)
             except Exception as exc:  # noqa: BLE001 - Redis down or hung: count in the database
                 log.warning("rate limits: Redis failed (%s); counting in the database", exc)
-                self._redis_down_until = time.monotonic() + BACKOFF_SECONDS
+                self.redis_breaker.failed(BACKOFF_SECONDS)
         try:
             return getattr(self.database, name)(*args)
         except Exception:  # noqa: BLE001 - a limit never answers 500

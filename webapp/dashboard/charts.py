@@ -4,17 +4,10 @@ exports keep it exact."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import gettext as _
 
+from webapp.core.money import wan_number
 from webapp.dashboard.tables import Table
-
-
-def wan_number(yuan: int | None) -> float | None:
-    if yuan is None:
-        return None
-    return float((Decimal(yuan) / Decimal(10000)).quantize(Decimal("0.0001")))
 
 
 def _turnover_series(table: Table, rows: list[dict]) -> list[dict]:

@@ -24,7 +24,7 @@ from webapp.core import audit, clock, spreadsheet
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
 from webapp.dashboard import periods
-from webapp.dashboard.personal_stats import on_days, received_in, within
+from webapp.dashboard.personal_board import on_days, received_in, within
 from webapp.dashboard.tables import XLSX, Column, Table, write_sheet
 from webapp.deals.models import Deal, DealFile, Payment
 from webapp.extensions import db

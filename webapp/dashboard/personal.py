@@ -11,7 +11,7 @@ from webapp.accounts.models import Role
 from webapp.core.db import utcnow
 from webapp.core.formatting import format_dt
 from webapp.dashboard import periods
-from webapp.dashboard.personal_stats import Board
+from webapp.dashboard.personal_board import Board
 from webapp.dashboard.tables import xlsx_response
 
 bp = Blueprint("my_dashboard", __name__, url_prefix="/dashboard/me", template_folder="templates")
@@ -21,13 +21,13 @@ ADMIN_DASHBOARD = "dashboard.index"
 
 def board_for(user, period: periods.Period) -> Board | None:
     """The user's own dashboard for the period (None for administrators, who have the district's)."""
-    from webapp.dashboard import personal_parties, personal_stats
+    from webapp.dashboard import personal_broker, personal_expert, personal_parties
 
     builders = {
-        Role.BROKER: personal_stats.broker,
+        Role.BROKER: personal_broker.broker,
         Role.RESEARCHER: personal_parties.researcher,
         Role.ENTERPRISE: personal_parties.enterprise,
-        Role.EXPERT: personal_stats.expert,
+        Role.EXPERT: personal_expert.expert,
     }
     build = builders.get(user.role)
     return build(user, period) if build else None

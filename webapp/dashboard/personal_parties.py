@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.dashboard.periods import Period
-from webapp.dashboard.personal_stats import Board, Chart, Figure, counted, deals_of, pie, status_table, within
+from webapp.dashboard.personal_board import Board, Chart, Figure, counted, deals_of, pie, status_table, within
 from webapp.dashboard.tables import Column, Table
 from webapp.deals.models import Deal
 from webapp.extensions import db

@@ -14,11 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-import time
 
 from flask import current_app
 
+from webapp.core.breaker import Breaker
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -26,24 +25,7 @@ log = logging.getLogger(__name__)
 PREFIX = "jiebang:dashboard"
 
 
-class _Health:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._down_until: dict[str, float] = {}
-
-    def available(self, url: str) -> bool:
-        return time.monotonic() >= self._down_until.get(url, 0.0)
-
-    def failed(self, url: str, seconds: float) -> None:
-        with self._lock:
-            self._down_until[url] = time.monotonic() + seconds
-
-    def reset(self) -> None:
-        with self._lock:
-            self._down_until.clear()
-
-
-health = _Health()
+health = Breaker()  # per Redis address
 
 
 def enabled() -> bool:
@@ -87,7 +69,7 @@ def _call(what: str, fn):
         return fn(_client())
     except Exception as exc:  # down, hung, refused, or a bad entry: compute instead
         log.warning("dashboard cache: Redis %s failed: %s", what, exc)
-        health.failed(url, float(current_app.config.get("DASHBOARD_CACHE_BACKOFF_SECONDS", 10)))
+        health.failed(float(current_app.config.get("DASHBOARD_CACHE_BACKOFF_SECONDS", 10)), url)
         return None
 
 

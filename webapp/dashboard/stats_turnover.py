@@ -2,7 +2,7 @@
 
 Signed and registered turnover is the contract value of live deals signed (registered) in the period;
 received is the money received in the period on live deals. Cancelled deals count nowhere, and both
-ends of the period are included (as in `webapp.deals.services.turnover`, which gives the same totals).
+ends of the period are included (as in `webapp.deals.turnover.turnover`, which gives the same totals).
 
 One pass over the period's payments (through the covering index ix_deal_payments_period) gives the
 money received per deal and month; the deals touched in the period are read once by primary key; the
@@ -17,13 +17,13 @@ task puts them after each change to the ledger (`webapp.dashboard.warming`).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 
 from webapp.dashboard import shared_cache
 from webapp.extensions import db
@@ -154,13 +154,13 @@ MONTHS = ("signed_month", "registered_month")
 
 def ledger(start: date, end: date, agency_id: int | None = None) -> Ledger:
     """The period's figures, from the cache when the ledger has not changed since they were computed
-    (see `ledger_version`), else computed (`compute_ledger`) and kept. JIEBANG_DASHBOARD_CACHE=0 turns the
-    cache off (the benchmark reports both)."""
+    (see `ledger_version`), else computed (`compute_ledger`) and kept. DASHBOARD_CACHE = False (set by
+    JIEBANG_DASHBOARD_CACHE=0) turns the cache off (the benchmark reports both)."""
     return _cached("ledger", compute_ledger, _ledger_to_json, _ledger_from_json, start, end, agency_id)
 
 
 def cache_disabled() -> bool:
-    return os.environ.get("JIEBANG_DASHBOARD_CACHE", "1") == "0"
+    return not current_app.config["DASHBOARD_CACHE"]
 
 
 def _cached(name, compute, dump, load, *args):

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from webapp.core import spreadsheet
+from webapp.core.money import wan_number
 
 KINDS = ("text", "int", "money", "yuan", "percent", "date", "days")
 SHEET_NAME_MAX = 31
@@ -50,10 +51,6 @@ class Table:
         return next(c for c in self.columns if c.key == key)
 
 
-def wan(yuan: int | None) -> Decimal | None:
-    return None if yuan is None else Decimal(yuan) / Decimal(10000)
-
-
 def share(part: int, whole: int) -> Decimal | None:
     """part/whole as a fraction (0.25 = 25%), None when there is no whole."""
     return None if not whole else Decimal(part) / Decimal(whole)
@@ -73,7 +70,7 @@ def _cell_value(kind: str, value):
     if value is None:
         return None
     if kind == "money":
-        return float(wan(value))  # 万元; 元 / 10^4 of a BIGINT prints exactly with four decimals
+        return wan_number(value)
     if kind == "percent":
         return float(value)
     if kind in ("int", "yuan", "days"):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from webapp.core import audit
 from webapp.core.db import utcnow
+from webapp.core.money import MoneyError, parse_wan
 from webapp.core.permissions import require
 from webapp.deals.models import TurnoverTarget
 from webapp.extensions import db
@@ -35,14 +36,16 @@ def can_set(user) -> bool:
 
 def parse_target(text) -> int:
     """A target typed in 万元 ("500000", "50,0000.5") to whole 元, exactly."""
-    from webapp.deals.services import DealError, parse_amount
-
     if text is None or not str(text).strip():
         raise TargetError(_("Give the target in 万元, for example 500000 for 50亿元."), "amount")
     try:
-        amount = parse_amount(str(text))
-    except DealError as exc:
+        amount = parse_wan(str(text))
+    except MoneyError as exc:
         raise TargetError(str(exc), "amount") from None
+    if amount is None:
+        raise TargetError(_("Give one amount in 万元, for example 12.5."), "amount")
+    if amount == 0:
+        raise TargetError(_("%(what)s must be more than zero.", what=_("The amount")), "amount")
     if amount > MAX_TARGET:
         raise TargetError(_("That is more than 100万亿元: check the figure (the target is in 万元)."), "amount")
     return amount

@@ -13,6 +13,7 @@ from wtforms import SelectField, StringField, SubmitField
 
 from webapp.accounts.models import Organisation, Role, User
 from webapp.core.forms import show_error
+from webapp.core.money import format_money
 from webapp.core.permissions import roles_required
 from webapp.dashboard import charts, periods, stats, targets
 from webapp.dashboard.periods import PeriodError
@@ -235,15 +236,12 @@ def targets_page():
             )
         else:
             db.session.commit()
-            flash(_("The %(year)d target is now %(amount)s.", year=saved.year, amount=_wan(saved.amount)), "success")
+            flash(
+                _("The %(year)d target is now %(amount)s.", year=saved.year, amount=format_money(saved.amount)),
+                "success",
+            )
             return redirect(url_for("dashboard.targets_page"))
     return render_template("dashboard/admin_targets.html", form=form, targets=targets.targets())
-
-
-def _wan(amount: int) -> str:
-    from webapp.core.formatting import format_wan
-
-    return format_wan(amount)
 
 
 @bp.route("/quarterly.xlsx")

@@ -1,6 +1,7 @@
 """Warming the dashboard's shared figures after the ledger changes, so that nobody waits for them.
 
-Every ledger service calls `ledger_changed` in its transaction; that adds one `dashboard.warm` task to
+Every ledger service announces `webapp.deals.signals.ledger_changed` in its transaction; `init_app`
+subscribes `ledger_changed` to it, which adds one `dashboard.warm` task to
 the outbox (one per transaction however many changes it makes), handed to Celery after the commit.
 The task computes, for the ledger's new version, the periods people look at (this year, quarter and
 month, and the years the change touched) into the shared cache (`shared_cache`), skipping any already
@@ -19,10 +20,20 @@ from sqlalchemy.orm import Session
 
 from webapp.core import outbox
 from webapp.dashboard import periods, shared_cache, stats_turnover
+from webapp.deals import signals
 from webapp.extensions import db
 
 TASK = "dashboard.warm"
 _SESSION_KEY = "dashboard_warm_message"
+
+
+def init_app(app) -> None:
+    """Warm after every change to the ledger (connecting again, as each test app does, is harmless)."""
+    signals.ledger_changed.connect(_on_ledger_changed)
+
+
+def _on_ledger_changed(_sender, days: tuple[date | None, ...] = ()) -> None:
+    ledger_changed(*days)
 
 
 def ledger_changed(*days: date | None) -> None:

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.core.permissions import require
-from webapp.deals import files, services
+from webapp.deals import access, files, services
+from webapp.deals.blueprint import bp
 from webapp.deals.detail import render_detail
 from webapp.deals.field import set_field
 from webapp.deals.forms import (
@@ -23,16 +24,16 @@ from webapp.deals.forms import (
     ScheduleForm,
     SignForm,
     ValueForm,
+    form_error,
 )
 from webapp.deals.models import Deal, DealFileKind
 from webapp.deals.services import DealError
-from webapp.deals.views import bp, form_error
 from webapp.extensions import db
 
 
 def _managed(deal_id: int) -> Deal:
     deal = db.session.get(Deal, deal_id) or abort(404)
-    require(services.can_manage(deal, current_user))
+    require(access.can_manage(deal, current_user))
     return deal
 
 
@@ -66,7 +67,7 @@ def value(deal_id: int):
     if not form.validate_on_submit():
         return render_detail(deal, {"value": form})
     try:
-        services.set_value(current_user, deal, services.parse_amount(form.value.data))
+        services.set_value(current_user, deal, form.value.yuan)
     except DealError as exc:
         return _refused(deal_id, "value", form, exc, form.value)
     return _done(deal, _("Contract value changed."))
@@ -113,6 +114,9 @@ def _schedule_rows(form: ScheduleForm) -> list | None:
     rows, ok = [], True
     for entry in form.rows:
         due_on, amount = entry.form.due_on.data, (entry.form.amount.data or "").strip()
+        if entry.form.amount.errors:
+            ok = False
+            continue
         if due_on is None and not amount and not entry.form.due_on.errors:
             continue
         if due_on is None:
@@ -124,11 +128,7 @@ def _schedule_rows(form: ScheduleForm) -> list | None:
             entry.form.amount.errors = [_("Give the amount.")]
             ok = False
             continue
-        try:
-            rows.append((due_on, services.parse_amount(amount)))
-        except DealError as exc:
-            entry.form.amount.errors = [str(exc)]
-            ok = False
+        rows.append((due_on, entry.form.amount.yuan))
     return rows if ok else None
 
 
@@ -160,19 +160,17 @@ def payment(deal_id: int):
     deal = _managed(deal_id)
     form = PaymentForm()
     if not form.validate_on_submit():
+        if form.amount.errors and form.evidence_file.data:
+            form.evidence_file.errors = [*form.evidence_file.errors, _("Choose the file again: nothing was saved.")]
         return render_detail(deal, {"payment": form})
     upload = _upload(form.evidence_file)
-    try:
-        amount = services.parse_amount(form.amount.data)
-    except DealError as exc:
-        return _refused(deal_id, "payment", form, exc, form.amount, upload_field=form.evidence_file)
     try:
         if upload is not None:
             try:
                 files.check(*upload)
             except DealError as exc:
                 return _refused(deal_id, "payment", form, exc, form.evidence_file)
-        made = services.record_payment(current_user, deal, form.received_on.data, amount, form.evidence.data)
+        made = services.record_payment(current_user, deal, form.received_on.data, form.amount.yuan, form.evidence.data)
         if upload is not None:
             files.attach_file(current_user, deal, DealFileKind.PAYMENT, upload, payment=made)
     except DealError as exc:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -14,11 +13,11 @@ from openpyxl import Workbook
 
 from webapp.core import spreadsheet
 from webapp.core.formatting import format_day
+from webapp.core.money import wan_decimal
+from webapp.deals.access import deals_for
 from webapp.deals.models import ContractType, Deal, DealState
-from webapp.deals.services import deals_for
 
 EXPORT_CAP = 10_000
-YUAN_PER_WAN = Decimal(10_000)
 
 
 @dataclass
@@ -55,12 +54,6 @@ def matching(user, flt: DealFilter):
     return query
 
 
-def wan(yuan: int) -> Decimal:
-    """Whole 元 as an exact number of 万元 (four places at most, trailing zeros dropped)."""
-    value = Decimal(yuan) / YUAN_PER_WAN
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
 def columns() -> list[tuple[str, str]]:
     return [
         ("id", _("No.")),
@@ -91,9 +84,9 @@ def row(deal: Deal) -> dict:
         "type": deal.contract_type.label,
         "state": deal.state.label,
         "value_yuan": deal.contract_value,
-        "value_wan": wan(deal.contract_value),
+        "value_wan": wan_decimal(deal.contract_value),
         "received_yuan": deal.received_total,
-        "received_wan": wan(deal.received_total),
+        "received_wan": wan_decimal(deal.received_total),
         "signed_on": format_day(deal.signed_on),
         "registration_no": deal.registration_no or "",
         "registered_on": format_day(deal.registered_on),

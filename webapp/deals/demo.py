@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from webapp.accounts.models import Organisation, User
 from webapp.core import clock
-from webapp.deals import services
+from webapp.core.money import parse_wan
+from webapp.deals import opening, services
 from webapp.deals.models import ContractType, Deal, TurnoverTarget
 from webapp.extensions import db
 from webapp.taxonomy.models import TechField
@@ -157,7 +158,7 @@ def load(today: date | None = None) -> int:
         need_org, provider_org = orgs.get(need), orgs.get(provider)
         if need_org is None or provider_org is None:
             continue
-        parties = services.Parties(
+        parties = opening.Parties(
             need_party=need_org.name,
             need_org_id=need_org.id,
             need_user_id=getattr(contacts.get(need_org.id), "id", None),
@@ -166,12 +167,12 @@ def load(today: date | None = None) -> int:
             provider_user_id=getattr(contacts.get(provider_org.id), "id", None),
             field_id=fields.get(field),
         )
-        deal = services.create_direct(
+        deal = opening.create_direct(
             admin,
             title=title,
             parties=parties,
             contract_type=kind,
-            contract_value=services.parse_amount(str(value)),
+            contract_value=parse_wan(str(value)),
             broker=broker,
         )
         if signed_ago is not None:

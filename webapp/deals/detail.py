@@ -13,8 +13,9 @@ from flask_login import current_user
 
 from webapp.core import clock
 from webapp.core.audit import AuditEvent
-from webapp.core.formatting import format_day, format_wan
-from webapp.deals import files, services
+from webapp.core.formatting import format_day
+from webapp.core.money import format_money, wan_text
+from webapp.deals import access, files
 from webapp.deals.forms import (
     SCHEDULE_ROWS,
     CancelForm,
@@ -93,9 +94,9 @@ def event_detail(event: AuditEvent) -> str:
     """One line on what the event changed, in the reader's language."""
     after = event.after or {}
     if event.action == "deal.payment" and after.get("amount"):
-        return format_wan(after["amount"])
+        return format_money(after["amount"])
     if event.action in ("deal.create", "deal.value") and after.get("contract_value"):
-        return format_wan(after["contract_value"])
+        return format_money(after["contract_value"])
     if event.action == "deal.sign" and after.get("signed_on"):
         return format_day(date.fromisoformat(str(after["signed_on"])[:10]))
     if event.action == "deal.register":
@@ -108,7 +109,7 @@ def event_detail(event: AuditEvent) -> str:
         return _(
             "%(count)d instalments, %(total)s",
             count=len(after.get("schedule") or []),
-            total=format_wan(after.get("total") or 0),
+            total=format_money(after.get("total") or 0),
         )
     if event.action == "deal.field":
         from webapp.taxonomy.models import TechField
@@ -121,12 +122,12 @@ def event_detail(event: AuditEvent) -> str:
 def blank_forms(deal: Deal) -> dict:
     """Every form of the page, empty or holding the deal's current values."""
     value = ValueForm(formdata=None)
-    value.value.data = _wan_number(deal.contract_value)
+    value.value.data = wan_text(deal.contract_value)
     field = FieldForm(formdata=None)
     field.field.data = str(deal.field_id) if deal.field_id else ""
     sched = ScheduleForm(
         formdata=None,
-        data={"rows": [{"due_on": item.due_on, "amount": _wan_number(item.amount)} for item in deal.instalments]},
+        data={"rows": [{"due_on": item.due_on, "amount": wan_text(item.amount)} for item in deal.instalments]},
     )
     while len(sched.rows) < len(deal.instalments) + SCHEDULE_ROWS // 2 or len(sched.rows) < SCHEDULE_ROWS:
         sched.rows.append_entry()
@@ -142,15 +143,9 @@ def blank_forms(deal: Deal) -> dict:
     }
 
 
-def _wan_number(yuan: int) -> str:
-    from webapp.deals.browse import wan
-
-    return format(wan(yuan), "f")
-
-
 def render_detail(deal: Deal, bound: dict | None = None, status: int = 200):
     """The page; `bound` holds a submitted form that goes back with its data and errors."""
-    manage = services.can_manage(deal, current_user)
+    manage = access.can_manage(deal, current_user)
     forms = {}
     if manage:
         forms = blank_forms(deal) | (bound or {})

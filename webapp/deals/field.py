@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from webapp.core import audit
 from webapp.core.permissions import require
+from webapp.deals.access import can_manage
 from webapp.deals.models import Deal
-from webapp.deals.services import DealError, can_manage
+from webapp.deals.services import DealError
 from webapp.extensions import db
 
 

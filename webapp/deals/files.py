@@ -18,8 +18,9 @@ from webapp.challenges import files as challenge_files
 from webapp.core import audit
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
+from webapp.deals.access import can_manage, can_view
 from webapp.deals.models import Deal, DealFile, DealFileKind, Payment
-from webapp.deals.services import DealError, _open, can_manage, can_view
+from webapp.deals.services import DealError, check_open
 from webapp.extensions import db
 
 FILES_PER_DEAL = 50
@@ -38,7 +39,7 @@ def attach_file(
 ) -> DealFile:
     """Keep `upload` (filename, bytes) with the deal; a payment's evidence with that payment."""
     require(can_manage(deal, user))
-    _open(deal)
+    check_open(deal)
     kind = DealFileKind(kind)
     if (kind is DealFileKind.PAYMENT) != (payment is not None):
         raise DealError(_("Payment evidence belongs to a payment."))

@@ -1,5 +1,4 @@
-"""Forms of the deal pages. Money is typed in 万元 and turned into whole 元 by the services'
-`parse_amount` (in the views, so that its message lands next to the field)."""
+"""Forms of the deal pages. Money is typed in 万元 into `MoneyField`s, which read it as whole 元."""
 
 from __future__ import annotations
 
@@ -11,10 +10,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from webapp.core.forms import DateField
+from webapp.core.money import AboveZero, MoneyField
 from webapp.deals.models import CONTRACT_TYPE_LABELS, DEAL_FILE_KIND_LABELS, DEAL_STATE_LABELS, DealFileKind
 
 SCHEDULE_ROWS = 4  # blank rows offered on the schedule editor; "add rows" offers as many more
 SCHEDULE_MAX = 40
+
+
+def form_error(form, message: str, field=None) -> None:
+    """A service's message next to the field it concerns, or at the top of the form."""
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
 
 
 def type_choices(empty=None) -> list[SelectChoice]:
@@ -109,8 +117,10 @@ class DealForm(FlaskForm):
         render_kw={"type": "email", "autocomplete": "off"},
     )
     contract_type = SelectField(_l("Contract type"), validators=[DataRequired()])
-    value = StringField(
-        _l("Contract value (10k CNY)"), validators=[DataRequired()], description=_l("In 万元, for example 12.5.")
+    value = MoneyField(
+        _l("Contract value (10k CNY)"),
+        validators=[DataRequired(), AboveZero()],
+        description=_l("In 万元, for example 12.5."),
     )
     field = SelectField(_l("Technical field"), validators=[Optional()])
     broker = SelectField(_l("Credited broker"), validators=[Optional()])
@@ -135,9 +145,9 @@ class DealForm(FlaskForm):
 class FromIntroductionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     contract_type = SelectField(_l("Contract type"), validators=[DataRequired()])
-    value = StringField(
+    value = MoneyField(
         _l("Contract value (10k CNY)"),
-        validators=[DataRequired()],
+        validators=[DataRequired(), AboveZero()],
         description=_l("In 万元, for example 12.5; it can be corrected while negotiating."),
     )
     save = SubmitField(_l("Open the deal"))
@@ -160,7 +170,7 @@ class FromAwardForm(FlaskForm):
 
 
 class ValueForm(FlaskForm):
-    value = StringField(_l("Contract value (10k CNY)"), validators=[DataRequired()])
+    value = MoneyField(_l("Contract value (10k CNY)"), validators=[DataRequired(), AboveZero()])
     save_value = SubmitField(_l("Change the value"))
 
 
@@ -187,7 +197,7 @@ class RegisterForm(FlaskForm):
 
 class InstalmentForm(Form):
     due_on = DateField(_l("Due on"), validators=[Optional()])
-    amount = StringField(_l("Amount (10k CNY)"), validators=[Optional(), Length(max=30)])
+    amount = MoneyField(_l("Amount (10k CNY)"), validators=[Optional(), Length(max=30), AboveZero()])
 
 
 class ScheduleForm(FlaskForm):
@@ -198,7 +208,7 @@ class ScheduleForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     received_on = DateField(_l("Received on"), validators=[InputRequired()])
-    amount = StringField(_l("Amount received (10k CNY)"), validators=[DataRequired()])
+    amount = MoneyField(_l("Amount received (10k CNY)"), validators=[DataRequired(), AboveZero()])
     evidence = StringField(
         _l("Evidence note"), validators=[Optional(), Length(max=1000)], description=_l("Bank slip or invoice number.")
     )

@@ -8,21 +8,27 @@ from __future__ import annotations
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts.models import Organisation, User
 from webapp.core import clock
 from webapp.core.permissions import require
-from webapp.deals import browse, files, services
+from webapp.deals import (
+    access,
+    actions,  # noqa: F401 - the forms of a deal's page are routes of this blueprint
+    browse,
+    files,
+    opening,
+)
+from webapp.deals.blueprint import bp
 from webapp.deals.detail import render_detail
-from webapp.deals.forms import DealForm, FilterForm, FromAwardForm, FromIntroductionForm
+from webapp.deals.forms import DealForm, FilterForm, FromAwardForm, FromIntroductionForm, form_error
 from webapp.deals.models import ContractType, Deal, DealFile, DealState
-from webapp.deals.services import DealError, Parties
+from webapp.deals.opening import Parties
+from webapp.deals.services import DealError
 from webapp.extensions import db
-
-bp = Blueprint("deals", __name__, url_prefix="/deals", template_folder="templates")
 
 PER_PAGE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,16 +37,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def get_deal(deal_id: int) -> Deal:
     """The deal, for those who may see it: 404 if there is none, 403 if it is not theirs to see."""
     deal = db.session.get(Deal, deal_id) or abort(404)
-    require(services.can_view(deal, current_user))
+    require(access.can_view(deal, current_user))
     return deal
-
-
-def form_error(form, message: str, field=None) -> None:
-    """A service's message next to the field it concerns, or at the top of the form."""
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
 
 
 def org_or_none(value) -> Organisation | None:
@@ -54,7 +52,7 @@ def _helpers():
 
     def deals_of_awards(challenge) -> list[tuple]:
         """(award, deal id or None) of each winner, once the challenge has its contract."""
-        if challenge.contract is None or not services.can_create(current_user):
+        if challenge.contract is None or not access.can_create(current_user):
             return []
         rows = db.session.execute(sa.select(Deal.award_id, Deal.id).where(Deal.challenge_id == challenge.id))
         found = dict(rows.all())  # (award id, deal id) pairs
@@ -63,7 +61,7 @@ def _helpers():
     return {
         "deal_of_introduction": deal_of_introduction,
         "deals_of_awards": deals_of_awards,
-        "can_create_deal": services.can_create,
+        "can_create_deal": access.can_create,
     }
 
 
@@ -96,7 +94,7 @@ def index():
     query = browse.matching(current_user, _filter(form))
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "deals/list.html", form=form, page=page, args=_list_args(), can_create=services.can_create(current_user)
+        "deals/list.html", form=form, page=page, args=_list_args(), can_create=access.can_create(current_user)
     )
 
 
@@ -159,7 +157,7 @@ def _broker_choice(form) -> User | None:
 def new():
     """A deal entered directly: the two sides (organisations on the platform or names), the type and
     the value in 万元; a broker is credited themselves, an admin chooses the broker."""
-    require(services.can_create(current_user))
+    require(access.can_create(current_user))
     form = DealForm(admin=current_user.is_admin)
     if not form.validate_on_submit():
         return render_template("deals/new.html", form=form)
@@ -167,7 +165,7 @@ def new():
     contacts = {}
     for side, org in (("need_contact", need_org), ("provider_contact", provider_org)):
         try:
-            contacts[side] = services.party_contact(getattr(form, side).data, org.id if org else None)
+            contacts[side] = opening.party_contact(getattr(form, side).data, org.id if org else None)
         except DealError as exc:
             form_error(form, str(exc), getattr(form, side))
     if len(contacts) < 2:
@@ -182,17 +180,12 @@ def new():
         field_id=int(form.field.data) if form.field.data else None,
     )
     try:
-        value = services.parse_amount(form.value.data)
-    except DealError as exc:
-        form_error(form, str(exc), form.value)
-        return render_template("deals/new.html", form=form)
-    try:
-        deal = services.create_direct(
+        deal = opening.create_direct(
             current_user,
             title=form.title.data,
             parties=parties,
             contract_type=form.contract_type.data,
-            contract_value=value,
+            contract_value=form.value.yuan,
             broker=_broker_choice(form),
         )
     except DealError as exc:
@@ -210,7 +203,7 @@ def from_introduction(intro_id: int):
     from webapp.matching.models import Introduction
 
     intro = db.session.get(Introduction, intro_id) or abort(404)
-    require(services.can_create(current_user) and (current_user.is_admin or intro.broker_id == current_user.id))
+    require(access.can_create(current_user) and (current_user.is_admin or intro.broker_id == current_user.id))
     existing = db.session.scalar(sa.select(Deal.id).where(Deal.introduction_id == intro.id))
     if existing is not None:
         flash(_("This introduction already has its deal."), "info")
@@ -220,25 +213,20 @@ def from_introduction(intro_id: int):
         form.title.data = intro.suggestion.achievement.title
     if form.validate_on_submit():
         try:
-            value = services.parse_amount(form.value.data)
+            deal = opening.create_from_introduction(
+                current_user,
+                intro,
+                contract_type=form.contract_type.data,
+                contract_value=form.value.yuan,
+                title=form.title.data,
+            )
         except DealError as exc:
-            form_error(form, str(exc), form.value)
+            db.session.rollback()
+            form_error(form, str(exc))
         else:
-            try:
-                deal = services.create_from_introduction(
-                    current_user,
-                    intro,
-                    contract_type=form.contract_type.data,
-                    contract_value=value,
-                    title=form.title.data,
-                )
-            except DealError as exc:
-                db.session.rollback()
-                form_error(form, str(exc))
-            else:
-                db.session.commit()
-                flash(_("Deal no. %(id)d opened from the introduction.", id=deal.id), "success")
-                return redirect(url_for("deals.detail", deal_id=deal.id))
+            db.session.commit()
+            flash(_("Deal no. %(id)d opened from the introduction.", id=deal.id), "success")
+            return redirect(url_for("deals.detail", deal_id=deal.id))
     return render_template("deals/from_introduction.html", form=form, intro=intro, s=intro.suggestion)
 
 
@@ -248,7 +236,7 @@ def from_award(award_id: int):
     from webapp.challenges.models import Award
 
     award = db.session.get(Award, award_id) or abort(404)
-    require(services.can_create(current_user))
+    require(access.can_create(current_user))
     existing = db.session.scalar(sa.select(Deal.id).where(Deal.award_id == award.id))
     if existing is not None:
         flash(_("This award already has its deal."), "info")
@@ -256,7 +244,7 @@ def from_award(award_id: int):
     form = FromAwardForm(admin=current_user.is_admin)
     if form.validate_on_submit():
         try:
-            deal = services.create_from_award(current_user, award, broker=_broker_choice(form))
+            deal = opening.create_from_award(current_user, award, broker=_broker_choice(form))
         except DealError as exc:
             db.session.rollback()
             form_error(form, str(exc))
@@ -273,6 +261,3 @@ def from_award(award_id: int):
         contract=challenge.contract,
         application=award.application,
     )
-
-
-from webapp.deals import actions  # noqa: E402,F401  (the forms on a deal's page, on this blueprint)

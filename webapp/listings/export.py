@@ -14,8 +14,8 @@ from datetime import date
 from openpyxl import Workbook
 
 from webapp.core import clock, spreadsheet
+from webapp.core.money import wan_range_text as format_wan_range
 from webapp.listings.models import CoopMode, Maturity
-from webapp.listings.money import format_wan_range
 
 # At most this many rows per file: about 5 MB of .xlsx, a few seconds to build. Larger lists are
 # narrowed with the filters first (the list page says when a file would be cut).

@@ -150,7 +150,8 @@ def _inject():
 @bp.app_template_filter("wan_range")
 def wan_range(low: int | None, high: int | None = None) -> str:
     """An amount or range in 元 shown in 万元 (面议 when there is none)."""
-    from webapp.core.formatting import format_wan, format_wan_span
+    from webapp.core.money import format_money as format_wan
+    from webapp.core.money import format_money_range as format_wan_span
 
     if low is None:
         return _("Negotiable")

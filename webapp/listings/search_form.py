@@ -9,8 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from webapp.core.forms import DateField
+from webapp.core.money import MoneyError, parse_wan_range
 from webapp.listings.models import CoopMode, ListingStatus, Maturity
-from webapp.listings.money import MoneyError, parse_wan_range
 from webapp.listings.search import Criteria
 
 SORT_LABELS = {

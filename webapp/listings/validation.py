@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 
 from webapp.core import clock
 from webapp.core.identifiers import InvalidIdentifier, validate_patent_number
+from webapp.core.money import MoneyError, parse_wan_range
 from webapp.core.text import fold, normalise, tidy
 from webapp.listings.models import CoopMode, Maturity
-from webapp.listings.money import MoneyError, parse_wan_range
 from webapp.listings.text import split_list
 
 TITLE_MAX = 200

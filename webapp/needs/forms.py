@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
+from webapp.core.money import MoneyField, wan_range_text
 from webapp.listings.forms import ListingForm, Required, maturity_choices
-from webapp.listings.money import format_wan_range
 
 
 class NeedForm(ListingForm):
@@ -22,10 +22,11 @@ class NeedForm(ListingForm):
         validators=[Optional()],
         description=_l("Figures a solution must reach, e.g. 能量密度 ≥ 300 Wh/kg."),
     )
-    budget = StringField(
+    budget = MoneyField(
         _l("Budget (10k CNY)"),
         validators=[Optional()],
         description=_l("In 万元: a number, a range like 50-100, or 面议 (negotiable)."),
+        ranges=True,
     )
     deadline = StringField(_l("Deadline"), validators=[Optional()], render_kw={"type": "date"})
     expected_maturity = SelectField(
@@ -79,13 +80,18 @@ class NeedForm(ListingForm):
         super().__init__(*args, **kwargs)
         self.expected_maturity.choices = maturity_choices(_l("— any —"))
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self.budget.errors = []  # the service's validation says what is wrong with the amount, once
+        return ok
+
     def load(self, need) -> None:
         self.title.data = need.title
         self.description.data = need.description
         self.indicators.data = need.indicators or ""
         self.field_id.data = need.field_id or 0
         self.keywords.data = "，".join(need.keywords or [])
-        self.budget.data = format_wan_range(need.budget_min, need.budget_max)
+        self.budget.data = wan_range_text(need.budget_min, need.budget_max)
         self.deadline.data = need.deadline.isoformat() if need.deadline else ""
         self.expected_maturity.data = need.expected_maturity.value if need.expected_maturity else ""
         self.coop_modes.data = [m.value for m in need.coop_modes]

@@ -1,0 +1,12 @@
+"""What the deals announce to the packages above them (the dashboard), which subscribe in their own
+`init_app`."""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent inside a transaction that changes the turnover figures (after the ledger's revision went up),
+# with `days`: the dates of the change (signing, registration, payment), which may be None.
+ledger_changed = _signals.signal("deals.ledger-changed")
