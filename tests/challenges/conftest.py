@@ -11,12 +11,11 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from tests.challenges.factory import T0, make_people
 from webapp.core import clock
 
-# No example database, and Hypothesis's caches outside the checkout; function-scoped fixtures are
-# fine here because every state machine example builds and rolls back its own world.
+# Hypothesis's example database (failures to replay) outside the checkout; function-scoped fixtures
+# are fine here because every state machine example builds and rolls back its own world.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "jiebang-hypothesis")
 settings.register_profile(
     "jiebang",
-    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

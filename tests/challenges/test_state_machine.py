@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from hypothesis import Phase, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
@@ -579,12 +579,7 @@ def test_random_actions_by_random_people_never_break_the_lifecycle(app_ctx, cont
     with force_locale("en"):
         run_state_machine_as_test(
             ChallengeLifecycle,
-            # No shrinking: every step runs on the database, and a failing run prints its steps anyway.
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=30,
-                deadline=None,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-            ),
+            # A failure is shrunk, saved in the example database (replayed first by the next run) and
+            # printed with its @reproduce_failure blob, so a CI log is enough to replay it.
+            settings=settings(max_examples=25, stateful_step_count=30, deadline=None, print_blob=True),
         )
