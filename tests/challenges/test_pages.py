@@ -12,7 +12,7 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from tests.challenges import factory
-from webapp.challenges import review, services
+from webapp.challenges import posting, review
 from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus, UnitKind
 from webapp.core import clock
 from webapp.needs.models import Need
@@ -77,7 +77,7 @@ def test_board_lists_published_challenges_with_money_in_wan_and_a_countdown(app,
 
 def _submitted(p, **overrides) -> Challenge:
     challenge = factory.draft(p, **overrides)
-    services.submit(p.owner, challenge)
+    posting.submit(p.owner, challenge)
     return challenge
 
 
@@ -85,7 +85,7 @@ def test_board_filters_by_status(client, query):
     def make(p):
         open_ = factory.published(p, title="开放中的榜单")
         ended = factory.published(p, title="被终止的榜单")
-        services.terminate(p.admin, ended, "企业破产")
+        posting.terminate(p.admin, ended, "企业破产")
         return open_.id, ended.id
 
     build(query, make)

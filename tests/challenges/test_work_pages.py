@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from tests.challenges import factory
 from tests.challenges.test_files import DOCX_BYTES, EXE_BYTES, PNG_BYTES
 from webapp.accounts.models import User
-from webapp.challenges import delivery, files, review
+from webapp.challenges import applications, delivery, files, review
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -135,6 +135,35 @@ def test_a_researcher_saves_a_draft_then_submits_it(build, people, make_client, 
     assert client.get(f"/challenges/{challenge.id}/apply").status_code == 302
     mine = text(client.get("/applications/mine"))
     assert challenge.title in mine and "Submitted" in mine
+
+
+def test_the_application_page_and_its_files_open_for_the_same_people(build, people, make_client):
+    def draft_with_a_file(p):
+        application = factory.apply(p.tju, factory.published(p), submit=False)
+        return application.id, files.add_application_file(p.tju, application, "方案.pdf", factory.PDF).id
+
+    application_id, attachment_id = build(draft_with_a_file)
+    clients = {name: as_user(make_client, getattr(people, name)) for name in ("tju", "owner", "admin", "nku")}
+
+    def answers(name: str) -> tuple[int, int]:
+        client = clients[name]
+        return client.get(f"/applications/{application_id}").status_code, client.get(
+            f"/files/{attachment_id}"
+        ).status_code
+
+    assert {name: answers(name) for name in clients} == {
+        "tju": (200, 200),
+        "owner": (403, 403),
+        "admin": (403, 403),  # a draft is the applicant's alone
+        "nku": (403, 403),
+    }
+    build(lambda p: applications.submit_application(p.tju, db.session.get(Application, application_id)))
+    assert {name: answers(name) for name in clients} == {
+        "tju": (200, 200),
+        "owner": (200, 200),
+        "admin": (200, 200),
+        "nku": (403, 403),
+    }
 
 
 def test_errors_are_shown_next_to_their_fields(build, people, make_client, query):
@@ -263,9 +292,7 @@ def test_downloads_are_attachments_for_those_allowed_only(build, people, make_cl
     def with_file(p):
         application = factory.apply(p.tju, db.session.get(Challenge, challenge.id), submit=False)
         attachment = files.add_application_file(p.tju, application, "团队照片.png", PNG_BYTES)
-        from webapp.challenges import services
-
-        services.submit_application(p.tju, application)
+        applications.submit_application(p.tju, application)
         return attachment
 
     attachment = build(with_file)
@@ -302,12 +329,10 @@ def _in_formal_check_then_review(people):
     apps = [factory.apply(people.tju, challenge), factory.apply(people.nku, challenge)]
     factory.closed(people, challenge)
     for application in apps:
-        from webapp.challenges import services
-
-        services.check_application(people.admin, application, True)
+        applications.check_application(people.admin, application, True)
     for expert in (people.expert, people.expert_tju):
         review.assign_expert(people.admin, challenge, expert)
-    services.finish_formal_check(people.admin, challenge)
+    applications.finish_formal_check(people.admin, challenge)
     return challenge, apps
 
 
@@ -509,9 +534,7 @@ def test_during_the_formal_check_an_expert_declares_but_sees_the_application_onl
     waiting = text(client.get(url))
     assert 'id="not-eligible-yet"' in waiting and "真空压铸" not in waiting
 
-    from webapp.challenges import services
-
-    build(lambda p: services.check_application(p.admin, db.session.get(Application, tju_app.id), True))
+    build(lambda p: applications.check_application(p.admin, db.session.get(Application, tju_app.id), True))
     assert "真空压铸" in text(client.get(url))
 
 

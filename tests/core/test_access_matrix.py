@@ -382,9 +382,9 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
             open_ = factory.published(people)
             application = factory.apply(people.tju, open_, submit=False)
             attachment = files.add_application_file(people.tju, application, "方案.pdf", factory.PDF)
-            from webapp.challenges import services
+            from webapp.challenges.applications import submit_application
 
-            services.submit_application(people.tju, application)
+            submit_application(people.tju, application)
             in_review, apps = factory.in_review(people)
             if expert_id is not None:
                 review.assign_expert(people.admin, in_review, session.get(User, expert_id))

@@ -26,8 +26,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from webapp.challenges.applications import MEMBERS_MAX
 from webapp.challenges.models import MAX_BOUNTY, UNIT_KIND_LABELS, UnitKind
-from webapp.challenges.services import MEMBERS_MAX
 from webapp.core.forms import DateField
 
 YUAN_PER_WAN = 10_000
