@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from tests import clock
 from webapp.accounts.models import Organisation, OrgKind, Role, User
 from webapp.challenges import applications, delivery, posting, review
 from webapp.challenges import award as awarding
 from webapp.challenges.applications import ApplicationInput, MemberInput
 from webapp.challenges.models import Application, Challenge, Eligibility, UnitKind
 from webapp.challenges.posting import ChallengeInput, CriterionInput, MilestoneInput
-from webapp.core import clock
 from webapp.extensions import db
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Beijing
 PASSWORD_HASH = generate_password_hash("correct-horse-42")
 TJU = "天津大学"
 NKU = "南开大学"

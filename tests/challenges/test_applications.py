@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from tests import clock
 from tests.challenges import factory
 from webapp.challenges import applications, permissions
 from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.models import Application, ApplicationStatus, UnitKind
-from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from tests import clock
 from tests.challenges import factory
 from webapp.challenges import applications, review
 from webapp.challenges import award as awarding
 from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.models import Award, ChallengeStatus, UnitKind
-from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from tests import clock
 from tests.challenges import factory
 from webapp import create_app
 from webapp.accounts.models import User
@@ -17,7 +18,6 @@ from webapp.challenges import applications, review
 from webapp.challenges import award as awarding
 from webapp.challenges.errors import ChallengeError
 from webapp.challenges.models import Award, Challenge, ChallengeStatus, UnitKind
-from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.extensions import db
 
@@ -40,7 +40,7 @@ def in_notice_committed(app, winners_max: int) -> tuple[int, int]:
     """A challenge in its public notice with `winners_max` proposed winners, committed; the clock at
     the end of the notice. Returns (challenge id, admin id)."""
     with app.app_context():
-        clock.set_time(factory.T0)
+        clock.set_time(clock.T0)
         p = factory.make_people()
         challenge = factory.published(p, winners_max=winners_max)
         apps = [

@@ -10,11 +10,11 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import Workbook
 
+from tests import clock
 from tests.challenges import factory
 from webapp.challenges import applications, delivery, files, permissions, review
 from webapp.challenges.errors import TransitionError
 from webapp.challenges.files import DOCX, JPEG, PDF, PNG, XLSX, FileRejected
-from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

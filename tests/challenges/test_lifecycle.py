@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests import clock
 from tests.challenges import factory
 from webapp.challenges import applications, deadlines, delivery, lifecycle, posting
 from webapp.challenges import award as awarding
 from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.models import ApplicationStatus, ChallengeStatus, Failure, MilestoneStatus
 from webapp.challenges.timeline import timeline
-from webapp.core import clock
 from webapp.core.outbox import OutboxMessage
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db

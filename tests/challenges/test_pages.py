@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale, gettext
 
+from tests import clock
 from tests.challenges import factory
 from webapp.challenges import posting, review
 from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus, UnitKind
-from webapp.core import clock
 from webapp.needs.models import Need
 
 S = ChallengeStatus
@@ -26,7 +26,7 @@ def zh(app, msgid: str, **params) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _clock(controlled_clock):
+def _clock(challenge_clock):
     yield
 
 
@@ -447,6 +447,7 @@ def test_objection_filed_and_dismissed_then_award(app, client, query, make_user)
     assert zh(app, "The public notice has not ended yet.") in text(client.get(early.headers["Location"]))
 
     clock.set_time(clock.now() + timedelta(days=7, minutes=1))
+    client.login(people.admin.email)  # a week later: the login has expired
     assert 'id="award-button"' in text(client.get(f"/challenges/{challenge_id}"))
     client.post(f"/challenges/{challenge_id}/award")
     assert status_of(query, challenge_id) is S.AWARDED
@@ -587,6 +588,7 @@ def test_horse_race_proposes_and_awards_two_winners(client, query):
     page = text(client.get(f"/challenges/{challenge_id}"))
     assert 'id="horse-race"' in page and page.count('class="proposed-winner"') == 2
     clock.set_time(clock.now() + timedelta(days=8))
+    client.login(people.admin.email)  # a week later: the login has expired
     client.post(f"/challenges/{challenge_id}/award")
     page = text(client.get(f"/challenges/{challenge_id}"))
     assert page.count('class="winner"') == 2 and "天津大学" in page and "南开大学" in page

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import clock
 from tests.challenges import factory
 from tests.listings.search_factory import make_listing
 from webapp.challenges import permissions, posting
 from webapp.challenges.errors import ChallengeInvalid, TransitionError
 from webapp.challenges.models import MAX_BOUNTY, ChallengeStatus
 from webapp.challenges.posting import CriterionInput, MilestoneInput, split_bounty
-from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from tests import clock
 from tests.challenges import factory
 from tests.challenges.test_files import DOCX_BYTES, EXE_BYTES, PNG_BYTES
 from webapp.accounts.models import User
@@ -30,12 +31,11 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.core import clock
 from webapp.extensions import db
 
 
 @pytest.fixture
-def build(app, controlled_clock):
+def build(app, challenge_clock):
     """build(fn): run fn(people) in an app context and commit it into the test's transaction."""
     state = {}
 
@@ -189,8 +189,8 @@ def test_withdraw_until_the_deadline_and_nothing_after_it(build, people, make_cl
     assert get(query, Application, application.id).status is ApplicationStatus.WITHDRAWN
     assert "Apply again" in text(client.get(f"/applications/{application.id}"))
 
-    other = as_user(make_client, people.nku)
     clock.set_time(challenge.closes_at + timedelta(minutes=1))
+    other = as_user(make_client, people.nku)
     closed = other.get(f"/challenges/{challenge.id}/apply")
     assert closed.status_code == 200
     assert "nothing can be saved or submitted after the deadline" in text(closed)

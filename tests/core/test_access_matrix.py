@@ -371,10 +371,10 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
     """An open challenge, another person's lodged application with a file, an application in expert
     review (the requesting expert on its panel), and a contracted challenge with its milestones; all
     belong to other users than the requester."""
+    from tests import clock
     from tests.challenges import factory
     from webapp.accounts.models import User
     from webapp.challenges import files, review
-    from webapp.core import clock
 
     def add(session):
         try:
@@ -438,10 +438,10 @@ def _challenge_samples(query) -> dict:
 def _deal_samples(query, broker_id: int) -> dict:
     """A deal credited to `broker_id` between two other parties, with a document, and a challenge
     award whose contract has no deal yet."""
+    from tests import clock
     from tests.challenges import factory
     from webapp.accounts.models import User
     from webapp.challenges.models import Award
-    from webapp.core import clock
     from webapp.deals import files, services
     from webapp.deals.models import ContractType, DealFileKind
 

@@ -4,7 +4,7 @@ de-identified need, so it says 某企业), under expert review, in 公示, award
 milestone accepted, completed, and 流榜 (no application).
 
 Each is made from one of the demo enterprises' needs and taken through the same services people use,
-with the challenge clock set back to when each step would have happened, so every step is audited
+with the application's clock replaying when each step would have happened, so every step is audited
 and the timelines read as they would. Loaded once: nothing happens when any challenge exists.
 """
 
@@ -64,32 +64,39 @@ def load(now: datetime | None = None, say: Callable[[str], None] = lambda _text:
         return 0
     now = now or clock.now()
     made = 0
-    try:
+    with clock.replay() as move:
         for key, title, bounty, stage, opened_ago in CHALLENGES:
             need = needs.get(key)
             if need is None or need.owner is None:
                 continue
-            story = _Story(need, users, admin, experts, now - timedelta(days=opened_ago))
+            story = _Story(need, users, admin, experts, now - timedelta(days=opened_ago), move)
             story.run(title, bounty * WAN, stage)
             made += 1
             say(f"  {title}: {story.challenge.status.label}")
-    finally:
-        clock.reset()
     return made
 
 
 class _Story:
-    """One challenge taken through the services, each step at its moment on the challenge clock."""
+    """One challenge taken through the services, each step at its moment on the replayed clock."""
 
-    def __init__(self, need: Need, users: dict[str, User], admin: User, experts: list[User], opens: datetime):
+    def __init__(
+        self,
+        need: Need,
+        users: dict[str, User],
+        admin: User,
+        experts: list[User],
+        opens: datetime,
+        move: Callable[[datetime], None],
+    ):
         self.need, self.owner, self.admin, self.experts = need, need.owner, admin, experts
         self.tju, self.nku = users[TJU], users[NKU]
         self.opens = opens.replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 in Beijing
         self.challenge: Challenge | None = None
         self.applications: list = []
+        self.move = move
 
     def at(self, moment: datetime) -> None:
-        clock.set_time(moment)
+        self.move(moment)
 
     def run(self, title: str, bounty: int, stage: str) -> None:
         self.post(title, bounty)
