@@ -29,7 +29,7 @@ from webapp.challenges.models import (
     unit_key,
 )
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.challenges.permissions import is_admin, is_owner
+from webapp.challenges.permissions import is_admin, is_owner, signed_in
 from webapp.challenges.posting import before_deadline, count_applications, window_open
 from webapp.core import clock
 from webapp.core.formatting import join_list
@@ -61,9 +61,7 @@ class ApplicationInput:
 def may_apply(user) -> bool:
     from webapp.accounts.models import Role
 
-    return bool(
-        user is not None and user.is_authenticated and user.active and user.role in (Role.RESEARCHER, Role.ENTERPRISE)
-    )
+    return signed_in(user) and user.role in (Role.RESEARCHER, Role.ENTERPRISE)
 
 
 def own_application(challenge: Challenge, user) -> Application | None:

@@ -20,7 +20,7 @@ from webapp.challenges.lifecycle import record
 from webapp.challenges.models import Application, ApplicationStatus, Award, Challenge, Objection, ObjectionStatus
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.participants import proposed
-from webapp.challenges.permissions import is_admin
+from webapp.challenges.permissions import is_admin, signed_in
 from webapp.challenges.review import ranking
 from webapp.core import clock
 from webapp.core.permissions import require
@@ -59,18 +59,12 @@ def propose_winners(user, challenge: Challenge, application_ids: list[int] | Non
 
 
 def can_object(challenge: Challenge, user) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.active
-        and challenge.status is S.NOTICE
-        and clock.now() < challenge.notice_ends_at
-    )
+    return signed_in(user) and challenge.status is S.NOTICE and clock.now() < challenge.notice_ends_at
 
 
 def file_objection(user, challenge: Challenge, text: str) -> Objection:
     """Anyone logged in may object during the notice period."""
-    require(user is not None and user.is_authenticated and user.active)
+    require(signed_in(user))
     if challenge.status is not S.NOTICE or clock.now() >= challenge.notice_ends_at:
         raise TransitionError(_("Objections can be filed only during the public notice period."))
     text = clean_text(text, TEXT_MAX)

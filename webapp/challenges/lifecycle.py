@@ -21,7 +21,7 @@ from webapp.challenges import notices
 from webapp.challenges.errors import TransitionError
 from webapp.challenges.models import AFTER_PUBLICATION, Challenge, Failure
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.challenges.permissions import is_admin, is_owner, is_winner
+from webapp.challenges.permissions import is_admin, is_owner, is_winner, signed_in
 from webapp.core import audit, clock
 from webapp.core.transitions import Lifecycle, Transition
 from webapp.extensions import db
@@ -90,7 +90,7 @@ def may(transition: Transition, challenge: Challenge, user) -> bool:
     """Whether this user is the kind of actor the transition belongs to (state aside)."""
     if transition.actor == SYSTEM:
         return user is None
-    if user is None or not user.is_authenticated or not user.active:
+    if not signed_in(user):
         return False
     if transition.actor == ADMIN:
         return is_admin(user)
