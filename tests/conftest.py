@@ -26,9 +26,9 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 # turns it on for its app.
 os.environ.setdefault("EMBEDDED_BEAT", "0")
 
+from tests import clock  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.accounts.models import Organisation, OrgKind, Role, User  # noqa: E402
-from webapp.core import clock  # noqa: E402
 from webapp.extensions import db, limiter  # noqa: E402
 
 CI = bool(os.environ.get("CI"))
@@ -206,18 +206,33 @@ def wait_for(predicate, timeout: float = WAIT_SECONDS, interval: float = 0.2):
     return predicate()
 
 
+@pytest.fixture(autouse=True)
+def _real_time_after_the_test():
+    """Whatever a test (or a factory it called) did to the application's clock, the next test starts
+    on the real time."""
+    yield
+    clock.reset()
+
+
 @pytest.fixture
 def freeze_clock():
     """freeze_clock(moment) stops the application's clock at `moment` (timezone-aware) for the rest of
     the test and returns the district's date then; a live server, in this process, reads the same
-    clock. The real time comes back after the test."""
+    clock (tests/clock.py)."""
 
     def freeze(moment: datetime) -> date:
         clock.set_time(moment)
         return clock.today()
 
-    yield freeze
-    clock.reset()
+    return freeze
+
+
+@pytest.fixture
+def challenge_clock():
+    """The application's clock stopped at T0 (a Monday, 10:00 in Beijing), for the test to move
+    (`set_time`, `advance`); a live server in this process reads the same clock."""
+    clock.set_time(clock.T0)
+    return clock
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
+from tests import clock
 from tests.challenges import factory
 from tests.conftest import PASSWORD, Client, read_mail
 from tests.listings.search_factory import make_listing
-from webapp.core import clock
 
 UID = uuid.uuid4().hex[:6]
 SECRET_NAME = f"隐名测试精工装备有限公司{UID}"
@@ -36,7 +36,7 @@ MAX_PAGES = 250
 @pytest.fixture(autouse=True)
 def _clock():
     """The challenges' clock at the factory's Monday morning."""
-    clock.set_time(factory.T0)
+    clock.set_time(clock.T0)
     yield
     clock.reset()
 

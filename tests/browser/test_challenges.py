@@ -25,18 +25,6 @@ pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("br
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def challenge_clock():
-    """The challenge clock stopped at T0 (a Monday, 10:00 in Beijing), moved by the test, given back
-    afterwards."""
-    from tests.challenges.factory import T0
-    from webapp.core import clock
-
-    clock.set_time(T0)
-    yield clock
-    clock.reset()
-
-
 def _people(live_app, make_live_user, uid: str) -> dict:
     """An enterprise with a published need, two researchers of two universities, two experts, an admin."""
     from tests.challenges.factory import organisation
@@ -206,7 +194,8 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     late.goto(f"/challenges/{challenge_id}/apply")
     expect(late.locator("#apply-closed")).to_be_visible()
 
-    # 形式审查 and the expert panel.
+    # 形式审查 and the expert panel, days later: the administrator's login has expired.
+    log_in(admin, who["admin"].email)
     admin.goto(f"/challenges/{challenge_id}/check")
     for unit in (who["tju_name"], who["nku_name"]):
         row = admin.locator("#check-table tr[data-application]", has_text=unit)
@@ -247,7 +236,9 @@ def test_a_challenge_from_posting_to_acceptance(open_page, live_app, make_live_u
     admin.locator("#propose-button").click()
     _expect_status(admin, live_app, challenge_id, "notice")
     challenge_clock.set_time(_challenge(live_app, challenge_id).notice_ends_at + timedelta(minutes=1))
-    admin.reload()
+    for page, key in ((admin, "admin"), (enterprise, "owner"), (tju, "tju")):
+        log_in(page, who[key].email)  # a week later: the logins have expired
+    admin.goto(f"/challenges/{challenge_id}")
     admin.once("dialog", lambda dialog: dialog.accept())
     admin.locator("#award-button").click()
     _expect_status(admin, live_app, challenge_id, "awarded")

@@ -156,16 +156,6 @@ def _click_until(page, locator, opened) -> None:
 
 
 @pytest.fixture
-def challenge_clock():
-    from tests.challenges.factory import T0
-    from webapp.core import clock
-
-    clock.set_time(T0)
-    yield clock
-    clock.reset()
-
-
-@pytest.fixture
 def world(live_app, challenge_clock):
     """People of every role and what their journeys start from, made through the services: a
     published achievement and a de-identified need, a challenge open for applications, one in expert
@@ -174,7 +164,8 @@ def world(live_app, challenge_clock):
     from tests.challenges import factory
     from webapp.accounts.models import OrgKind, Role
     from webapp.achievements.services import save_achievement
-    from webapp.challenges import review, services
+    from webapp.challenges import posting, review
+    from webapp.challenges.applications import check_application, finish_formal_check
     from webapp.extensions import db
     from webapp.listings import lifecycle
     from webapp.matching import services as matching
@@ -230,20 +221,20 @@ def world(live_app, challenge_clock):
 
         # Its window closes before the open one's: the clock passes it, not the other.
         reviewing = factory.published(
-            people, title=f"冷轧钢板表面缺陷在线识别{uid}", closes_at=factory.T0 + timedelta(days=2)
+            people, title=f"冷轧钢板表面缺陷在线识别{uid}", closes_at=challenge_clock.T0 + timedelta(days=2)
         )
         applications = [factory.apply(people.tju, reviewing), factory.apply(people.nku, reviewing)]
         factory.closed(people, reviewing)
         for application in applications:
-            services.check_application(people.admin, application, True)
+            check_application(people.admin, application, True)
         review.assign_expert(people.admin, reviewing, people.expert)
-        services.finish_formal_check(people.admin, reviewing)
+        finish_formal_check(people.admin, reviewing)
         made["review_challenge"], made["review_title"] = reviewing.id, reviewing.title
         made["units"] = [a.lead_unit for a in applications]
-        challenge_clock.set_time(factory.T0)
+        challenge_clock.set_time(challenge_clock.T0)
 
         waiting = factory.draft(people, title=f"可降解包装膜增韧改性{uid}")
-        services.submit(people.owner, waiting)
+        posting.submit(people.owner, waiting)
         made["submitted_challenge"], made["submitted_title"] = waiting.id, waiting.title
 
         pending = save_achievement(

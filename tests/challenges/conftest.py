@@ -8,15 +8,13 @@ from flask_babel import force_locale
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from tests.challenges.factory import T0, make_people
-from webapp.core import clock
+from tests.challenges.factory import make_people
 
-# No example database, and Hypothesis's caches outside the checkout; function-scoped fixtures are
-# fine here because every state machine example builds and rolls back its own world.
+# Hypothesis's example database (failures to replay) outside the checkout; function-scoped fixtures
+# are fine here because every state machine example builds and rolls back its own world.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "jiebang-hypothesis")
 settings.register_profile(
     "jiebang",
-    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -24,15 +22,7 @@ settings.load_profile("jiebang")
 
 
 @pytest.fixture
-def controlled_clock():
-    """The challenge clock stands at T0 until the test moves it."""
-    clock.set_time(T0)
-    yield clock
-    clock.reset()
-
-
-@pytest.fixture
-def people(app_ctx, controlled_clock):
+def people(app_ctx, challenge_clock):
     """Everyone a challenge involves, in the test's transaction; messages in English."""
     with force_locale("en"):
         yield make_people()

@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from tests import clock
 from webapp.accounts.models import Organisation, OrgKind, Role, User
+from webapp.challenges import applications, delivery, posting, review
 from webapp.challenges import award as awarding
-from webapp.challenges import delivery, review, services
+from webapp.challenges.applications import ApplicationInput, MemberInput
 from webapp.challenges.models import Application, Challenge, Eligibility, UnitKind
-from webapp.challenges.services import (
-    ApplicationInput,
-    ChallengeInput,
-    CriterionInput,
-    MemberInput,
-    MilestoneInput,
-)
-from webapp.core import clock
+from webapp.challenges.posting import ChallengeInput, CriterionInput, MilestoneInput
 from webapp.extensions import db
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Beijing
 PASSWORD_HASH = generate_password_hash("correct-horse-42")
 TJU = "天津大学"
 NKU = "南开大学"
@@ -134,15 +128,15 @@ def terms(**overrides) -> ChallengeInput:
 
 
 def draft(people: People, **overrides) -> Challenge:
-    challenge = services.create_from_need(people.owner, make_need(people.owner))
-    services.update_draft(people.owner, challenge, terms(**overrides))
+    challenge = posting.create_from_need(people.owner, make_need(people.owner))
+    posting.update_draft(people.owner, challenge, terms(**overrides))
     return challenge
 
 
 def published(people: People, cofunding: int | None = 500_000, **overrides) -> Challenge:
     challenge = draft(people, **overrides)
-    services.submit(people.owner, challenge)
-    services.publish(people.admin, challenge, cofunding=cofunding)
+    posting.submit(people.owner, challenge)
+    posting.publish(people.admin, challenge, cofunding=cofunding)
     return challenge
 
 
@@ -168,9 +162,9 @@ def apply(
     submit: bool = True,
 ) -> Application:
     unit = unit or person.organisation.name
-    application = services.save_application(person, challenge, application_input(unit, kind, members))
+    application = applications.save_application(person, challenge, application_input(unit, kind, members))
     if submit:
-        services.submit_application(person, application)
+        applications.submit_application(person, application)
     return application
 
 
@@ -188,10 +182,10 @@ def in_review(people: People, **overrides) -> tuple[Challenge, list[Application]
     apps = [apply(people.tju, challenge), apply(people.nku, challenge)]
     closed(people, challenge)
     for application in apps:
-        services.check_application(people.admin, application, True)
+        applications.check_application(people.admin, application, True)
     for expert in (people.expert, people.expert_2):
         review.assign_expert(people.admin, challenge, expert)
-    services.finish_formal_check(people.admin, challenge)
+    applications.finish_formal_check(people.admin, challenge)
     for expert in (people.expert, people.expert_2):
         for application in apps:
             review.declare_conflict(expert, application, False)

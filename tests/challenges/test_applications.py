@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from tests import clock
 from tests.challenges import factory
-from webapp.challenges import services
-from webapp.challenges.lifecycle import ChallengeError, TransitionError
+from webapp.challenges import applications, permissions
+from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.models import Application, ApplicationStatus, UnitKind
-from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 
@@ -23,19 +23,19 @@ A = ApplicationStatus
 def test_a_draft_is_saved_and_edited_then_submitted_with_the_commitment_signed(people):
     p = people
     challenge = factory.published(p)
-    application = services.save_application(p.tju, challenge, factory.application_input(factory.TJU, signed=False))
+    application = applications.save_application(p.tju, challenge, factory.application_input(factory.TJU, signed=False))
     assert application.status is A.DRAFT and application.organisation_id == p.tju.organisation_id
     with pytest.raises(ChallengeError, match="commitment"):
-        services.submit_application(p.tju, application)
+        applications.submit_application(p.tju, application)
     clock.advance(timedelta(hours=1))
-    services.save_application(p.tju, challenge, factory.application_input(factory.TJU), application)
+    applications.save_application(p.tju, challenge, factory.application_input(factory.TJU), application)
     assert application.commitment_signed_at == clock.now()
-    services.submit_application(p.tju, application)
+    applications.submit_application(p.tju, application)
     assert application.status is A.SUBMITTED and application.submitted_at == clock.now()
     with pytest.raises(TransitionError):
-        services.save_application(p.tju, challenge, factory.application_input(factory.TJU), application)
+        applications.save_application(p.tju, challenge, factory.application_input(factory.TJU), application)
     with pytest.raises(ChallengeError, match="already have"):
-        services.save_application(p.tju, challenge, factory.application_input(factory.TJU))
+        applications.save_application(p.tju, challenge, factory.application_input(factory.TJU))
 
 
 def test_an_incomplete_application_is_refused_with_what_is_missing(people):
@@ -43,9 +43,9 @@ def test_an_incomplete_application_is_refused_with_what_is_missing(people):
     challenge = factory.published(p)
     data = factory.application_input(factory.NKU)
     data.plan, data.budget = "", None
-    application = services.save_application(p.nku, challenge, data)
+    application = applications.save_application(p.nku, challenge, data)
     with pytest.raises(ChallengeError, match="technical plan, budget"):
-        services.submit_application(p.nku, application)
+        applications.submit_application(p.nku, application)
 
 
 def test_one_application_per_unit_however_the_name_is_spelt(people):
@@ -53,12 +53,12 @@ def test_one_application_per_unit_however_the_name_is_spelt(people):
     challenge = factory.published(p)
     first = factory.apply(p.tju, challenge, submit=False)
     second = factory.apply(p.tju_2, challenge, unit=" 天津 大学 ", submit=False)  # drafts do not hold the unit
-    services.submit_application(p.tju, first)
+    applications.submit_application(p.tju, first)
     with pytest.raises(ChallengeError, match="天津 大学 already has an application"):
-        services.submit_application(p.tju_2, second)
+        applications.submit_application(p.tju_2, second)
     assert second.status is A.DRAFT
-    services.withdraw_application(p.tju, first)  # a withdrawn application frees the unit
-    services.submit_application(p.tju_2, second)
+    applications.withdraw_application(p.tju, first)  # a withdrawn application frees the unit
+    applications.submit_application(p.tju_2, second)
     assert second.status is A.SUBMITTED
 
 
@@ -88,10 +88,10 @@ def test_eligibility_decides_who_may_lead_and_whether_consortia_may_apply(people
     challenge = factory.published(p, eligibility=["university"])
     institute = factory.apply(p.institute, challenge, kind=UnitKind.INSTITUTE, submit=False)
     with pytest.raises(ChallengeError, match="does not accept Research institute"):
-        services.submit_application(p.institute, institute)
+        applications.submit_application(p.institute, institute)
     consortium = factory.apply(p.nku, challenge, members=[(factory.INSTITUTE, UnitKind.INSTITUTE)], submit=False)
     with pytest.raises(ChallengeError, match="consortia"):
-        services.submit_application(p.nku, consortium)
+        applications.submit_application(p.nku, consortium)
 
     open_to_all = factory.published(p)
     joint = factory.apply(p.nku, open_to_all, members=[(factory.INSTITUTE, UnitKind.INSTITUTE)])
@@ -102,12 +102,12 @@ def test_the_posting_enterprise_and_non_applicants_cannot_apply(people):
     p = people
     challenge = factory.published(p, show_identity=True)  # who posted it is public
     with pytest.raises(PermissionDenied):
-        services.save_application(p.owner, challenge, factory.application_input("某大学"))
+        applications.save_application(p.owner, challenge, factory.application_input("某大学"))
     for role in (p.expert, p.admin, None):
         with pytest.raises(PermissionDenied):
-            services.save_application(role, challenge, factory.application_input("某大学"))
+            applications.save_application(role, challenge, factory.application_input("某大学"))
     with pytest.raises(ChallengeError, match="posted the challenge"):
-        services.save_application(
+        applications.save_application(
             p.rival, challenge, factory.application_input(p.owner.organisation.name, UnitKind.ENTERPRISE)
         )
     rival = factory.apply(p.rival, challenge, kind=UnitKind.ENTERPRISE)
@@ -121,16 +121,16 @@ def test_nothing_is_submitted_before_the_window_opens_or_after_the_deadline(peop
     )
     early = factory.apply(p.tju, challenge, submit=False)  # drafting before the window opens is fine
     with pytest.raises(TransitionError, match="open at the start"):
-        services.submit_application(p.tju, early)
+        applications.submit_application(p.tju, early)
     clock.set_time(challenge.opens_at)
     late = factory.apply(p.nku, challenge, submit=False)
-    services.submit_application(p.tju, early)
+    applications.submit_application(p.tju, early)
     clock.set_time(challenge.closes_at)  # the deadline itself is too late, before the clock task runs
     with pytest.raises(TransitionError, match="after the deadline"):
-        services.submit_application(p.nku, late)
+        applications.submit_application(p.nku, late)
     with pytest.raises(TransitionError):
-        services.save_application(p.institute, challenge, factory.application_input(factory.INSTITUTE))
-    assert late.status is A.DRAFT and services.can_apply(challenge, p.institute) is False
+        applications.save_application(p.institute, challenge, factory.application_input(factory.INSTITUTE))
+    assert late.status is A.DRAFT and applications.can_apply(challenge, p.institute) is False
 
 
 def test_a_submitted_application_is_withdrawn_until_the_deadline_and_not_after(people):
@@ -139,13 +139,13 @@ def test_a_submitted_application_is_withdrawn_until_the_deadline_and_not_after(p
     mine = factory.apply(p.tju, challenge)
     other = factory.apply(p.nku, challenge)
     with pytest.raises(PermissionDenied):
-        services.withdraw_application(p.nku, mine)
+        applications.withdraw_application(p.nku, mine)
     clock.set_time(challenge.closes_at - timedelta(minutes=1))
-    services.withdraw_application(p.tju, mine)
+    applications.withdraw_application(p.tju, mine)
     assert mine.status is A.WITHDRAWN
     clock.set_time(challenge.closes_at + timedelta(minutes=1))
     with pytest.raises(TransitionError, match="deadline has passed"):
-        services.withdraw_application(p.nku, other)
+        applications.withdraw_application(p.nku, other)
     assert other.status is A.SUBMITTED
 
 
@@ -153,15 +153,17 @@ def test_who_sees_an_application(people):
     p = people
     challenge = factory.published(p)
     application = factory.apply(p.tju, challenge, submit=False)
-    assert services.can_view_application(p.tju, application)
-    assert not services.can_view_application(p.owner, application)  # a draft is the applicant's own
-    assert services.lodged_applications(challenge) == []
-    services.submit_application(p.tju, application)
-    assert services.lodged_applications(challenge) == [application]
-    assert db.session.scalars(services.applications_of(p.tju)).all() == [application]
-    assert services.can_view_application(p.owner, application) and services.can_view_application(p.admin, application)
-    assert not services.can_view_application(p.nku, application)
-    assert not services.can_view_application(p.expert, application)  # not assigned
+    assert permissions.can_view_application(p.tju, application)
+    assert not permissions.can_view_application(p.owner, application)  # a draft is the applicant's own
+    assert applications.lodged_applications(challenge) == []
+    applications.submit_application(p.tju, application)
+    assert applications.lodged_applications(challenge) == [application]
+    assert db.session.scalars(applications.applications_of(p.tju)).all() == [application]
+    assert permissions.can_view_application(p.owner, application) and permissions.can_view_application(
+        p.admin, application
+    )
+    assert not permissions.can_view_application(p.nku, application)
+    assert not permissions.can_view_application(p.expert, application)  # not assigned
     assert (
         db.session.scalar(sa.select(sa.func.count(Application.id)).where(Application.challenge_id == challenge.id)) == 1
     )

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from tests import clock
 from tests.challenges import factory
+from webapp.challenges import applications, review
 from webapp.challenges import award as awarding
-from webapp.challenges import review, services
-from webapp.challenges.lifecycle import ChallengeError, TransitionError
+from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.models import Award, ChallengeStatus, UnitKind
-from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 
@@ -67,9 +67,9 @@ def test_horse_race_mode_awards_up_to_n_winners(people):
     ]
     factory.closed(p, challenge)
     for application in apps:
-        services.check_application(p.admin, application, True)
+        applications.check_application(p.admin, application, True)
     review.assign_expert(p.admin, challenge, p.expert)
-    services.finish_formal_check(p.admin, challenge)
+    applications.finish_formal_check(p.admin, challenge)
     for value, application in zip((70, 90, 80, 60), apps, strict=True):
         review.declare_conflict(p.expert, application, False)
         review.score(p.expert, application, factory.scores(challenge, value, value, value), "评语")

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from tests import clock
 from tests.challenges import factory
 from webapp.challenges import deadlines, delivery, review
 from webapp.challenges.models import ChallengeStatus, ReminderSent
-from webapp.core import clock
 from webapp.extensions import db
 from webapp.notifications.models import Notification
 

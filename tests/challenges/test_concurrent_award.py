@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from tests import clock
 from tests.challenges import factory
 from webapp import create_app
 from webapp.accounts.models import User
+from webapp.challenges import applications, review
 from webapp.challenges import award as awarding
-from webapp.challenges import review, services
-from webapp.challenges.lifecycle import ChallengeError
+from webapp.challenges.errors import ChallengeError
 from webapp.challenges.models import Award, Challenge, ChallengeStatus, UnitKind
-from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.extensions import db
 
@@ -40,7 +40,7 @@ def in_notice_committed(app, winners_max: int) -> tuple[int, int]:
     """A challenge in its public notice with `winners_max` proposed winners, committed; the clock at
     the end of the notice. Returns (challenge id, admin id)."""
     with app.app_context():
-        clock.set_time(factory.T0)
+        clock.set_time(clock.T0)
         p = factory.make_people()
         challenge = factory.published(p, winners_max=winners_max)
         apps = [
@@ -50,9 +50,9 @@ def in_notice_committed(app, winners_max: int) -> tuple[int, int]:
         ]
         factory.closed(p, challenge)
         for application in apps:
-            services.check_application(p.admin, application, True)
+            applications.check_application(p.admin, application, True)
         review.assign_expert(p.admin, challenge, p.expert)
-        services.finish_formal_check(p.admin, challenge)
+        applications.finish_formal_check(p.admin, challenge)
         for value, application in zip((90, 80, 70), apps, strict=True):
             review.declare_conflict(p.expert, application, False)
             review.score(p.expert, application, factory.scores(challenge, value, value, value), "评语")

@@ -10,11 +10,11 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import Workbook
 
+from tests import clock
 from tests.challenges import factory
-from webapp.challenges import delivery, files, review, services
+from webapp.challenges import applications, delivery, files, permissions, review
+from webapp.challenges.errors import TransitionError
 from webapp.challenges.files import DOCX, JPEG, PDF, PNG, XLSX, FileRejected
-from webapp.challenges.lifecycle import TransitionError
-from webapp.core import clock
 from webapp.core.permissions import PermissionDenied
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -102,23 +102,44 @@ def test_application_files_are_added_to_a_draft_and_downloaded_only_by_those_all
         files.add_application_file(p.nku, application, "x.pdf", factory.PDF)
     attachment = files.add_application_file(p.tju, application, "技术方案.pdf", factory.PDF)
     assert (attachment.size, attachment.content_type, len(attachment.sha256)) == (len(factory.PDF), PDF, 64)
-    assert files.can_download(p.tju, attachment) and files.can_download(p.admin, attachment)
-    assert not files.can_download(p.owner, attachment)  # still a draft
-    services.submit_application(p.tju, application)
+    assert permissions.can_download(p.tju, attachment)
+    assert not permissions.can_download(p.owner, attachment)  # still a draft
+    assert not permissions.can_download(p.admin, attachment)  # a draft is the applicant's own
+    applications.submit_application(p.tju, application)
     with pytest.raises(TransitionError):
         files.add_application_file(p.tju, application, "late.pdf", factory.PDF)
-    assert files.can_download(p.owner, attachment)
+    assert permissions.can_download(p.owner, attachment)
     for outsider in (p.nku, p.rival, p.expert, None):
-        assert not files.can_download(outsider, attachment)
+        assert not permissions.can_download(outsider, attachment)
 
     factory.closed(p, challenge)
-    services.check_application(p.admin, application, True)
+    applications.check_application(p.admin, application, True)
     review.assign_expert(p.admin, challenge, p.expert)
     review.assign_expert(p.admin, challenge, p.expert_tju)  # excluded: TJU's own expert
-    assert not files.can_download(p.expert, attachment)  # not declared yet
+    assert not permissions.can_download(p.expert, attachment)  # not declared yet
     review.declare_conflict(p.expert, application, False)
-    assert files.can_download(p.expert, attachment)
-    assert not files.can_download(p.expert_tju, attachment)
+    assert permissions.can_download(p.expert, attachment)
+    assert not permissions.can_download(p.expert_tju, attachment)
+
+
+def test_an_application_and_its_files_are_for_the_same_people(people):
+    """The page and the downloads follow one rule: a draft is the applicant's alone (admins too
+    wait for the submission), and a deactivated account sees neither."""
+    p = people
+    application = factory.apply(p.tju, factory.published(p), submit=False)
+    attachment = files.add_application_file(p.tju, application, "技术方案.pdf", factory.PDF)
+    everyone = (p.tju, p.owner, p.admin, p.nku, p.expert, None)
+
+    def readers() -> list:
+        seen = [permissions.can_view_application(user, application) for user in everyone]
+        assert seen == [permissions.can_download(user, attachment) for user in everyone]
+        return [user for user, ok in zip(everyone, seen, strict=True) if ok]
+
+    assert readers() == [p.tju]
+    applications.submit_application(p.tju, application)
+    assert readers() == [p.tju, p.owner, p.admin]
+    p.owner.active = p.tju.active = False
+    assert readers() == [p.admin]
 
 
 def test_milestone_evidence_is_for_the_enterprise_the_winners_and_admins(people):
@@ -133,9 +154,9 @@ def test_milestone_evidence_is_for_the_enterprise_the_winners_and_admins(people)
     assert [e.filename for e in evidence] == ["检测报告.pdf", "现场.png"]
     assert evidence[0].uploaded_at == clock.now()
     for allowed in (p.owner, p.tju, p.admin):
-        assert files.can_download(allowed, evidence[0])
+        assert permissions.can_download(allowed, evidence[0])
     for outsider in (p.nku, p.expert, p.rival):
-        assert not files.can_download(outsider, evidence[0])
+        assert not permissions.can_download(outsider, evidence[0])
     with pytest.raises(TransitionError):
         files.remove_file(p.tju, evidence[0])  # evidence stays with its report
 

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tests import clock
 from tests.challenges import factory
+from webapp.challenges import applications, deadlines, delivery, lifecycle, posting
 from webapp.challenges import award as awarding
-from webapp.challenges import deadlines, delivery, lifecycle, services
-from webapp.challenges.lifecycle import ChallengeError, TransitionError
+from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.models import ApplicationStatus, ChallengeStatus, Failure, MilestoneStatus
 from webapp.challenges.timeline import timeline
-from webapp.core import clock
 from webapp.core.outbox import OutboxMessage
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
@@ -68,7 +68,7 @@ def test_the_whole_lifecycle_is_told_to_everyone_and_listed_on_the_timeline_in_o
     delivery.final_acceptance(p.owner, challenge, "专家组一致同意通过验收")
     assert challenge.status is S.COMPLETED and challenge.acceptance_opinion == "专家组一致同意通过验收"
     with pytest.raises(TransitionError):
-        services.terminate(p.admin, challenge, "已完成的榜单不能终止")
+        posting.terminate(p.admin, challenge, "已完成的榜单不能终止")
 
     stages = [e.action for e in timeline(challenge, public=True)]
     assert stages == [
@@ -108,14 +108,14 @@ def test_only_the_right_people_may_take_each_step(people):
     challenge = factory.draft(p)
     for outsider in (p.rival, p.tju, p.expert):
         with pytest.raises(PermissionDenied):
-            services.submit(outsider, challenge)
+            posting.submit(outsider, challenge)
     with pytest.raises(PermissionDenied):
-        services.submit(None, challenge)
-    services.submit(p.owner, challenge)
+        posting.submit(None, challenge)
+    posting.submit(p.owner, challenge)
     with pytest.raises(PermissionDenied):
-        services.publish(p.owner, challenge)  # the enterprise cannot publish its own challenge
+        posting.publish(p.owner, challenge)  # the enterprise cannot publish its own challenge
     with pytest.raises(PermissionDenied):
-        services.terminate(p.rival, challenge, "不合适")
+        posting.terminate(p.rival, challenge, "不合适")
     assert [t.name for t in lifecycle.allowed(challenge, p.admin)] == ["return", "publish"]
     assert [t.name for t in lifecycle.allowed(challenge, p.owner)] == ["withdraw"]
     assert lifecycle.allowed(challenge, p.rival) == []
@@ -124,37 +124,37 @@ def test_only_the_right_people_may_take_each_step(people):
 def test_returned_with_a_reason_edited_and_submitted_again(people):
     p = people
     challenge = factory.draft(p)
-    services.submit(p.owner, challenge)
+    posting.submit(p.owner, challenge)
     with pytest.raises(ChallengeError, match="reason"):
-        services.return_for_changes(p.admin, challenge, "  ")
-    services.return_for_changes(p.admin, challenge, "揭榜条件过宽，请限定为高校院所")
+        posting.return_for_changes(p.admin, challenge, "  ")
+    posting.return_for_changes(p.admin, challenge, "揭榜条件过宽，请限定为高校院所")
     assert challenge.status is S.RETURNED and challenge.return_reason.startswith("揭榜条件")
     assert kinds_for(p.owner) == ["challenge.returned"]
     with pytest.raises(TransitionError):
-        services.publish(p.admin, challenge)
-    services.update_draft(p.owner, challenge, factory.terms(eligibility=["university", "institute"]))
-    services.submit(p.owner, challenge)
+        posting.publish(p.admin, challenge)
+    posting.update_draft(p.owner, challenge, factory.terms(eligibility=["university", "institute"]))
+    posting.submit(p.owner, challenge)
     assert challenge.status is S.SUBMITTED and challenge.return_reason is None
-    services.publish(p.admin, challenge)
+    posting.publish(p.admin, challenge)
     assert challenge.status is S.PUBLISHED and challenge.cofunding == 0
 
 
 def test_withdrawn_before_publication_or_while_nobody_has_applied(people):
     p = people
     draft = factory.draft(p)
-    services.withdraw(p.owner, draft)
+    posting.withdraw(p.owner, draft)
     assert draft.status is S.WITHDRAWN and draft.withdrawn_at == clock.now()
 
     quiet = factory.published(p)
     drafting = factory.apply(p.nku, quiet, submit=False)
-    services.withdraw(p.owner, quiet, "需求已由内部解决")
+    posting.withdraw(p.owner, quiet, "需求已由内部解决")
     assert quiet.status is S.WITHDRAWN and quiet.withdrawal_reason == "需求已由内部解决"
     assert "challenge.withdrawn" in kinds_for(p.nku) and drafting.status is ApplicationStatus.DRAFT
 
     busy = factory.published(p)
     factory.apply(p.tju, busy)
     with pytest.raises(TransitionError, match="terminate"):
-        services.withdraw(p.owner, busy)
+        posting.withdraw(p.owner, busy)
     assert busy.status is S.PUBLISHED
 
 
@@ -175,11 +175,11 @@ def test_no_eligible_application_after_the_formal_check_is_liu_bang(people):
     factory.closed(p, challenge)
     assert challenge.status is S.FORMAL_CHECK
     with pytest.raises(TransitionError, match="1 applications still wait"):
-        services.finish_formal_check(p.admin, challenge)
+        applications.finish_formal_check(p.admin, challenge)
     with pytest.raises(ChallengeError, match="reason"):
-        services.check_application(p.admin, tju, False)
-    services.check_application(p.admin, tju, False, "承诺书未加盖单位公章")
-    services.finish_formal_check(p.admin, challenge)
+        applications.check_application(p.admin, tju, False)
+    applications.check_application(p.admin, tju, False, "承诺书未加盖单位公章")
+    applications.finish_formal_check(p.admin, challenge)
     assert challenge.status is S.FAILED and challenge.failure is Failure.NONE_ELIGIBLE
     assert kinds_for(p.tju)[-2:] == ["challenge.application_ineligible", "challenge.failed_none_eligible"]
 
@@ -220,18 +220,18 @@ def test_an_admin_terminates_with_a_reason_from_publication_until_completion(peo
     challenge = getattr(factory, stage)(p)
     challenge = challenge[0] if isinstance(challenge, tuple) else challenge
     with pytest.raises(ChallengeError):
-        services.terminate(p.admin, challenge, "")
-    services.terminate(p.admin, challenge, "企业经营困难，无法继续出资")
+        posting.terminate(p.admin, challenge, "")
+    posting.terminate(p.admin, challenge, "企业经营困难，无法继续出资")
     assert challenge.status is S.TERMINATED and challenge.termination_reason.startswith("企业")
     assert "challenge.terminated" in kinds_for(p.owner)
     with pytest.raises(TransitionError):
-        services.terminate(p.admin, challenge, "again")
+        posting.terminate(p.admin, challenge, "again")
 
 
 def test_a_draft_cannot_be_terminated(people):
     p = people
     with pytest.raises(TransitionError):
-        services.terminate(p.admin, factory.draft(p), "no")
+        posting.terminate(p.admin, factory.draft(p), "no")
 
 
 def test_the_contract_needs_both_parties_and_new_terms_need_the_winner_again(people):

@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale, gettext
 
+from tests import clock
 from tests.challenges import factory
-from webapp.challenges import review, services
+from webapp.challenges import posting, review
 from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus, UnitKind
-from webapp.core import clock
 from webapp.needs.models import Need
 
 S = ChallengeStatus
@@ -26,7 +26,7 @@ def zh(app, msgid: str, **params) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _clock(controlled_clock):
+def _clock(challenge_clock):
     yield
 
 
@@ -77,7 +77,7 @@ def test_board_lists_published_challenges_with_money_in_wan_and_a_countdown(app,
 
 def _submitted(p, **overrides) -> Challenge:
     challenge = factory.draft(p, **overrides)
-    services.submit(p.owner, challenge)
+    posting.submit(p.owner, challenge)
     return challenge
 
 
@@ -85,7 +85,7 @@ def test_board_filters_by_status(client, query):
     def make(p):
         open_ = factory.published(p, title="开放中的榜单")
         ended = factory.published(p, title="被终止的榜单")
-        services.terminate(p.admin, ended, "企业破产")
+        posting.terminate(p.admin, ended, "企业破产")
         return open_.id, ended.id
 
     build(query, make)
@@ -451,6 +451,7 @@ def test_objection_filed_and_dismissed_then_award(app, client, query, make_user)
     assert zh(app, "The public notice has not ended yet.") in text(client.get(early.headers["Location"]))
 
     clock.set_time(clock.now() + timedelta(days=7, minutes=1))
+    client.login(people.admin.email)  # a week later: the login has expired
     assert 'id="award-button"' in text(client.get(f"/challenges/{challenge_id}"))
     client.post(f"/challenges/{challenge_id}/award")
     assert status_of(query, challenge_id) is S.AWARDED
@@ -591,6 +592,7 @@ def test_horse_race_proposes_and_awards_two_winners(client, query):
     page = text(client.get(f"/challenges/{challenge_id}"))
     assert 'id="horse-race"' in page and page.count('class="proposed-winner"') == 2
     clock.set_time(clock.now() + timedelta(days=8))
+    client.login(people.admin.email)  # a week later: the login has expired
     client.post(f"/challenges/{challenge_id}/award")
     page = text(client.get(f"/challenges/{challenge_id}"))
     assert page.count('class="winner"') == 2 and "天津大学" in page and "南开大学" in page

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import clock
 from tests.challenges import factory
 from tests.listings.search_factory import make_listing
-from webapp.challenges import services
-from webapp.challenges.lifecycle import TransitionError
+from webapp.challenges import permissions, posting
+from webapp.challenges.errors import ChallengeInvalid, TransitionError
 from webapp.challenges.models import MAX_BOUNTY, ChallengeStatus
-from webapp.challenges.services import ChallengeInvalid, CriterionInput, MilestoneInput, split_bounty
-from webapp.core import clock
+from webapp.challenges.posting import CriterionInput, MilestoneInput, split_bounty
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
@@ -27,18 +27,18 @@ S = ChallengeStatus
 def test_a_challenge_is_drafted_from_the_enterprises_own_published_need(people):
     p = people
     need = factory.make_need(p.owner)
-    challenge = services.create_from_need(p.owner, need)
+    challenge = posting.create_from_need(p.owner, need)
     assert (challenge.status, challenge.title, challenge.bounty) == (S.DRAFT, need.title, 3_000_000)
     assert challenge.indicators == need.indicators and sum(c.weight for c in challenge.criteria) == 100
     with pytest.raises(PermissionDenied):
-        services.create_from_need(p.rival, need)
+        posting.create_from_need(p.rival, need)
     with pytest.raises(PermissionDenied):
-        services.create_from_need(p.tju, need)
+        posting.create_from_need(p.tju, need)
     unpublished = make_listing(db.session, "n", owner_id=p.owner.id, status=ListingStatus.DRAFT, title="草稿需求")
     with pytest.raises(PermissionDenied):
-        services.create_from_need(p.owner, unpublished)
+        posting.create_from_need(p.owner, unpublished)
     with pytest.raises(ChallengeInvalid, match="bounty and the application window"):
-        services.submit(p.owner, challenge)  # a fresh draft has no window yet
+        posting.submit(p.owner, challenge)  # a fresh draft has no window yet
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_terms_that_break_a_rule_are_refused_and_nothing_changes(people, change,
         due = (clock.now() + timedelta(days=40)).date()
         change["milestones"] = [MilestoneInput(m.title, m.share, due) for m in change["milestones"]]
     with pytest.raises(ChallengeInvalid) as refused:
-        services.update_draft(p.owner, challenge, factory.terms(**change))
+        posting.update_draft(p.owner, challenge, factory.terms(**change))
     assert field in refused.value.errors and refused.value.field == field
     assert challenge.bounty == before.bounty and [c.weight for c in challenge.criteria] == [50, 30, 20]
 
@@ -85,13 +85,13 @@ def test_milestones_are_due_after_the_window_in_order(people):
     closes = clock.now() + timedelta(days=10)
     early = [MilestoneInput("一期", 50, closes.date()), MilestoneInput("二期", 50, (closes + timedelta(days=9)).date())]
     with pytest.raises(ChallengeInvalid, match="after the application window"):
-        services.update_draft(p.owner, challenge, factory.terms(closes_at=closes, milestones=early))
+        posting.update_draft(p.owner, challenge, factory.terms(closes_at=closes, milestones=early))
     backwards = [
         MilestoneInput("一期", 50, (closes + timedelta(days=60)).date()),
         MilestoneInput("二期", 50, (closes + timedelta(days=30)).date()),
     ]
     with pytest.raises(ChallengeInvalid, match="in order"):
-        services.update_draft(p.owner, challenge, factory.terms(closes_at=closes, milestones=backwards))
+        posting.update_draft(p.owner, challenge, factory.terms(closes_at=closes, milestones=backwards))
 
 
 def test_milestone_amounts_add_up_to_the_bounty_to_the_yuan(people):
@@ -119,25 +119,25 @@ def test_only_a_draft_or_returned_challenge_is_edited_by_its_owner(people):
     p = people
     challenge = factory.draft(p)
     with pytest.raises(PermissionDenied):
-        services.update_draft(p.rival, challenge, factory.terms())
-    services.submit(p.owner, challenge)
+        posting.update_draft(p.rival, challenge, factory.terms())
+    posting.submit(p.owner, challenge)
     with pytest.raises(TransitionError):
-        services.update_draft(p.owner, challenge, factory.terms())
+        posting.update_draft(p.owner, challenge, factory.terms())
 
 
 def test_a_window_that_has_passed_while_waiting_cannot_be_published(people):
     p = people
     challenge = factory.draft(p)
-    services.submit(p.owner, challenge)
+    posting.submit(p.owner, challenge)
     clock.set_time(challenge.closes_at + timedelta(hours=1))
     with pytest.raises(ChallengeInvalid, match="future"):
-        services.publish(p.admin, challenge)
-    services.return_for_changes(p.admin, challenge, "申报窗口已过，请重新设定")
-    services.update_draft(p.owner, challenge, factory.terms())
-    services.submit(p.owner, challenge)
+        posting.publish(p.admin, challenge)
+    posting.return_for_changes(p.admin, challenge, "申报窗口已过，请重新设定")
+    posting.update_draft(p.owner, challenge, factory.terms())
+    posting.submit(p.owner, challenge)
     with pytest.raises(ChallengeInvalid, match="Co-funding"):
-        services.publish(p.admin, challenge, cofunding=-1)
-    services.publish(p.admin, challenge, cofunding=1_000_000)
+        posting.publish(p.admin, challenge, cofunding=-1)
+    posting.publish(p.admin, challenge, cofunding=1_000_000)
     assert challenge.status is S.PUBLISHED and challenge.total_funding == 3_000_000
 
 
@@ -151,15 +151,15 @@ def test_the_board_shows_published_challenges_open_ones_closing_soonest_first_an
     from webapp.challenges import deadlines
 
     deadlines.tick()
-    board = db.session.scalars(services.board()).all()
+    board = db.session.scalars(posting.board()).all()
     assert [c.id for c in board if c.id in {draft.id, later.id, sooner.id, lapsed.id}] == [
         sooner.id,
         later.id,
         lapsed.id,
     ]
-    assert not services.can_view(draft, p.rival) and not services.can_view(draft, None)
-    assert services.can_view(draft, p.owner) and services.can_view(draft, p.admin)
-    assert services.can_view(lapsed, None)
-    assert [c.id for c in db.session.scalars(services.owned_by(p.owner))] == [lapsed.id, sooner.id, later.id, draft.id]
-    services.submit(p.owner, draft)
-    assert [c.id for c in db.session.scalars(services.awaiting_review())] == [draft.id]
+    assert not permissions.can_view(draft, p.rival) and not permissions.can_view(draft, None)
+    assert permissions.can_view(draft, p.owner) and permissions.can_view(draft, p.admin)
+    assert permissions.can_view(lapsed, None)
+    assert [c.id for c in db.session.scalars(posting.owned_by(p.owner))] == [lapsed.id, sooner.id, later.id, draft.id]
+    posting.submit(p.owner, draft)
+    assert [c.id for c in db.session.scalars(posting.awaiting_review())] == [draft.id]

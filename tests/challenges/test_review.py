@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.challenges import factory
-from webapp.challenges import review, services
-from webapp.challenges.lifecycle import ChallengeError, TransitionError
+from webapp.challenges import applications, permissions, review
+from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.models import UnitKind
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
@@ -29,13 +29,13 @@ def test_an_expert_from_the_lead_unit_or_a_consortium_member_is_excluded_automat
     with pytest.raises(ChallengeError, match="excluded"):
         review.declare_conflict(p.expert_tju, tju, False)
     for application in (tju, joint, institute):
-        services.check_application(p.admin, application, True)
-    services.finish_formal_check(p.admin, challenge)
+        applications.check_application(p.admin, application, True)
+    applications.finish_formal_check(p.admin, challenge)
     with pytest.raises(ChallengeError, match="conflict"):
         review.score(p.expert_tju, tju, factory.scores(challenge, 90, 90, 90), "自己单位")
-    assert not services.can_view_application(p.expert_tju, tju)
+    assert not permissions.can_view_application(p.expert_tju, tju)
     review.declare_conflict(p.expert_tju, institute, False)
-    assert services.can_view_application(p.expert_tju, institute)
+    assert permissions.can_view_application(p.expert_tju, institute)
     review.score(p.expert_tju, institute, factory.scores(challenge, 70, 70, 70), "可行")
 
 
@@ -43,7 +43,7 @@ def test_every_expert_declares_before_seeing_or_scoring_and_the_declaration_is_f
     p = people
     challenge, (tju, nku) = factory.in_review(p)
     review.assign_expert(p.admin, challenge, p.expert_tju)  # joins later; TJU is excluded automatically
-    assert not services.can_view_application(p.expert_tju, nku)
+    assert not permissions.can_view_application(p.expert_tju, nku)
     with pytest.raises(ChallengeError, match="Declare your interests"):
         review.score(p.expert_tju, nku, factory.scores(challenge, 80, 80, 80), "好")
     with pytest.raises(ChallengeError, match="what the conflict"):

@@ -20,14 +20,15 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from hypothesis import Phase, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from tests import clock
 from tests.challenges import factory
+from webapp.challenges import applications, deadlines, delivery, permissions, posting, review
 from webapp.challenges import award as awarding
-from webapp.challenges import deadlines, delivery, review, services
-from webapp.challenges.lifecycle import ChallengeError
+from webapp.challenges.errors import ChallengeError
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -41,8 +42,7 @@ from webapp.challenges.models import (
     Review,
     UnitKind,
 )
-from webapp.challenges.services import MilestoneInput
-from webapp.core import clock
+from webapp.challenges.posting import MilestoneInput
 from webapp.core.audit import AuditEvent
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
@@ -141,7 +141,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.savepoint = db.session.begin_nested()  # rolled back in teardown: each example starts clean
-        clock.set_time(factory.T0)
+        clock.set_time(clock.T0)
         self.p = factory.make_people()
         self.c = None
         self.moves = 0
@@ -224,7 +224,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
 
     def application_of(self, name: str) -> Application | None:
         user = self.who(name)
-        return services.own_application(self.c, user) if user is not None else None
+        return applications.own_application(self.c, user) if user is not None else None
 
     # ------------------------------------------------------------ setup
 
@@ -239,7 +239,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
         """Post a challenge and take sensible steps until it reaches `stage` (or a side exit on the
         way): random actions then start from every stage, not only from the draft."""
         self.winners_max, self.notice_days, self.milestone_count = winners_max, notice_days, milestones
-        self.c = services.create_from_need(self.p.owner, factory.make_need(self.p.owner))
+        self.c = posting.create_from_need(self.p.owner, factory.make_need(self.p.owner))
         self.edited = False
         for _ in range(80):
             if self.c.status.is_final or ORDER.index(RANK.get(self.c.status, self.c.status)) >= ORDER.index(stage):
@@ -261,25 +261,25 @@ class ChallengeLifecycle(RuleBasedStateMachine):
 
     @rule(who=actor("owner"))
     def edit(self, who):
-        if self.attempt("edit", who, services.update_draft, self.who(who), self.c, self.terms()):
+        if self.attempt("edit", who, posting.update_draft, self.who(who), self.c, self.terms()):
             self.edited = True
 
     @rule(who=actor("owner"))
     def submit(self, who):
-        self.attempt("submit", who, services.submit, self.who(who), self.c)
+        self.attempt("submit", who, posting.submit, self.who(who), self.c)
 
     @rule(who=actor("admin"))
     def return_for_changes(self, who):
-        self.attempt("return", who, services.return_for_changes, self.who(who), self.c, "请补充验收指标")
+        self.attempt("return", who, posting.return_for_changes, self.who(who), self.c, "请补充验收指标")
 
     @rule(who=actor("admin"), cofunding=st.sampled_from([None, 0, 300_000]))
     def publish(self, who, cofunding):
-        self.attempt("publish", who, services.publish, self.who(who), self.c, cofunding)
+        self.attempt("publish", who, posting.publish, self.who(who), self.c, cofunding)
 
     @rule(who=st.sampled_from(ACTORS))
     def withdraw(self, who):
         had_lodged = any(a.status is A.SUBMITTED for a in self.apps())
-        if self.attempt("withdraw", who, services.withdraw, self.who(who), self.c) and self.c.status is S.WITHDRAWN:
+        if self.attempt("withdraw", who, posting.withdraw, self.who(who), self.c) and self.c.status is S.WITHDRAWN:
             assert not had_lodged, "withdrawn although applications were submitted"
 
     @rule(who=st.sampled_from(ACTORS), submit=st.booleans(), sign=st.booleans())
@@ -292,17 +292,17 @@ class ChallengeLifecycle(RuleBasedStateMachine):
         now = clock.now()
         if mine is None or mine.status is A.DRAFT:
             data = factory.application_input(unit, kind, signed=sign)
-            if not self.attempt("apply", who, services.save_application, user, self.c, data, mine):
+            if not self.attempt("apply", who, applications.save_application, user, self.c, data, mine):
                 return
             mine = self.application_of(who)
-        if submit and self.attempt("apply", who, services.submit_application, user, mine):
+        if submit and self.attempt("apply", who, applications.submit_application, user, mine):
             assert self.c.opens_at <= now < self.c.closes_at, "submitted outside the window"
 
     @rule(who=st.sampled_from(ACTORS))
     def withdraw_application(self, who):
         mine = self.application_of(who) or (self.apps() or [None])[0]
         if mine is not None and self.attempt(
-            "withdraw_application", who, services.withdraw_application, self.who(who), mine
+            "withdraw_application", who, applications.withdraw_application, self.who(who), mine
         ):
             assert clock.now() < self.c.closes_at, "withdrawn after the deadline"
 
@@ -313,7 +313,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
             self.attempt(
                 "check",
                 who,
-                services.check_application,
+                applications.check_application,
                 self.who(who),
                 apps[index % len(apps)],
                 eligible,
@@ -322,7 +322,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
 
     @rule(who=actor("admin"))
     def finish_check(self, who):
-        self.attempt("finish_check", who, services.finish_formal_check, self.who(who), self.c)
+        self.attempt("finish_check", who, applications.finish_formal_check, self.who(who), self.c)
 
     @rule(who=actor("admin"), expert=st.sampled_from(EXPERTS))
     def assign(self, who, expert):
@@ -418,7 +418,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(ACTORS))
     def terminate(self, who):
-        self.attempt("terminate", who, services.terminate, self.who(who), self.c, "企业无法继续出资")
+        self.attempt("terminate", who, posting.terminate, self.who(who), self.c, "企业无法继续出资")
 
     @rule(step=st.sampled_from(STEPS))
     def time_passes(self, step):
@@ -500,7 +500,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
         for assignment in review.panel(c):
             name = next(n for n in EXPERTS if self.who(n).id == assignment.expert_id)
             for application in eligible:
-                found = review.declaration(assignment, application)
+                found = permissions.declaration(assignment, application)
                 if found is None:
                     return self.declare(name, self.apps().index(application), data.draw(st.booleans()))
                 done = db.session.scalar(
@@ -511,7 +511,7 @@ class ChallengeLifecycle(RuleBasedStateMachine):
                 if not found.has_conflict and (done is None or done.awaiting_revision):
                     return self.score(name, self.apps().index(application), data.draw(st.integers(40, 100)))
         if not any(r.counted for r in review.ranking(c)):
-            spare = [n for n in EXPERTS if review.assignment_of(self.who(n), c) is None]
+            spare = [n for n in EXPERTS if permissions.assignment_of(self.who(n), c) is None]
             if spare:
                 return self.assign("admin", spare[0])
             return self.terminate("admin")  # every expert has a conflict: the admin ends it
@@ -572,19 +572,14 @@ class ChallengeLifecycle(RuleBasedStateMachine):
         if self.savepoint.is_active:
             self.savepoint.rollback()
         db.session.expunge_all()  # rows made in the example are gone; ids will be used again
-        clock.set_time(factory.T0)
+        clock.set_time(clock.T0)
 
 
-def test_random_actions_by_random_people_never_break_the_lifecycle(app_ctx, controlled_clock):
+def test_random_actions_by_random_people_never_break_the_lifecycle(app_ctx, challenge_clock):
     with force_locale("en"):
         run_state_machine_as_test(
             ChallengeLifecycle,
-            # No shrinking: every step runs on the database, and a failing run prints its steps anyway.
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=30,
-                deadline=None,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-            ),
+            # A failure is shrunk, saved in the example database (replayed first by the next run) and
+            # printed with its @reproduce_failure blob, so a CI log is enough to replay it.
+            settings=settings(max_examples=25, stateful_step_count=30, deadline=None, print_blob=True),
         )

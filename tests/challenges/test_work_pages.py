@@ -15,10 +15,11 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from tests import clock
 from tests.challenges import factory
 from tests.challenges.test_files import DOCX_BYTES, EXE_BYTES, PNG_BYTES
 from webapp.accounts.models import User
-from webapp.challenges import delivery, files, review
+from webapp.challenges import applications, delivery, files, review
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -30,12 +31,11 @@ from webapp.challenges.models import (
     Review,
 )
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.core import clock
 from webapp.extensions import db
 
 
 @pytest.fixture
-def build(app, controlled_clock):
+def build(app, challenge_clock):
     """build(fn): run fn(people) in an app context and commit it into the test's transaction."""
     state = {}
 
@@ -137,6 +137,35 @@ def test_a_researcher_saves_a_draft_then_submits_it(build, people, make_client, 
     assert challenge.title in mine and "Submitted" in mine
 
 
+def test_the_application_page_and_its_files_open_for_the_same_people(build, people, make_client):
+    def draft_with_a_file(p):
+        application = factory.apply(p.tju, factory.published(p), submit=False)
+        return application.id, files.add_application_file(p.tju, application, "方案.pdf", factory.PDF).id
+
+    application_id, attachment_id = build(draft_with_a_file)
+    clients = {name: as_user(make_client, getattr(people, name)) for name in ("tju", "owner", "admin", "nku")}
+
+    def answers(name: str) -> tuple[int, int]:
+        client = clients[name]
+        return client.get(f"/applications/{application_id}").status_code, client.get(
+            f"/files/{attachment_id}"
+        ).status_code
+
+    assert {name: answers(name) for name in clients} == {
+        "tju": (200, 200),
+        "owner": (403, 403),
+        "admin": (403, 403),  # a draft is the applicant's alone
+        "nku": (403, 403),
+    }
+    build(lambda p: applications.submit_application(p.tju, db.session.get(Application, application_id)))
+    assert {name: answers(name) for name in clients} == {
+        "tju": (200, 200),
+        "owner": (200, 200),
+        "admin": (200, 200),
+        "nku": (403, 403),
+    }
+
+
 def test_errors_are_shown_next_to_their_fields(build, people, make_client, query):
     challenge = build(factory.published)
     client = as_user(make_client, people.tju)
@@ -164,8 +193,8 @@ def test_withdraw_until_the_deadline_and_nothing_after_it(build, people, make_cl
     assert get(query, Application, application.id).status is ApplicationStatus.WITHDRAWN
     assert "Apply again" in text(client.get(f"/applications/{application.id}"))
 
-    other = as_user(make_client, people.nku)
     clock.set_time(challenge.closes_at + timedelta(minutes=1))
+    other = as_user(make_client, people.nku)
     closed = other.get(f"/challenges/{challenge.id}/apply")
     assert closed.status_code == 200
     assert "nothing can be saved or submitted after the deadline" in text(closed)
@@ -267,9 +296,7 @@ def test_downloads_are_attachments_for_those_allowed_only(build, people, make_cl
     def with_file(p):
         application = factory.apply(p.tju, db.session.get(Challenge, challenge.id), submit=False)
         attachment = files.add_application_file(p.tju, application, "团队照片.png", PNG_BYTES)
-        from webapp.challenges import services
-
-        services.submit_application(p.tju, application)
+        applications.submit_application(p.tju, application)
         return attachment
 
     attachment = build(with_file)
@@ -306,12 +333,10 @@ def _in_formal_check_then_review(people):
     apps = [factory.apply(people.tju, challenge), factory.apply(people.nku, challenge)]
     factory.closed(people, challenge)
     for application in apps:
-        from webapp.challenges import services
-
-        services.check_application(people.admin, application, True)
+        applications.check_application(people.admin, application, True)
     for expert in (people.expert, people.expert_tju):
         review.assign_expert(people.admin, challenge, expert)
-    services.finish_formal_check(people.admin, challenge)
+    applications.finish_formal_check(people.admin, challenge)
     return challenge, apps
 
 
@@ -517,9 +542,7 @@ def test_during_the_formal_check_an_expert_declares_but_sees_the_application_onl
     waiting = text(client.get(url))
     assert 'id="not-eligible-yet"' in waiting and "真空压铸" not in waiting
 
-    from webapp.challenges import services
-
-    build(lambda p: services.check_application(p.admin, db.session.get(Application, tju_app.id), True))
+    build(lambda p: applications.check_application(p.admin, db.session.get(Application, tju_app.id), True))
     assert "真空压铸" in text(client.get(url))
 
 

@@ -371,10 +371,10 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
     """An open challenge, another person's lodged application with a file, an application in expert
     review (the requesting expert on its panel), and a contracted challenge with its milestones; all
     belong to other users than the requester."""
+    from tests import clock
     from tests.challenges import factory
     from webapp.accounts.models import User
     from webapp.challenges import files, review
-    from webapp.core import clock
 
     def add(session):
         try:
@@ -382,9 +382,9 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
             open_ = factory.published(people)
             application = factory.apply(people.tju, open_, submit=False)
             attachment = files.add_application_file(people.tju, application, "方案.pdf", factory.PDF)
-            from webapp.challenges import services
+            from webapp.challenges.applications import submit_application
 
-            services.submit_application(people.tju, application)
+            submit_application(people.tju, application)
             in_review, apps = factory.in_review(people)
             if expert_id is not None:
                 review.assign_expert(people.admin, in_review, session.get(User, expert_id))
@@ -438,10 +438,10 @@ def _challenge_samples(query) -> dict:
 def _deal_samples(query, broker_id: int) -> dict:
     """A deal credited to `broker_id` between two other parties, with a document, and a challenge
     award whose contract has no deal yet."""
+    from tests import clock
     from tests.challenges import factory
     from webapp.accounts.models import User
     from webapp.challenges.models import Award
-    from webapp.core import clock
     from webapp.deals import files, opening
     from webapp.deals.models import ContractType, DealFileKind
 

@@ -20,10 +20,10 @@ SLIP = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + bytes(range(256))
 def _populate(app) -> None:
     from datetime import date
 
+    from tests import clock
     from tests.challenges import factory
     from tests.listings.search_factory import make_listing
     from webapp.accounts.models import Role
-    from webapp.core import clock
     from webapp.deals import files as deal_files
     from webapp.deals import opening
     from webapp.deals import services as deals

@@ -273,8 +273,8 @@ def test_an_enterprise_sees_its_needs_and_what_it_still_has_to_pay(app, client, 
 
 
 def test_an_enterprise_sees_its_challenges_with_their_applications(app_ctx):
+    from tests import clock
     from tests.challenges import factory
-    from webapp.core import clock
     from webapp.dashboard.personal_parties import enterprise
 
     try:
@@ -294,9 +294,9 @@ def test_an_enterprise_sees_its_challenges_with_their_applications(app_ctx):
 
 
 def test_an_expert_sees_the_reviews_still_to_score(app_ctx):
+    from tests import clock
     from tests.challenges import factory
     from webapp.challenges import review
-    from webapp.core import clock
     from webapp.dashboard.personal_expert import expert
 
     try:

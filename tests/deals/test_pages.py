@@ -312,9 +312,9 @@ def test_an_accepted_introduction_opens_a_negotiating_deal(world, login, app):
 
 
 def test_an_awarded_challenge_contract_opens_a_signed_deal(login, app, make_user):
+    from tests import clock
     from tests.challenges import factory
     from webapp.challenges.models import Award
-    from webapp.core import clock
     from webapp.extensions import db
 
     with app.app_context(), force_locale("en"):

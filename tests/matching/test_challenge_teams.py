@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.listings.search_factory import make_listing
 from tests.matching.test_services import BATTERY, BATTERY_2, NEED, VISION, world  # noqa: F401
-from webapp.challenges import services as challenges
+from webapp.challenges import posting
 from webapp.extensions import db
 from webapp.matching import services
 
@@ -26,7 +26,7 @@ def test_a_challenge_lists_the_teams_behind_matching_achievements(world, make_us
     runtime.reset()
     runtime.rebuild_index()
     services.refresh_need(world.need.id)
-    challenge = challenges.create_from_need(world.enterprise, world.need)
+    challenge = posting.create_from_need(world.enterprise, world.need)
     db.session.flush()
 
     teams = services.suggested_teams(challenge, world.enterprise)
@@ -58,7 +58,7 @@ def test_the_challenge_page_shows_the_teams_to_its_enterprise_only(query, make_u
         runtime.rebuild_index()
         services.refresh_need(need.id)
         user = session.get(type(enterprise), enterprise.id)
-        challenge = challenges.create_from_need(user, need)
+        challenge = posting.create_from_need(user, need)
         session.commit()
         return challenge.id
 

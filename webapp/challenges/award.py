@@ -14,26 +14,19 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.challenges import lifecycle, notices
-from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, record
+from webapp.challenges.errors import ChallengeError, TransitionError
+from webapp.challenges.inputs import REASON_MAX, TEXT_MAX, clean_text
+from webapp.challenges.lifecycle import record
 from webapp.challenges.models import Application, ApplicationStatus, Award, Challenge, Objection, ObjectionStatus
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.challenges.participants import proposed
+from webapp.challenges.permissions import is_admin, signed_in
 from webapp.challenges.review import ranking
-from webapp.challenges.services import REASON_MAX, TEXT_MAX, clean_text
 from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
 
 A = ApplicationStatus
-
-
-def proposed(challenge: Challenge) -> list[Application]:
-    return list(
-        db.session.scalars(
-            sa.select(Application)
-            .where(Application.challenge_id == challenge.id, Application.proposed_slot.is_not(None))
-            .order_by(Application.proposed_slot)
-        )
-    )
 
 
 def propose_winners(user, challenge: Challenge, application_ids: list[int] | None = None) -> list[Application]:
@@ -66,18 +59,12 @@ def propose_winners(user, challenge: Challenge, application_ids: list[int] | Non
 
 
 def can_object(challenge: Challenge, user) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.active
-        and challenge.status is S.NOTICE
-        and clock.now() < challenge.notice_ends_at
-    )
+    return signed_in(user) and challenge.status is S.NOTICE and clock.now() < challenge.notice_ends_at
 
 
 def file_objection(user, challenge: Challenge, text: str) -> Objection:
     """Anyone logged in may object during the notice period."""
-    require(user is not None and user.is_authenticated and user.active)
+    require(signed_in(user))
     if challenge.status is not S.NOTICE or clock.now() >= challenge.notice_ends_at:
         raise TransitionError(_("Objections can be filed only during the public notice period."))
     text = clean_text(text, TEXT_MAX)

@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.challenges import files, lifecycle, notices
-from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, is_winner, record
+from webapp.challenges.errors import ChallengeError, ChallengeInvalid, TransitionError
+from webapp.challenges.inputs import REASON_MAX, TEXT_MAX, clean_text
+from webapp.challenges.lifecycle import record
 from webapp.challenges.models import (
     MAX_BOUNTY,
     Attachment,
@@ -28,7 +30,7 @@ from webapp.challenges.models import (
     MilestoneStatus,
 )
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.challenges.services import REASON_MAX, TEXT_MAX, ChallengeInvalid, clean_text
+from webapp.challenges.permissions import is_admin, is_owner, is_winner
 from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db

@@ -4,7 +4,7 @@ de-identified need, so it says 某企业), under expert review, in 公示, award
 milestone accepted, completed, and 流榜 (no application).
 
 Each is made from one of the demo enterprises' needs and taken through the same services people use,
-with the challenge clock set back to when each step would have happened, so every step is audited
+with the application's clock replaying when each step would have happened, so every step is audited
 and the timelines read as they would. Loaded once: nothing happens when any challenge exists.
 """
 
@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from webapp.accounts.models import User
+from webapp.challenges import applications, deadlines, delivery, posting, review
 from webapp.challenges import award as awarding
-from webapp.challenges import deadlines, delivery, review, services
+from webapp.challenges.applications import ApplicationInput
 from webapp.challenges.models import Challenge, Eligibility, UnitKind
-from webapp.challenges.services import ApplicationInput, ChallengeInput, CriterionInput, MilestoneInput
+from webapp.challenges.posting import ChallengeInput, CriterionInput, MilestoneInput
 from webapp.core import clock
 from webapp.extensions import db
 from webapp.listings import demo as listing_demo
@@ -63,32 +64,39 @@ def load(now: datetime | None = None, say: Callable[[str], None] = lambda _text:
         return 0
     now = now or clock.now()
     made = 0
-    try:
+    with clock.replay() as move:
         for key, title, bounty, stage, opened_ago in CHALLENGES:
             need = needs.get(key)
             if need is None or need.owner is None:
                 continue
-            story = _Story(need, users, admin, experts, now - timedelta(days=opened_ago))
+            story = _Story(need, users, admin, experts, now - timedelta(days=opened_ago), move)
             story.run(title, bounty * WAN, stage)
             made += 1
             say(f"  {title}: {story.challenge.status.label}")
-    finally:
-        clock.reset()
     return made
 
 
 class _Story:
-    """One challenge taken through the services, each step at its moment on the challenge clock."""
+    """One challenge taken through the services, each step at its moment on the replayed clock."""
 
-    def __init__(self, need: Need, users: dict[str, User], admin: User, experts: list[User], opens: datetime):
+    def __init__(
+        self,
+        need: Need,
+        users: dict[str, User],
+        admin: User,
+        experts: list[User],
+        opens: datetime,
+        move: Callable[[datetime], None],
+    ):
         self.need, self.owner, self.admin, self.experts = need, need.owner, admin, experts
         self.tju, self.nku = users[TJU], users[NKU]
         self.opens = opens.replace(hour=1, minute=0, second=0, microsecond=0)  # 09:00 in Beijing
         self.challenge: Challenge | None = None
         self.applications: list = []
+        self.move = move
 
     def at(self, moment: datetime) -> None:
-        clock.set_time(moment)
+        self.move(moment)
 
     def run(self, title: str, bounty: int, stage: str) -> None:
         self.post(title, bounty)
@@ -121,10 +129,10 @@ class _Story:
 
     def post(self, title: str, bounty: int) -> None:
         self.at(self.opens - timedelta(days=3))
-        challenge = services.create_from_need(self.owner, self.need)
+        challenge = posting.create_from_need(self.owner, self.need)
         closes = self.opens + timedelta(days=20, hours=8)  # 17:00 in Beijing
         first, second = (closes + timedelta(days=60)).date(), (closes + timedelta(days=240)).date()
-        services.update_draft(
+        posting.update_draft(
             self.owner,
             challenge,
             ChallengeInput(
@@ -145,9 +153,9 @@ class _Story:
                 winners_max=1,
             ),
         )
-        services.submit(self.owner, challenge)
+        posting.submit(self.owner, challenge)
         self.at(self.opens - timedelta(days=1))
-        services.publish(self.admin, challenge, cofunding=bounty // 4)
+        posting.publish(self.admin, challenge, cofunding=bounty // 4)
         self.challenge = challenge
 
     def apply_and_close(self) -> None:
@@ -156,7 +164,7 @@ class _Story:
             (self.tju, "天津大学", "依托学院重点实验室的已有成果，先完成方案与样机验证，再进入企业现场中试。"),
             (self.nku, "南开大学", "联合企业技术团队分阶段攻关，第一阶段完成关键工艺参数优化。"),
         ):
-            application = services.save_application(
+            application = applications.save_application(
                 person,
                 self.challenge,
                 ApplicationInput(
@@ -170,7 +178,7 @@ class _Story:
                     commitment_signed=True,
                 ),
             )
-            services.submit_application(person, application)
+            applications.submit_application(person, application)
             self.applications.append(application)
         self.at(self.challenge.closes_at + timedelta(minutes=5))
         deadlines.tick()
@@ -178,10 +186,10 @@ class _Story:
     def review(self) -> None:
         self.at(self.challenge.closes_at + timedelta(days=2))
         for application in self.applications:
-            services.check_application(self.admin, application, True)
+            applications.check_application(self.admin, application, True)
         for expert in self.experts:
             review.assign_expert(self.admin, self.challenge, expert)
-        services.finish_formal_check(self.admin, self.challenge)
+        applications.finish_formal_check(self.admin, self.challenge)
         self.at(self.challenge.closes_at + timedelta(days=3))
         for expert in self.experts:
             for application in self.applications:

@@ -5,7 +5,7 @@ A file is accepted by what it is, never by its name: PDF, PNG, JPEG, and Word (.
 (a program renamed .pdf, a macro-enabled document, a plain ZIP) is refused, as is a file over
 CHALLENGE_FILE_MAX_MB (default 10). The stored name gets the extension of the detected type. Files
 live in the database so that every web and worker process can serve them; the view serves them as
-attachments (Content-Disposition: attachment) to the people `can_download` lets through.
+attachments (Content-Disposition: attachment) to the people `permissions.can_download` lets through.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, is_owner, is_winner, record
+from webapp.challenges.errors import ChallengeError, TransitionError
+from webapp.challenges.lifecycle import record
 from webapp.challenges.models import Application, ApplicationStatus, Attachment, AttachmentKind, Challenge, Milestone
+from webapp.challenges.posting import before_deadline
 from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
@@ -168,8 +170,6 @@ def files_of(kind: AttachmentKind, owner_id: int) -> list[Attachment]:
 
 
 def _editable_application(user, application: Application) -> None:
-    from webapp.challenges.services import before_deadline
-
     require(user is not None and user.is_authenticated and application.applicant_id == user.id)
     if application.status is not ApplicationStatus.DRAFT or not before_deadline(application.challenge):
         raise TransitionError(_("Files can be changed only while the application is a draft, before the deadline."))
@@ -195,29 +195,3 @@ def remove_file(user, attachment: Attachment) -> None:
     )
     db.session.delete(attachment)
     db.session.flush()
-
-
-def can_download(user, attachment: Attachment) -> bool:
-    """Application files: the applicant, the challenge's enterprise once the application is lodged,
-    assigned experts who declared no conflict with it, admins. Milestone evidence: the enterprise,
-    the winners, admins."""
-    if user is None or not user.is_authenticated or not user.active:
-        return False
-    if is_admin(user):
-        return True
-    challenge = db.session.get(Challenge, attachment.challenge_id)
-    if attachment.owner_kind is AttachmentKind.APPLICATION:
-        application = db.session.get(Application, attachment.owner_id)
-        if application is None:
-            return False
-        if application.applicant_id == user.id:
-            return True
-        if application.status is ApplicationStatus.DRAFT:
-            return False
-        if is_owner(challenge, user):
-            return application.lodged
-        from webapp.challenges.review import cleared
-
-        return application.status is ApplicationStatus.ELIGIBLE and cleared(user, application)
-    milestone = db.session.get(Milestone, attachment.owner_id)
-    return milestone is not None and (is_owner(challenge, user) or is_winner(challenge, user))

@@ -26,7 +26,7 @@ from wtforms.validators import Length, Optional
 
 from webapp.accounts.forms import MultiCheckboxField
 from webapp.challenges.models import PUBLIC_STATES, STATUS_LABELS, Eligibility
-from webapp.challenges.services import CriterionInput, MilestoneInput
+from webapp.challenges.posting import CriterionInput, MilestoneInput
 from webapp.core import clock
 from webapp.core.money import MoneyError, MoneyField, wan_text
 from webapp.listings.forms import Required
@@ -180,7 +180,7 @@ class ChallengeForm(FlaskForm):
 
     def to_input(self):
         """(ChallengeInput, errors this form found itself) from the posted values."""
-        from webapp.challenges.services import ChallengeInput
+        from webapp.challenges.posting import ChallengeInput
 
         errors: dict[str, str] = {}
         try:

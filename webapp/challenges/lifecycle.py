@@ -12,25 +12,18 @@ Services check the other preconditions (time, applications, scores) before calli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp.challenges.models import (
-    AFTER_PUBLICATION,
-    Application,
-    ApplicationStatus,
-    Award,
-    Challenge,
-    ExpertAssignment,
-    Failure,
-)
+from webapp.challenges import notices
+from webapp.challenges.errors import TransitionError
+from webapp.challenges.models import AFTER_PUBLICATION, Challenge, Failure
 from webapp.challenges.models import ChallengeStatus as S
+from webapp.challenges.permissions import is_admin, is_owner, is_winner, signed_in
 from webapp.core import audit, clock
-from webapp.core.permissions import PermissionDenied
+from webapp.core.transitions import Lifecycle, Transition
 from webapp.extensions import db
 
 OWNER = "owner"  # the enterprise user who posted the challenge
@@ -40,128 +33,64 @@ PARTY = "party"  # the owner or a winner (the contract)
 SYSTEM = "system"  # the clock (challenges.tick); no user
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset
-    target: S
-    actor: str
-    label: object
-    stamp: str | None = None  # the column that records when the stage began
-    needs_reason: bool = False
-
-
 def _t(name, sources, target, actor, label, stamp=None, needs_reason=False) -> Transition:
-    return Transition(name, frozenset(sources), target, actor, label, stamp, needs_reason)
+    return Transition(name, frozenset(sources), target, actor, label, needs_reason, stamp)
 
 
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in (
-        _t("submit", {S.DRAFT, S.RETURNED}, S.SUBMITTED, OWNER, _l("Submit for review"), "submitted_at"),
-        _t("return", {S.SUBMITTED}, S.RETURNED, ADMIN, _l("Return for changes"), needs_reason=True),
-        _t("publish", {S.SUBMITTED}, S.PUBLISHED, ADMIN, _l("Publish"), "published_at"),
-        _t(
-            "withdraw",
-            {S.DRAFT, S.SUBMITTED, S.RETURNED, S.PUBLISHED},
-            S.WITHDRAWN,
-            OWNER,
-            _l("Withdraw"),
-            "withdrawn_at",
-        ),
-        _t("close", {S.PUBLISHED}, S.FORMAL_CHECK, SYSTEM, _l("Close the application window"), "closed_at"),
-        _t("lapse", {S.PUBLISHED}, S.FAILED, SYSTEM, _l("Close without applications"), "failed_at"),
-        _t(
-            "start_review",
-            {S.FORMAL_CHECK},
-            S.REVIEW,
-            ADMIN,
-            _l("Finish the formal check and start the review"),
-            "review_started_at",
-        ),
-        _t(
-            "fail_check", {S.FORMAL_CHECK}, S.FAILED, ADMIN, _l("Finish the formal check: nobody eligible"), "failed_at"
-        ),
-        _t(
-            "propose",
-            {S.REVIEW},
-            S.NOTICE,
-            ADMIN,
-            _l("Propose the winners and start the public notice"),
-            "notice_started_at",
-        ),
-        _t("reopen_review", {S.NOTICE}, S.REVIEW, ADMIN, _l("Uphold an objection and review again")),
-        _t("award", {S.NOTICE}, S.AWARDED, ADMIN, _l("Award"), "awarded_at"),
-        _t("contract", {S.AWARDED}, S.CONTRACTED, PARTY, _l("Confirm the contract"), "contracted_at"),
-        _t("start", {S.CONTRACTED}, S.IN_PROGRESS, WINNER, _l("Report the first milestone"), "started_at"),
-        _t(
-            "finish_milestones", {S.IN_PROGRESS}, S.ACCEPTANCE, OWNER, _l("Approve the last milestone"), "acceptance_at"
-        ),
-        _t("complete", {S.ACCEPTANCE}, S.COMPLETED, OWNER, _l("Final acceptance"), "completed_at"),
-        _t(
-            "terminate",
-            set(AFTER_PUBLICATION) - {S.COMPLETED},
-            S.TERMINATED,
-            ADMIN,
-            _l("Terminate"),
-            "terminated_at",
-            needs_reason=True,
-        ),
-    )
-}
-
-# Every (from, to) pair the lifecycle allows.
-EDGES = frozenset((source, t.target) for t in TRANSITIONS.values() for source in t.sources)
-
-
-class ChallengeError(ValueError):
-    """A request the rules refuse (bad input, wrong state, wrong time); the message is translated."""
-
-
-class TransitionError(ChallengeError):
-    """The transition is not possible from the challenge's state."""
-
-
-# ---------------------------------------------------------------- who is who
-
-
-def is_admin(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_admin)
-
-
-def is_owner(challenge: Challenge, user) -> bool:
-    return challenge.is_owned_by(user)
-
-
-def winners(challenge: Challenge) -> list[Application]:
-    return list(
-        db.session.scalars(
-            sa.select(Application)
-            .join(Award, Award.application_id == Application.id)
-            .where(Award.challenge_id == challenge.id)
-            .order_by(Award.slot)
-        )
-    )
-
-
-def is_winner(challenge: Challenge, user) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Award.id))
-            .join(Application, Award.application_id == Application.id)
-            .where(Award.challenge_id == challenge.id, Application.applicant_id == user.id)
-        )
-        > 0
-    )
+TRANSITIONS = (
+    _t("submit", {S.DRAFT, S.RETURNED}, S.SUBMITTED, OWNER, _l("Submit for review"), "submitted_at"),
+    _t("return", {S.SUBMITTED}, S.RETURNED, ADMIN, _l("Return for changes"), needs_reason=True),
+    _t("publish", {S.SUBMITTED}, S.PUBLISHED, ADMIN, _l("Publish"), "published_at"),
+    _t(
+        "withdraw",
+        {S.DRAFT, S.SUBMITTED, S.RETURNED, S.PUBLISHED},
+        S.WITHDRAWN,
+        OWNER,
+        _l("Withdraw"),
+        "withdrawn_at",
+    ),
+    _t("close", {S.PUBLISHED}, S.FORMAL_CHECK, SYSTEM, _l("Close the application window"), "closed_at"),
+    _t("lapse", {S.PUBLISHED}, S.FAILED, SYSTEM, _l("Close without applications"), "failed_at"),
+    _t(
+        "start_review",
+        {S.FORMAL_CHECK},
+        S.REVIEW,
+        ADMIN,
+        _l("Finish the formal check and start the review"),
+        "review_started_at",
+    ),
+    _t("fail_check", {S.FORMAL_CHECK}, S.FAILED, ADMIN, _l("Finish the formal check: nobody eligible"), "failed_at"),
+    _t(
+        "propose",
+        {S.REVIEW},
+        S.NOTICE,
+        ADMIN,
+        _l("Propose the winners and start the public notice"),
+        "notice_started_at",
+    ),
+    _t("reopen_review", {S.NOTICE}, S.REVIEW, ADMIN, _l("Uphold an objection and review again")),
+    _t("award", {S.NOTICE}, S.AWARDED, ADMIN, _l("Award"), "awarded_at"),
+    _t("contract", {S.AWARDED}, S.CONTRACTED, PARTY, _l("Confirm the contract"), "contracted_at"),
+    _t("start", {S.CONTRACTED}, S.IN_PROGRESS, WINNER, _l("Report the first milestone"), "started_at"),
+    _t("finish_milestones", {S.IN_PROGRESS}, S.ACCEPTANCE, OWNER, _l("Approve the last milestone"), "acceptance_at"),
+    _t("complete", {S.ACCEPTANCE}, S.COMPLETED, OWNER, _l("Final acceptance"), "completed_at"),
+    _t(
+        "terminate",
+        set(AFTER_PUBLICATION) - {S.COMPLETED},
+        S.TERMINATED,
+        ADMIN,
+        _l("Terminate"),
+        "terminated_at",
+        needs_reason=True,
+    ),
+)
 
 
 def may(transition: Transition, challenge: Challenge, user) -> bool:
     """Whether this user is the kind of actor the transition belongs to (state aside)."""
     if transition.actor == SYSTEM:
         return user is None
-    if user is None or not user.is_authenticated or not user.active:
+    if not signed_in(user):
         return False
     if transition.actor == ADMIN:
         return is_admin(user)
@@ -174,30 +103,28 @@ def may(transition: Transition, challenge: Challenge, user) -> bool:
     return False
 
 
+LIFECYCLE = Lifecycle(
+    TRANSITIONS,
+    may=may,
+    not_now=lambda challenge, transition: _(
+        "This challenge is %(state)s; “%(action)s” is not possible now.",
+        state=challenge.status.label,
+        action=transition.label,
+    ),
+    no_reason=lambda: _("Give a reason: everyone concerned will see it."),
+    error=TransitionError,
+)
+EDGES = LIFECYCLE.edges
+
+
 def allowed(challenge: Challenge, user) -> list[Transition]:
     """The transitions this user may apply in the current state (the buttons a page shows; the
     services still check time and the other preconditions)."""
-    return [t for t in TRANSITIONS.values() if challenge.status in t.sources and may(t, challenge, user)]
-
-
-# ---------------------------------------------------------------- applying a transition
+    return LIFECYCLE.allowed(challenge, user)
 
 
 def check(challenge: Challenge, name: str, user, reason: str | None = None) -> Transition:
-    transition = TRANSITIONS[name]
-    if not may(transition, challenge, user):
-        raise PermissionDenied()
-    if challenge.status not in transition.sources:
-        raise TransitionError(
-            _(
-                "This challenge is %(state)s; “%(action)s” is not possible now.",
-                state=challenge.status.label,
-                action=transition.label,
-            )
-        )
-    if transition.needs_reason and not (reason or "").strip():
-        raise ChallengeError(_("Give a reason: everyone concerned will see it."))
-    return transition
+    return LIFECYCLE.check(challenge, name, user, reason)
 
 
 def apply(
@@ -210,7 +137,7 @@ def apply(
     failure: Failure | None = None,
 ) -> Transition:
     """Check and apply a transition: state, stage time, audit event, notifications."""
-    transition = check(challenge, name, user, reason)
+    transition = LIFECYCLE.check(challenge, name, user, reason)
     before = challenge.status
     at = clock.now()
     challenge.status = transition.target
@@ -250,8 +177,6 @@ def finish(
     if challenge.failure is not None and challenge.status is S.FAILED:
         after["failure"] = challenge.failure
     record(f"challenge.{transition.name}", challenge, user, before={"status": before}, after=after, at=at)
-    from webapp.challenges import notices
-
     notices.transition(challenge, transition, user, reason=reason)
 
 
@@ -264,21 +189,3 @@ def record(
     )
     event.created_at = at or clock.now()
     return event
-
-
-def experts_of(challenge: Challenge) -> list:
-    return [
-        a.expert
-        for a in db.session.scalars(
-            sa.select(ExpertAssignment)
-            .where(ExpertAssignment.challenge_id == challenge.id)
-            .order_by(ExpertAssignment.id)
-        )
-    ]
-
-
-def applications_in(challenge: Challenge, *statuses: ApplicationStatus) -> list[Application]:
-    query = sa.select(Application).where(Application.challenge_id == challenge.id).order_by(Application.id)
-    if statuses:
-        query = query.where(Application.status.in_(statuses))
-    return list(db.session.scalars(query))

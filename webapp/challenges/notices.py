@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from webapp.challenges import participants
 from webapp.challenges.models import Application, ApplicationStatus, Challenge
 from webapp.core import clock
 from webapp.extensions import db
@@ -81,15 +82,11 @@ def lodged(challenge: Challenge) -> list:
 
 
 def experts(challenge: Challenge) -> list:
-    from webapp.challenges.lifecycle import experts_of
-
-    return experts_of(challenge)
+    return participants.experts_of(challenge)
 
 
 def winners(challenge: Challenge) -> list:
-    from webapp.challenges.lifecycle import winners as winning
-
-    return [app.applicant for app in winning(challenge) if app.applicant is not None]
+    return [app.applicant for app in participants.winners(challenge) if app.applicant is not None]
 
 
 def unit_names(applications: Iterable[Application]) -> str:
@@ -126,9 +123,7 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
     elif name == "start_review":
         send([*owner(c), *experts(c)], "challenge.review_started", c, actor=actor)
     elif name == "propose":
-        from webapp.challenges.award import proposed as proposed_of
-
-        proposed = proposed_of(c)
+        proposed = participants.proposed(c)
         send(
             [*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)],
             "challenge.notice",
@@ -140,9 +135,7 @@ def transition(challenge: Challenge, transition, actor, *, reason: str | None = 
     elif name == "reopen_review":
         send([*owner(c), *applicants(c, A.ELIGIBLE), *experts(c)], "challenge.review_reopened", c, actor=actor)
     elif name == "award":
-        from webapp.challenges.lifecycle import winners as winning
-
-        won = winning(c)
+        won = participants.winners(c)
         won_ids = {app.id for app in won}
         send([app.applicant for app in won], "challenge.won", c, actor=actor)
         others = [a for a in applicants_rows(c, A.ELIGIBLE) if a.id not in won_ids]

@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.challenges import notices
-from webapp.challenges.lifecycle import ChallengeError, TransitionError, is_admin, record
+from webapp.challenges.errors import ChallengeError, TransitionError
+from webapp.challenges.inputs import REASON_MAX, TEXT_MAX, clean_text
+from webapp.challenges.lifecycle import record
 from webapp.challenges.models import (
     Application,
     ApplicationStatus,
@@ -29,9 +31,10 @@ from webapp.challenges.models import (
     ConflictDeclaration,
     ExpertAssignment,
     Review,
+    unit_key,
 )
 from webapp.challenges.models import ChallengeStatus as S
-from webapp.challenges.services import REASON_MAX, TEXT_MAX, clean_text, unit_key
+from webapp.challenges.permissions import assignment_of, declaration, is_admin
 from webapp.core import clock
 from webapp.core.permissions import require
 from webapp.extensions import db
@@ -39,32 +42,6 @@ from webapp.extensions import db
 A = ApplicationStatus
 LODGED = (A.SUBMITTED, A.ELIGIBLE, A.INELIGIBLE)
 ASSIGNING = (S.FORMAL_CHECK, S.REVIEW)
-
-
-def assignment_of(user, challenge: Challenge) -> ExpertAssignment | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        sa.select(ExpertAssignment).where(
-            ExpertAssignment.challenge_id == challenge.id, ExpertAssignment.expert_id == user.id
-        )
-    )
-
-
-def declaration(assignment: ExpertAssignment | None, application: Application) -> ConflictDeclaration | None:
-    if assignment is None:
-        return None
-    return db.session.scalar(
-        sa.select(ConflictDeclaration).where(
-            ConflictDeclaration.assignment_id == assignment.id, ConflictDeclaration.application_id == application.id
-        )
-    )
-
-
-def cleared(user, application: Application) -> bool:
-    """The expert is assigned and has declared no conflict with this application."""
-    found = declaration(assignment_of(user, application.challenge), application)
-    return found is not None and not found.has_conflict
 
 
 def same_organisation(expert, application: Application) -> bool:

@@ -23,8 +23,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from webapp.challenges.applications import MEMBERS_MAX
 from webapp.challenges.models import UNIT_KIND_LABELS, UnitKind
-from webapp.challenges.services import MEMBERS_MAX
 from webapp.core.forms import DateField
 from webapp.core.money import MoneyField, wan_text
 

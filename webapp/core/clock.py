@@ -1,10 +1,11 @@
 """The application's clock and the district's calendar.
 
-`now()` is the real UTC time unless it has been set: tests, demos and the browser journey move it
-(`set_time`, `advance`, `frozen`) to reach a deadline without waiting for it. The setting is per process
-and shared by its threads, so a live server in a test sees the same time as the test. Every rule that
-depends on the date or the hour reads it: a challenge's application window, notice period and reminders,
-the dashboard's current period, the ledger's "not in the future".
+`now()` is the one current time of the whole application: every rule that depends on the date or the
+hour reads it (a challenge's application window, notice period and reminders, the dashboard's current
+period, the ledger's "not in the future"), and so do the columns' timestamps (`webapp.core.db.utcnow`).
+It is the real UTC time, except inside `replay()`, where one piece of work (the demo load) writes a
+past story step by step; other threads and requests keep the real time. Tests stop the clock by
+replacing `now` for the whole process (tests/clock.py).
 
 The dates people type and read are days of the district's calendar, Beijing time, whatever time zone
 the server runs in: `today()` changes at 16:00 UTC, not at midnight UTC.
@@ -12,50 +13,40 @@ the server runs in: `today()` changes at 16:00 UTC, not at midnight UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
-from webapp.core.db import utcnow
-
 DISTRICT_ZONE = "Asia/Shanghai"
 
-_fixed: datetime | None = None
+_replayed: ContextVar[datetime | None] = ContextVar("replayed_moment", default=None)
 
 
 def now() -> datetime:
-    return _fixed if _fixed is not None else utcnow()
-
-
-def set_time(moment: datetime | None) -> None:
-    """Fix the time (timezone-aware), or give the real time back with None."""
-    global _fixed
-    if moment is not None and moment.tzinfo is None:
-        raise ValueError("the clock needs a timezone-aware time")
-    _fixed = moment.astimezone(UTC) if moment is not None else None
-
-
-def advance(delta: timedelta) -> datetime:
-    """Move a fixed clock forward (fixing it at the real time first if needed)."""
-    set_time(now() + delta)
-    return now()
-
-
-def reset() -> None:
-    set_time(None)
+    """The current moment, timezone-aware UTC."""
+    moment = _replayed.get()
+    return moment if moment is not None else datetime.now(UTC)
 
 
 @contextmanager
-def frozen(moment: datetime) -> Iterator[None]:
-    previous = _fixed
-    set_time(moment)
+def replay() -> Iterator[Callable[[datetime], None]]:
+    """Write history: inside the block, in this context only, `now()` reads the moment last given
+    to the function this yields (timezone-aware); the real time again after the block."""
+
+    def move(moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("the clock needs a timezone-aware time")
+        _replayed.set(moment.astimezone(UTC))
+
+    token = _replayed.set(None)
     try:
-        yield
+        yield move
     finally:
-        set_time(previous)
+        _replayed.reset(token)
 
 
 def zone() -> ZoneInfo:

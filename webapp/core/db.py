@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.core import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The application's clock (`webapp.core.clock.now`), for column defaults and timestamps."""
+    return clock.now()
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -7,14 +7,12 @@ offline → submitted again by the owner.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp.core import audit
+from webapp.core import audit, transitions
 from webapp.core.db import utcnow
-from webapp.core.permissions import PermissionDenied
+from webapp.core.transitions import Lifecycle, Transition
 from webapp.listings import signals
 from webapp.listings.models import ListingStatus as S
 
@@ -22,37 +20,13 @@ OWNER = "owner"
 ADMIN = "admin"
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset
-    target: S
-    actor: str
-    needs_reason: bool
-    label: object
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        Transition(
-            "submit", frozenset({S.DRAFT, S.RETURNED, S.OFFLINE}), S.SUBMITTED, OWNER, False, _l("Submit for review")
-        ),
-        Transition("approve", frozenset({S.SUBMITTED}), S.PUBLISHED, ADMIN, False, _l("Approve and publish")),
-        Transition("return", frozenset({S.SUBMITTED}), S.RETURNED, ADMIN, True, _l("Return for changes")),
-        Transition("withdraw", frozenset({S.SUBMITTED, S.PUBLISHED}), S.OFFLINE, OWNER, False, _l("Take offline")),
-        Transition("take_down", frozenset({S.PUBLISHED}), S.OFFLINE, ADMIN, True, _l("Take down")),
-    )
-}
-
-
-class TransitionError(ValueError):
+class TransitionError(transitions.TransitionError):
     """The transition is not possible from the listing's state, or a reason is missing."""
 
 
 def allowed(listing, user) -> list[Transition]:
     """The transitions this user may apply now; templates show exactly these buttons."""
-    return [t for t in TRANSITIONS.values() if listing.status in t.sources and _may(t, listing, user)]
+    return LIFECYCLE.allowed(listing, user)
 
 
 def _may(transition: Transition, listing, user) -> bool:
@@ -63,24 +37,29 @@ def _may(transition: Transition, listing, user) -> bool:
     return listing.is_owned_by(user) or (user.is_admin and listing.owner_id is None)
 
 
+LIFECYCLE = Lifecycle(
+    (
+        Transition("submit", frozenset({S.DRAFT, S.RETURNED, S.OFFLINE}), S.SUBMITTED, OWNER, _l("Submit for review")),
+        Transition("approve", frozenset({S.SUBMITTED}), S.PUBLISHED, ADMIN, _l("Approve and publish")),
+        Transition("return", frozenset({S.SUBMITTED}), S.RETURNED, ADMIN, _l("Return for changes"), True),
+        Transition("withdraw", frozenset({S.SUBMITTED, S.PUBLISHED}), S.OFFLINE, OWNER, _l("Take offline")),
+        Transition("take_down", frozenset({S.PUBLISHED}), S.OFFLINE, ADMIN, _l("Take down"), True),
+    ),
+    may=_may,
+    not_now=lambda listing, transition: _(
+        "This listing is %(state)s; “%(action)s” is not possible now.",
+        state=listing.status.label,
+        action=transition.label,
+    ),
+    no_reason=lambda: _("Give a reason: the owner will see it."),
+    error=TransitionError,
+)
+
+
 def apply(listing, name: str, user, reason: str | None = None) -> None:
     """Move the listing along; checks permission and state, records the audit event, notifies."""
-    transition = TRANSITIONS.get(name)
-    if transition is None:
-        raise TransitionError(_("Unknown action."))
-    if not _may(transition, listing, user):
-        raise PermissionDenied()
-    if listing.status not in transition.sources:
-        raise TransitionError(
-            _(
-                "This listing is %(state)s; “%(action)s” is not possible now.",
-                state=listing.status.label,
-                action=transition.label,
-            )
-        )
+    transition = LIFECYCLE.check(listing, name, user, reason)
     reason = (reason or "").strip()
-    if transition.needs_reason and not reason:
-        raise TransitionError(_("Give a reason: the owner will see it."))
     before = listing.status
     listing.status = transition.target
     if transition.needs_reason:
