@@ -143,7 +143,7 @@ def current_lexicon() -> Lexicon:
 
 def field_pair_penalties() -> dict[tuple[int, int], float]:
     """Brokers' repeated 领域不符 for a pair of areas (need's top field, achievement's top field)
-    lowers that pairing: 3 points per rejection, at most 15 (the engine caps it)."""
+    lowers that pairing: 3 points per rejection (`scoring.adjustments` caps them at HISTORY_MOST)."""
     from webapp.matching.models import RejectReason, Suggestion, SuggestionStatus
 
     Achievement, Need = models()
