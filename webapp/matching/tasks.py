@@ -35,9 +35,9 @@ def match_listings(kind: str, ids: list[int]) -> int:
 @shared_task(name="matching.rematch", ignore_result=True, **RETRY)
 def rematch(job_id: int) -> None:
     """A finished job is left alone; an interrupted one continues after its last committed listing."""
-    from webapp.matching.services import rematch
+    from webapp.matching.services.rematch import run_rematch
 
-    rematch.run_rematch(job_id, commit=db.session.commit)
+    run_rematch(job_id, commit=db.session.commit)
 
 
 @shared_task(name="matching.rebuild_index", ignore_result=True, **RETRY)
