@@ -103,8 +103,9 @@ class Config:
 
     PASSWORD_RESET_HOURS = 2
 
-    # Matching: the best this many suggestions per listing, among those in a confidence band (the
-    # bands and their thresholds come with the matching weights, see webapp/matching/engine.py).
+    # Matching: the best this many suggestions per listing, among those in a confidence band. The
+    # bands come with the fitted matching weights, not from here: the lowest band's bound is the
+    # threshold, read through webapp.matching.sources.threshold().
     MATCH_TOP_K = int(os.environ.get("MATCH_TOP_K", "10"))
     # Listings changed since the last index build that are read from the database at each query
     # before the index is rebuilt.

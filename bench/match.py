@@ -12,7 +12,8 @@ Per corpus (in-process, one thread, no web server, no database; see bench/README
   force p50 / engine p50. The overlap is the share of brute force's top 10 that the engine's
   candidate stage hands to the re-rank (by id; and "tie-aware": the candidates hold, for each of
   the 10 places, a listing scoring at least as well); "final top 10 kept" compares the engine's top
-  10 with the top 10 it would return if it scored every achievement (threshold 0).
+  10 with the top 10 it would return if it scored every achievement (both at the
+  weights' threshold).
 - `pg_trgm`: `similarity()` / `%` (threshold 0.1) with a GIN trigram index over title + keywords,
   on PostgreSQL when BENCH_DATABASE_URL, TEST_DATABASE_URL or DATABASE_URL names one (a private
   schema, dropped afterwards).
@@ -132,7 +133,7 @@ def _brute_force(figures: Figures, matcher, analyser, needs: list) -> None:
     from rapidfuzz import fuzz
 
     from bench.match_baselines import BruteFuzz, top_k
-    from webapp.matching.engine import Vocab, analyse
+    from webapp.matching.index import Vocab, analyse
 
     side = matcher.sides["a"]
     ids = np.asarray(side.a["ids"])
@@ -172,23 +173,18 @@ def _kept_with_ties(row: np.ndarray, best: np.ndarray, candidates: set[int], ids
 def _final_top10(figures: Figures, matcher, needs: list) -> None:
     """The engine's top 10 against the top 10 it returns when every achievement is a candidate."""
     side = matcher.sides["a"]
-    saved = matcher.min_score
-    matcher.min_score = 0
-    try:
-        for doc in needs:
-            normal = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
-            # Every achievement sharing anything with the need is a candidate (k = all of them).
-            side.top = lambda term_ids, gram_ids=(), k=0, pairs=None, _top=side.top, _n=side.n: _top(
-                term_ids, gram_ids, k=_n, pairs=pairs
-            )
-            try:
-                full = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
-            finally:
-                del side.top
-            if full:
-                figures.final_kept.append(len(set(normal) & set(full)) / len(full))
-    finally:
-        matcher.min_score = saved
+    for doc in needs:
+        normal = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
+        # Every achievement sharing anything with the need is a candidate (k = all of them).
+        side.top = lambda term_ids, gram_ids=(), k=0, pairs=None, _top=side.top, _n=side.n: _top(
+            term_ids, gram_ids, k=_n, pairs=pairs
+        )
+        try:
+            full = [m.achievement_id for m in matcher.for_need(doc, limit=10)]
+        finally:
+            del side.top
+        if full:
+            figures.final_kept.append(len(set(normal) & set(full)) / len(full))
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,7 +201,7 @@ def _brute_top10(matcher, analyser, needs: list) -> list[set[int]]:
     from rapidfuzz import fuzz
 
     from bench.match_baselines import BruteFuzz
-    from webapp.matching.engine import Vocab, analyse
+    from webapp.matching.index import Vocab, analyse
 
     side = matcher.sides["a"]
     brute = BruteFuzz(np.asarray(side.a["ids"]), side.short_texts, scorer=fuzz.token_sort_ratio, workers=2)

@@ -24,11 +24,12 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from webapp.matching.evaluation import Item, corpus_items, read_jsonl
+from bench.evaluation import Item, corpus_items, read_jsonl
+from webapp.matching.sources import KEYWORD_TERMS_MAX
 
 DATA = Path(os.environ.get("JIEBANG_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 CACHE = Path(os.environ.get("JIEBANG_BENCH_CACHE", "/tmp/jiebang-match-bench"))
-ENGINE_SOURCES = ("text.py", "index.py", "engine.py")
+ENGINE_SOURCES = ("text.py", "index.py", "signals.py", "scoring.py", "engine.py")
 
 
 def data_file(name: str) -> Path:
@@ -109,7 +110,7 @@ def real_items() -> list[Item]:
 
 def item_doc(item: Item, fields: FieldPaths | None = None):
     """An evaluation record as an achievement Doc (what the platform would hold after import)."""
-    from webapp.matching.engine import Doc
+    from webapp.matching.index import Doc
 
     raw = item.raw
     if item.source == "51jishu":
@@ -136,8 +137,8 @@ def real_corpus() -> tuple[list[Item], list]:
 
 
 def real_needs(first_id: int = 1) -> list:
-    from webapp.matching.engine import Doc
-    from webapp.matching.evaluation import clean, key
+    from bench.evaluation import clean, key
+    from webapp.matching.index import Doc
 
     docs = []
     for offset, row in enumerate(read_jsonl(data_file("needs-51jishu.jsonl"))):
@@ -175,7 +176,7 @@ def vocabulary(name: str) -> dict[str, list[str]]:
         return FIELDS
     if name != "csl":
         raise ValueError(f"unknown vocabulary {name!r}: one of {', '.join(VOCABULARIES)}")
-    from webapp.matching.evaluation import clean
+    from bench.evaluation import clean
 
     terms: dict[str, set[str]] = {}
     for row in read_jsonl(data_file("papers-csl.jsonl")):
@@ -201,7 +202,7 @@ def generator_field_names(vocab: str) -> list[str]:
 
 def _achievement_docs(n: int, seed: int, vocab: str) -> list:
     from bench.generate import achievements
-    from webapp.matching.engine import Doc
+    from webapp.matching.index import Doc
 
     fields = generator_fields(vocab)
     docs = []
@@ -226,7 +227,7 @@ def _achievement_docs(n: int, seed: int, vocab: str) -> list:
 
 def _need_docs(n: int, seed: int, vocab: str) -> list:
     from bench.generate import needs
-    from webapp.matching.engine import Doc
+    from webapp.matching.index import Doc
 
     fields = generator_fields(vocab)
     docs = []
@@ -288,9 +289,6 @@ def generated_needs(n: int, vocab: str = "csl") -> list:
 # The engine as the application sets it up
 
 
-KEYWORD_TERMS_MAX = 12  # as webapp.matching.runtime: listing keywords up to this length are terms
-
-
 def _seeded_lexicon_lists() -> tuple[list[str], list[tuple[str, str]]]:
     """The stop words and synonyms the matching migration seeds (what a new installation starts from)."""
     import importlib.util
@@ -303,9 +301,9 @@ def _seeded_lexicon_lists() -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def lexicon(docs: Iterable, field_names: Iterable[str] = ()):
-    """The lexicon `runtime.current_lexicon()` would build for these listings on a new installation:
+    """The lexicon `sources.current_lexicon()` would build for these listings on a new installation:
     the seeded stop words and synonyms, the search's grammar words, the field names and every
-    listing keyword up to 12 characters as terms."""
+    listing keyword up to KEYWORD_TERMS_MAX characters as terms."""
     from webapp.listings.text import STOPWORDS as GRAMMAR_WORDS
     from webapp.matching.text import Lexicon
 

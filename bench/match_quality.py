@@ -1,5 +1,5 @@
 """Matching quality on labelled sets from the real records: recall@10 and nDCG@10 of the engine,
-plain BM25 and plain RapidFuzz, side by side (webapp/matching/evaluation.py builds the sets).
+plain BM25 and plain RapidFuzz, side by side (bench/evaluation.py builds the sets).
 
 The corpus is the 7,626 real records (achievements-51jishu.jsonl, then papers-csl.jsonl) as the
 achievement side; each query is a need made of the query text (a title, or a description). Systems:
@@ -41,7 +41,7 @@ def systems(items, docs) -> dict[str, Callable]:
     """name → rank(query, k, exclude) over the real corpus."""
     from bench.match_baselines import PlainBM25, PlainFuzz
     from bench.match_data import cached_matcher, real_needs, taxonomy_names
-    from webapp.matching.engine import Doc
+    from webapp.matching.index import Doc
 
     matcher, _, built, _ = cached_matcher("real", docs, real_needs(), taxonomy_names())
     print(f"  engine index {'loaded from cache' if built is None else f'built in {built:.1f}s'}", flush=True)
@@ -52,16 +52,12 @@ def systems(items, docs) -> dict[str, Callable]:
     fuzz_title = PlainFuzz(ids, [item.title for item in items], mode="title")
     print(f"  baselines built in {time.perf_counter() - started:.1f}s", flush=True)
 
-    def engine(threshold: float) -> Callable:
-        def rank(query, k, exclude):
-            matcher.min_score = threshold
-            doc = Doc(id=0, title=query.title, keywords=query.keywords, body=query.body)
-            return [m.achievement_id for m in matcher.for_need(doc, limit=k, exclude=exclude)]
-
-        return rank
+    def engine(query, k, exclude):
+        doc = Doc(id=0, title=query.title, keywords=query.keywords, body=query.body)
+        return [m.achievement_id for m in matcher.for_need(doc, limit=k, exclude=exclude)]
 
     ranked = {
-        "engine": engine(0),  # as the app ranks: everything in a confidence band
+        "engine": engine,  # as the app ranks: everything in a confidence band
         "bm25": lambda q, k, exclude: bm25.rank(_text(q), k),
         "fuzz-title": Batched(fuzz_title),
     }
@@ -90,8 +86,8 @@ class Batched:
 
 
 def run(options: Options) -> list[Result]:
+    from bench.evaluation import csl_sets, evaluate, known_item_sets, shortfalls
     from bench.match_data import lexicon, real_corpus
-    from webapp.matching.evaluation import csl_sets, evaluate, known_item_sets, shortfalls
 
     queries = options.requests or QUERIES
     items, docs = real_corpus()
@@ -125,7 +121,7 @@ def run(options: Options) -> list[Result]:
             walls[name] += time.perf_counter() - began
     _print(sets, scores, list(ranked))
     lines = shortfalls(scores, engine="engine")
-    print("\n  Where the engine (threshold 0) does not lead:" if lines else "\n  The engine leads on every set.")
+    print("\n  Where the engine does not lead:" if lines else "\n  The engine leads on every set.")
     for line in lines:
         print(f"    {line}")
     means = {name: sum(s.mean_ndcg for s in scores if s.system == name) / len(sets) for name in ranked if sets}

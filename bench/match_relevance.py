@@ -30,10 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import evaluation
 from bench.common import Options, Result, _drop_postgres, _postgres_url
 from bench.match_data import data_file
 from webapp.imports.real_lists import REAL_LISTS
-from webapp.matching import evaluation
+from webapp.matching import fit
 
 TITLE = "matching relevance on judged real pairs (nDCG@6, recall@6) against plain baselines"
 
@@ -50,7 +51,7 @@ def eval_dir() -> Path:
 
 def run(options: Options) -> list[Result]:
     folder = eval_dir()
-    judged = evaluation.read_judgements(folder / "qrels.jsonl", *([EXTRA] if EXTRA.exists() else []))
+    judged = fit.read_judgements(folder / "qrels.jsonl", *([EXTRA] if EXTRA.exists() else []))
     needs = [line.strip() for line in (folder / "needs.txt").read_text().splitlines() if line.strip()]
     rankings, timings = {}, []
     with tempfile.TemporaryDirectory(prefix="jiebang-relevance-") as tmp:
@@ -98,7 +99,7 @@ def _per_query(rankings: dict, judged: dict, needs: list[str]) -> None:
         relevant = sum(g >= 1 for g in judged.get(need, {}).values())
         cells = []
         for name in names:
-            value = evaluation.graded_ndcg(rankings[name].get(need, []), judged.get(need, {}), K)
+            value = fit.graded_ndcg(rankings[name].get(need, []), judged.get(need, {}), K)
             cells.append("   -  " if value is None else f"{value:6.3f}")
         print(
             f"  {need}  {'  '.join(cells)}  relevant {relevant:>2}  returned {len(rankings[names[0]].get(need, [])):>2}"
@@ -179,19 +180,19 @@ def _held_out(needs: list[str]) -> None:
 
     from webapp.achievements.models import Achievement
     from webapp.extensions import db
-    from webapp.matching import fit, runtime
+    from webapp.matching import runtime, sources
     from webapp.needs.models import Need
 
-    judged = evaluation.read_judgements(eval_dir() / "qrels.jsonl", *([EXTRA] if EXTRA.exists() else []))
+    judged = fit.read_judgements(eval_dir() / "qrels.jsonl", *([EXTRA] if EXTRA.exists() else []))
     by_external = dict(db.session.execute(sa.select(Achievement.external_id, Achievement.id)).all())
-    matcher = runtime._state()["matcher"]
-    paths = runtime._field_paths()
+    matcher = runtime.live_matcher()
+    paths = sources.field_paths()
     queries = []
     for external_id in needs:
         need = db.session.scalar(sa.select(Need).where(Need.external_id == external_id))
         grades = {by_external[d]: g for d, g in judged.get(external_id, {}).items() if d in by_external}
-        queries.append(fit.judged_query(external_id, matcher.candidates(runtime.need_doc(need, paths)), grades))
-    live = runtime.weights()
+        queries.append(fit.judged_query(external_id, matcher.candidates(sources.need_doc(need, paths)), grades))
+    live = sources.weights()
     result = fit.cross_validate(queries, live, folds=5)
     print(
         f"  weights fitted on 4/5 of the needs, scored on the fifth left out (5-fold): nDCG@{K} "
@@ -226,11 +227,11 @@ def _import(kind_name: str, path: Path, mapping: str):
 
 def _rematch():
     from webapp.extensions import db
-    from webapp.matching import services
+    from webapp.matching.services import rematch
 
-    job = services.create_job(None)
+    job = rematch.create_job(None)
     db.session.commit()
-    return services.run_rematch(job.id, commit=db.session.commit)
+    return rematch.run_rematch(job.id, commit=db.session.commit)
 
 
 def _shown(external_id: str) -> list[dict]:

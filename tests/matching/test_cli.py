@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.listings.search_factory import make_listing
 from webapp.listings.models import ListingStatus
-from webapp.matching import runtime
+from webapp.matching import runtime, sources
 from webapp.matching.models import MatchJob, MatchJobStatus, MatchWeights, RejectReason, Suggestion, SuggestionStatus
 
 BATTERY = {
@@ -225,7 +225,7 @@ def test_fit_learns_from_judged_pairs_and_decisions_and_changes_nothing_unless_a
 
 def test_fit_activate_makes_the_weights_live_audited_and_one_command_goes_back(library, cli, query, app):
     from webapp.core.audit import AuditEvent
-    from webapp.matching.engine import DEFAULT_WEIGHTS
+    from webapp.matching.scoring import DEFAULT_WEIGHTS
 
     _decide(query, library, "cli-a-pcm", SuggestionStatus.ACCEPTED)
     _decide(query, library, "cli-a-vision", SuggestionStatus.REJECTED, RejectReason.OTHER)
@@ -235,7 +235,7 @@ def test_fit_activate_makes_the_weights_live_audited_and_one_command_goes_back(l
     live = query(lambda s: s.scalars(sa.select(MatchWeights).where(MatchWeights.active.is_(True))).all())
     assert len(live) == 1 and live[0].figures["decided"] == 2
     with app.app_context():
-        assert runtime.weights().as_dict() == live[0].weights
+        assert sources.weights().as_dict() == live[0].weights
     assert (
         query(lambda s: s.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "match.weights")))
         == 1
@@ -252,7 +252,7 @@ def test_fit_activate_makes_the_weights_live_audited_and_one_command_goes_back(l
     assert query(lambda s: s.scalar(sa.select(MatchWeights.id).where(MatchWeights.active.is_(True)))) == rows[0].id
     assert cli("fit", "--rollback").exit_code == 0  # to the defaults
     with app.app_context():
-        assert runtime.weights() == DEFAULT_WEIGHTS
+        assert sources.weights() == DEFAULT_WEIGHTS
     nothing = cli("fit", "--rollback")
     assert nothing.exit_code != 0 and "默认权重" in nothing.stderr
     assert (

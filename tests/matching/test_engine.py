@@ -3,9 +3,14 @@ of suggestions (the right listing first, generic words never matching, the filte
 
 from __future__ import annotations
 
+import dataclasses
+from contextlib import contextmanager
+
 import pytest
 
-from webapp.matching.engine import Doc, Matcher, pair_adjustments
+from webapp.matching.engine import Matcher
+from webapp.matching.index import Doc
+from webapp.matching.scoring import DEFAULT_WEIGHTS, HISTORY_MOST, pair_adjustments
 from webapp.matching.text import Analyser, Lexicon, normalise
 
 LITHIUM = Doc(
@@ -54,9 +59,17 @@ def analyser():
 
 @pytest.fixture(scope="module")
 def matcher(analyser):
-    matcher = Matcher.build(analyser, ACHIEVEMENTS, [NEED_BATTERY, NEED_AI, NEED_GENERIC])
-    matcher.min_score = 0
-    return matcher
+    return Matcher.build(analyser, ACHIEVEMENTS, [NEED_BATTERY, NEED_AI, NEED_GENERIC])
+
+
+@contextmanager
+def threshold(matcher: Matcher, lowest: float):
+    """The matcher scoring with weights whose one band, and so the threshold, starts at `lowest`."""
+    matcher.weights = dataclasses.replace(DEFAULT_WEIGHTS, bands=(("low", lowest),))
+    try:
+        yield
+    finally:
+        del matcher.weights
 
 
 def test_normalise_turns_full_width_into_half_width_and_lower_case():
@@ -89,11 +102,8 @@ def test_a_need_finds_its_achievement_first_through_synonyms(matcher):
 
 
 def test_generic_words_alone_make_no_suggestion(matcher):
-    matcher.min_score = 35
-    try:
+    with threshold(matcher, 35):
         assert matcher.for_need(NEED_GENERIC, limit=5) == []
-    finally:
-        matcher.min_score = 0
     assert all(m.parts["keywords"] == 0 and m.parts["title"] == 0 for m in matcher.for_need(NEED_GENERIC, limit=5))
 
 
@@ -105,7 +115,6 @@ def test_a_title_with_numbers_and_no_words_finds_its_listing(analyser):
         )
     ]
     matcher = Matcher.build(analyser, varieties, [])
-    matcher.min_score = 0
     for query, wanted in (("两优３３１３", 4), ("冬小麦新品种静麦４号", 1), ("株两优", 5)):
         found = matcher.for_need(Doc(99, query), limit=3)
         assert found[0].achievement_id == wanted, query
@@ -142,7 +151,6 @@ def test_a_listing_newer_than_the_index_is_matched(matcher):
 def test_the_index_loads_from_disk_and_answers_the_same(matcher, analyser, tmp_path):
     matcher.save(tmp_path / "index")
     loaded = Matcher.load(tmp_path / "index", analyser)
-    loaded.min_score = 0
     before = [(m.achievement_id, m.score) for m in matcher.for_need(NEED_AI, limit=5)]
     after = [(m.achievement_id, m.score) for m in loaded.for_need(NEED_AI, limit=5)]
     assert after == before
@@ -150,44 +158,72 @@ def test_the_index_loads_from_disk_and_answers_the_same(matcher, analyser, tmp_p
 
 def test_threshold_drops_weak_pairs(matcher):
     weak = [m for m in matcher.for_need(NEED_BATTERY, limit=5) if m.achievement_id == WATER.id]
-    matcher.min_score = 35
-    try:
-        strong_ids = {m.achievement_id for m in matcher.for_need(NEED_BATTERY, limit=5)}
-    finally:
-        matcher.min_score = 0
+    with threshold(matcher, 35):
+        strong = matcher.for_need(NEED_BATTERY, limit=5)
     assert not weak or weak[0].score < 35
-    assert WATER.id not in strong_ids
+    assert WATER.id not in {m.achievement_id for m in strong}
+    assert strong and all(m.score >= 35 for m in strong)
 
 
-# need facts, achievement facts: (field root, leaf, maturity rank, money min, money max, coop mask)
-def test_field_rules():
-    assert pair_adjustments((1, 2, -1, -1, -1, 0), (1, 2, -1, -1, -1, 0))["field"] == 6
-    assert pair_adjustments((1, 2, -1, -1, -1, 0), (1, 3, -1, -1, -1, 0))["field"] == 3
-    assert pair_adjustments((1, 2, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0))["field"] == -12
-    assert pair_adjustments((-1, -1, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0))["field"] == 0
+# need facts, achievement facts: (field root, leaf, maturity rank, money min, money max, coop mask);
+# −1 (or mask 0) when not stated. The points are tuned; what they must keep is their order.
+UNSTATED = (-1, -1, -1, -1, -1, 0)
 
 
-def test_maturity_below_expectation_costs_points():
-    assert pair_adjustments((-1, -1, 3, -1, -1, 0), (-1, -1, 4, -1, -1, 0))["maturity"] == 3
-    assert pair_adjustments((-1, -1, 3, -1, -1, 0), (-1, -1, 2, -1, -1, 0))["maturity"] == -6
-    assert pair_adjustments((-1, -1, 3, -1, -1, 0), (-1, -1, 0, -1, -1, 0))["maturity"] == -15
+def facts(root=-1, leaf=-1, maturity=-1, money_min=-1, money_max=-1, coop=0) -> tuple[int, ...]:
+    return (root, leaf, maturity, money_min, money_max, coop)
 
 
-def test_price_beyond_twice_the_budget_rules_the_pair_out():
-    budget = (-1, -1, -1, 500_000, 1_000_000, 0)
-    assert pair_adjustments(budget, (-1, -1, -1, 800_000, 900_000, 0))["budget"] == 3
-    assert pair_adjustments(budget, (-1, -1, -1, 1_500_000, 1_600_000, 0))["budget"] == -8
-    assert pair_adjustments(budget, (-1, -1, -1, 2_500_000, 3_000_000, 0)) is None
-    assert pair_adjustments(budget, (-1, -1, -1, -1, -1, 0))["budget"] == 0  # 面议
+def test_the_same_field_counts_above_the_same_area_which_counts_above_different_areas():
+    need = facts(root=1, leaf=2)
+    same_field = pair_adjustments(need, facts(root=1, leaf=2))["field"]
+    same_area = pair_adjustments(need, facts(root=1, leaf=3))["field"]
+    other_area = pair_adjustments(need, facts(root=9, leaf=9))["field"]
+    unstated = pair_adjustments(UNSTATED, facts(root=9, leaf=9))["field"]
+    assert same_field > same_area > unstated > other_area
+    assert unstated == 0  # a side without a field neither helps nor hurts the pair
 
 
-def test_cooperation_modes_and_rejection_history():
-    assert pair_adjustments((-1, -1, -1, -1, -1, 0b011), (-1, -1, -1, -1, -1, 0b010))["mode"] == 3
-    assert pair_adjustments((-1, -1, -1, -1, -1, 0b001), (-1, -1, -1, -1, -1, 0b100))["mode"] == -6
-    history = pair_adjustments((1, 2, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0), {(1, 9): 9.0})
-    assert history["history"] == -9
-    capped = pair_adjustments((1, 2, -1, -1, -1, 0), (9, 9, -1, -1, -1, 0), {(1, 9): 40.0})
-    assert capped["history"] == -15
+def test_maturity_short_of_the_expectation_costs_more_the_further_it_falls_short():
+    need = facts(maturity=3)
+    more_mature = pair_adjustments(need, facts(maturity=4))["maturity"]
+    as_mature = pair_adjustments(need, facts(maturity=3))["maturity"]
+    one_short = pair_adjustments(need, facts(maturity=2))["maturity"]
+    far_short = pair_adjustments(need, facts(maturity=0))["maturity"]
+    unstated = pair_adjustments(UNSTATED, facts(maturity=0))["maturity"]
+    assert more_mature >= as_mature > unstated > one_short > far_short
+    assert unstated == 0
+
+
+def test_a_price_over_budget_costs_points_and_beyond_twice_the_budget_rules_the_pair_out():
+    budget = facts(money_min=500_000, money_max=1_000_000)
+    within = pair_adjustments(budget, facts(money_min=800_000, money_max=900_000))["budget"]
+    over = pair_adjustments(budget, facts(money_min=1_500_000, money_max=1_600_000))["budget"]
+    negotiable = pair_adjustments(budget, UNSTATED)["budget"]  # 面议
+    assert within > negotiable > over
+    assert negotiable == 0
+    assert pair_adjustments(budget, facts(money_min=2_500_000, money_max=3_000_000)) is None
+
+
+def test_a_cooperation_mode_in_common_counts_above_none_in_common():
+    common = pair_adjustments(facts(coop=0b011), facts(coop=0b010))["mode"]
+    none_shared = pair_adjustments(facts(coop=0b001), facts(coop=0b100))["mode"]
+    unstated = pair_adjustments(UNSTATED, facts(coop=0b100))["mode"]
+    assert common > unstated > none_shared
+    assert unstated == 0
+
+
+def test_brokers_rejections_for_a_pair_of_areas_lower_it_more_the_more_there_are_up_to_a_cap():
+    need, achievement = facts(root=1, leaf=2), facts(root=9, leaf=9)
+
+    def history(penalties):
+        return pair_adjustments(need, achievement, penalties)["history"]
+
+    assert history({}) == 0
+    assert history({(1, 9): HISTORY_MOST / 2}) < 0
+    assert history({(1, 9): HISTORY_MOST}) < history({(1, 9): HISTORY_MOST / 2})
+    assert history({(1, 9): 10 * HISTORY_MOST}) == history({(1, 9): HISTORY_MOST})  # capped
+    assert history({(9, 1): HISTORY_MOST, (1, 8): HISTORY_MOST}) == 0  # other pairs of areas only
 
 
 def test_numbers_and_units_are_not_terms(analyser):
@@ -203,7 +239,6 @@ def test_an_empty_library_builds_and_answers_nothing(analyser, tmp_path):
     assert loaded.for_need(NEED_BATTERY) == []
     assert loaded.for_achievement(LITHIUM) == []
     only_needs = Matcher.build(analyser, [], [NEED_BATTERY])
-    only_needs.min_score = 0
     assert only_needs.for_achievement(LITHIUM)[0].need_id == NEED_BATTERY.id
 
 
@@ -238,7 +273,6 @@ FEEDBACK_UNALIKE = Doc(15, "园林绿化养护", (), "城市绿地养护与苗�
 def test_an_achievement_worded_like_the_needs_best_matches_ranks_above_one_that_is_not(analyser):
     library = [*FEEDBACK_BEST, FEEDBACK_ALIKE, FEEDBACK_UNALIKE]
     matcher = Matcher.build(analyser, library, [FEEDBACK_NEED])
-    matcher.min_score = 0
     found = {m.achievement_id: m for m in matcher.for_need(FEEDBACK_NEED, limit=10)}
     alike, unalike = found[FEEDBACK_ALIKE.id], found[FEEDBACK_UNALIKE.id]
     assert alike.parts["related"] > unalike.parts["related"] >= 0
@@ -249,7 +283,6 @@ def test_an_achievement_worded_like_the_needs_best_matches_ranks_above_one_that_
 def test_a_pair_scores_the_same_from_either_side_with_the_feedback(analyser):
     library = [*FEEDBACK_BEST, FEEDBACK_ALIKE, FEEDBACK_UNALIKE]
     matcher = Matcher.build(analyser, library, [FEEDBACK_NEED])
-    matcher.min_score = 0
     from_need = {m.achievement_id: (m.score, m.parts) for m in matcher.for_need(FEEDBACK_NEED, limit=10)}
     for achievement in library:
         from_achievement = {m.need_id: (m.score, m.parts) for m in matcher.for_achievement(achievement, limit=10)}

@@ -1,4 +1,4 @@
-"""The labelled sets and metrics that measure matching quality (webapp/matching/evaluation.py)."""
+"""The labelled sets and metrics that measure matching quality (bench/evaluation.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from webapp.matching.evaluation import (
+from bench.evaluation import (
     Case,
     Item,
     LabelledSet,

@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 
 from webapp.matching import fit
-from webapp.matching.engine import FACTS, SIGNALS, Candidates, Weights
+from webapp.matching.scoring import FACTS, SIGNALS, Candidates, Weights
 
 START = Weights(chars=100.0, keywords=0.0, title=0.0, fuzzy=0.0, field=0.0, maturity=0.0, budget=0.0, mode=0.0)
 

@@ -160,7 +160,7 @@ def test_queue_filters_by_minimum_score_and_age_and_sorts_by_newest(client, quer
 
 
 def test_queue_filters_by_confidence_band_and_shows_each_band(client, query, broker):
-    from webapp.matching.engine import DEFAULT_WEIGHTS
+    from webapp.matching.scoring import DEFAULT_WEIGHTS
 
     (_, high), (_, medium), (_, low) = DEFAULT_WEIGHTS.bands  # no other set made live
     strong = add_pair(query, score=high + 1)

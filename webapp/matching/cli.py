@@ -12,9 +12,9 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from webapp.extensions import db
-from webapp.matching import services
 from webapp.matching.explain import band_label, band_of
 from webapp.matching.models import MatchJob, MatchJobStatus
+from webapp.matching.services import rematch, suggestions
 
 match_cli = AppGroup("match", help="Compute and inspect need–achievement suggestions.")
 
@@ -70,14 +70,14 @@ def run(everything: bool) -> None:
 
 def _run_all() -> None:
     try:
-        job = services.create_job(None)
+        job = rematch.create_job(None)
     except ValueError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     progress = _Progress(_("Full re-match"))
     try:
-        job = services.run_rematch(job.id, commit=db.session.commit, progress=progress)
+        job = rematch.run_rematch(job.id, commit=db.session.commit, progress=progress)
     finally:
         progress.close()
     if job.status is not MatchJobStatus.DONE:
@@ -96,16 +96,16 @@ def _run_changed() -> None:
         sa.select(MatchJob).where(MatchJob.status == MatchJobStatus.DONE).order_by(MatchJob.id.desc()).limit(1)
     )
     since = last.started_at if last is not None else None
-    work = [(services.NEED, i) for i in services.published_ids(services.NEED, changed_since=since)]
-    work += [(services.ACHIEVEMENT, i) for i in services.published_ids(services.ACHIEVEMENT, changed_since=since)]
+    work = [(suggestions.NEED, i) for i in rematch.published_ids(suggestions.NEED, changed_since=since)]
+    work += [(suggestions.ACHIEVEMENT, i) for i in rematch.published_ids(suggestions.ACHIEVEMENT, changed_since=since)]
     db.session.rollback()
     progress = _Progress(_("Matching"))
     found = 0
     try:
         progress(0, len(work))
         for done, (kind, listing_id) in enumerate(work, start=1):
-            found += services.refresh(kind, listing_id)
-            if done % services.PROGRESS_EVERY == 0 or done == len(work):
+            found += suggestions.refresh(kind, listing_id)
+            if done % rematch.PROGRESS_EVERY == 0 or done == len(work):
                 db.session.commit()
                 progress(done, len(work))
     finally:
@@ -272,10 +272,10 @@ def _row(achievement, score: float, parts: dict, terms: list, status: str) -> di
 
 
 def _stored(need, limit: int) -> list[dict] | None:
-    suggestions = services.suggestions_of_need(need, limit=limit)
-    if not suggestions:
+    stored = suggestions.suggestions_of_need(need, limit=limit)
+    if not stored:
         return None
-    return [_row(s.achievement, s.score, s.parts, s.terms, s.status.value) for s in suggestions]
+    return [_row(s.achievement, s.score, s.parts, s.terms, s.status.value) for s in stored]
 
 
 def _live(need, limit: int) -> list[dict]:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.core.formatting import join_list
 from webapp.extensions import db
-from webapp.matching import runtime
+from webapp.matching import sources
 
 # The parts of a score, in the order they are shown, with their short labels.
 PART_LABELS = {
@@ -42,7 +42,7 @@ BAND_MEANINGS = {
 
 def band_of(score: float) -> str | None:
     """The confidence band of a score under the live weights (None: below every band)."""
-    return runtime.weights().band(float(score or 0))
+    return sources.weights().band(float(score or 0))
 
 
 def band_label(band: str | None) -> str:

@@ -12,17 +12,48 @@ thresholds of the confidence bands from the scores and grades of the judged pair
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import random
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from webapp.matching.engine import FACTS, SIGNALS, Candidates, Weights
-from webapp.matching.evaluation import graded_ndcg, graded_recall
+from webapp.matching.scoring import FACTS, SIGNALS, Candidates, Weights
 
 STEPS = (0.0, 0.5, 0.8, 1.25, 2.0)  # multipliers tried on a text signal's weight
 FACT_STEPS = (0.0, 0.5, 1.0)  # values tried for a fact's scale
 ROUNDS = 3
 K = 6
+
+
+# -- judged pairs: graded relevance read by people (../shared/eval-dev/ and the project's own) ---
+
+
+def read_judgements(*paths: str | Path) -> dict[str, dict[str, float]]:
+    """{need id: {document id: grade}} from JSON Lines of {"need_id", "doc_id", "grade"} (the mean
+    of two blind judges, 0–2); a later file adds pairs, never overrides an earlier judgement."""
+    judged: dict[str, dict[str, float]] = defaultdict(dict)
+    for path in paths:
+        with Path(path).open(encoding="utf-8") as lines:
+            for row in (json.loads(line) for line in lines if line.strip()):
+                judged[str(row["need_id"])].setdefault(str(row["doc_id"]), float(row["grade"]))
+    return dict(judged)
+
+
+def graded_ndcg(ranked: Sequence, grades: Mapping, k: int) -> float | None:
+    """nDCG@k with the judged grades as gains (unjudged = 0); None when nothing is relevant."""
+    dcg = sum(grades.get(doc, 0.0) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]))
+    ideal = sorted(grades.values(), reverse=True)[:k]
+    idcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(ideal))
+    return dcg / idcg if idcg else None
+
+
+def graded_recall(ranked: Sequence, grades: Mapping, k: int) -> float | None:
+    """Relevant documents (grade ≥ 1) in the top k / min(k, relevant); None when nothing is relevant."""
+    relevant = {doc for doc, grade in grades.items() if grade >= 1}
+    return len(relevant & set(ranked[:k])) / min(len(relevant), k) if relevant else None
 
 
 @dataclass

@@ -228,7 +228,7 @@ class MatchJob(TimestampMixin, db.Model):
 
 
 class MatchWeights(TimestampMixin, db.Model):
-    """A set of the engine's weights and band thresholds (`engine.Weights.as_dict()`), fitted on
+    """A set of the engine's weights and band thresholds (`scoring.Weights.as_dict()`), fitted on
     judged pairs and the brokers' decisions by `flask --app wsgi match fit`. The active one is what
     the engine scores with (none active: the fitted defaults in the code); `previous_id` is the set
     that was active before this one, so going back is one step."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
-from webapp.matching import runtime
+from webapp.matching import sources
 from webapp.matching.models import Suggestion, SuggestionStatus
 
 PER_PAGE = 20
@@ -46,7 +46,7 @@ class QueueFilter:
             field_id=number("field"),
             institution=(args.get("institution") or "").strip()[:100],
             min_score=min_score if min_score is not None and 0 <= min_score <= 100 else None,
-            band=band if band in dict(runtime.weights().bands) else None,
+            band=band if band in dict(sources.weights().bands) else None,
             age_days=age if age in AGES else None,
             sort=sort if sort in SORTS else "score",
         )
@@ -69,16 +69,14 @@ class QueueFilter:
 
 
 def band_range(band: str | None) -> tuple[float, float | None]:
-    """The scores of a band: (lowest, below this) — every band together without one."""
-    bands = runtime.weights().bands  # best first
-    if band is None:
-        return min(v for _, v in bands), None
+    """The scores of a band: (lowest, below this) — every band together, from the threshold up,
+    without one."""
     above = None
-    for name, lowest in bands:
-        if name == band:
+    for name, lowest in sources.weights().bands:  # best first
+        if band is not None and name == band:
             return lowest, above
         above = lowest
-    return min(v for _, v in bands), None
+    return sources.threshold(), None
 
 
 def queue_query(flt: QueueFilter) -> sa.Select:

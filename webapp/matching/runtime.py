@@ -1,5 +1,6 @@
-"""The engine inside the application: where the index lives, how it stays current, and the
-database facts (listings, lexicon, the brokers' rejections) the engine is fed with.
+"""The engine inside the application: where the index lives, how it stays current, and matching
+listings against it with the database facts `sources.py` reads (listings, lexicon, the brokers'
+rejections, the live weights).
 
 Where the index lives, and why: in files under `MATCH_INDEX_DIR` (default `instance/match-index`),
 one folder per build ("generation") and a `CURRENT` file naming the live one, replaced atomically.
@@ -24,19 +25,31 @@ import logging
 import os
 import shutil
 import threading
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
-from webapp.matching.engine import DEFAULT_WEIGHTS, INDEX_FORMAT, Doc, Match, Matcher, Weights
+from webapp.matching.engine import Matcher
+from webapp.matching.index import INDEX_FORMAT, Doc
+from webapp.matching.scoring import Match, Weights
+from webapp.matching.sources import (
+    achievement_doc,
+    current_lexicon,
+    field_pair_penalties,
+    field_paths,
+    listing_docs,
+    models,
+    need_doc,
+    stamp,
+    weights,
+)
 from webapp.matching.text import Analyser, Lexicon
 
 log = logging.getLogger(__name__)
@@ -44,128 +57,9 @@ log = logging.getLogger(__name__)
 # Rows changed within this margin before a build are read again from the database: a transaction
 # that committed just after the build read the table may carry an earlier `updated_at`.
 BUILD_MARGIN = timedelta(seconds=60)
-KEYWORD_TERMS_MAX = 12  # listing keywords up to this length become dictionary terms
 
 _lock = threading.RLock()
 _loaded: dict[str, dict] = {}  # index folder → {"generation", "matcher", "meta"}
-
-
-# -- documents ------------------------------------------------------------------------------
-
-
-def _field_paths() -> dict[int, tuple[int, ...]]:
-    from webapp.taxonomy.models import TechField
-
-    parents = dict(db.session.execute(sa.select(TechField.id, TechField.parent_id)).all())
-    paths: dict[int, tuple[int, ...]] = {}
-    for field_id in parents:
-        path, node, seen = [], field_id, set()
-        while node is not None and node not in seen:
-            seen.add(node)
-            path.append(node)
-            node = parents.get(node)
-        paths[field_id] = tuple(reversed(path))
-    return paths
-
-
-def achievement_doc(row, paths: dict[int, tuple[int, ...]]) -> Doc:
-    return Doc(
-        id=row.id,
-        title=row.title,
-        keywords=tuple(row.keywords or ()),
-        body="\n".join(x for x in (row.summary, row.scenarios) if x),
-        field_path=paths.get(row.field_id, ()) if row.field_id else (),
-        maturity=row.maturity.rank if row.maturity else None,
-        money_min=row.price_min,
-        money_max=row.price_max,
-        coop_mask=row.coop_mask or 0,
-        org=row.institution_name or "",
-    )
-
-
-def need_doc(row, paths: dict[int, tuple[int, ...]]) -> Doc:
-    return Doc(
-        id=row.id,
-        title=row.title,
-        keywords=tuple(row.keywords or ()),
-        body="\n".join(x for x in (row.description, row.indicators) if x),
-        field_path=paths.get(row.field_id, ()) if row.field_id else (),
-        maturity=row.expected_maturity.rank if row.expected_maturity else None,
-        money_min=row.budget_min,
-        money_max=row.budget_max,
-        coop_mask=row.coop_mask or 0,
-        org=row.organisation_name or "",
-    )
-
-
-def _models():
-    from webapp.achievements.models import Achievement
-    from webapp.needs.models import Need
-
-    return Achievement, Need
-
-
-def _columns(model):
-    Achievement, _ = _models()
-    names = ["id", "title", "keywords", "field_id", "coop_mask"]
-    if model is Achievement:
-        names += ["summary", "scenarios", "maturity", "price_min", "price_max", "institution_name"]
-    else:
-        names += ["description", "indicators", "expected_maturity", "budget_min", "budget_max", "organisation_name"]
-    return [getattr(model, n) for n in names]
-
-
-def _docs(model, *conditions, stamps: dict[int, int] | None = None) -> list[Doc]:
-    """The published listings as the engine reads them; `stamps` receives each one's version."""
-    Achievement, _ = _models()
-    paths = _field_paths()
-    make = achievement_doc if model is Achievement else need_doc
-    rows = db.session.execute(
-        sa.select(*_columns(model), model.updated_at)
-        .where(model.status == ListingStatus.PUBLISHED, *conditions)
-        .order_by(model.id)
-    )
-    docs = []
-    for row in rows:
-        docs.append(make(row, paths))
-        if stamps is not None:
-            stamps[row.id] = _stamp(row.updated_at)
-    return docs
-
-
-def _stamp(moment: datetime | None) -> int:
-    """A listing's version: its `updated_at` in microseconds."""
-    return round(moment.timestamp() * 1_000_000) if moment is not None else 0
-
-
-# -- lexicon --------------------------------------------------------------------------------
-
-
-def current_lexicon() -> Lexicon:
-    """The admins' entries, plus the taxonomy's field names and the listings' keywords as terms, and
-    the grammar words no text is matched on (的, 以及, 所述 …, the search's own list)."""
-    from webapp.listings.text import STOPWORDS as GRAMMAR_WORDS
-    from webapp.matching.models import LexiconEntry, LexiconKind
-    from webapp.taxonomy.models import TechField
-
-    Achievement, Need = _models()
-    terms: list[str] = []
-    stopwords: list[str] = list(GRAMMAR_WORDS)
-    synonyms: dict[str, str] = {}
-    for entry in db.session.scalars(sa.select(LexiconEntry)):
-        if entry.kind is LexiconKind.TERM:
-            terms.append(entry.word)
-        elif entry.kind is LexiconKind.STOPWORD:
-            stopwords.append(entry.word)
-        elif entry.canonical:
-            synonyms[entry.word] = entry.canonical
-    for name, aliases in db.session.execute(sa.select(TechField.name, TechField.aliases)):
-        terms.append(name)
-        terms.extend(aliases or ())
-    for model in (Achievement, Need):
-        for (keywords,) in db.session.execute(sa.select(model.keywords).where(model.status == ListingStatus.PUBLISHED)):
-            terms.extend(k for k in keywords or () if isinstance(k, str) and len(k) <= KEYWORD_TERMS_MAX)
-    return Lexicon.build(terms=terms, stopwords=stopwords, synonyms=synonyms)
 
 
 def _lexicon_to_json(lexicon: Lexicon) -> dict:
@@ -207,11 +101,11 @@ def rebuild_index() -> dict:
     folder = index_dir()
     with _build_lock(folder):
         started = utcnow()
-        Achievement, Need = _models()
+        Achievement, Need = models()
         lexicon = current_lexicon()
         analyser = Analyser(lexicon)
         stamps: dict[str, dict[int, int]] = {"a": {}, "n": {}}
-        achievements, needs = _docs(Achievement, stamps=stamps["a"]), _docs(Need, stamps=stamps["n"])
+        achievements, needs = listing_docs(Achievement, stamps=stamps["a"]), listing_docs(Need, stamps=stamps["n"])
         matcher = Matcher.build(analyser, achievements, needs)
         generation = f"gen-{started:%Y%m%dT%H%M%S%f}-{os.getpid()}"
         target = folder / generation
@@ -268,6 +162,11 @@ def _state() -> dict:
     return state
 
 
+def live_matcher() -> Matcher:
+    """The live generation's engine, loaded (or built) as a query would find it."""
+    return _state()["matcher"]
+
+
 def _load(target: Path) -> dict:
     """One generation's files, memory-mapped (no database, no application needed)."""
     raw = json.loads((target / "lexicon.json").read_text("utf-8"))
@@ -291,18 +190,11 @@ def reset() -> None:
         _loaded.clear()
 
 
-def lexicon_changed() -> None:
-    """The lexicon was edited: rebuild the index after the edit commits (segmentation changes)."""
-    from webapp.core import outbox
-
-    outbox.enqueue("matching.rebuild_index")
-
-
 def status() -> dict:
     """What the admin page shows: the live generation and how much waits in the incremental part."""
     state = _state()
     built_at = datetime.fromisoformat(state["meta"]["built_at"])
-    Achievement, Need = _models()
+    Achievement, Need = models()
     waiting = {
         name: db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.updated_at > built_at))
         for name, model in (("achievements", Achievement), ("needs", Need))
@@ -321,38 +213,13 @@ def _delta(model, built_at: datetime, held: Mapping[int, int]) -> tuple[set[int]
         for listing_id, updated_at in db.session.execute(
             sa.select(model.id, model.updated_at).where(model.updated_at > built_at)
         )
-        if held.get(listing_id) != _stamp(updated_at)
+        if held.get(listing_id) != stamp(updated_at)
     }
     if not changed:
         return set(), []
     ordered = sorted(changed)
-    docs = [d for i in range(0, len(ordered), 1000) for d in _docs(model, model.id.in_(ordered[i : i + 1000]))]
+    docs = [d for i in range(0, len(ordered), 1000) for d in listing_docs(model, model.id.in_(ordered[i : i + 1000]))]
     return changed, docs
-
-
-def field_pair_penalties() -> dict[tuple[int, int], float]:
-    """Brokers' repeated 领域不符 for a pair of areas (need's top field, achievement's top field)
-    lowers that pairing: 3 points per rejection, at most 15 (the engine caps it)."""
-    from webapp.matching.models import RejectReason, Suggestion, SuggestionStatus
-
-    Achievement, Need = _models()
-    rows = db.session.execute(
-        sa.select(Need.field_id, Achievement.field_id)
-        .select_from(Suggestion)
-        .join(Need, Need.id == Suggestion.need_id)
-        .join(Achievement, Achievement.id == Suggestion.achievement_id)
-        .where(
-            Suggestion.status == SuggestionStatus.REJECTED,
-            Suggestion.reason == RejectReason.FIELD,
-            Need.field_id.is_not(None),
-            Achievement.field_id.is_not(None),
-        )
-    ).all()
-    if not rows:
-        return {}
-    paths = _field_paths()
-    counts = Counter((paths[n][0], paths[a][0]) for n, a in rows if n in paths and a in paths)
-    return {pair: 3.0 * count for pair, count in counts.items()}
 
 
 def _published(model, ids: Iterable[int]) -> set[int]:
@@ -369,7 +236,7 @@ def _run(
 ) -> dict[int, list[Match]]:
     """Match several listings of one kind with what they share read once: the index, the listings
     changed since its build, field paths, the brokers' history, the weights, the published check."""
-    Achievement, Need = _models()
+    Achievement, Need = models()
     config = current_app.config
     limit = limit or config.get("MATCH_TOP_K", 10)
     state = _state()
@@ -380,7 +247,7 @@ def _run(
         rebuild_index()
         state = _state()
         stale, fresh = set(), []
-    paths = _field_paths()
+    paths = field_paths()
     penalties = field_pair_penalties()
     make = need_doc if query_kind == "n" else achievement_doc
     gone = stale - {d.id for d in fresh}  # changed since the build and no longer published
@@ -485,19 +352,3 @@ def match_achievement(achievement, *, limit: int | None = None, exclude: Iterabl
 def match_many(query_kind: str, listings: Sequence, exclude: Mapping[int, Iterable[int]]) -> dict[int, list[Match]]:
     """`match_need` or `match_achievement` ("n" / "a") for several listings at once, by listing id."""
     return _run(listings, query_kind, None, exclude)
-
-
-WEIGHTS_KEY = "_match_weights"
-
-
-def weights() -> Weights:
-    """The live weights: the set `flask --app wsgi match fit --activate` made active, else the fitted
-    defaults of the code. Read once per application context (a request, a task, a command)."""
-    from webapp.matching.models import MatchWeights
-
-    found = g.get(WEIGHTS_KEY)
-    if found is None:
-        stored = db.session.scalar(sa.select(MatchWeights.weights).where(MatchWeights.active.is_(True)))
-        found = Weights.from_dict(stored) if stored else DEFAULT_WEIGHTS
-        setattr(g, WEIGHTS_KEY, found)
-    return found

@@ -18,26 +18,26 @@ RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_bac
 @shared_task(name="matching.match_listing", ignore_result=True, **RETRY)
 def match_listing(kind: str, listing_id: int) -> int:
     """kind: "need" or "achievement"."""
-    from webapp.matching import services
+    from webapp.matching.services import suggestions
 
-    found = services.refresh(kind, listing_id)
+    found = suggestions.refresh(kind, listing_id)
     db.session.commit()
     return found
 
 
 @shared_task(name="matching.match_listings", ignore_result=True, **RETRY)
 def match_listings(kind: str, ids: list[int]) -> int:
-    from webapp.matching import services
+    from webapp.matching.services import suggestions
 
-    return services.refresh_many(kind, ids, commit=db.session.commit)
+    return suggestions.refresh_many(kind, ids, commit=db.session.commit)
 
 
 @shared_task(name="matching.rematch", ignore_result=True, **RETRY)
 def rematch(job_id: int) -> None:
     """A finished job is left alone; an interrupted one continues after its last committed listing."""
-    from webapp.matching import services
+    from webapp.matching.services.rematch import run_rematch
 
-    services.run_rematch(job_id, commit=db.session.commit)
+    run_rematch(job_id, commit=db.session.commit)
 
 
 @shared_task(name="matching.rebuild_index", ignore_result=True, **RETRY)

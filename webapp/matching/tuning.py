@@ -23,10 +23,11 @@ from webapp.core import audit, outbox
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.matching import fit, runtime
-from webapp.matching.engine import Weights
-from webapp.matching.evaluation import read_judgements
+from webapp.matching import fit, runtime, sources
 from webapp.matching.models import MatchWeights, RejectReason, Suggestion, SuggestionStatus
+from webapp.matching.permissions import is_admin
+from webapp.matching.scoring import Weights
+from webapp.matching.services import rematch
 
 NAMED_PART = {RejectReason.FIELD: "field", RejectReason.MATURITY: "maturity", RejectReason.BUDGET: "budget"}
 ACCEPTED_GRADE = 2.0
@@ -62,10 +63,6 @@ class FitReport:
         }
 
 
-def _is_admin(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_admin)
-
-
 def labelled_queries(judged_files: Iterable[str | Path] = ()) -> tuple[list[fit.Judged], int, int]:
     """Every published need with a judged or decided pair, as a query with its candidates (the live
     index) and its labels; the counts of judged and decided pairs used."""
@@ -85,7 +82,7 @@ def labelled_queries(judged_files: Iterable[str | Path] = ()) -> tuple[list[fit.
                 sa.select(Achievement.external_id, Achievement.id).where(Achievement.external_id.is_not(None))
             ).all()
         )
-        for need_ref, docs in read_judgements(*files).items():
+        for need_ref, docs in fit.read_judgements(*files).items():
             if need_ref not in by_need:
                 continue
             for doc_ref, grade in docs.items():
@@ -106,12 +103,12 @@ def labelled_queries(judged_files: Iterable[str | Path] = ()) -> tuple[list[fit.
         else:
             grades.setdefault(need_id, {})[achievement_id] = 0.0
             rejected.setdefault(need_id, {})[achievement_id] = 2.0 if reason in NAMED_PART else 1.0
-    matcher = runtime._state()["matcher"]
-    paths = runtime._field_paths()
-    penalties = runtime.field_pair_penalties()
+    matcher = runtime.live_matcher()
+    paths = sources.field_paths()
+    penalties = sources.field_pair_penalties()
     queries = []
     for need in db.session.scalars(sa.select(Need).where(Need.id.in_(sorted(grades)))):
-        found = matcher.candidates(runtime.need_doc(need, paths), "n", pair_penalty=penalties)
+        found = matcher.candidates(sources.need_doc(need, paths), "n", pair_penalty=penalties)
         queries.append(fit.judged_query(str(need.id), found, grades[need.id], rejected.get(need.id, {})))
     return queries, judged, decided
 
@@ -121,7 +118,7 @@ def refit(judged_files: Iterable[str | Path] = (), folds: int = 5) -> FitReport:
     queries, judged, decided = labelled_queries(judged_files)
     if not queries:
         raise ValueError(_("There is nothing to learn from: no judged pair and no decided suggestion."))
-    live = runtime.weights()
+    live = sources.weights()
     validation = fit.cross_validate(queries, live, folds=min(folds, len(queries)))
     fitted = fit.fit(queries, live)
     fitted = dataclasses.replace(fitted, bands=fit.bands(queries, fitted))
@@ -139,7 +136,7 @@ def refit(judged_files: Iterable[str | Path] = (), folds: int = 5) -> FitReport:
 def activate(report: FitReport, user=None, note: str | None = None) -> MatchWeights:
     """Make the fitted weights the live ones (admins, or the operator on the command line) and
     queue a full re-match so that every stored score and band follows them."""
-    require(user is None or _is_admin(user))
+    require(user is None or is_admin(user))
     current = _active()
     if current is not None:
         current.active = False
@@ -169,7 +166,7 @@ def activate(report: FitReport, user=None, note: str | None = None) -> MatchWeig
 def roll_back(user=None) -> MatchWeights | None:
     """Go back to the set that was live before the current one (the defaults when there was none);
     returns the set now live, or None for the defaults."""
-    require(user is None or _is_admin(user))
+    require(user is None or is_admin(user))
     current = _active()
     if current is None:
         raise ValueError(_("The default weights are live: there is nothing to go back from."))
@@ -196,9 +193,7 @@ def _active() -> MatchWeights | None:
 
 
 def _changed(user) -> None:
-    from webapp.matching import services
-
-    g.pop(runtime.WEIGHTS_KEY, None)
-    if services.running_job() is None:
-        job = services.create_job(user)
+    g.pop(sources.WEIGHTS_KEY, None)
+    if rematch.running_job() is None:
+        job = rematch.create_job(user)
         outbox.enqueue("matching.rematch", job_id=job.id)

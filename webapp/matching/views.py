@@ -15,7 +15,6 @@ from webapp.accounts.models import Role
 from webapp.core.permissions import PermissionDenied, roles_required
 from webapp.extensions import db
 from webapp.listings.search import highlight
-from webapp.matching import services
 from webapp.matching.explain import (
     BAND_MEANINGS,
     band_label,
@@ -36,7 +35,10 @@ from webapp.matching.models import (
     Suggestion,
     SuggestionStatus,
 )
+from webapp.matching.permissions import can_see_suggestions, can_set_outcome, can_view_introduction
 from webapp.matching.queue import PER_PAGE, QueueFilter, queue_page
+from webapp.matching.services import decisions, lexicon, suggestions
+from webapp.matching.services.rematch import start_rematch
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,7 @@ def accept(suggestion_id: int):
     if not form.validate_on_submit():
         return _render_suggestion(s, form, RejectForm(formdata=None))
     try:
-        introduction = services.accept(s, current_user, (form.note.data or "").strip() or None)
+        introduction = decisions.accept(s, current_user, (form.note.data or "").strip() or None)
     except ValueError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -136,7 +138,7 @@ def reject(suggestion_id: int):
         # #reject-form, so the page opens at it.
         return _render_suggestion(s, AcceptForm(formdata=None), form)
     try:
-        services.reject(s, current_user, RejectReason(form.reason.data), (form.reject_note.data or "").strip() or None)
+        decisions.reject(s, current_user, RejectReason(form.reason.data), (form.reject_note.data or "").strip() or None)
     except ValueError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -151,16 +153,6 @@ def reject(suggestion_id: int):
 
 # --------------------------------------------------------------------------------------------
 # Introductions
-
-
-def can_view_introduction(intro: Introduction, user) -> bool:
-    """The broker who made it, admins, and the owners of the two listings."""
-    if not user.is_authenticated:
-        return False
-    if services.can_set_outcome(intro, user):
-        return True
-    s = intro.suggestion
-    return s.need.is_owned_by(user) or s.achievement.is_owned_by(user)
 
 
 @bp.route("/broker/introductions")
@@ -207,7 +199,7 @@ def _render_introduction(intro: Introduction, form: OutcomeForm | None, status: 
 @login_required
 def introduction(intro_id: int):
     intro = _introduction(intro_id)
-    form = OutcomeForm(formdata=None) if services.can_set_outcome(intro, current_user) else None
+    form = OutcomeForm(formdata=None) if can_set_outcome(intro, current_user) else None
     return _render_introduction(intro, form)
 
 
@@ -215,13 +207,13 @@ def introduction(intro_id: int):
 @login_required
 def outcome(intro_id: int):
     intro = _introduction(intro_id)
-    if not services.can_set_outcome(intro, current_user):
+    if not can_set_outcome(intro, current_user):
         raise PermissionDenied()
     form = OutcomeForm()
     if not form.validate_on_submit():
         return _render_introduction(intro, form)
     try:
-        services.set_outcome(
+        decisions.set_outcome(
             intro, current_user, IntroductionOutcome(form.outcome.data), (form.outcome_note.data or "").strip() or None
         )
     except ValueError as exc:
@@ -241,7 +233,7 @@ def outcome(intro_id: int):
 def _inject():
     def matching_suggestions(listing) -> list[Suggestion]:
         """Best suggestions of a listing for its owner, brokers and admins; nothing for anyone else."""
-        return services.top_for(listing, current_user)
+        return suggestions.top_for(listing, current_user)
 
     def matching_introduction_ids(suggestions) -> dict[int, int]:
         """Introduction id of each accepted suggestion, for links from the owner's listing page."""
@@ -256,7 +248,7 @@ def _inject():
 
     def matching_teams(challenge) -> list[dict]:
         """Teams suggested for a challenge through their achievements (its enterprise, brokers, admins)."""
-        return services.suggested_teams(challenge, current_user)
+        return suggestions.suggested_teams(challenge, current_user)
 
     return {
         "matching_teams": matching_teams,
@@ -264,7 +256,7 @@ def _inject():
         "matching_introduction_ids": matching_introduction_ids,
         "score_parts": ordered_parts,
         "match_band": band_of,
-        "matching_visible": lambda listing: services.can_see_suggestions(listing, current_user),
+        "matching_visible": lambda listing: can_see_suggestions(listing, current_user),
         "band_label": band_label,
         "band_meaning": lambda band: str(BAND_MEANINGS.get(band, "")),
     }
@@ -339,7 +331,7 @@ def add_entry():
         return _render_admin(form)
     kind = LexiconKind(form.kind.data)
     try:
-        entry = services.add_lexicon_entry(
+        entry = lexicon.add_lexicon_entry(
             current_user,
             kind,
             form.word.data.strip(),
@@ -368,7 +360,7 @@ def remove_entry(entry_id: int):
     kind, word = entry.kind, entry.word
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.remove_lexicon_entry(current_user, entry)
+    lexicon.remove_lexicon_entry(current_user, entry)
     db.session.commit()
     flash(_("Removed “%(word)s”.", word=word), "success")
     return redirect(url_for("matching.admin", kind=kind.value))
@@ -380,7 +372,7 @@ def rematch():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        job = services.start_rematch(current_user)
+        job = start_rematch(current_user)
     except ValueError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

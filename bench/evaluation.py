@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from webapp.matching.fit import graded_ndcg, graded_recall
+
 # --------------------------------------------------------------------------------------------
 # Records and queries
 
@@ -422,31 +424,8 @@ def shortfalls(results: Sequence[Scores], engine: str = "engine") -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Judged pairs: graded relevance read by people (../shared/eval-dev/ and the project's own)
-
-
-def read_judgements(*paths: str | Path) -> dict[str, dict[str, float]]:
-    """{need id: {document id: grade}} from JSON Lines of {"need_id", "doc_id", "grade"} (the mean
-    of two blind judges, 0–2); a later file adds pairs, never overrides an earlier judgement."""
-    judged: dict[str, dict[str, float]] = defaultdict(dict)
-    for path in paths:
-        for row in read_jsonl(path):
-            judged[str(row["need_id"])].setdefault(str(row["doc_id"]), float(row["grade"]))
-    return dict(judged)
-
-
-def graded_ndcg(ranked: Sequence, grades: Mapping, k: int) -> float | None:
-    """nDCG@k with the judged grades as gains (unjudged = 0); None when nothing is relevant."""
-    dcg = sum(grades.get(doc, 0.0) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]))
-    ideal = sorted(grades.values(), reverse=True)[:k]
-    idcg = sum(g / math.log2(rank + 2) for rank, g in enumerate(ideal))
-    return dcg / idcg if idcg else None
-
-
-def graded_recall(ranked: Sequence, grades: Mapping, k: int) -> float | None:
-    """Relevant documents (grade ≥ 1) in the top k / min(k, relevant); None when nothing is relevant."""
-    relevant = {doc for doc, grade in grades.items() if grade >= 1}
-    return len(relevant & set(ranked[:k])) / min(len(relevant), k) if relevant else None
+# Judged pairs: graded relevance read by people (../shared/eval-dev/ and the project's own); the
+# metrics are the fit's own (`webapp.matching.fit`), so the benchmark and the fit score alike.
 
 
 @dataclass(frozen=True)
