@@ -11,6 +11,8 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.achievements.models import Achievement
+from webapp.challenges.models import Challenge
 from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.core.formatting import format_day
@@ -29,6 +31,7 @@ from webapp.deals.forms import (
 )
 from webapp.deals.models import Deal, DealFileKind, DealState
 from webapp.extensions import db
+from webapp.matching.permissions import can_view_introduction
 
 STEPS = (DealState.NEGOTIATING, DealState.SIGNED, DealState.REGISTERED, DealState.PAYING, DealState.PAID)
 
@@ -176,13 +179,8 @@ def render_detail(deal: Deal, bound: dict | None = None, status: int = 200):
 
 def links(deal: Deal) -> dict:
     """Where the deal came from, each only if the reader may open it."""
-    from webapp.achievements.models import Achievement
-    from webapp.challenges.models import Challenge
-
     out = {}
     if deal.introduction is not None:
-        from webapp.matching.views import can_view_introduction
-
         if can_view_introduction(deal.introduction, current_user):
             out["introduction"] = deal.introduction
         out["need"] = deal.introduction.suggestion.need

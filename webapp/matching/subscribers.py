@@ -4,7 +4,7 @@ again in the background once the transaction commits. create_app calls register(
 from __future__ import annotations
 
 from webapp.listings import signals
-from webapp.matching.services import schedule
+from webapp.matching.services.suggestions import schedule
 
 
 def register() -> None:
