@@ -87,10 +87,9 @@ def test_the_team_and_the_enterprise_are_reminded_three_days_before_a_milestone_
 def test_the_scheduled_task_closes_the_window_and_is_safe_to_run_twice(people, app):
     from webapp.challenges.tasks import tick
 
-    assert app.extensions["celery"].conf.beat_schedule["challenges-tick"] == {
-        "task": "challenges.tick",
-        "schedule": 60.0,
-    }
+    # Beat runs this task at least once a minute, so a window closes within a minute of its deadline.
+    every = [e["schedule"] for e in app.extensions["celery"].conf.beat_schedule.values() if e["task"] == tick.name]
+    assert len(every) == 1 and 0 < float(every[0]) <= 60
     p = people
     empty = factory.published(p)
     busy = factory.published(p)

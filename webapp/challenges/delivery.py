@@ -32,6 +32,7 @@ from webapp.challenges.models import (
 from webapp.challenges.models import ChallengeStatus as S
 from webapp.challenges.permissions import is_admin, is_owner, is_winner
 from webapp.core import clock
+from webapp.core.money import wan_figure
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -238,7 +239,7 @@ def approve_milestone(user, milestone: Milestone) -> None:
         challenge,
         actor=user,
         milestone=milestone.title,
-        amount=notices.wan(milestone.payment_due),
+        amount=wan_figure(milestone.payment_due),
     )
     if all(m.status is M.APPROVED for m in challenge.milestones):
         lifecycle.apply(challenge, "finish_milestones", user)

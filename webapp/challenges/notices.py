@@ -27,12 +27,6 @@ def local_time(moment) -> str:
     return clock.local(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def wan(yuan: int) -> str:
-    """元 as a 万元 figure without the unit (the text carries it in the reader's language)."""
-    whole, rest = divmod(int(yuan), 10000)
-    return f"{whole:,}" + (f".{rest:04d}".rstrip("0") if rest else "")
-
-
 def send(users: Iterable, kind: str, challenge: Challenge, *, actor=None, email: bool = True, **params) -> int:
     """Notify each distinct active user once, except the one who acted."""
     from webapp.notifications.services import notify

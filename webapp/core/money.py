@@ -213,3 +213,4 @@ class AboveZero:
 
 def register(app: Flask) -> None:
     app.add_template_filter(format_money, "wan")
+    app.add_template_filter(format_money_range, "wan_range")

@@ -14,7 +14,7 @@ from datetime import date
 from openpyxl import Workbook
 
 from webapp.core import clock, spreadsheet
-from webapp.core.money import wan_range_text as format_wan_range
+from webapp.core.money import wan_range_text
 from webapp.listings.models import CoopMode, Maturity
 
 # At most this many rows per file: about 5 MB of .xlsx, a few seconds to build. Larger lists are
@@ -106,7 +106,7 @@ def achievement_row(achievement, viewer=None) -> dict:
         "trl": achievement.trl if achievement.trl is not None else "",
         "patents": LIST_SEPARATOR.join(achievement.patents or []),
         "transfer_modes": LIST_SEPARATOR.join(MODE_WORDS[m] for m in achievement.coop_modes),
-        "price": format_wan_range(achievement.price_min, achievement.price_max),
+        "price": wan_range_text(achievement.price_min, achievement.price_max),
         "institution": achievement.institution_label,
         "team": achievement.team or "",
         "scenarios": achievement.scenarios or "",
@@ -117,7 +117,7 @@ def need_row(need, viewer=None) -> dict:
     return {
         **_common(need),
         "description": need.description,
-        "budget": format_wan_range(need.budget_min, need.budget_max),
+        "budget": wan_range_text(need.budget_min, need.budget_max),
         "deadline": need.deadline.isoformat() if need.deadline else "",
         "cooperation_modes": LIST_SEPARATOR.join(MODE_WORDS[m] for m in need.coop_modes),
         "organisation": need.organisation_label if need.can_see_identity(viewer) else "",

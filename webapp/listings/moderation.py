@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
@@ -145,19 +144,6 @@ def _inject():
         "listing_next_step": lambda listing: str(NEXT_STEPS[listing.status]),
         "status_badge_class": lambda listing: BADGES[listing.status],
     }
-
-
-@bp.app_template_filter("wan_range")
-def wan_range(low: int | None, high: int | None = None) -> str:
-    """An amount or range in 元 shown in 万元 (面议 when there is none)."""
-    from webapp.core.money import format_money as format_wan
-    from webapp.core.money import format_money_range as format_wan_span
-
-    if low is None:
-        return _("Negotiable")
-    if high is None or high == low:
-        return format_wan(low)
-    return format_wan_span(low, high)
 
 
 class _QueuePagination(Pagination):

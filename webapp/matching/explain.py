@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp.core.formatting import join_list
+from webapp.core.money import format_money_range
 from webapp.extensions import db
 from webapp.matching import sources
 
@@ -126,12 +127,11 @@ def _maturity_text(need, achievement) -> str:
 
 
 def _budget_text(need, achievement) -> str:
-    from webapp.listings.moderation import wan_range
 
     if need.budget_min is None or achievement.price_min is None:
         return _("Budget or price negotiable")
-    budget = wan_range(need.budget_min, need.budget_max)
-    price = wan_range(achievement.price_min, achievement.price_max)
+    budget = format_money_range(need.budget_min, need.budget_max)
+    price = format_money_range(achievement.price_min, achievement.price_max)
     if need.budget_max < achievement.price_min:
         return _("Budget below the price (%(budget)s for %(price)s)", budget=budget, price=price)
     if need.budget_min > achievement.price_max:
