@@ -9,7 +9,6 @@ import summary. `MoneyField` is the form field of every money input."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask import Flask
@@ -18,6 +17,7 @@ from wtforms import StringField
 from wtforms.validators import StopValidation, ValidationError
 
 from webapp.core.formatting import is_chinese
+from webapp.core.text import normalise
 
 YUAN_PER_WAN = 10_000
 # 100亿元: above any single technology contract the district has seen; larger figures are typos.
@@ -74,7 +74,7 @@ def parse_wan_range(value) -> tuple[Yuan | None, Yuan | None]:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         amount = _wan(str(value))
         return amount, amount
-    text = " ".join(unicodedata.normalize("NFKC", str(value)).split()).replace(",", "")
+    text = normalise(str(value)).replace(",", "")
     if text.lower() in NEGOTIABLE:
         return None, None
     match = _RANGE.match(text)

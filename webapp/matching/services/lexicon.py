@@ -4,13 +4,12 @@ are segmented, so the index is rebuilt once it commits. Nothing here commits.
 
 from __future__ import annotations
 
-import unicodedata
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.core import audit, outbox
 from webapp.core.permissions import require
+from webapp.core.text import fold
 from webapp.extensions import db
 from webapp.matching.models import LexiconEntry, LexiconKind
 from webapp.matching.permissions import is_admin
@@ -18,14 +17,8 @@ from webapp.matching.permissions import is_admin
 WORD_MAX = 40
 
 
-def normalise_word(word: str | None) -> str:
-    """As the text pipeline reads words: NFKC (half-width), trimmed, lower case, single spaces."""
-    text = unicodedata.normalize("NFKC", word or "").lower()
-    return " ".join(text.split())
-
-
 def _check_word(word: str | None, blank_message: str) -> str:
-    word = normalise_word(word)
+    word = fold(word)  # as the text pipeline reads words
     if not word:
         raise ValueError(blank_message)
     if len(word) > WORD_MAX:
