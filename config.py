@@ -7,6 +7,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("JIEBANG_INSTANCE", BASE_DIR / "instance"))
+# The real lists and judged pairs (demo, tests, benchmarks): beside the checkout unless set.
+DATA_DIR = Path(os.environ.get("JIEBANG_DATA") or BASE_DIR.parent / "shared" / "data")
 
 # Values that must never protect a production deployment.
 INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret", "development"})
@@ -116,6 +118,9 @@ class Config:
     MATCH_PROCESSES = int(os.environ.get("MATCH_PROCESSES") or 0) or None
 
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    PROXY_FIX = bool(os.environ.get("PROXY_FIX"))  # behind a reverse proxy: trust X-Forwarded-*
+    DATA_DIR = str(DATA_DIR)
+    DEMO_REAL_DATA = os.environ.get("DEMO_REAL_DATA", "1") != "0"  # the demo imports the real lists
 
 
 class DevelopmentConfig(Config):

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from config import DATA_DIR as DATA
+
 FILES = {"a": "achievements-51jishu.jsonl", "n": "needs-51jishu.jsonl"}
 
 

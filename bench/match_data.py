@@ -25,17 +25,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bench.evaluation import Item, corpus_items, read_jsonl
+from config import DATA_DIR as DATA
 from webapp.matching.sources import KEYWORD_TERMS_MAX
 
-DATA = Path(os.environ.get("JIEBANG_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 CACHE = Path(os.environ.get("JIEBANG_BENCH_CACHE", "/tmp/jiebang-match-bench"))
 ENGINE_SOURCES = ("text.py", "index.py", "signals.py", "scoring.py", "engine.py")
 
 
 def data_file(name: str) -> Path:
-    for folder in (DATA, Path("/work/shared/data")):
-        if (folder / name).exists():
-            return folder / name
+    if (DATA / name).exists():
+        return DATA / name
     raise FileNotFoundError(f"{name} not found in {DATA}: set JIEBANG_DATA to the folder of the shared data")
 
 

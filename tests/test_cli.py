@@ -34,7 +34,7 @@ def test_users_create_refuses_duplicates_and_unknown_enterprises(app):
 
 
 def test_demo_load_runs_once(app, make_client, monkeypatch):
-    monkeypatch.setenv("DEMO_REAL_DATA", "0")
+    monkeypatch.setitem(app.config, "DEMO_REAL_DATA", False)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0 and "admin@demo.jiebang.cn" in first.output and "Jiebang-demo-2026" in first.output
@@ -47,7 +47,7 @@ def test_demo_load_runs_once(app, make_client, monkeypatch):
 def test_demo_load_fills_the_ledger_once_at_every_stage(app, monkeypatch):
     import sqlalchemy as sa
 
-    monkeypatch.setenv("DEMO_REAL_DATA", "0")
+    monkeypatch.setitem(app.config, "DEMO_REAL_DATA", False)
     from webapp.deals.models import Deal, DealState, TurnoverTarget
     from webapp.deals.turnover import ledger_mismatches
     from webapp.extensions import db
@@ -73,7 +73,7 @@ def test_demo_load_brings_every_library_the_board_and_matching_to_life_once(app,
     from webapp.matching.models import Suggestion
     from webapp.needs.models import Need
 
-    monkeypatch.setenv("DEMO_REAL_DATA", "0")
+    monkeypatch.setitem(app.config, "DEMO_REAL_DATA", False)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
 
@@ -132,8 +132,8 @@ def test_demo_load_imports_the_real_lists_when_they_are_there_once(app, monkeypa
     }
     for name, lines in rows.items():
         (tmp_path / name).write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), "utf-8")
-    monkeypatch.setenv("JIEBANG_DATA", str(tmp_path))
-    monkeypatch.delenv("DEMO_REAL_DATA", raising=False)
+    monkeypatch.setitem(app.config, "DATA_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "DEMO_REAL_DATA", True)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output

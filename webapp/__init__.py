@@ -41,7 +41,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     ensure_secret_key(app, Path(app.instance_path))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if os.environ.get("PROXY_FIX"):
+    if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -73,8 +72,7 @@ def load_demo() -> None:
     created = load()
     db.session.commit()
     listings_demo.load(say=click.echo)
-    wanted = os.environ.get("DEMO_REAL_DATA", "1") != "0"
-    if wanted and real_lists.present() and real_lists.load(say=click.echo):
+    if current_app.config["DEMO_REAL_DATA"] and real_lists.present() and real_lists.load(say=click.echo):
         _rematch_everything()
     challenges = challenges_demo.load(say=click.echo)
     db.session.commit()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from config import DATA_DIR as DATA
 from tests.conftest import CI
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 # The exact --map values of README.md, "Importing the real data".
 REAL_FILES = [
     (

@@ -7,11 +7,11 @@ from there, never copied into the repository."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 # (kind, file, --map)
 REAL_LISTS = (
@@ -32,10 +32,7 @@ REAL_LISTS = (
 
 
 def data_folder() -> Path:
-    configured = os.environ.get("JIEBANG_DATA")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
+    return Path(current_app.config["DATA_DIR"])
 
 
 def present() -> list[tuple[str, Path, str]]:
