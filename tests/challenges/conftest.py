@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from flask_babel import force_locale
 from hypothesis import HealthCheck, settings
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests.challenges.factory import make_people
 
-# Hypothesis's example database (failures to replay) outside the checkout; function-scoped fixtures
-# are fine here because every state machine example builds and rolls back its own world.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "jiebang-hypothesis")
+# Hypothesis keeps failures to replay in its example database, .hypothesis/ in the checkout (ignored
+# by git); function-scoped fixtures are fine here because every state machine example builds and
+# rolls back its own world.
 settings.register_profile(
     "jiebang",
     deadline=None,
