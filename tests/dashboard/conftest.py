@@ -23,5 +23,5 @@ def admin(make_user, make_client):
     user = make_user("admin")
     client = make_client()
     assert client.login(user.email).status_code == 302
-    client.user_id = user.id
+    client.user_id, client.email = user.id, user.email
     return client

@@ -221,6 +221,7 @@ def test_the_warming_task_fills_the_cache_for_the_next_request(
     app, shared, prefix, data, admin, computed, freeze_clock, moment, day
 ):
     assert freeze_clock(moment) == day
+    assert admin.login(admin.email).status_code == 302  # a login lasts hours of this clock, not of today's
     ledgers, to_date = to_warm(day)
     task = app.extensions["celery"].tasks[warming.TASK]
     with app.app_context():
