@@ -170,3 +170,12 @@ def test_the_money_field_answers_next_to_itself_and_keeps_what_was_typed(app, va
         assert form.value.data == value and form.budget.data == budget
         if not errors:
             assert form.value.yuan == 125_000 and form.budget.yuan_range == (500_000, 1_000_000)
+
+
+def test_templates_show_amounts_and_ranges_as_people_write_them(app_ctx):
+    """The `wan` and `wan_range` filters every page uses are the module's formats."""
+    render = app_ctx.jinja_env.from_string(
+        "{{ none|wan_range(none) }}|{{ 500000|wan_range(500000) }}|{{ 500000|wan_range(1000000) }}|"
+        "{{ 15000|wan_range(20000) }}|{{ 15000|wan }}"
+    ).render
+    assert render(none=None) == "面议|50 万元|50–100 万元|1.5–2 万元|1.5 万元"

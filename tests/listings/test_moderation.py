@@ -157,15 +157,6 @@ def test_the_owner_is_warned_of_near_duplicates(client, make_user, make_client, 
 # --- the shared helpers, called directly ---------------------------------------------------------
 
 
-def test_money_ranges_read_as_people_write_them(app_ctx):
-    from webapp.listings.moderation import wan_range
-
-    assert wan_range(None, None) == "面议"
-    assert wan_range(500_000, 500_000) == "50 万元"
-    assert wan_range(500_000, 1_000_000) == "50–100 万元"
-    assert wan_range(15_000, 20_000) == "1.5–2 万元"
-
-
 @pytest.mark.parametrize(
     ("address", "label"),
     [
