@@ -76,6 +76,19 @@ def test_a_listing_published_after_the_build_is_matched_at_once(app_ctx, fresh_i
     assert runtime.match_achievement(newer)[0].need_id == need.id
 
 
+def test_a_listing_written_on_an_earlier_clock_after_the_build_is_matched_too(app_ctx, fresh_index, freeze_clock):
+    """The demo replays its story on a past clock, and tests stop the clock in the past: a listing
+    added after the build still counts, though its time is earlier than the build's."""
+    publish("a", **VISION)
+    need = publish("n", **NEED)
+    runtime.rebuild_index()
+    built_at = runtime.status()["built_at"]
+    freeze_clock(built_at - timedelta(days=200))
+    older_in_time = publish("a", **BATTERY)
+    assert older_in_time.updated_at < built_at
+    assert runtime.match_need(need)[0].achievement_id == older_in_time.id
+
+
 def test_a_withdrawn_achievement_is_no_longer_suggested(app_ctx, fresh_index):
     battery = publish("a", **BATTERY)
     need = publish("n", **NEED)

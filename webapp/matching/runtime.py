@@ -207,11 +207,13 @@ def status() -> dict:
 
 def _delta(model, built_at: datetime, held: Mapping[int, int]) -> tuple[set[int], list[Doc]]:
     """Listings changed since the build: ids whose indexed copy is stale, and the published ones.
-    `held` is the version of each listing the index holds."""
+    `held` is the version of each listing the index holds. Rows newer than the newest it holds count
+    too, whatever their time: one written on a replayed or stopped clock may carry an earlier one."""
+    newest = max(held, default=0)
     changed = {
         listing_id
         for listing_id, updated_at in db.session.execute(
-            sa.select(model.id, model.updated_at).where(model.updated_at > built_at)
+            sa.select(model.id, model.updated_at).where(sa.or_(model.updated_at > built_at, model.id > newest))
         )
         if held.get(listing_id) != stamp(updated_at)
     }
