@@ -86,6 +86,8 @@ POLICY = {
     "accounts.profile": "login",
     "accounts.change_password": "login",
     "accounts.organisation": "login",
+    "accounts.tokens": "login",
+    "accounts.revoke_token": "owner_or_admin",  # the sample token belongs to another user
     "notifications.index": "login",
     "notifications.open_": "login",
     "notifications.read_all": "login",
@@ -97,6 +99,7 @@ POLICY = {
     "admin.new_organisation": "admin",
     "admin.edit_organisation": "admin",
     "admin.audit_log": "admin",
+    "admin.tokens": "admin",
     "achievements.new": "researcher",
     "achievements.mine": "researcher",
     "achievements.detail": "public",
@@ -499,6 +502,18 @@ def _notification_for(query, user_id: int) -> int:
     return query(add)
 
 
+def _api_token_of(query, user_id: int) -> int:
+    from webapp.accounts.models import User
+    from webapp.accounts.tokens import create_token
+
+    def add(session):
+        token, _plaintext = create_token(session.get(User, user_id), "矩阵样例令牌", "read")
+        session.commit()
+        return token.id
+
+    return query(add)
+
+
 def samples_for(role: str, client, make_user, make_org, query):
     """A user of `role` (None for a visitor), signed in on `client`, and a sample for every URL
     variable: objects the user may see, owned by others unless the policy names the user."""
@@ -513,6 +528,7 @@ def samples_for(role: str, client, make_user, make_org, query):
         (None, "note_id"): _notification_for(query, owner.id),
         **_duplicates_and_field(query),
         (None, "job_id"): _import_job_for(query, owner.id),
+        (None, "token_id"): _api_token_of(query, other.id),
     }
     listings = _listings_of(query, other.id, make_user("enterprise").id, make_user("broker").id)
     samples.update(listings)

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.accounts.models import OrgKind, Role, Tier
+from webapp.accounts.models import TOKEN_SCOPE_LABELS, OrgKind, Role, Tier
 from webapp.core.identifiers import InvalidIdentifier, validate_uscc
 
 
@@ -155,3 +155,21 @@ class OrganisationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(k.value, k.label) for k in OrgKind]
         self.tiers.choices = [SelectChoice(t.value, t.label) for t in Tier]
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("What the token is for, e.g. the district's statistics system."),
+    )
+    scopes = SelectField(
+        _l("Access"), choices=[SelectChoice(code, label) for code, label in TOKEN_SCOPE_LABELS.items()]
+    )
+    days = SelectField(
+        _l("Valid for"),
+        coerce=int,
+        default=90,
+        choices=[SelectChoice(30, _l("30 days")), SelectChoice(90, _l("90 days")), SelectChoice(365, _l("1 year"))],
+    )
+    submit = SubmitField(_l("Create token"))

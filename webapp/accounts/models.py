@@ -197,3 +197,46 @@ class UserSession(db.Model):
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+TOKEN_SCOPES = ("read", "read write")
+TOKEN_SCOPE_LABELS = {"read": _l("Read"), "read write": _l("Read and write")}
+
+
+class ApiToken(db.Model):
+    """A personal access token for the JSON API; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    prefix: Mapped[str] = mapped_column(sa.String(12), nullable=False)
+    scopes: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        sa.CheckConstraint("scopes IN ('read', 'read write')", name="scopes_known"),
+        sa.CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    )
+
+    def status(self, moment: datetime) -> str:
+        """`revoked`, `expired` or `active` at `moment`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= moment else "active"
+
+    @property
+    def scope_label(self) -> str:
+        return str(TOKEN_SCOPE_LABELS[self.scopes])
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.prefix} user={self.user_id}>"

@@ -22,12 +22,15 @@ ACTIONS = {
     "account.admin_update": _l("Account changed by an administrator"),
     "organisation.create": _l("Organisation created"),
     "organisation.update": _l("Organisation edited"),
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
 }
 
 # Audit log objects (table names).
 OBJECTS = {
     "users": _l("User"),
     "organisations": _l("Organisation"),
+    "api_tokens": _l("API token"),
 }
 
 # Notification kinds with their texts; parameters are filled in the reader's language.

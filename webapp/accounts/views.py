@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from webapp.accounts import services
+from webapp.accounts import tokens as api_tokens
 from webapp.accounts.forms import (
+    ApiTokenForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
@@ -15,7 +17,8 @@ from webapp.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from webapp.accounts.models import Organisation, OrgKind, Role
+from webapp.accounts.models import ApiToken, Organisation, OrgKind, Role
+from webapp.core import clock
 from webapp.core.forms import show_error
 from webapp.core.identifiers import InvalidIdentifier
 from webapp.core.security import is_safe_next
@@ -182,6 +185,49 @@ def change_password():
             flash(_("Your password has been changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    user = current_user._get_current_object()
+    form = ApiTokenForm()
+    created = plaintext = None
+    if form.validate_on_submit():
+        try:
+            created, plaintext = api_tokens.create_token(user, form.name.data, form.scopes.data, form.days.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    # The new token's plaintext exists only in this response: it is never flashed, redirected to or stored.
+    response = make_response(
+        render_template(
+            "accounts/tokens.html",
+            form=form,
+            tokens=api_tokens.tokens_of(user),
+            created=created,
+            plaintext=plaintext,
+            now=clock.now(),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    actor = current_user._get_current_object()
+    token = db.session.get(ApiToken, token_id) or abort(404)
+    if api_tokens.revoke_token(actor, token):
+        flash(_("Token %(name)s revoked; it no longer opens the API.", name=token.name), "success")
+    else:
+        flash(_("Token %(name)s was already revoked.", name=token.name), "info")
+    db.session.commit()
+    return redirect(url_for("accounts.tokens") if token.user_id == actor.id else url_for("admin.tokens"))
 
 
 @bp.route("/organisations/<int:org_id>")

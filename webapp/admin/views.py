@@ -9,8 +9,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from webapp.accounts import services
+from webapp.accounts import tokens as api_tokens
 from webapp.accounts.forms import AdminEditUserForm, AdminUserForm, OrganisationForm
 from webapp.accounts.models import Organisation, OrgKind, Role, Tier, User
+from webapp.core import clock
 from webapp.core.audit import AuditEvent
 from webapp.core.forms import show_error
 from webapp.core.identifiers import InvalidIdentifier
@@ -180,6 +182,14 @@ def edit_organisation(org_id: int):
     if form.validate_on_submit() and (response := _save_org(form, org)):
         return response
     return render_template("admin/organisation_form.html", form=form, org=org)
+
+
+@bp.route("/tokens")
+@roles_required(Role.ADMIN)
+def tokens():
+    q = (request.args.get("q") or "").strip()
+    page = db.paginate(api_tokens.all_tokens(current_user, q), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/tokens.html", page=page, q=q, now=clock.now())
 
 
 @bp.route("/audit")
