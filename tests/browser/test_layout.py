@@ -26,6 +26,7 @@ PAGES = {
         "/dashboard/me/",
         "/notifications/",
         "/account",
+        "/account/tokens",
     ],
     "enterprise": [
         "/",
@@ -46,6 +47,7 @@ PAGES = {
         "/admin/challenges",
         "/admin/users",
         "/admin/audit",
+        "/admin/tokens",
         "/admin/fields/",
         "/admin/matching",
         "/dashboard/targets",
