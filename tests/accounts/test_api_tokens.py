@@ -82,6 +82,9 @@ def test_revoked_expired_and_deactivated_users_tokens_do_not_authenticate(app_ct
     _token, text = tokens.create_token(other, "停用账户", "read write", 365)
     other.active = False
     assert tokens.authenticate(f"Bearer {text}") is None
+    # The lists say why: each token's status is what authentication decides.
+    statuses = {t.name: t.status(clock.now()) for t in tokens.tokens_of(owner) + tokens.tokens_of(other)}
+    assert statuses == {"已撤销": "revoked", "30天": "expired", "停用账户": "deactivated"}
 
 
 def test_another_user_cannot_revoke_a_token_but_an_admin_can(client, make_client, make_user, query):

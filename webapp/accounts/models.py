@@ -229,10 +229,13 @@ class ApiToken(db.Model):
     )
 
     def status(self, moment: datetime) -> str:
-        """`revoked`, `expired` or `active` at `moment`."""
+        """`revoked`, `expired`, `deactivated` (its user's account is) or `active` at `moment`: what
+        `tokens.authenticate` decides, in words."""
         if self.revoked_at is not None:
             return "revoked"
-        return "expired" if self.expires_at <= moment else "active"
+        if self.expires_at <= moment:
+            return "expired"
+        return "active" if self.user.active else "deactivated"
 
     @property
     def scope_label(self) -> str:
