@@ -24,6 +24,7 @@ LAYERS = [
     {"dashboard"},
     {"admin", "demo"},
     {"cli", "models", "assets"},
+    {"api"},
     {""},
 ]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}

@@ -73,6 +73,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):  # no cookies on the API: its language is Accept-Language's
+        return request.accept_languages.best_match(list(languages)) or current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.cookies.get("lang")
     if lang in languages:
         return lang
@@ -208,6 +210,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(my_dashboard_bp)
     app.register_blueprint(evidence_bp)
+    from webapp.api import init_app as init_api  # the JSON API v1 and its OpenAPI document
+
+    init_api(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,11 +1,12 @@
-"""Generic error pages (never a traceback) and JSON errors under /api/."""
+"""Generic error pages (never a traceback) and, under /api/, RFC 9457 problem+json in the
+request's language: the one place either is made."""
 
 from __future__ import annotations
 
 import logging
 
 import sqlalchemy.exc as sa_exc
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, json, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -15,10 +16,12 @@ log = logging.getLogger(__name__)
 
 def _messages() -> dict[int, tuple[str, str]]:
     return {
+        401: (_("Authentication required"), _("Send a valid API token as “Authorization: Bearer <token>”.")),
         400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
         403: (_("Not allowed"), _("Your account does not have permission to open this page.")),
         404: (_("Page not found"), _("The page does not exist or has been removed.")),
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
+        422: (_("Invalid parameters"), _("Some parameters are not valid; see errors.")),
         413: (_("Upload too large"), _("The file is larger than the upload limit.")),
         414: (
             _("Address too long"),
@@ -29,10 +32,45 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(code: int, detail: str | None = None, *, errors: dict | None = None, headers: dict | None = None):
+    """An RFC 9457 problem document: type, title, status, detail (and errors per field)."""
+    title, message = _messages().get(code, (_("Error"), _("The request failed.")))
+    body = {"type": "about:blank", "title": title, "status": code, "detail": detail or message}
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=code, mimetype="application/problem+json")
+    if code == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def http_exception_response(exc: HTTPException):
+    """The response to an HTTP error anywhere: flask-smorest's handler under /api/ ends here too.
+    Validation failures (webargs) carry their messages per location and field in exc.data."""
+    from webapp.core.boundary import BadInput
+
+    code = exc.code or 500
+    detail = exc.description if isinstance(exc, BadInput) else None
+    if is_api_request():
+        data = getattr(exc, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        allowed = getattr(exc, "valid_methods", None)
+        if code == 405 and allowed:
+            headers["Allow"] = ", ".join(allowed)
+        return problem(code, data.get("message") or detail, errors=data.get("messages"), headers=headers)
+    return render_error(code, detail)
+
+
 def render_error(code: int, detail: str | None = None):
     title, message = _messages().get(code, (_("Error"), _("The request failed.")))
-    if request.path.startswith("/api/"):
-        return jsonify({"error": {"code": code, "message": detail or message}}), code
+    if is_api_request():
+        return problem(code, detail)
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
@@ -47,9 +85,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code and exc.code < 400:
             return exc
-        from webapp.core.boundary import BadInput
-
-        return render_error(exc.code or 500, exc.description if isinstance(exc, BadInput) else None)
+        return http_exception_response(exc)
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(sa_exc.DataError)
