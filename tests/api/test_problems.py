@@ -68,3 +68,21 @@ def test_the_openapi_document_is_served_as_3_1(client):
     document = response.get_json()
     assert document["openapi"] == "3.1.0"
     assert {"/api/v1/achievements", "/api/v1/needs", "/api/v1/taxonomy"} <= set(document["paths"])
+
+
+def test_a_read_token_may_not_write_a_403_problem(client, make_user, make_token):
+    token = make_token(make_user("enterprise"), "read")
+    response = client.http.post("/api/v1/needs", headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})
+    assert _problem(response, 403)["title"] == "Not allowed"
+
+
+def test_a_server_error_is_a_500_problem_without_a_traceback(client, monkeypatch):
+    import webapp.api.views as views
+
+    def broken():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(views, "tree", broken)
+    response = client.http.get("/api/v1/taxonomy")
+    body = _problem(response, 500)
+    assert body["title"] == "服务器错误" and "secret internals" not in response.get_data(as_text=True)

@@ -110,6 +110,13 @@ POLICY = {
     "needs.new": "enterprise",
     "needs.mine": "enterprise",
     "needs.detail": "public",
+    # The JSON API reads the public libraries for anyone (tokens are tested in tests/api/).
+    "api-docs.openapi_json": "public",
+    "api.achievements": "public",
+    "api.achievement": "public",
+    "api.needs": "public",
+    "api.need": "public",
+    "api.taxonomy": "public",
     "needs.edit": "owner_or_admin",
     "needs.transition": "owner_or_admin",
     "moderation.queue": "admin",
