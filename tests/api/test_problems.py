@@ -59,7 +59,9 @@ def test_a_session_cookie_does_not_authenticate_an_api_request(client, make_user
     draft = query(lambda s: (make_listing(s, "n", status=ListingStatus.DRAFT, owner_id=user.id), s.commit())[0].id)
     client.login(user.email)
     assert client.get(f"/needs/{draft}").status_code == 200
-    _problem(client.http.get(f"/api/v1/needs/{draft}"), 404)
+    response = client.http.get(f"/api/v1/needs/{draft}")
+    _problem(response, 404)
+    assert "Set-Cookie" not in response.headers
 
 
 def test_the_openapi_document_is_served_as_3_1(client):
