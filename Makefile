@@ -59,6 +59,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-i18n-update: install
+# The catalogue template from the code; i18n-update also merges it into the zh_CN catalogue.
+i18n-extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
+
+i18n-update: i18n-extract
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
