@@ -1,7 +1,7 @@
 """The packages of webapp/ stand on each other in layers: a module imports its own package or a lower
 layer, never a higher one nor a neighbour on its own layer, and no modules import each other in a
-circle. Imports inside functions count: a lazy import hides a cycle without breaking it. Imports
-under `if TYPE_CHECKING:` (annotations only) do not count."""
+circle. Every import statement counts, wherever it stands: a lazy import (inside a function) or one
+for annotations only (`if TYPE_CHECKING:`) hides a cycle without breaking it."""
 
 from __future__ import annotations
 
@@ -41,21 +41,12 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def _type_checking(node: ast.If) -> bool:
-    test = node.test
-    return getattr(test, "id", None) == "TYPE_CHECKING" or getattr(test, "attr", None) == "TYPE_CHECKING"
-
-
 def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     """The webapp modules `name` imports, wherever in the file the import statement is."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _type_checking(node):
-            for child in node.orelse:
-                visit(child)
-            return
         if isinstance(node, ast.Import):
             for alias in node.names:
                 target = alias.name
@@ -153,7 +144,7 @@ def test_no_modules_import_each_other_in_a_circle():
 
 
 def test_the_checks_see_lazy_imports_and_cycles(tmp_path):
-    """An import inside a function is an edge like any other; one for annotations only is not."""
+    """An import inside a function or for annotations only is an edge like any other."""
     module = tmp_path / "lifecycle.py"
     module.write_text(
         "from typing import TYPE_CHECKING\n"
@@ -165,7 +156,11 @@ def test_the_checks_see_lazy_imports_and_cycles(tmp_path):
         ["webapp.listings.lifecycle", "webapp.listings.models", "webapp.deals.services", "webapp.challenges.models"],
         module,
     )
-    assert imports_of("webapp.listings.lifecycle", module, known) == {"webapp.deals.services", "webapp.listings.models"}
+    assert imports_of("webapp.listings.lifecycle", module, known) == {
+        "webapp.challenges.models",
+        "webapp.deals.services",
+        "webapp.listings.models",
+    }
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
 

@@ -8,24 +8,20 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from webapp.listings.models import NO_AMOUNT_HIGH, NO_AMOUNT_LOW
 
-if TYPE_CHECKING:
-    from webapp.listings.search import Criteria
 
-
-def date_column(model, criteria: Criteria):
+def date_column(model, criteria):
     """When a listing went public; drafts (never published) count from when they were written."""
     if criteria.public_only:
         return model.published_at
     return sa.func.coalesce(model.published_at, model.created_at)
 
 
-def sort_key(model, criteria: Criteria) -> tuple:
+def sort_key(model, criteria) -> tuple:
     """(expression, descending) of the list order; the id breaks ties in the same direction."""
     sort = criteria.effective_sort
     low_col, high_col = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 import unicodedata
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,12 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core.db import TimestampMixin, UTCDateTime, enum_type
 from webapp.extensions import db
-
-if TYPE_CHECKING:
-    from webapp.challenges.models.application import Application
-    from webapp.challenges.models.delivery import Contract, Milestone
-    from webapp.challenges.models.review import Award, ExpertAssignment, Objection
-
 
 MAX_BOUNTY = 10**12  # 元 (one trillion): far above any real bounty, well inside BIGINT
 
@@ -183,6 +176,8 @@ def eligibility_items(mask: int) -> list[Eligibility]:
     return [e for e in Eligibility if mask & e.bit]
 
 
+# The application, review and delivery models import this module, so its relationships name their
+# classes by annotation only (resolved by SQLAlchemy's registry; hence the noqa: F821).
 class Challenge(TimestampMixin, db.Model):
     """A 榜单: an enterprise's need turned into a problem with a bounty, reviewed and published by
     the district, applied for, reviewed by experts, publicly noticed, awarded, contracted and
@@ -239,22 +234,24 @@ class Challenge(TimestampMixin, db.Model):
     criteria: Mapped[list[Criterion]] = relationship(
         back_populates="challenge", cascade="all, delete-orphan", order_by="Criterion.position", lazy="selectin"
     )
-    milestones: Mapped[list[Milestone]] = relationship(
+    milestones: Mapped[list[Milestone]] = relationship(  # noqa: F821
         back_populates="challenge", cascade="all, delete-orphan", order_by="Milestone.position", lazy="selectin"
     )
-    applications: Mapped[list[Application]] = relationship(
+    applications: Mapped[list[Application]] = relationship(  # noqa: F821
         back_populates="challenge", order_by="Application.id", passive_deletes=True
     )
-    experts: Mapped[list[ExpertAssignment]] = relationship(
+    experts: Mapped[list[ExpertAssignment]] = relationship(  # noqa: F821
         back_populates="challenge", order_by="ExpertAssignment.id", passive_deletes=True
     )
-    objections: Mapped[list[Objection]] = relationship(
+    objections: Mapped[list[Objection]] = relationship(  # noqa: F821
         back_populates="challenge", order_by="Objection.id", passive_deletes=True
     )
-    awards: Mapped[list[Award]] = relationship(
+    awards: Mapped[list[Award]] = relationship(  # noqa: F821
         primaryjoin="Challenge.id == foreign(Award.challenge_id)", order_by="Award.slot", viewonly=True
     )
-    contract: Mapped[Contract | None] = relationship(back_populates="challenge", uselist=False, passive_deletes=True)
+    contract: Mapped[Contract | None] = relationship(  # noqa: F821
+        back_populates="challenge", uselist=False, passive_deletes=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
