@@ -86,6 +86,8 @@ class Config:
     RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # Each API token (or, without one, each address) shares this budget over all /api/ operations.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -132,6 +134,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     RATELIMIT_STORAGE_URI = "memory://"
+    API_RATE_LIMIT = "100000 per minute"  # the API's own limit is tested with its own app
     MAIL_SERVER = None
     EMBEDDED_BEAT = False  # tests run the scheduled tasks themselves, at the instants they choose
 

@@ -1,6 +1,13 @@
 """Imports every model so that SQLAlchemy's metadata is complete."""
 
-from webapp.accounts.models import ApiToken, Organisation, OrganisationTier, User, UserSession  # noqa: F401
+from webapp.accounts.models import (  # noqa: F401
+    ApiToken,
+    IdempotentRequest,
+    Organisation,
+    OrganisationTier,
+    User,
+    UserSession,
+)
 from webapp.achievements.models import Achievement, AchievementAccess  # noqa: F401
 from webapp.challenges.models import (  # noqa: F401
     Application,

@@ -53,13 +53,13 @@ def test_a_token_authenticates_its_user_and_marks_its_use_at_most_once_a_minute(
     token, plaintext = tokens.create_token(user, "采集脚本", "read", 30)
 
     assert tokens.authenticate(f"Bearer {plaintext}") == (user, token)
-    assert token.last_used_at == MOMENT
+    assert token.last_used_at is None
+    assert tokens.record_use(token) is True and token.last_used_at == MOMENT
     clock.advance(timedelta(seconds=30))
     assert tokens.authenticate(f"bearer  {plaintext} ") == (user, token)
-    assert token.last_used_at == MOMENT
+    assert tokens.record_use(token) is False and token.last_used_at == MOMENT
     later = clock.advance(timedelta(seconds=31))
-    tokens.authenticate(f"Bearer {plaintext}")
-    assert token.last_used_at == later
+    assert tokens.record_use(token) is True and token.last_used_at == later
 
     for header in (None, "", plaintext, f"Basic {plaintext}", f"Bearer {plaintext}x", "Bearer jb_unknown"):
         assert tokens.authenticate(header) is None

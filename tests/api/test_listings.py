@@ -61,11 +61,17 @@ def test_an_achievements_confidential_part_never_appears(client, query, make_use
             (make_listing(s, "a", title="高效催化剂", confidential=SECRET_TEXT, owner_id=owner.id), s.commit())[0].id
         )
     )
-    for headers in ({}, {"Authorization": f"Bearer {make_token(owner)}"}):
+    stranger = make_token(make_user("enterprise"))
+    for headers in ({}, {"Authorization": f"Bearer {stranger}"}):
         for url in (f"/api/v1/achievements/{achievement_id}", "/api/v1/achievements", "/api/v1/achievements?q=催化剂"):
             text = client.http.get(url, headers=headers).get_data(as_text=True)
             assert "催化剂" in text and SECRET_TEXT not in text and "XQZ" not in text
     assert client.http.get(f"/api/v1/achievements/{achievement_id}").get_json()["has_confidential_part"] is True
+    # Its owner reads back what they wrote, as on the page.
+    own = client.http.get(
+        f"/api/v1/achievements/{achievement_id}", headers={"Authorization": f"Bearer {make_token(owner)}"}
+    )
+    assert own.get_json()["confidential"] == SECRET_TEXT
 
 
 def test_a_draft_is_a_404_problem_for_anyone_else(client, query, make_user, make_token):

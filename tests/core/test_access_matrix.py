@@ -28,10 +28,13 @@ ROLES = ["anonymous", "enterprise", "researcher", "broker", "expert", "admin"]
 SIGNED_IN = [role for role in ROLES if role != "anonymous"]
 
 ALLOW, TO_LOGIN, TO_HOME, FORBIDDEN = "allow", "to_login", "to_home", "forbidden"
+TOKEN_NEEDED = "token_needed"  # 401: the API takes its bearer token, never the session cookie
 
 # What each policy answers to each role.
 OUTCOMES = {
     "public": dict.fromkeys(ROLES, ALLOW),
+    # The JSON API's own and changing operations: a session cookie counts for nothing there.
+    "api_token": dict.fromkeys(ROLES, TOKEN_NEEDED),
     "anonymous_only": {"anonymous": ALLOW, **dict.fromkeys(SIGNED_IN, TO_HOME)},
     "login": {"anonymous": TO_LOGIN, **dict.fromkeys(SIGNED_IN, ALLOW)},
     "admin": {
@@ -112,11 +115,21 @@ POLICY = {
     "needs.detail": "public",
     # The JSON API reads the public libraries for anyone (tokens are tested in tests/api/).
     "api-docs.openapi_json": "public",
-    "api.achievements": "public",
-    "api.achievement": "public",
-    "api.needs": "public",
-    "api.need": "public",
-    "api.taxonomy": "public",
+    "api_listings.achievements": "public",
+    "api_listings.achievement": "public",
+    "api_listings.needs": "public",
+    "api_listings.need": "public",
+    "api_listings.taxonomy": "public",
+    "api_listings.my_achievements": "api_token",
+    "api_listings.create_achievement": "api_token",
+    "api_listings.replace_achievement": "api_token",
+    "api_listings.submit_achievement": "api_token",
+    "api_listings.withdraw_achievement": "api_token",
+    "api_listings.my_needs": "api_token",
+    "api_listings.create_need": "api_token",
+    "api_listings.replace_need": "api_token",
+    "api_listings.submit_need": "api_token",
+    "api_listings.withdraw_need": "api_token",
     "needs.edit": "owner_or_admin",
     "needs.transition": "owner_or_admin",
     "moderation.queue": "admin",
@@ -254,6 +267,7 @@ def _check(outcome: str, response, path: str) -> str | None:
         TO_LOGIN: redirect and location.path == "/login" and parse_qs(location.query).get("next") == [path],
         TO_HOME: redirect and location.path == "/",
         FORBIDDEN: status == 403,
+        TOKEN_NEEDED: status == 401 and response.mimetype == "application/problem+json",
     }[outcome]
     if matches:
         return None

@@ -243,3 +243,26 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.prefix} user={self.user_id}>"
+
+
+class IdempotentRequest(db.Model):
+    """An API request sent with an `Idempotency-Key`: what it asked (a hash of method, path and
+    body) and the response it got, so the same key sent again by the same user gets the same
+    response instead of a second change. Written in the transaction of the change itself."""
+
+    __tablename__ = "idempotent_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    key: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    status_code: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    location: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key"),
+        sa.CheckConstraint("length(key) > 0", name="key_not_empty"),
+        sa.CheckConstraint("status_code >= 200 AND status_code < 300", name="success_only"),
+    )

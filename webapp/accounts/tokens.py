@@ -98,8 +98,7 @@ def revoke_token(actor: User, token: ApiToken) -> bool:
 
 def authenticate(header_value: str | None) -> tuple[User, ApiToken] | None:
     """The user and token of an `Authorization: Bearer jb_…` value, or None when the token is
-    unknown, revoked, expired or its user deactivated. Marks the token used (at most once a
-    minute); the caller commits."""
+    unknown, revoked, expired or its user deactivated."""
     scheme, _sep, value = (header_value or "").strip().partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not value.startswith(PREFIX) or len(value) > MAX_TOKEN_LENGTH:
@@ -108,10 +107,18 @@ def authenticate(header_value: str | None) -> tuple[User, ApiToken] | None:
     now = clock.now()
     if token is None or token.status(now) != "active" or not token.user.active:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        db.session.flush()
     return token.user, token
+
+
+def record_use(token: ApiToken) -> bool:
+    """Mark the token used now, at most once a minute (a hint for people, not a log); True when
+    it wrote, for the caller to commit."""
+    now = clock.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return False
+    token.last_used_at = now
+    db.session.flush()
+    return True
 
 
 def tokens_of(user: User) -> list[ApiToken]:

@@ -1,13 +1,21 @@
-"""The JSON API v1 under /api/v1/: read-only views of the public libraries and the taxonomy,
-token authentication, problem+json errors and the OpenAPI 3.1 document at /api/v1/openapi.json."""
+"""The JSON API v1 under /api/v1/: token authentication, a rate limit per token, problem+json
+errors, the Idempotency-Key on POST, and the OpenAPI 3.1 document at /api/v1/openapi.json
+(generated from the operations' schemas) with its readable page at /api/v1/docs."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+import hashlib
+
+from flask import Flask, current_app, request
+from flask_limiter.util import get_remote_address
 from flask_smorest import Api as _Api
 
+from webapp.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from webapp.api.idempotency import KEY_PATTERN
 from webapp.api.schemas import PROBLEM_JSON, Problem
 from webapp.core.errors import http_exception_response
+
+UNSAFE = ("post", "put", "patch", "delete")
 
 
 class Api(_Api):
@@ -26,11 +34,59 @@ class Api(_Api):
         return http_exception_response(error)
 
 
-def init_app(app: Flask) -> None:
-    from webapp.api.auth import authenticate_request
-    from webapp.api.views import bp
-    from webapp.extensions import csrf
+def _rate_key() -> str:
+    """The budget a request draws on: its bearer token's (a hash of it: the token itself is never
+    kept), or its address's without one."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        return "api-token:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+    return "api-addr:" + get_remote_address()
 
+
+def _tag(name: str) -> str:
+    """A blueprint's tag in the document: api_listings → Listings."""
+    return name.removeprefix("api_").replace("_", " ").capitalize()
+
+
+def _document_common_answers(spec) -> None:
+    """What any operation may answer, named in each: 401 (a bad token), 429 (over the rate
+    limit); for a change also 403 (the token may only read, or the role may not), 422 (invalid
+    input), and for a POST the Idempotency-Key header and its 400."""
+    for tag in spec._tags:
+        tag["name"] = _tag(tag["name"])
+    for operations in spec._paths.values():
+        for method, operation in operations.items():
+            if method not in ("get", "head", "options", *UNSAFE):
+                continue  # the path's own parameters
+            operation["tags"] = [_tag(name) for name in operation.get("tags", [])]
+            responses = operation.setdefault("responses", {})
+            answers = {"401": "UNAUTHORIZED", "429": "TOO_MANY_REQUESTS"}
+            if method in UNSAFE:
+                answers |= {"403": "FORBIDDEN", "422": "UNPROCESSABLE_ENTITY"}
+            if method == "post":
+                answers["400"] = "BAD_REQUEST"
+                parameters = operation.setdefault("parameters", [])
+                parameters.append(
+                    {
+                        "in": "header",
+                        "name": IDEMPOTENCY_HEADER,
+                        "required": False,
+                        "description": "Any unique string (a UUID): the same request sent again with it "
+                        "changes nothing and gets the first answer again, for 24 hours.",
+                        "schema": {"type": "string", "pattern": KEY_PATTERN},
+                    }
+                )
+            for code, name in answers.items():
+                responses.setdefault(code, spec.components.get_ref("response", name))
+
+
+def init_app(app: Flask) -> None:
+    from webapp.api import listing_writes  # noqa: F401 - its operations join the listings blueprint
+    from webapp.api.auth import authenticate_request
+    from webapp.api.listings import bp as listings
+    from webapp.extensions import csrf, limiter
+
+    blueprints = [listings]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
@@ -39,15 +95,22 @@ def init_app(app: Flask) -> None:
     api = Api(
         app,
         spec_kwargs={
-            "info": {"description": "Read-only access to the achievements and needs libraries and the taxonomy."},
+            "info": {
+                "description": "The achievements and needs libraries, the taxonomy, the matching, "
+                "challenges and deals of Jiebang, as each user may see and change them on the pages."
+            },
             "components": {
                 "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             },
             "security": [{"bearer": []}, {}],
         },
     )
-    csrf.exempt(bp)
-    api.register_blueprint(bp)
+    shared = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_rate_key)
+    for blueprint in blueprints:
+        csrf.exempt(blueprint)
+        shared(blueprint)
+        api.register_blueprint(blueprint)
+    _document_common_answers(api.spec)
 
     @app.before_request
     def api_token():

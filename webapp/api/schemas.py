@@ -1,11 +1,11 @@
 """The shapes the API reads and writes, each field documented (they make the OpenAPI document).
-Dumping takes plain dicts built by webapp.api.views, where the visibility rules are applied."""
+Dumping takes plain dicts built by the operations (webapp.api.listings and the others), where the visibility rules are applied."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.listings.models import CoopMode, Maturity
+from webapp.listings.models import CoopMode, ListingStatus, Maturity
 from webapp.listings.search import SORTS
 
 PROBLEM_JSON = "application/problem+json"
@@ -76,6 +76,15 @@ class ListingBase(Schema):
     published_at = fields.DateTime(allow_none=True, metadata={"description": "When it went public (ISO 8601)."})
     posted_on = fields.Date(allow_none=True, metadata={"description": "The date given by the source, if any."})
     url = fields.String(required=True, metadata={"description": "The public page."})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf([s.value for s in ListingStatus]),
+        metadata={"description": "draft, submitted (in review), published, returned (for changes) or offline."},
+    )
+    moderation_reason = fields.String(
+        allow_none=True,
+        metadata={"description": "Why a reviewer returned or took it down (its owner and admins only)."},
+    )
 
 
 class AchievementOut(ListingBase):
@@ -88,7 +97,11 @@ class AchievementOut(ListingBase):
     institution = fields.String(allow_none=True, metadata={"description": "University or institute."})
     team = fields.String(allow_none=True)
     has_confidential_part = fields.Boolean(
-        required=True, metadata={"description": "Details shared on request on the page; never sent here."}
+        required=True, metadata={"description": "Whether it has details shared only on request."}
+    )
+    confidential = fields.String(
+        allow_none=True,
+        metadata={"description": "Those details: only for the owner, admins and people the owner granted access."},
     )
 
 
@@ -139,3 +152,96 @@ class Problem(Schema):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "Messages per location and field (validation failures)."})
+
+
+class ListingIn(Schema):
+    """What creating or replacing a listing sends: raw values, checked by the same rules as the
+    forms and the importer (their messages come back per field)."""
+
+    title = fields.String(required=True, validate=validate.Length(max=1000))
+    field = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "A technical field id (see /taxonomy)."},
+    )
+    keywords = fields.List(
+        fields.String(validate=validate.Length(max=200)), load_default=list, validate=validate.Length(max=100)
+    )
+    coop_modes = fields.List(
+        fields.String(validate=validate.OneOf([m.value for m in CoopMode])),
+        load_default=list,
+        validate=validate.Length(max=10),
+    )
+    submit = fields.Boolean(
+        load_default=False, metadata={"description": "Also submit it for review (as “Save and submit”)."}
+    )
+
+
+TEXT = {"validate": validate.Length(max=100_000), "load_default": None, "allow_none": True}
+
+
+class AchievementIn(ListingIn):
+    summary = fields.String(required=True, validate=validate.Length(max=100_000))
+    maturity = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([m.value for m in Maturity]))
+    trl = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=9))
+    patents = fields.List(
+        fields.String(validate=validate.Length(max=100)),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "Patent or application numbers, e.g. ZL201720001285.X, CN112345678A."},
+    )
+    price = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "In 万元 as on the form and in imports: 80, 50-100, or 面议 (negotiable)."},
+    )
+    institution = fields.String(
+        validate=validate.Length(max=1000),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "University or institute (ignored when the account belongs to one)."},
+    )
+    team = fields.String(validate=validate.Length(max=1000), load_default=None, allow_none=True)
+    scenarios = fields.String(**TEXT)
+    confidential = fields.String(
+        **TEXT, metadata={"description": "Shown only to the owner, admins and people the owner grants access."}
+    )
+
+
+class NeedIn(ListingIn):
+    description = fields.String(required=True, validate=validate.Length(max=100_000))
+    indicators = fields.String(**TEXT)
+    expected_maturity = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf([m.value for m in Maturity])
+    )
+    budget = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "In 万元 as on the form and in imports: 80, 50-100, or 面议 (negotiable)."},
+    )
+    deadline = fields.Date(load_default=None, allow_none=True)
+    organisation = fields.String(
+        validate=validate.Length(max=1000),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The organisation's name (ignored when the account belongs to one)."},
+    )
+    show_identity = fields.Boolean(
+        load_default=False, metadata={"description": "Show the organisation and contact publicly (else de-identified)."}
+    )
+    contact_name = fields.String(validate=validate.Length(max=100), load_default=None, allow_none=True)
+    contact_phone = fields.String(validate=validate.Length(max=30), load_default=None, allow_none=True)
+
+
+class MineQuery(Schema):
+    cursor = fields.String(
+        validate=validate.Regexp(r"^[1-9][0-9]{0,9}$"), metadata={"description": "next_cursor of the previous page."}
+    )
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": "Items per page, 1–100."},
+    )

@@ -1,23 +1,24 @@
-"""/api/v1: the public libraries and the taxonomy, read-only. Who sees what is decided by the
-models' own rules (can_view, can_see_identity, anonymous_label), as on the pages; the search is
-the libraries' search (webapp.listings.search)."""
+"""/api/v1: the achievements and needs libraries and the taxonomy, read. Who sees what is decided
+by the models' own rules (can_view, can_edit, can_see_confidential, can_see_identity,
+anonymous_label), as on the pages; the search is the libraries' search (webapp.listings.search).
+Creating and changing listings: webapp.api.listing_writes."""
 
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 
 from webapp.achievements.models import Achievement
 from webapp.api.auth import api_user
+from webapp.api.common import get_visible
 from webapp.api.schemas import AchievementOut, AchievementPage, ListQuery, NeedOut, NeedPage, Taxonomy
 from webapp.core.money import format_money_range
-from webapp.extensions import db
 from webapp.listings.models import CoopMode, Maturity
 from webapp.listings.search import Criteria, search
 from webapp.needs.models import Need
 from webapp.taxonomy.services import tree
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Achievements, needs and the taxonomy.")
+bp = Blueprint("api_listings", __name__, url_prefix="/api/v1", description="Achievements, needs and the taxonomy.")
 
 SEARCH_CURSOR = "p."  # search results are paged by number: the cursor holds the next page's
 
@@ -26,7 +27,8 @@ def _field(field) -> dict | None:
     return None if field is None else {"id": field.id, "code": field.code, "name": field.display_name}
 
 
-def _common(listing, endpoint: str, id_arg: str) -> dict:
+def _common(listing, endpoint: str, id_arg: str, user) -> dict:
+    manage = listing.can_edit(user)
     return {
         "id": listing.id,
         "title": listing.title,
@@ -36,6 +38,8 @@ def _common(listing, endpoint: str, id_arg: str) -> dict:
         "published_at": listing.published_at,
         "posted_on": listing.posted_on,
         "url": url_for(endpoint, _external=True, **{id_arg: listing.id}),
+        "status": listing.status.value,
+        "moderation_reason": listing.moderation_reason if manage else None,
     }
 
 
@@ -43,9 +47,10 @@ def _amount(low: int | None, high: int | None) -> dict:
     return {"min": low, "max": high, "text": format_money_range(low, high)}
 
 
-def achievement_data(achievement: Achievement) -> dict:
-    """What the public page shows; the confidential part is never sent, whoever asks."""
-    return _common(achievement, "achievements.detail", "achievement_id") | {
+def achievement_data(achievement: Achievement, user) -> dict:
+    """What its page shows `user`: the confidential part only to its owner, admins and the people
+    the owner granted access."""
+    return _common(achievement, "achievements.detail", "achievement_id", user) | {
         "summary": achievement.summary,
         "scenarios": achievement.scenarios,
         "maturity": achievement.maturity.value if achievement.maturity else None,
@@ -55,13 +60,14 @@ def achievement_data(achievement: Achievement) -> dict:
         "institution": achievement.institution_label or None,
         "team": achievement.team,
         "has_confidential_part": bool(achievement.confidential),
+        "confidential": achievement.confidential if achievement.can_see_confidential(user) else None,
     }
 
 
 def need_data(need: Need, user) -> dict:
     """As the need's page shows it to `user`: de-identified unless need.can_see_identity(user)."""
     shown = need.can_see_identity(user)
-    return _common(need, "needs.detail", "need_id") | {
+    return _common(need, "needs.detail", "need_id", user) | {
         "description": need.description,
         "indicators": need.indicators,
         "expected_maturity": need.expected_maturity.value if need.expected_maturity else None,
@@ -103,12 +109,9 @@ def _page(kind: str, args: dict, user, dump) -> dict:
     return {"items": [dump(item) for item in results.items], "next_cursor": next_cursor}
 
 
-def _visible(model, listing_id: int, user):
+def visible_listing(model, listing_id: int, user):
     """The listing if `user` may see it; 404 otherwise, so an id does not tell a draft exists."""
-    listing = db.session.get(model, listing_id) if listing_id <= 2**31 - 1 else None
-    if listing is None or not listing.can_view(user):
-        abort(404)
-    return listing
+    return get_visible(model, listing_id, lambda listing: listing.can_view(user))
 
 
 @bp.get("/achievements")
@@ -116,15 +119,18 @@ def _visible(model, listing_id: int, user):
 @bp.response(200, AchievementPage)
 def achievements(args):
     """Published achievements: the achievements library's list and search."""
-    return _page("a", args, api_user(), achievement_data)
+    user = api_user()
+    return _page("a", args, user, lambda achievement: achievement_data(achievement, user))
 
 
 @bp.get("/achievements/<int:achievement_id>")
 @bp.response(200, AchievementOut)
 @bp.alt_response(404, response="NOT_FOUND")
 def achievement(achievement_id: int):
-    """One published achievement (without its confidential part)."""
-    return achievement_data(_visible(Achievement, achievement_id, api_user()))
+    """One achievement: published, or any of the caller's own (the confidential part only for those
+    who may see it on the page)."""
+    user = api_user()
+    return achievement_data(visible_listing(Achievement, achievement_id, user), user)
 
 
 @bp.get("/needs")
@@ -140,9 +146,10 @@ def needs(args):
 @bp.response(200, NeedOut)
 @bp.alt_response(404, response="NOT_FOUND")
 def need(need_id: int):
-    """One published need, de-identified unless its poster shows who they are (or the caller may know)."""
+    """One need: published, or any of the caller's own; de-identified unless its poster shows who
+    they are (or the caller may know)."""
     user = api_user()
-    return need_data(_visible(Need, need_id, user), user)
+    return need_data(visible_listing(Need, need_id, user), user)
 
 
 @bp.get("/taxonomy")

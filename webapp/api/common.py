@@ -1,0 +1,76 @@
+"""What the API's operations share: who is asking, the object a path names (404 when the caller
+may not see it, so an id never tells that a draft exists), and `write` — the one transaction of
+an operation that changes something, with the services' refusals as problem+json and the
+Idempotency-Key."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import make_response
+from flask_babel import gettext as _
+from flask_smorest import abort
+from werkzeug.exceptions import HTTPException
+
+from webapp.api import idempotency
+from webapp.api.auth import api_user
+from webapp.core.boundary import INT_MAX
+from webapp.core.transitions import TransitionError
+from webapp.extensions import db
+
+
+def get_visible(model, object_id: int, may_see):
+    """The object if `may_see(object)`; 404 otherwise."""
+    found = db.session.get(model, object_id) if 0 < object_id <= INT_MAX else None
+    if found is None or not may_see(found):
+        abort(404)
+    return found
+
+
+def refuse(exc: ValueError):
+    """A service's refusal (its message is written for the person asking): 409 when the object's
+    state does not allow the step, 422 for invalid input, with the messages per field when the
+    service gives them (`errors`, keyed as the request's fields)."""
+    db.session.rollback()
+    if isinstance(exc, TransitionError) or getattr(exc, "conflict", False):
+        abort(409, message=str(exc))
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, dict) and errors:
+        abort(
+            422,
+            message=_("Some fields are not valid; see errors."),
+            messages={"json": {key: [str(text)] for key, text in errors.items()}},
+        )
+    abort(422, message=str(exc))
+
+
+def write(view):
+    """Wraps an operation that changes something (outside flask-smorest's own decorators, so it
+    sees the finished response): the caller must be signed in with a write token; the services
+    run in one transaction, committed once when they succeed and rolled back on any refusal; a
+    POST with an Idempotency-Key that was answered before gets the same answer again."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = api_user()
+        if not user.is_authenticated:
+            abort(401)
+        key = idempotency.read_key()
+        if key is not None:
+            earlier = idempotency.earlier_response(user.id, key)
+            if earlier is not None:
+                return earlier
+        try:
+            response = make_response(view(*args, **kwargs))
+        except HTTPException:
+            db.session.rollback()
+            raise
+        except ValueError as exc:
+            refuse(exc)
+        if key is not None and 200 <= response.status_code < 300:
+            response = idempotency.remember(user.id, key, response)
+        db.session.commit()
+        return response
+
+    wrapper.writes = True
+    return wrapper
