@@ -7,10 +7,9 @@ from __future__ import annotations
 from flask import url_for
 from flask_smorest import Blueprint, abort
 
-from webapp.api.auth import api_user
+from webapp.api.common import caller_must
 from webapp.api.dashboard_schemas import DashboardOut, DashboardQuery, QuarterlyOut, QuarterQuery
 from webapp.core.money import format_money
-from webapp.core.permissions import require_role
 from webapp.dashboard import charts, periods, stats
 from webapp.dashboard.quarterly import QuarterError, a_year_earlier, quarter_of
 from webapp.dashboard.stats_turnover import ledger
@@ -26,13 +25,8 @@ bp = Blueprint(
 MONEY_FIGURES = ("signed", "registered", "received")
 
 
-def _admin():
-    """The caller, who must be one of the dashboard's viewers: 401 without a token, 403 otherwise."""
-    user = api_user()
-    if not user.is_authenticated:
-        abort(401)
-    require_role(user, *stats.VIEWERS)
-    return user
+def _viewer(user) -> bool:
+    return user.role in stats.VIEWERS
 
 
 def _money(yuan: int | None) -> dict | None:
@@ -169,6 +163,7 @@ def _refuse_period(exc: ValueError, args: dict) -> None:
 
 
 @bp.get("/dashboard")
+@caller_must(_viewer)
 @bp.arguments(DashboardQuery, location="query", as_kwargs=False)
 @bp.response(200, DashboardOut)
 @bp.alt_response(403, response="FORBIDDEN")
@@ -177,7 +172,6 @@ def dashboard(args):
     the turnover by month, technical field, institution, enterprise tier and agency, the conversion
     funnel, the challenge board and the stages' average days — the figures the page shows. A period
     the page cannot read is a 422 with its message."""
-    _admin()
     chosen = {"period": args.get("period"), "from": args.get("from_"), "to": args.get("to")}
     try:
         period = periods.parse(chosen)
@@ -191,6 +185,7 @@ def _total_text(figure: str, value: int) -> str:
 
 
 @bp.get("/dashboard/quarterly")
+@caller_must(_viewer)
 @bp.arguments(QuarterQuery, location="query", as_kwargs=False)
 @bp.response(200, QuarterlyOut)
 @bp.alt_response(403, response="FORBIDDEN")
@@ -198,7 +193,6 @@ def quarterly(args):
     """The quarterly summary's figures (administrators): the quarter's totals against the same
     quarter a year earlier and the year's target to the quarter's end, as on the summary workbook's
     cover; its other sheets are the quarter's dashboard (see `dashboard`)."""
-    _admin()
     try:
         period = quarter_of({"period": args["quarter"]})
     except QuarterError as exc:

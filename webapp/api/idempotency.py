@@ -34,6 +34,7 @@ def _multipart() -> str:
     parts = [f"{name}={value}" for name, value in sorted(request.form.items(multi=True))]
     for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
         digest = hashlib.sha256()
+        upload.stream.seek(0)
         while chunk := upload.stream.read(2**16):
             digest.update(chunk)
         upload.stream.seek(0)

@@ -11,16 +11,15 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint as _Blueprint
 from flask_smorest import abort
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from webapp.api.auth import api_user
-from webapp.api.common import get_visible, write
+from webapp.api.common import caller_must, get_visible, write
 from webapp.imports import services
 from webapp.imports.columns import KINDS, MappingError
 from webapp.imports.models import ImportJob, JobStatus
@@ -50,10 +49,18 @@ bp = Blueprint(
 STATUSES = ("published", "draft")
 
 
+class File(Upload):
+    """The upload, missing: the form's message."""
+
+    def make_error(self, key: str, **kwargs) -> ValidationError:
+        if key == "required":
+            return ValidationError(_("Choose a file."))
+        return super().make_error(key, **kwargs)
+
+
 class ImportIn(Schema):
-    file = Upload(
+    file = File(
         required=True,
-        error_messages={"required": _l("Choose a file.")},
         metadata={"description": "The list: .xlsx, .csv (UTF-8 or GBK) or .jsonl, in the import format."},
     )
     kind = fields.String(
@@ -179,6 +186,7 @@ def _invalid(location: str, name: str, message: str):
 
 @bp.post("/imports")
 @write
+@caller_must(services.can_upload)
 @bp.arguments(ImportIn, location="files")
 @bp.response(202, ImportJobOut)
 @bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
