@@ -155,7 +155,8 @@ def test_who_may_upload(client, make_user, make_org, make_token, query, tmp_path
         assert _upload(client, make_token(user, "read write"), path).status_code == 403, user.role
     institute = make_user("researcher", organisation_id=make_org(OrgKind.INSTITUTE).id)
     needs = _upload(client, make_token(institute, "read write"), write_csv(tmp_path / "n.csv", [need(1)]), kind="needs")
-    assert needs.status_code == 403  # needs are the admins' to import
+    assert needs.status_code == 422  # needs are the admins' to import: not a choice, as on the page
+    assert needs.get_json()["errors"]["files"]["kind"] == ["您只能导入：achievements。"]
     assert _upload(client, make_token(institute, "read"), path).status_code == 403  # a read token
     anonymous = client.http.post("/api/v1/imports", data={"kind": "achievements"}, content_type="multipart/form-data")
     assert anonymous.status_code == 401

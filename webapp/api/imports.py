@@ -197,6 +197,9 @@ def create_import(data):
     once finished, the summary. A researcher's rows become their institution's achievements, owned
     by them and waiting for review."""
     user = api_user()
+    kinds = services.upload_kinds(user)
+    if data["kind"] not in kinds:  # as the page's form offers only these
+        _invalid("files", "kind", _("You may import only: %(kinds)s.", kinds=", ".join(kinds)))
     upload = data["file"]
     if not isinstance(upload, FileStorage) or not upload.filename:
         _invalid("files", "file", _("Choose a file."))
