@@ -114,7 +114,7 @@ class Summary(Schema):
 
 
 class ImportJobOut(Schema):
-    id = fields.Integer(required=True)
+    id = fields.Integer(required=True, metadata={"description": "The import job."})
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)), metadata={"description": "The kind."})
     filename = fields.String(required=True, metadata={"description": "The uploaded file's name."})
     mapping = fields.String(allow_none=True, metadata={"description": "The column mapping given."})
