@@ -35,6 +35,11 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "PUT /api/v1/needs/{need_id}": (only("admin"), {"need_id": "draft_need"}),
     "POST /api/v1/needs/{need_id}/submit": (NOBODY, {"need_id": "draft_need"}),
     "POST /api/v1/needs/{need_id}/withdraw": (NOBODY, {"need_id": "published_need"}),
+    "GET /api/v1/dashboard": (only("admin"), {}),
+    "GET /api/v1/dashboard/quarterly": (only("admin"), {}),
+    # The caller researcher belongs to a university: their office uploads its achievements.
+    "POST /api/v1/imports": (only("researcher", "admin"), {}),
+    "GET /api/v1/imports/{job_id}": (only("admin"), {"job_id": "import_job"}),
 }
 
 
@@ -58,5 +63,29 @@ def make_samples(session, owners: dict) -> dict[str, int]:
             session, "n", title="接口样例需求草稿", status=ListingStatus.DRAFT, owner_id=owners["enterprise"].id
         ),
     }
+    samples["import_job"] = _import_job(session, owners["researcher"])
     session.flush()
     return {name: obj.id for name, obj in samples.items()}
+
+
+def _import_job(session, owner):
+    """A finished import of a researcher's, with its summary."""
+    from webapp.core.db import utcnow
+    from webapp.imports.models import ImportJob, JobStatus
+    from webapp.imports.report import ImportReport
+
+    report = ImportReport("achievements", "样例成果.csv", rows=2, imported=1, skipped=[(3, "title: 请填写标题。")])
+    job = ImportJob(
+        kind="achievements",
+        filename="样例成果.csv",
+        target_status="submitted",
+        created_by_id=owner.id,
+        organisation_id=owner.organisation_id,
+        status=JobStatus.DONE,
+        total=2,
+        processed=2,
+        report=report.to_dict(),
+        finished_at=utcnow(),
+    )
+    session.add(job)
+    return job
