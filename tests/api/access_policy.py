@@ -103,6 +103,8 @@ def _import_job(session, owner):
     )
     session.add(job)
     return job
+
+
 def _deals(session, owners: dict) -> dict:
     """Two deals of the broker among the owners, between the owners' enterprise and researcher: one
     negotiating, one signed."""
