@@ -81,12 +81,13 @@ def _document_common_answers(spec) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from webapp.api import listing_writes  # noqa: F401 - its operations join the listings blueprint
+    from webapp.api import applications, listing_writes  # noqa: F401 - their operations join their blueprints
     from webapp.api.auth import authenticate_request
+    from webapp.api.challenges import bp as challenges
     from webapp.api.listings import bp as listings
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings]
+    blueprints = [listings, challenges]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")

@@ -1,6 +1,6 @@
 """Posting and publishing a challenge: the enterprise's draft made from a need and its submission,
 the admin's return or publication (with government co-funding), withdrawal and termination, and the
-board's lists.
+enterprise's and the admins' lists (the public board is `board`'s).
 
 Every service checks permission (PermissionDenied), state and time (ChallengeError, translated),
 changes state, writes the audit event and notifies, and only flushes: the caller commits. Nothing is
@@ -24,7 +24,6 @@ from webapp.challenges.inputs import NAME_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, 
 from webapp.challenges.lifecycle import record
 from webapp.challenges.models import (
     MAX_BOUNTY,
-    PUBLIC_STATES,
     UNIT_ELIGIBILITY,
     Application,
     ApplicationStatus,
@@ -103,22 +102,6 @@ def before_deadline(challenge: Challenge, at: datetime | None = None) -> bool:
 
 
 # ---------------------------------------------------------------- lists the pages show
-
-
-def board(*, field_id: int | None = None, status: S | None = None) -> sa.Select:
-    """The public challenge board: published challenges and what became of them; open windows
-    first (closing soonest first), then the rest, newest first."""
-    query = sa.select(Challenge).where(Challenge.status.in_(PUBLIC_STATES))
-    if status is not None:
-        query = query.where(Challenge.status == status)
-    if field_id is not None:
-        query = query.where(Challenge.field_id == field_id)
-    return query.order_by(
-        (Challenge.status != S.PUBLISHED),
-        sa.case((Challenge.status == S.PUBLISHED, Challenge.closes_at)),
-        Challenge.published_at.desc(),
-        Challenge.id.desc(),
-    )
 
 
 def owned_by(user) -> sa.Select:
