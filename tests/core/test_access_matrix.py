@@ -115,6 +115,7 @@ POLICY = {
     "needs.detail": "public",
     # The JSON API reads the public libraries for anyone (tokens are tested in tests/api/).
     "api-docs.openapi_json": "public",
+    "developers.api": "public",
     "api_listings.achievements": "public",
     "api_listings.achievement": "public",
     "api_listings.needs": "public",

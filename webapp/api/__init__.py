@@ -1,6 +1,6 @@
 """The JSON API v1 under /api/v1/: token authentication, a rate limit per token, problem+json
 errors, the Idempotency-Key on POST, and the OpenAPI 3.1 document at /api/v1/openapi.json
-(generated from the operations' schemas) with its readable page at /api/v1/docs."""
+(generated from the operations' schemas) with its readable page at /developers/api."""
 
 from __future__ import annotations
 
@@ -84,6 +84,7 @@ def init_app(app: Flask) -> None:
     from webapp.api import applications, listing_writes  # noqa: F401 - their operations join their blueprints
     from webapp.api.auth import authenticate_request
     from webapp.api.challenges import bp as challenges
+    from webapp.api.docs import bp as developers
     from webapp.api.listings import bp as listings
     from webapp.extensions import csrf, limiter
 
@@ -112,6 +113,7 @@ def init_app(app: Flask) -> None:
         shared(blueprint)
         api.register_blueprint(blueprint)
     _document_common_answers(api.spec)
+    app.register_blueprint(developers)
 
     @app.before_request
     def api_token():

@@ -17,8 +17,9 @@ from webapp.challenges import applications, files
 from webapp.challenges.applications import ApplicationInput, MemberInput
 from webapp.challenges.errors import ChallengeInvalid
 from webapp.challenges.models import Application, AttachmentKind
-from webapp.challenges.permissions import can_view_application
+from webapp.challenges.permissions import can_view_application, is_owner
 from webapp.core.money import MoneyError, parse_wan
+from webapp.core.permissions import require
 from webapp.extensions import db
 
 
@@ -120,6 +121,7 @@ def create_application(data, challenge_id: int):
     (`url`)."""
     user = api_user()
     challenge = visible_challenge(challenge_id, user)
+    require(applications.may_apply(user) and not is_owner(challenge, user))
     application = applications.save_application(user, challenge, _input(data))
     location = url_for("api_challenges.application", application_id=application.id, _external=True)
     return application_data(application, user), 201, {"Location": location}
@@ -137,6 +139,7 @@ def replace_application(data, application_id: int):
     page (`url`)."""
     user = api_user()
     application = visible_application(application_id, user)
+    require(applications.may_apply(user) and application.applicant_id == user.id)
     applications.save_application(user, application.challenge, _input(data), application)
     return application_data(application, user)
 

@@ -32,6 +32,7 @@ from webapp.challenges.errors import ChallengeInvalid
 from webapp.challenges.models import Challenge, ChallengeStatus
 from webapp.challenges.permissions import can_view, is_admin, is_owner
 from webapp.challenges.posting import ChallengeInput, CriterionInput, MilestoneInput
+from webapp.core.boundary import INT_MAX
 from webapp.core.money import MoneyError, format_money, parse_wan
 from webapp.core.permissions import require
 from webapp.extensions import db
@@ -48,6 +49,7 @@ S = ChallengeStatus
 DELIVERY = (S.AWARDED, S.CONTRACTED, S.IN_PROGRESS, S.ACCEPTANCE, S.COMPLETED)
 # The service names the technical field `field_id`; the API, like the listings, `field`.
 FIELD_NAMES = {"field_id": "field"}
+YEARS = (2000, 2200)  # the window's years: any other is a typo
 
 
 def money(yuan: int | None) -> dict | None:
@@ -151,7 +153,7 @@ def _cursor(at: challenge_board.Position, sort: str) -> str:
 
 def _moment(text) -> datetime:
     when = datetime.fromisoformat(text)
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _position(cursor: str | None, sort: str) -> challenge_board.Position | None:
@@ -163,6 +165,8 @@ def _position(cursor: str | None, sort: str) -> challenge_board.Position | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, open_, closes, published, challenge_id = json.loads(raw)
         if cursor_sort != sort or not isinstance(open_, bool) or type(challenge_id) is not int:
+            return None
+        if not 0 < challenge_id <= INT_MAX:
             return None
         closes_at = _moment(closes) if open_ else None
         return challenge_board.Position(open_, closes_at, _moment(published), challenge_id)
@@ -229,14 +233,21 @@ def _terms(data: dict) -> ChallengeInput:
         bounty = parse_wan(data["bounty"])
     except MoneyError as exc:
         bounty, errors["bounty"] = None, str(exc)
+    window = {}
+    for name in ("opens_at", "closes_at"):
+        if YEARS[0] <= data[name].year <= YEARS[1]:
+            window[name] = data[name].astimezone(UTC)
+        else:
+            window[name] = None
+            errors[name] = _("Give a date between %(start)s and %(end)s.", start=YEARS[0], end=YEARS[1])
     terms = ChallengeInput(
         title=data["title"],
         problem=data["problem"],
         indicators=data["indicators"],
         field_id=data["field"],
         bounty=bounty,
-        opens_at=data["opens_at"].astimezone(UTC),
-        closes_at=data["closes_at"].astimezone(UTC),
+        opens_at=window["opens_at"],
+        closes_at=window["closes_at"],
         eligibility=list(dict.fromkeys(data["eligibility"])),
         notice_days=data["notice_days"],
         winners_max=data["winners_max"],
@@ -268,6 +279,7 @@ def create_challenge(data):
     as on the page: its title, problem, indicators, field and budget, the default review criteria,
     and the need's choice to be named or not. A need whose challenge is under way answers 409."""
     user = api_user()
+    require(posting.may_post(user))
     need = db.session.get(Need, data["need"])
     if need is None or not need.can_view(user):
         abort(

@@ -68,14 +68,18 @@ def current_challenge(need) -> Challenge | None:
     )
 
 
-def can_create_from(need, user) -> bool:
+def may_post(user) -> bool:
+    """Enterprises post challenges (from their own needs); the district's admins review them."""
     from webapp.accounts.models import Role
+
+    return bool(user is not None and user.is_authenticated and user.role is Role.ENTERPRISE)
+
+
+def can_create_from(need, user) -> bool:
     from webapp.listings.models import ListingStatus
 
     return bool(
-        user is not None
-        and user.is_authenticated
-        and user.role is Role.ENTERPRISE
+        may_post(user)
         and need is not None
         and need.owner_id == user.id
         and need.status is ListingStatus.PUBLISHED

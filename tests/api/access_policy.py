@@ -1,0 +1,105 @@
+"""Who may call each API operation, and on which sample object: the table the access-rule test
+(tests/api/test_schemathesis.py) checks every operation of the document against.
+
+Each entry: "METHOD /path" → (the roles that may, {path parameter: sample name}). A role outside
+the set must get 401, 403 or 404 — never data; a role in it must get past those (its answer may
+still be 409 or 422: a generated body or an object's state may refuse the step). The sample
+objects belong to users other than the callers (see `make_samples`)."""
+
+from __future__ import annotations
+
+ROLES = ("anonymous", "enterprise", "researcher", "broker", "expert", "admin")
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+NOBODY = frozenset()
+
+
+def only(*roles: str) -> frozenset:
+    return frozenset(roles)
+
+
+POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
+    "GET /api/v1/taxonomy": (EVERYONE, {}),
+    "GET /api/v1/achievements": (EVERYONE, {}),
+    "GET /api/v1/achievements/mine": (SIGNED_IN, {}),
+    "GET /api/v1/achievements/{achievement_id}": (EVERYONE, {"achievement_id": "published_achievement"}),
+    "POST /api/v1/achievements": (only("researcher", "admin"), {}),
+    # Another researcher's draft: admins may edit it; only its owner submits or withdraws it.
+    "PUT /api/v1/achievements/{achievement_id}": (only("admin"), {"achievement_id": "draft_achievement"}),
+    "POST /api/v1/achievements/{achievement_id}/submit": (NOBODY, {"achievement_id": "draft_achievement"}),
+    "POST /api/v1/achievements/{achievement_id}/withdraw": (NOBODY, {"achievement_id": "published_achievement"}),
+    "GET /api/v1/needs": (EVERYONE, {}),
+    "GET /api/v1/needs/mine": (SIGNED_IN, {}),
+    "GET /api/v1/needs/{need_id}": (EVERYONE, {"need_id": "published_need"}),
+    "POST /api/v1/needs": (only("enterprise", "admin"), {}),
+    "PUT /api/v1/needs/{need_id}": (only("admin"), {"need_id": "draft_need"}),
+    "POST /api/v1/needs/{need_id}/submit": (NOBODY, {"need_id": "draft_need"}),
+    "POST /api/v1/needs/{need_id}/withdraw": (NOBODY, {"need_id": "published_need"}),
+    # Another enterprise's challenges (de-identified); the applications of other researchers.
+    "GET /api/v1/challenges": (EVERYONE, {}),
+    "GET /api/v1/challenges/mine": (SIGNED_IN, {}),
+    "GET /api/v1/challenges/{challenge_id}": (EVERYONE, {"challenge_id": "published_challenge"}),
+    "POST /api/v1/challenges": (only("enterprise"), {}),
+    "PUT /api/v1/challenges/{challenge_id}": (NOBODY, {"challenge_id": "draft_challenge"}),
+    "POST /api/v1/challenges/{challenge_id}/submit": (NOBODY, {"challenge_id": "draft_challenge"}),
+    "POST /api/v1/challenges/{challenge_id}/withdraw": (NOBODY, {"challenge_id": "published_challenge"}),
+    "POST /api/v1/challenges/{challenge_id}/applications": (
+        only("researcher", "enterprise"),
+        {"challenge_id": "published_challenge"},
+    ),
+    "GET /api/v1/applications/mine": (SIGNED_IN, {}),
+    # A lodged application: its applicant, the enterprise and admins read it.
+    "GET /api/v1/applications/{application_id}": (only("admin"), {"application_id": "lodged_application"}),
+    "PUT /api/v1/applications/{application_id}": (NOBODY, {"application_id": "draft_application"}),
+    "POST /api/v1/applications/{application_id}/submit": (NOBODY, {"application_id": "draft_application"}),
+    "POST /api/v1/applications/{application_id}/withdraw": (NOBODY, {"application_id": "lodged_application"}),
+}
+
+
+def make_samples(session, owners: dict) -> dict[str, int]:
+    """The sample objects the table names, owned by `owners` (users of each role who are not the
+    callers); returns their ids by sample name."""
+    from tests.listings.search_factory import make_listing
+    from webapp.listings.models import ListingStatus
+
+    samples = {
+        "published_achievement": make_listing(
+            session, "a", title="接口样例成果", owner_id=owners["researcher"].id, confidential="样例保密内容"
+        ),
+        "draft_achievement": make_listing(
+            session, "a", title="接口样例成果草稿", status=ListingStatus.DRAFT, owner_id=owners["researcher"].id
+        ),
+        "published_need": make_listing(
+            session, "n", title="接口样例需求", owner_id=owners["enterprise"].id, show_identity=False
+        ),
+        "draft_need": make_listing(
+            session, "n", title="接口样例需求草稿", status=ListingStatus.DRAFT, owner_id=owners["enterprise"].id
+        ),
+    }
+    session.flush()
+    samples |= _challenge_samples(session, owners)
+    return {name: obj.id for name, obj in samples.items()}
+
+
+def _challenge_samples(session, owners: dict) -> dict:
+    """A draft and a published challenge of the enterprise, a lodged application to the published
+    one by the researcher and a draft one by another researcher."""
+    from tests.challenges import factory
+    from webapp.accounts.models import Role
+    from webapp.challenges import applications
+
+    enterprise, admin, researcher = owners["enterprise"], owners["admin"], owners["researcher"]
+    # Only the enterprise that posts and the admin who publishes take part in posting.
+    people = factory.People(**dict.fromkeys(factory.People.__dataclass_fields__, admin) | {"owner": enterprise})
+    draft = factory.draft(people)
+    published = factory.published(people)
+    lodged = applications.save_application(researcher, published, factory.application_input("接口样例大学"))
+    applications.submit_application(researcher, lodged)
+    other = factory.user(Role.RESEARCHER, "接口样例研究员")
+    draft_application = applications.save_application(other, published, factory.application_input("接口样例研究院"))
+    return {
+        "draft_challenge": draft,
+        "published_challenge": published,
+        "lodged_application": lodged,
+        "draft_application": draft_application,
+    }
