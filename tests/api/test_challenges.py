@@ -289,11 +289,17 @@ def test_an_applicant_saves_submits_and_withdraws_an_application(client, query, 
     _plant_secret(query, people)
     challenge = _make(query, people, lambda people: factory.published(people))
     token = make_token(people.tju, "read write")
+    key = _auth(token, **{"Idempotency-Key": str(uuid.uuid4())})
     created = client.http.post(
-        f"/api/v1/challenges/{challenge.id}/applications", json=APPLICATION | {"plan": None}, headers=_auth(token)
+        f"/api/v1/challenges/{challenge.id}/applications", json=APPLICATION | {"plan": None}, headers=key
     )
     assert created.status_code == 201, created.get_data(as_text=True)
     body = created.get_json()
+    # Sent again with its Idempotency-Key, the same answer; no second draft.
+    replayed = client.http.post(
+        f"/api/v1/challenges/{challenge.id}/applications", json=APPLICATION | {"plan": None}, headers=key
+    )
+    assert replayed.headers["Idempotent-Replayed"] == "true" and replayed.get_json()["id"] == body["id"]
     url = f"/api/v1/applications/{body['id']}"
     assert created.headers["Location"].endswith(url)
     assert body["status"] == "draft" and body["budget"]["yuan"] == 1_800_000 and body["can_edit"] is True
@@ -368,3 +374,32 @@ def test_roles_that_may_not_apply_are_refused(client, query, make_user, make_tok
         url, json=APPLICATION | {"budget": "很多", "lead_unit": " "}, headers=_auth(nku, **{"Accept-Language": "en"})
     )
     assert bad.status_code == 422 and "budget" in bad.get_json()["errors"]["json"]
+
+
+def test_the_board_filters_by_field_with_its_sub_fields_and_an_edited_cursor_starts_again(
+    client, query, challenge_clock
+):
+    from webapp.taxonomy.models import TechField
+
+    def fields(session):
+        top = TechField(code=f"T{UID}", name="接口测试制造")
+        session.add(top)
+        session.flush()
+        child = TechField(code=f"C{UID}", name="接口测试压铸", parent_id=top.id)
+        other = TechField(code=f"O{UID}", name="接口测试生物")
+        session.add_all([child, other])
+        session.commit()
+        return top.id, child.id, other.id
+
+    top, child, other = query(fields)
+    people = _people(query)
+    in_child = _make(query, people, lambda people: factory.published(people, field_id=child))
+    in_top = _make(query, people, lambda people: factory.published(people, field_id=top))
+    _make(query, people, lambda people: factory.published(people, field_id=other))
+    assert sorted(_board_ids(client, field=top)) == sorted([in_child.id, in_top.id])
+    assert _board_ids(client, field=child) == [in_child.id]
+
+    first = client.http.get("/api/v1/challenges", query_string={"field": top, "limit": 1}).get_json()
+    for cursor in ("bm90LWEtY3Vyc29y", first["next_cursor"][:-3] + "AAA", "W10"):
+        again = client.http.get("/api/v1/challenges", query_string={"field": top, "limit": 1, "cursor": cursor})
+        assert again.status_code == 200 and again.get_json()["items"] == first["items"]
