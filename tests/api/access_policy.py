@@ -53,6 +53,11 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "PUT /api/v1/applications/{application_id}": (NOBODY, {"application_id": "draft_application"}),
     "POST /api/v1/applications/{application_id}/submit": (NOBODY, {"application_id": "draft_application"}),
     "POST /api/v1/applications/{application_id}/withdraw": (NOBODY, {"application_id": "lodged_application"}),
+    "GET /api/v1/dashboard": (only("admin"), {}),
+    "GET /api/v1/dashboard/quarterly": (only("admin"), {}),
+    # The caller researcher belongs to a university: their office uploads its achievements.
+    "POST /api/v1/imports": (only("researcher", "admin"), {}),
+    "GET /api/v1/imports/{job_id}": (only("admin"), {"job_id": "import_job"}),
 }
 
 
@@ -76,6 +81,7 @@ def make_samples(session, owners: dict) -> dict[str, int]:
             session, "n", title="接口样例需求草稿", status=ListingStatus.DRAFT, owner_id=owners["enterprise"].id
         ),
     }
+    samples["import_job"] = _import_job(session, owners["researcher"])
     session.flush()
     samples |= _challenge_samples(session, owners)
     return {name: obj.id for name, obj in samples.items()}
@@ -103,3 +109,26 @@ def _challenge_samples(session, owners: dict) -> dict:
         "lodged_application": lodged,
         "draft_application": draft_application,
     }
+
+
+def _import_job(session, owner):
+    """A finished import of a researcher's, with its summary."""
+    from webapp.core.db import utcnow
+    from webapp.imports.models import ImportJob, JobStatus
+    from webapp.imports.report import ImportReport
+
+    report = ImportReport("achievements", "样例成果.csv", rows=2, imported=1, skipped=[(3, "title: 请填写标题。")])
+    job = ImportJob(
+        kind="achievements",
+        filename="样例成果.csv",
+        target_status="submitted",
+        created_by_id=owner.id,
+        organisation_id=owner.organisation_id,
+        status=JobStatus.DONE,
+        total=2,
+        processed=2,
+        report=report.to_dict(),
+        finished_at=utcnow(),
+    )
+    session.add(job)
+    return job

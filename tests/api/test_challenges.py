@@ -241,12 +241,13 @@ def test_only_the_enterprise_posts_from_its_need_and_changes_its_challenge(
     query(lambda s: (setattr(s.get(type(need), need.id), "status", ListingStatus.DRAFT), s.commit()))
     own_published = _make(query, people, lambda people: factory.make_need(people.owner))
     rival = make_token(people.rival, "read write")
-    # Another enterprise's published need: refused; its draft need: unknown.
-    assert (
-        client.http.post("/api/v1/challenges", json={"need": own_published.id}, headers=_auth(rival)).status_code == 403
-    )
-    unknown = client.http.post("/api/v1/challenges", json={"need": need.id}, headers=_auth(rival))
-    assert unknown.status_code == 422 and "need" in unknown.get_json()["errors"]["json"]
+    # Only the enterprise's own published needs: not another's, not a draft, not an unknown one.
+    owner = make_token(people.owner, "read write")
+    for token, need_id in ((rival, own_published.id), (rival, need.id), (owner, need.id), (owner, 2**31 - 1)):
+        refused = client.http.post(
+            "/api/v1/challenges", json={"need": need_id}, headers=_auth(token, **{"Accept-Language": "en"})
+        )
+        assert refused.status_code == 422 and "published needs" in refused.get_json()["errors"]["json"]["need"][0]
     for role in ("researcher", "admin", "broker"):
         token = make_token(make_user(role), "read write")
         assert (
@@ -268,7 +269,6 @@ def test_only_the_enterprise_posts_from_its_need_and_changes_its_challenge(
     assert client.http.post(f"/api/v1/challenges/{draft.id}/submit", headers=_auth(read_only)).status_code == 403
     assert query(lambda s: s.get(Challenge, draft.id).status.value) == "draft"
     # Nobody has applied yet: the enterprise may still withdraw its published challenge.
-    owner = make_token(people.owner, "read write")
     assert client.http.post(f"/api/v1/challenges/{published.id}/withdraw", headers=_auth(owner)).status_code == 200
 
 

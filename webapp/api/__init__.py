@@ -43,6 +43,21 @@ def _rate_key() -> str:
     return "api-addr:" + get_remote_address()
 
 
+_SHARED_LIMIT: list = []
+
+
+def _rate_limit(limiter, blueprint) -> None:
+    """One budget per token over every API blueprint (the limit is read from the serving app's
+    config at each request, so each blueprint is limited once however many apps a process makes)."""
+    if not _SHARED_LIMIT:
+        _SHARED_LIMIT.append(
+            limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_rate_key)
+        )
+    if not getattr(blueprint, "rate_limited", False):
+        _SHARED_LIMIT[0](blueprint)
+        blueprint.rate_limited = True
+
+
 def _tag(name: str) -> str:
     """A blueprint's tag in the document: api_listings → Listings."""
     return name.removeprefix("api_").replace("_", " ").capitalize()
@@ -84,11 +99,13 @@ def init_app(app: Flask) -> None:
     from webapp.api import applications, listing_writes  # noqa: F401 - their operations join their blueprints
     from webapp.api.auth import authenticate_request
     from webapp.api.challenges import bp as challenges
+    from webapp.api.dashboard import bp as dashboard
     from webapp.api.docs import bp as developers
+    from webapp.api.imports import bp as imports
     from webapp.api.listings import bp as listings
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings, challenges]
+    blueprints = [listings, challenges, dashboard, imports]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
@@ -107,10 +124,9 @@ def init_app(app: Flask) -> None:
             "security": [{"bearer": []}, {}],
         },
     )
-    shared = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_rate_key)
     for blueprint in blueprints:
         csrf.exempt(blueprint)
-        shared(blueprint)
+        _rate_limit(limiter, blueprint)
         api.register_blueprint(blueprint)
     _document_common_answers(api.spec)
     app.register_blueprint(developers)

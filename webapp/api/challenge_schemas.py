@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from webapp.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, FieldRef, Page
+from webapp.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, FieldRef, Money, Page
 from webapp.challenges.board import SORTS
 from webapp.challenges.models import (
     PUBLIC_STATES,
@@ -67,11 +67,6 @@ class BoardQuery(Schema):
 
 
 # ---------------------------------------------------------------- challenges, as shown
-
-
-class Money(Schema):
-    yuan = fields.Integer(required=True, metadata={"description": "The amount in whole 元."})
-    text = fields.String(required=True, metadata={"description": "As the pages show it (万元 in Chinese)."})
 
 
 class Unit(Schema):

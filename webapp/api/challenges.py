@@ -277,18 +277,12 @@ def _named_as_requested(exc: ChallengeInvalid) -> ChallengeInvalid:
 def create_challenge(data):
     """Draft a challenge from one of the caller's published needs (enterprises), prefilled from it
     as on the page: its title, problem, indicators, field and budget, the default review criteria,
-    and the need's choice to be named or not. A need whose challenge is under way answers 409."""
+    and the need's choice to be named or not. Any other need answers 422; a need whose challenge
+    is under way, 409."""
     user = api_user()
     require(posting.may_post(user))
     need = db.session.get(Need, data["need"])
-    if need is None or not need.can_view(user):
-        abort(
-            422,
-            message=_("Some fields are not valid; see errors."),
-            messages={"json": {"need": [_("Unknown need; see /needs/mine.")]}},
-        )
-    if need.owner_id == user.id and posting.current_challenge(need) is not None:
-        abort(409, message=_("This need already has a challenge under way."))
+    posting.check_need(need, user)
     challenge = posting.create_from_need(user, need)
     db.session.flush()
     body = challenge_data(challenge, user)

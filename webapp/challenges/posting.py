@@ -87,6 +87,23 @@ def can_create_from(need, user) -> bool:
     )
 
 
+def check_need(need, user) -> None:
+    """Why `need` cannot become the user's challenge, for a client that named it: not one of the
+    user's published needs (ChallengeInvalid on `need`), or one with a challenge under way
+    (TransitionError)."""
+    from webapp.listings.models import ListingStatus
+
+    if (
+        need is None
+        or not need.can_view(user)
+        or need.owner_id != user.id
+        or need.status is not ListingStatus.PUBLISHED
+    ):
+        raise invalid("need", _("Choose one of your own published needs (see /needs/mine)."))
+    if current_challenge(need) is not None:
+        raise TransitionError(_("This need already has a challenge under way."))
+
+
 def can_edit(challenge: Challenge, user) -> bool:
     return is_owner(challenge, user) and challenge.status in (S.DRAFT, S.RETURNED)
 
