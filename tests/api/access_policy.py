@@ -58,6 +58,19 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     # The caller researcher belongs to a university: their office uploads its achievements.
     "POST /api/v1/imports": (only("researcher", "admin"), {}),
     "GET /api/v1/imports/{job_id}": (only("admin"), {"job_id": "import_job"}),
+    # Deals: each caller sees the deals naming them (none of the samples'); another broker's deal is
+    # for its parties, its broker and admins only, and only admins and its broker keep it.
+    "GET /api/v1/deals": (SIGNED_IN, {}),
+    "POST /api/v1/deals": (only("broker", "admin"), {}),
+    "GET /api/v1/deals/{deal_id}": (only("admin"), {"deal_id": "signed_deal"}),
+    "GET /api/v1/deals/{deal_id}/payments": (only("admin"), {"deal_id": "signed_deal"}),
+    "POST /api/v1/deals/{deal_id}/payments": (only("admin"), {"deal_id": "signed_deal"}),
+    "POST /api/v1/deals/{deal_id}/value": (only("admin"), {"deal_id": "signed_deal"}),
+    "POST /api/v1/deals/{deal_id}/sign": (only("admin"), {"deal_id": "negotiating_deal"}),
+    "POST /api/v1/deals/{deal_id}/register": (only("admin"), {"deal_id": "signed_deal"}),
+    "PUT /api/v1/deals/{deal_id}/schedule": (only("admin"), {"deal_id": "signed_deal"}),
+    "PUT /api/v1/deals/{deal_id}/field": (only("admin"), {"deal_id": "signed_deal"}),
+    "POST /api/v1/deals/{deal_id}/cancel": (only("admin"), {"deal_id": "negotiating_deal"}),
 }
 
 
@@ -84,6 +97,7 @@ def make_samples(session, owners: dict) -> dict[str, int]:
     samples["import_job"] = _import_job(session, owners["researcher"])
     session.flush()
     samples |= _challenge_samples(session, owners)
+    samples |= _deals(session, owners)
     return {name: obj.id for name, obj in samples.items()}
 
 
@@ -132,3 +146,34 @@ def _import_job(session, owner):
     )
     session.add(job)
     return job
+
+
+def _deals(session, owners: dict) -> dict:
+    """Two deals of the broker among the owners, between the owners' enterprise and researcher: one
+    negotiating, one signed."""
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from webapp.deals import opening, services
+    from webapp.deals.models import ContractType
+
+    enterprise, researcher = owners["enterprise"], owners["researcher"]
+    deals = {}
+    with force_locale("zh_CN"):
+        for name in ("negotiating_deal", "signed_deal"):
+            deals[name] = opening.create_direct(
+                owners["broker"],
+                title="接口样例成交",
+                parties=opening.Parties(
+                    need_party=enterprise.organisation.name if enterprise.organisation else "样例企业",
+                    need_org_id=enterprise.organisation_id,
+                    need_user_id=enterprise.id,
+                    provider_party="接口样例大学",
+                    provider_user_id=researcher.id,
+                ),
+                contract_type=ContractType.DEVELOPMENT,
+                contract_value=1_000_000,
+            )
+        services.sign(owners["broker"], deals["signed_deal"], date(2025, 3, 1))
+    return deals

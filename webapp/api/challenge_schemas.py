@@ -289,7 +289,7 @@ class ChallengeRef(Schema):
     closes_at = fields.DateTime(allow_none=True, metadata={"description": "The deadline."})
 
 
-class FileOut(Schema):
+class ApplicationFile(Schema):
     filename = fields.String(required=True, metadata={"description": "As uploaded on the page."})
     size = fields.Integer(required=True, metadata={"description": "Bytes."})
 
@@ -319,7 +319,9 @@ class ApplicationOut(Schema):
     submitted_at = fields.DateTime(allow_none=True, metadata={"description": "When it was submitted (揭榜)."})
     withdrawn_at = fields.DateTime(allow_none=True, metadata={"description": "When it was withdrawn."})
     ineligible_reason = fields.String(allow_none=True, metadata={"description": "Why it failed the formal check."})
-    files = fields.List(fields.Nested(FileOut), required=True, metadata={"description": "Attached on the page."})
+    files = fields.List(
+        fields.Nested(ApplicationFile), required=True, metadata={"description": "Attached on the page."}
+    )
     can_edit = fields.Boolean(required=True, metadata={"description": "The caller may change the draft now."})
     can_withdraw = fields.Boolean(required=True, metadata={"description": "The caller may withdraw it now."})
 

@@ -65,7 +65,7 @@ class Money(Schema):
     """One amount (a bounty, a budget, a total)."""
 
     yuan = fields.Integer(required=True, metadata={"description": "Whole 元."})
-    text = fields.String(required=True, metadata={"description": "As the page shows it (万元 in Chinese)."})
+    text = fields.String(required=True, metadata={"description": "As the pages show it (万元, or ¥ in English)."})
 
 
 class Amount(Schema):
