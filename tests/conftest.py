@@ -113,11 +113,13 @@ def migrate(app) -> None:
 
 
 def redis_url_for(config) -> str | None:
-    """A Redis database number per xdist worker keeps parallel workers' queues apart."""
+    """A Redis database number per xdist worker keeps parallel workers' queues apart, and the
+    SQLite and PostgreSQL runs (which `make test` runs side by side) use numbers of their own."""
     if not TEST_REDIS_URL:
         return None
     wid = worker_id(config)
-    number = 1 + (int(wid[2:]) if wid.startswith("gw") else 0)
+    offset = 8 if config.getoption("--db") == "postgresql" else 0
+    number = 1 + offset + (int(wid[2:]) if wid.startswith("gw") else 0)
     return re.sub(r"/\d*$", "", TEST_REDIS_URL.rstrip("/")) + f"/{number}"
 
 
