@@ -84,9 +84,10 @@ def init_app(app: Flask) -> None:
     from webapp.api import listing_writes  # noqa: F401 - its operations join the listings blueprint
     from webapp.api.auth import authenticate_request
     from webapp.api.listings import bp as listings
+    from webapp.api.matching import bp as matching
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings]
+    blueprints = [listings, matching]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
