@@ -45,6 +45,13 @@ PACKAGES = (
         "sha512-oTbVTsXfKuEhxftHqL5xprgLoc0k7uScAwtryCgWF6hPYFLRwOUHiFmHGCBKP5NPFNkDVopOieyUqYGH8Fa3kA==",
         ("dist/echarts.min.js", "LICENSE"),
     ),
+    # Swagger UI: the readable page of the API's OpenAPI document (/developers/api).
+    Package(
+        "swagger-ui-dist",
+        "5.36.0",
+        "sha512-Lt6/Kb0gXmLdiabLhvso4VdJP9V7qJWB0zh0gzeXUV3+CMOTzMmvpJRSXN7EAjfwixwmoi9ezDbLHiexC7lA9A==",
+        ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"),
+    ),
 )
 
 

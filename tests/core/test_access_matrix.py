@@ -115,6 +115,7 @@ POLICY = {
     "needs.detail": "public",
     # The JSON API reads the public libraries for anyone (tokens are tested in tests/api/).
     "api-docs.openapi_json": "public",
+    "developers.api": "public",
     "api_listings.achievements": "public",
     "api_listings.achievement": "public",
     "api_listings.needs": "public",
@@ -130,6 +131,21 @@ POLICY = {
     "api_listings.replace_need": "api_token",
     "api_listings.submit_need": "api_token",
     "api_listings.withdraw_need": "api_token",
+    "api_dashboard.dashboard": "api_token",
+    "api_dashboard.quarterly": "api_token",
+    "api_imports.create_import": "api_token",
+    "api_imports.import_job": "api_token",
+    "api_deals.deals": "api_token",
+    "api_deals.deal": "api_token",
+    "api_deals.payments": "api_token",
+    "api_deals.create_deal": "api_token",
+    "api_deals.set_value": "api_token",
+    "api_deals.sign": "api_token",
+    "api_deals.register": "api_token",
+    "api_deals.replace_schedule": "api_token",
+    "api_deals.record_payment": "api_token",
+    "api_deals.cancel": "api_token",
+    "api_deals.set_technical_field": "api_token",
     # The broker's queue, decisions and introductions need a token (brokers', parties', admins');
     # a listing's own suggestions are read by anyone who sees the listing (empty for all but its
     # owner, brokers and admins).

@@ -474,14 +474,14 @@ def test_listings_saved_just_before_the_index_was_built_are_not_read_again(world
     w = world
     state = runtime._state()
     built_at = datetime.fromisoformat(state["meta"]["built_at"])
-    held = state["stamps"]["a"]
+    held, newest = state["stamps"]["a"], state["newest"]["a"]
     assert db.session.scalar(sa.select(sa.func.count()).where(Achievement.updated_at > built_at)) == 3
-    assert runtime._delta(Achievement, built_at, held) == (set(), [])
+    assert runtime._delta(Achievement, built_at, held, newest) == (set(), [])
 
     w.battery.title = "锂离子电池组液冷热管理技术（第二版）"
     w.battery.updated_at = utcnow() + timedelta(seconds=1)
     db.session.flush()
-    stale, fresh = runtime._delta(Achievement, built_at, held)
+    stale, fresh = runtime._delta(Achievement, built_at, held, newest)
     assert stale == {w.battery.id} and [d.title for d in fresh] == ["锂离子电池组液冷热管理技术（第二版）"]
 
 

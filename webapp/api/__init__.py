@@ -1,6 +1,6 @@
 """The JSON API v1 under /api/v1/: token authentication, a rate limit per token, problem+json
 errors, the Idempotency-Key on POST, and the OpenAPI 3.1 document at /api/v1/openapi.json
-(generated from the operations' schemas) with its readable page at /api/v1/docs."""
+(generated from the operations' schemas) with its readable page at /developers/api."""
 
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ def _rate_key() -> str:
     return "api-addr:" + get_remote_address()
 
 
+_SHARED_LIMIT: list = []
+
+
+def _rate_limit(limiter, blueprint) -> None:
+    """One budget per token over every API blueprint (the limit is read from the serving app's
+    config at each request, so each blueprint is limited once however many apps a process makes)."""
+    if not _SHARED_LIMIT:
+        _SHARED_LIMIT.append(
+            limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_rate_key)
+        )
+    if not getattr(blueprint, "rate_limited", False):
+        _SHARED_LIMIT[0](blueprint)
+        blueprint.rate_limited = True
+
+
 def _tag(name: str) -> str:
     """A blueprint's tag in the document: api_listings → Listings."""
     return name.removeprefix("api_").replace("_", " ").capitalize()
@@ -81,13 +96,20 @@ def _document_common_answers(spec) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from webapp.api import listing_writes  # noqa: F401 - its operations join the listings blueprint
+    from webapp.api import (
+        deal_writes,  # noqa: F401 - its operations join the deals blueprint
+        listing_writes,  # noqa: F401 - its operations join the listings blueprint
+    )
     from webapp.api.auth import authenticate_request
+    from webapp.api.dashboard import bp as dashboard
+    from webapp.api.deals import bp as deals
+    from webapp.api.docs import bp as developers
+    from webapp.api.imports import bp as imports
     from webapp.api.listings import bp as listings
     from webapp.api.matching import bp as matching
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings, matching]
+    blueprints = [listings, deals, dashboard, imports, matching]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
@@ -106,12 +128,12 @@ def init_app(app: Flask) -> None:
             "security": [{"bearer": []}, {}],
         },
     )
-    shared = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_rate_key)
     for blueprint in blueprints:
         csrf.exempt(blueprint)
-        shared(blueprint)
+        _rate_limit(limiter, blueprint)
         api.register_blueprint(blueprint)
     _document_common_answers(api.spec)
+    app.register_blueprint(developers)
 
     @app.before_request
     def api_token():

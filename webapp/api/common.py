@@ -74,3 +74,22 @@ def write(view):
 
     wrapper.writes = True
     return wrapper
+
+
+def caller_must(may) -> callable:
+    """Who asks is checked before what they ask (placed above flask-smorest's @bp.arguments): 401
+    without a token, 403 when `may(user)` is false, and only then are the arguments read."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = api_user()
+            if not user.is_authenticated:
+                abort(401)
+            if not may(user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

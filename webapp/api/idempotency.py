@@ -28,13 +28,30 @@ KEY_PATTERN = r"^[!-~]{1,255}$"  # 1–255 visible ASCII characters, e.g. a UUID
 KEPT_FOR = timedelta(hours=24)
 
 
+def _multipart() -> str:
+    """A form with files by its fields and each file's name and content hash: the same whether the
+    body was parsed already or not (the raw body is gone once it has been)."""
+    parts = [f"{name}={value}" for name, value in sorted(request.form.items(multi=True))]
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        digest = hashlib.sha256()
+        upload.stream.seek(0)
+        while chunk := upload.stream.read(2**16):
+            digest.update(chunk)
+        upload.stream.seek(0)
+        parts.append(f"{name}:{upload.filename}:{digest.hexdigest()}")
+    return "\0".join(parts)
+
+
 def fingerprint() -> str:
     """What the request asks: method, path with query, and its JSON body in a canonical form (so
-    the same object sent with its keys in another order is the same request)."""
+    the same object sent with its keys in another order is the same request), or its form."""
     body = request.get_json(silent=True)
-    payload = (
-        json.dumps(body, sort_keys=True, ensure_ascii=False) if body is not None else request.get_data(as_text=True)
-    )
+    if body is not None:
+        payload = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    elif request.mimetype == "multipart/form-data":
+        payload = _multipart()
+    else:
+        payload = request.get_data(as_text=True)
     text = "\0".join((request.method, request.full_path, payload))
     return hashlib.sha256(text.encode()).hexdigest()
 

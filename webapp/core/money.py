@@ -98,6 +98,19 @@ def parse_wan(value) -> Yuan | None:
     return low
 
 
+def parse_positive_wan(value) -> Yuan:
+    """One amount more than zero in 万元 → 元, read as a required money input of a form reads it
+    (`MoneyField` with `AboveZero`): not empty, not 面议, not a range. Raises MoneyError."""
+    low, high = parse_wan_range(value)
+    if low != high:
+        raise MoneyError(_("Give one amount, not a range."))
+    if low is None:
+        raise MoneyError(_("Give one amount in 万元, for example 12.5."))
+    if low == 0:
+        raise MoneyError(_("%(what)s must be more than zero.", what=_("The amount")))
+    return low
+
+
 # ---------------------------------------------------------------- plain figures (inputs, exports)
 
 

@@ -17,13 +17,19 @@ def _turnover_series(table: Table, rows: list[dict]) -> list[dict]:
     ]
 
 
+def cumulative_registered(table: Table, base_registered: int) -> list[int]:
+    """The year's registered turnover (元) at the end of each month of the months table."""
+    running, out = base_registered, []
+    for row in table.rows:
+        running += row["registered"]
+        out.append(running)
+    return out
+
+
 def months(table: Table, base_registered: int, target: int | None) -> dict:
     """Bars signed / registered / received per month, and the year's registered turnover so far as a
     line on the right axis against the target."""
-    running, cumulative = base_registered, []
-    for row in table.rows:
-        running += row["registered"]
-        cumulative.append(wan_number(running))
+    cumulative = [wan_number(value) for value in cumulative_registered(table, base_registered)]
     series = _turnover_series(table, table.rows)
     series.append({"name": _("Registered this year, cumulative"), "kind": "line", "axis": "right", "data": cumulative})
     spec = {

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 
+from webapp.accounts.models import Role
 from webapp.dashboard.periods import Period
 from webapp.dashboard.stats_programme import STAGES, Board, Funnel, board, funnel
 from webapp.dashboard.stats_turnover import Figures, Ledger, ledger, year_to_date
@@ -21,6 +22,8 @@ from webapp.dashboard.tables import Column, Table, share
 from webapp.extensions import db
 
 TOP_INSTITUTIONS = 10
+# Who sees the district's figures (the dashboard, its exports, the agency drill-down, the summary).
+VIEWERS = (Role.ADMIN,)
 
 
 def _turnover_columns(name_label: str) -> list[Column]:
@@ -329,6 +332,14 @@ class Dashboard:
     funnel: Funnel
     board: Board
     tables: dict[str, Table] = field(default_factory=dict)
+
+    @property
+    def registered_before(self) -> int:
+        """The year's registered turnover before the period (where the months chart's cumulative line
+        starts); 0 for a period over more than one year."""
+        if self.period.start.year != self.period.end.year:
+            return 0
+        return self.target.figures.registered - self.data.total.registered
 
 
 def admin_dashboard(period: Period) -> Dashboard:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 
-from webapp.accounts.models import Organisation, Role, User
+from webapp.accounts.models import Organisation, User
 from webapp.core.forms import show_error
 from webapp.core.money import format_money
 from webapp.core.permissions import roles_required
@@ -28,12 +28,9 @@ EVIDENCE_ENDPOINT = "evidence.agency_pack"
 
 def _charts(found: stats.Dashboard) -> dict:
     tables, target = found.tables, found.target
-    base = 0
-    if found.period.start.year == found.period.end.year:  # the year's registered turnover before the period
-        base = target.figures.registered - found.data.total.registered
     return {
         "gauge": charts.gauge(target.progress, _("of the target")),
-        "months": charts.months(tables["months"], base, target.amount),
+        "months": charts.months(tables["months"], found.registered_before, target.amount),
         "fields": charts.turnover(tables["fields"]),
         "institutions": charts.turnover(tables["institutions"]),
         "tiers": charts.turnover(tables["tiers"]),
@@ -44,7 +41,7 @@ def _charts(found: stats.Dashboard) -> dict:
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@roles_required(*stats.VIEWERS)
 def index():
     period, error = periods.read(request.args)
     found = stats.admin_dashboard(period)
@@ -60,7 +57,7 @@ def index():
 
 
 @bp.route("/export")
-@roles_required(Role.ADMIN)
+@roles_required(*stats.VIEWERS)
 def export():
     name = request.args.get("table") or ""
     try:
@@ -174,7 +171,7 @@ def _agency_tables(org: Organisation, period: periods.Period) -> dict[str, Table
 
 
 @bp.route("/agency/<int:org_id>")
-@roles_required(Role.ADMIN)
+@roles_required(*stats.VIEWERS)
 def agency(org_id: int):
     org = db.session.get(Organisation, org_id) or abort(404)
     period, error = periods.read(request.args)
@@ -216,7 +213,7 @@ def _years() -> list[int]:
 
 
 @bp.route("/targets", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@roles_required(*stats.VIEWERS)
 def targets_page():
     form = TargetForm()
     form.year.choices = [(str(y), str(y)) for y in _years()]
@@ -245,7 +242,7 @@ def targets_page():
 
 
 @bp.route("/quarterly.xlsx")
-@roles_required(Role.ADMIN)
+@roles_required(*stats.VIEWERS)
 def quarterly():
     from webapp.dashboard.quarterly import QuarterError, summary
 

@@ -22,6 +22,13 @@ def can_create(user) -> bool:
     return role_of(user) in (Role.BROKER, Role.ADMIN)
 
 
+def can_open_from_introduction(user, introduction) -> bool:
+    """The broker who made the introduction, or an admin."""
+    from webapp.accounts.models import Role
+
+    return can_create(user) and (role_of(user) is Role.ADMIN or introduction.broker_id == user.id)
+
+
 def can_manage(deal: Deal, user) -> bool:
     """Admins keep every deal; a broker the deals they are credited with."""
     from webapp.accounts.models import Role

@@ -20,7 +20,7 @@ def set_field(user, deal: Deal, field_id: int | None) -> None:
 
     require(can_manage(deal, user))
     if field_id is not None and db.session.get(TechField, field_id) is None:
-        raise DealError(_("Choose a technical field from the list."))
+        raise DealError(_("Choose a technical field from the list."), field="field")
     if field_id == deal.field_id:
         return
     before = {"field": deal.field_id}

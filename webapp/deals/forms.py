@@ -127,13 +127,11 @@ class DealForm(FlaskForm):
     save = SubmitField(_l("Open the deal"))
 
     def __init__(self, *args, admin: bool = False, **kwargs):
-        from webapp.accounts.models import OrgKind
+        from webapp.deals.opening import side_kinds
 
         super().__init__(*args, **kwargs)
-        self.need_org.choices = org_choices([OrgKind.ENTERPRISE], _l("— not on the platform —"))
-        self.provider_org.choices = org_choices(
-            [OrgKind.UNIVERSITY, OrgKind.INSTITUTE, OrgKind.ENTERPRISE], _l("— not on the platform —")
-        )
+        self.need_org.choices = org_choices(side_kinds("need"), _l("— not on the platform —"))
+        self.provider_org.choices = org_choices(side_kinds("provider"), _l("— not on the platform —"))
         self.contract_type.choices = type_choices(_l("— choose —"))
         self.field.choices = field_choices()
         if admin:

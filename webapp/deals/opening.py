@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from webapp.core import audit
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
-from webapp.deals.access import can_create, role_of
+from webapp.deals.access import can_create, can_open_from_introduction, role_of
 from webapp.deals.models import ContractType, Deal
 from webapp.deals.services import (
     TITLE_MAX,
@@ -38,7 +38,16 @@ class Parties:
     field_id: int | None = None  # the technical field the deal is reported under
 
 
-def party_contact(email: str | None, org_id: int | None) -> int | None:
+def side_kinds(side: str) -> list:
+    """The kinds of organisation on the platform that may stand on one side of a contract."""
+    from webapp.accounts.models import OrgKind
+
+    if side == "need":
+        return [OrgKind.ENTERPRISE]
+    return [OrgKind.UNIVERSITY, OrgKind.INSTITUTE, OrgKind.ENTERPRISE]
+
+
+def party_contact(email: str | None, org_id: int | None, field: str | None = None) -> int | None:
     """The user who speaks for one side of a contract, given by e-mail; they will see the deal. When
     the side is an organisation on the platform, its contact must be one of its members."""
     from webapp.accounts.models import User
@@ -48,9 +57,11 @@ def party_contact(email: str | None, org_id: int | None) -> int | None:
         return None
     contact = db.session.scalar(sa.select(User).where(User.email == email, User.active.is_(True)))
     if contact is None:
-        raise DealError(_("No active account has the e-mail %(email)s.", email=email))
+        raise DealError(_("No active account has the e-mail %(email)s.", email=email), field=field)
     if org_id is not None and contact.organisation_id != org_id:
-        raise DealError(_("%(name)s is not a member of the organisation chosen for this side.", name=contact.name))
+        raise DealError(
+            _("%(name)s is not a member of the organisation chosen for this side.", name=contact.name), field=field
+        )
     return contact.id
 
 
@@ -73,12 +84,16 @@ def _open_deal(
         try:
             contract_type = ContractType(contract_type)
         except ValueError:
-            raise DealError(_("Choose the type of contract.")) from None
+            raise DealError(_("Choose the type of contract."), field="contract_type") from None
     broker = broker or user
     deal = Deal(
-        title=clean_text(title, TITLE_MAX, required=_("Give the deal a title.")),
-        need_party=clean_text(parties.need_party, 200, required=_("Name the need side of the contract.")),
-        provider_party=clean_text(parties.provider_party, 200, required=_("Name the provider side of the contract.")),
+        title=clean_text(title, TITLE_MAX, required=_("Give the deal a title."), field="title"),
+        need_party=clean_text(
+            parties.need_party, 200, required=_("Name the need side of the contract."), field="need_party"
+        ),
+        provider_party=clean_text(
+            parties.provider_party, 200, required=_("Name the provider side of the contract."), field="provider_party"
+        ),
         need_org_id=parties.need_org_id,
         need_user_id=parties.need_user_id,
         provider_org_id=parties.provider_org_id,
@@ -86,7 +101,7 @@ def _open_deal(
         achievement_id=parties.achievement_id,
         field_id=parties.field_id,
         contract_type=contract_type,
-        contract_value=check_amount(contract_value, _("The contract value")),
+        contract_value=check_amount(contract_value, _("The contract value"), "contract_value"),
         received_total=0,
         broker_id=broker.id,
         agency_id=_agency_of(broker),
@@ -114,7 +129,7 @@ def _broker_for(user, broker):
         return user
     require(role_of(user) is Role.ADMIN)
     if role_of(broker) is not Role.BROKER:
-        raise DealError(_("Only a technology broker can be credited with a deal."))
+        raise DealError(_("Only a technology broker can be credited with a deal."), field="broker")
     return broker
 
 
@@ -139,14 +154,13 @@ def create_from_introduction(
 ) -> Deal:
     """An accepted introduction becomes a negotiating deal between the need's and the achievement's
     sides, credited to the introducing broker and their agency; the introduction ends in a deal."""
-    from webapp.accounts.models import Role
     from webapp.matching.models import IntroductionOutcome
 
-    require(can_create(user) and (role_of(user) is Role.ADMIN or introduction.broker_id == user.id))
+    require(can_open_from_introduction(user, introduction))
     if introduction.outcome is IntroductionOutcome.NO_DEAL:
-        raise DealError(_("This introduction ended without a deal."))
+        raise DealError(_("This introduction ended without a deal."), conflict=True)
     if db.session.scalar(sa.select(Deal.id).where(Deal.introduction_id == introduction.id)) is not None:
-        raise DealError(_("This introduction already has its deal."))
+        raise DealError(_("This introduction already has its deal."), conflict=True)
     need, achievement = introduction.suggestion.need, introduction.suggestion.achievement
     need_org = need.organisation or (need.owner.organisation if need.owner else None)
     parties = Parties(
@@ -191,9 +205,9 @@ def create_from_award(user, award, *, broker=None) -> Deal:
     challenge = award.challenge
     contract = challenge.contract
     if contract is None:
-        raise DealError(_("The challenge has no contract yet."))
+        raise DealError(_("The challenge has no contract yet."), conflict=True)
     if db.session.scalar(sa.select(Deal.id).where(Deal.award_id == award.id)) is not None:
-        raise DealError(_("This award already has its deal."))
+        raise DealError(_("This award already has its deal."), conflict=True)
     application = award.application
     owner = challenge.owner
     need_org_id = challenge.organisation_id or (owner.organisation_id if owner else None)

@@ -34,43 +34,50 @@ REGISTRATION_MAX = 40
 
 
 class DealError(ValueError):
-    """Bad input or a step the deal's state does not allow; the message is for the user."""
+    """Bad input or a step the deal's state does not allow; the message is for the user. `field`
+    names the input it concerns (the service's parameter), `conflict` marks a step the deal's
+    state refuses, whatever the input."""
+
+    def __init__(self, message: str, *, field: str | None = None, conflict: bool = False):
+        super().__init__(message)
+        self.errors = {field: message} if field else None
+        self.conflict = conflict
 
 
 # ---------------------------------------------------------------- input checks
 
 
-def check_amount(value, what: str) -> int:
+def check_amount(value, what: str, field: str | None = None) -> int:
     """A positive whole number of 元; floats are refused (parse 万元 with `webapp.core.money`)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise DealError(_("%(what)s must be a whole number of yuan.", what=what))
+        raise DealError(_("%(what)s must be a whole number of yuan.", what=what), field=field)
     if value <= 0:
-        raise DealError(_("%(what)s must be more than zero.", what=what))
+        raise DealError(_("%(what)s must be more than zero.", what=what), field=field)
     return value
 
 
-def clean_text(value: str | None, limit: int, *, required: str | None = None) -> str | None:
+def clean_text(value: str | None, limit: int, *, required: str | None = None, field: str | None = None) -> str | None:
     value = " ".join((value or "").split())
     if not value:
         if required:
-            raise DealError(required)
+            raise DealError(required, field=field)
         return None
     if len(value) > limit:
-        raise DealError(_("The text is too long (at most %(count)d characters).", count=limit))
+        raise DealError(_("The text is too long (at most %(count)d characters).", count=limit), field=field)
     return value
 
 
-def _not_future(day: date, what: str) -> date:
+def _not_future(day: date, what: str, field: str) -> date:
     if not isinstance(day, date):
-        raise DealError(_("%(what)s: give a date.", what=what))
+        raise DealError(_("%(what)s: give a date.", what=what), field=field)
     if day > clock.today():
-        raise DealError(_("%(what)s cannot be in the future.", what=what))
+        raise DealError(_("%(what)s cannot be in the future.", what=what), field=field)
     return day
 
 
 def check_open(deal: Deal) -> None:
     if deal.cancelled_at is not None:
-        raise DealError(_("This deal was cancelled."))
+        raise DealError(_("This deal was cancelled."), conflict=True)
 
 
 def snapshot(deal: Deal) -> dict:
@@ -118,7 +125,7 @@ def set_value(user, deal: Deal, contract_value: int) -> None:
     """Correct the contract value; never below what was already received."""
     require(can_manage(deal, user))
     check_open(deal)
-    value = check_amount(contract_value, _("The contract value"))
+    value = check_amount(contract_value, _("The contract value"), "contract_value")
     before = snapshot(deal)
     done = db.session.execute(
         sa.update(Deal)
@@ -132,10 +139,11 @@ def set_value(user, deal: Deal, contract_value: int) -> None:
             _(
                 "The value cannot be less than the %(amount)s already received.",
                 amount=format_money(deal.received_total),
-            )
+            ),
+            field="contract_value",
         )
     if _scheduled(deal) > value:
-        raise DealError(_("The payment schedule adds up to more than the contract value."))
+        raise DealError(_("The payment schedule adds up to more than the contract value."), field="contract_value")
     audit.record("deal.value", deal, actor=user, before=before, after=snapshot(deal))
     ledger_changed(deal.signed_on, deal.registered_on)
 
@@ -144,9 +152,9 @@ def sign(user, deal: Deal, signed_on: date) -> None:
     require(can_manage(deal, user))
     check_open(deal)
     if deal.signed_on is not None:
-        raise DealError(_("This contract is already signed."))
+        raise DealError(_("This contract is already signed."), conflict=True)
     before = snapshot(deal)
-    deal.signed_on = _not_future(signed_on, _("The signing date"))
+    deal.signed_on = _not_future(signed_on, _("The signing date"), "signed_on")
     db.session.flush()
     audit.record("deal.sign", deal, actor=user, before=before, after=snapshot(deal))
     ledger_changed(deal.signed_on)
@@ -158,15 +166,20 @@ def register(user, deal: Deal, registration_no: str, registered_on: date) -> Non
     require(can_manage(deal, user))
     check_open(deal)
     if deal.signed_on is None:
-        raise DealError(_("Only a signed contract can be registered."))
+        raise DealError(_("Only a signed contract can be registered."), conflict=True)
     if deal.registration_no is not None:
-        raise DealError(_("This contract is already registered."))
-    number = clean_text(registration_no, REGISTRATION_MAX, required=_("Give the registration number."))
-    day = _not_future(registered_on, _("The registration date"))
+        raise DealError(_("This contract is already registered."), conflict=True)
+    number = clean_text(
+        registration_no, REGISTRATION_MAX, required=_("Give the registration number."), field="registration_no"
+    )
+    day = _not_future(registered_on, _("The registration date"), "registered_on")
     if day < deal.signed_on:
-        raise DealError(_("The contract cannot be registered before it was signed."))
+        raise DealError(_("The contract cannot be registered before it was signed."), field="registered_on")
     if db.session.scalar(sa.select(Deal.id).where(Deal.registration_no == number)) is not None:
-        raise DealError(_("Registration number %(number)s is already used by another deal.", number=number))
+        raise DealError(
+            _("Registration number %(number)s is already used by another deal.", number=number),
+            field="registration_no",
+        )
     before = snapshot(deal)
     deal.registration_no, deal.registered_on = number, day
     db.session.flush()
@@ -193,11 +206,11 @@ def replace_instalments(user, deal: Deal, instalments: list[tuple[date, int]]) -
     rows = []
     for due_on, amount in instalments:
         if not isinstance(due_on, date):
-            raise DealError(_("Each instalment needs its due date."))
-        rows.append((due_on, check_amount(amount, _("An instalment"))))
+            raise DealError(_("Each instalment needs its due date."), field="instalments")
+        rows.append((due_on, check_amount(amount, _("An instalment"), "instalments")))
     total = sum(amount for _day, amount in rows)
     if total > deal.contract_value:
-        raise DealError(_("The payment schedule adds up to more than the contract value."))
+        raise DealError(_("The payment schedule adds up to more than the contract value."), field="instalments")
     before = [(i.due_on.isoformat(), i.amount) for i in deal.instalments]
     db.session.execute(sa.delete(PaymentInstalment).where(PaymentInstalment.deal_id == deal.id))
     made = [PaymentInstalment(deal_id=deal.id, due_on=day, amount=amount) for day, amount in sorted(rows)]
@@ -226,12 +239,14 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
     require(can_manage(deal, user))
     check_open(deal)
     if deal.signed_on is None:
-        raise DealError(_("Payments are recorded on signed contracts only."))
-    amount = check_amount(amount, _("The amount received"))
-    day = _not_future(received_on, _("The date received"))
+        raise DealError(_("Payments are recorded on signed contracts only."), conflict=True)
+    if deal.remaining <= 0:
+        raise DealError(_("This deal is paid in full."), conflict=True)
+    amount = check_amount(amount, _("The amount received"), "amount")
+    day = _not_future(received_on, _("The date received"), "received_on")
     if day < deal.signed_on:
-        raise DealError(_("Money cannot be received before the contract was signed."))
-    evidence = clean_text(evidence, NOTE_MAX)
+        raise DealError(_("Money cannot be received before the contract was signed."), field="received_on")
+    evidence = clean_text(evidence, NOTE_MAX, field="evidence")
     before = snapshot(deal)
     done = db.session.execute(
         sa.update(Deal)
@@ -247,7 +262,9 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
                 "%(amount)s is more than the %(remaining)s still to be received.",
                 amount=format_money(amount),
                 remaining=format_money(deal.remaining),
-            )
+            ),
+            field="amount",
+            conflict=deal.remaining <= 0,
         )
     payment = Payment(deal_id=deal.id, received_on=day, amount=amount, evidence=evidence, recorded_by_id=user.id)
     db.session.add(payment)
@@ -270,7 +287,7 @@ def cancel(user, deal: Deal, reason: str) -> None:
     """Cancel a deal with a reason; a fully paid deal stays as it is."""
     require(can_manage(deal, user))
     check_open(deal)
-    reason = clean_text(reason, NOTE_MAX, required=_("Give the reason for cancelling."))
+    reason = clean_text(reason, NOTE_MAX, required=_("Give the reason for cancelling."), field="reason")
     before = snapshot(deal)
     done = db.session.execute(
         sa.update(Deal)
@@ -281,7 +298,7 @@ def cancel(user, deal: Deal, reason: str) -> None:
     db.session.refresh(deal)
     if not done:
         check_open(deal)
-        raise DealError(_("A fully paid deal cannot be cancelled."))
+        raise DealError(_("A fully paid deal cannot be cancelled."), conflict=True)
     audit.record("deal.cancel", deal, actor=user, before=before, after=snapshot(deal) | {"reason": reason})
     ledger_changed(deal.signed_on, deal.registered_on, *(payment.received_on for payment in deal.payments))
     notify_parties(deal, "deal.cancelled", user, reason=reason)

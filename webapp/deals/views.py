@@ -203,7 +203,7 @@ def from_introduction(intro_id: int):
     from webapp.matching.models import Introduction
 
     intro = db.session.get(Introduction, intro_id) or abort(404)
-    require(access.can_create(current_user) and (current_user.is_admin or intro.broker_id == current_user.id))
+    require(access.can_open_from_introduction(current_user, intro))
     existing = db.session.scalar(sa.select(Deal.id).where(Deal.introduction_id == intro.id))
     if existing is not None:
         flash(_("This introduction already has its deal."), "info")

@@ -128,7 +128,13 @@ def rebuild_index() -> dict:
         os.replace(pointer, folder / "CURRENT")
         _prune(folder, keep=generation)
         with _lock:
-            _loaded[str(folder)] = {"generation": generation, "matcher": matcher, "meta": meta, "stamps": stamps}
+            _loaded[str(folder)] = {
+                "generation": generation,
+                "matcher": matcher,
+                "meta": meta,
+                "stamps": stamps,
+                "newest": _newest(stamps),
+            }
         log.info("match index %s: %s achievements, %s needs", generation, len(achievements), len(needs))
         return {"generation": generation, **meta}
 
@@ -171,13 +177,20 @@ def _load(target: Path) -> dict:
     """One generation's files, memory-mapped (no database, no application needed)."""
     raw = json.loads((target / "lexicon.json").read_text("utf-8"))
     analyser = Analyser(Lexicon(frozenset(raw["terms"]), frozenset(raw["stopwords"]), raw["synonyms"]))
-    stamps = json.loads((target / "stamps.json").read_text("utf-8")) if (target / "stamps.json").exists() else {}
+    raw_stamps = json.loads((target / "stamps.json").read_text("utf-8")) if (target / "stamps.json").exists() else {}
+    stamps = {side: {int(k): v for k, v in held.items()} for side, held in raw_stamps.items()}
     return {
         "generation": target.name,
         "matcher": Matcher.load(target, analyser),
         "meta": json.loads((target / "meta.json").read_text("utf-8")),
-        "stamps": {side: {int(k): v for k, v in held.items()} for side, held in stamps.items()},
+        "stamps": stamps,
+        "newest": _newest(stamps),
     }
+
+
+def _newest(stamps: Mapping[str, Mapping[int, int]]) -> dict[str, int]:
+    """The highest listing id the index holds on each side (read once per load, not per query)."""
+    return {side: max(held, default=0) for side, held in stamps.items()}
 
 
 def _format(target: Path) -> int | None:
@@ -205,11 +218,11 @@ def status() -> dict:
 # -- matching -------------------------------------------------------------------------------
 
 
-def _delta(model, built_at: datetime, held: Mapping[int, int]) -> tuple[set[int], list[Doc]]:
+def _delta(model, built_at: datetime, held: Mapping[int, int], newest: int) -> tuple[set[int], list[Doc]]:
     """Listings changed since the build: ids whose indexed copy is stale, and the published ones.
-    `held` is the version of each listing the index holds. Rows newer than the newest it holds count
-    too, whatever their time: one written on a replayed or stopped clock may carry an earlier one."""
-    newest = max(held, default=0)
+    `held` is the version of each listing the index holds, `newest` the highest id among them. Rows
+    above it count too, whatever their time: one written on a replayed or stopped clock may carry an
+    earlier one."""
     changed = {
         listing_id
         for listing_id, updated_at in db.session.execute(
@@ -244,7 +257,8 @@ def _run(
     state = _state()
     built_at = datetime.fromisoformat(state["meta"]["built_at"])
     other = Achievement if query_kind == "n" else Need
-    stale, fresh = _delta(other, built_at, state.get("stamps", {}).get("a" if query_kind == "n" else "n", {}))
+    side = "a" if query_kind == "n" else "n"
+    stale, fresh = _delta(other, built_at, state["stamps"].get(side, {}), state["newest"].get(side, 0))
     if len(fresh) > config.get("MATCH_DELTA_LIMIT", 500):
         rebuild_index()
         state = _state()
