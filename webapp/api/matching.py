@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from webapp.achievements.models import Achievement
 from webapp.api.auth import api_user
-from webapp.api.common import get_visible, write
+from webapp.api.common import caller_must, get_visible, write
 from webapp.api.listings import visible_listing
 from webapp.api.matching_data import (
     achievement_ref,
@@ -72,14 +72,6 @@ def _signed_in():
     return user
 
 
-def _broker():
-    """Brokers and admins, as the queue's page: 401 without a token, 403 for the other roles."""
-    user = _signed_in()
-    if not can_broker(user):
-        abort(403)
-    return user
-
-
 def _suggestion(suggestion_id: int) -> Suggestion:
     return get_visible(Suggestion, suggestion_id, lambda _s: True)
 
@@ -103,6 +95,7 @@ def _page(query, limit: int, cursor_of) -> tuple[list, str | None]:
 
 
 @bp.get("/suggestions")
+@caller_must(can_broker)
 @bp.arguments(SuggestionQuery, location="query", as_kwargs=False)
 @bp.response(200, SuggestionPage)
 @bp.alt_response(403, response="FORBIDDEN")
@@ -110,7 +103,7 @@ def queue(args):
     """The broker's queue (brokers and admins): new suggestions at or above the threshold between two
     published listings, with the queue page's filters, best first or newest first. `since` reads
     the suggestions first made on or after a day, e.g. the week's new ones."""
-    user = _broker()
+    user = api_user()
     flt = QueueFilter(
         field_id=args.get("field"),
         institution=args["institution"].strip(),
@@ -142,18 +135,20 @@ def _one(suggestion: Suggestion, user) -> dict:
 
 
 @bp.get("/suggestions/<int:suggestion_id>")
+@caller_must(can_broker)
 @bp.response(200, SuggestionOut)
 @bp.alt_response(403, response="FORBIDDEN")
 @bp.alt_response(404, response="NOT_FOUND")
 def suggestion(suggestion_id: int):
     """One suggestion as its page shows it (brokers and admins), whatever its status: both listings,
     the score explained, and the decision once made."""
-    user = _broker()
+    user = api_user()
     return _one(_suggestion(suggestion_id), user)
 
 
 @bp.post("/suggestions/<int:suggestion_id>/accept")
 @write
+@caller_must(can_broker)
 @bp.arguments(AcceptIn, required=False)
 @bp.response(201, IntroductionOut)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -162,7 +157,7 @@ def accept(data, suggestion_id: int):
     """Accept a new suggestion (brokers and admins): an introduction is opened with the note and both
     owners are told, as on the page. 409 when it was already decided or a listing is no longer
     published."""
-    user = _broker()
+    user = api_user()
     s = _suggestion(suggestion_id)
     intro = decisions.accept(s, user, data["note"])
     db.session.flush()
@@ -172,6 +167,7 @@ def accept(data, suggestion_id: int):
 
 @bp.post("/suggestions/<int:suggestion_id>/reject")
 @write
+@caller_must(can_broker)
 @bp.arguments(RejectIn)
 @bp.response(200, SuggestionOut)
 @bp.alt_response(404, response="NOT_FOUND")
@@ -179,7 +175,7 @@ def accept(data, suggestion_id: int):
 def reject(data, suggestion_id: int):
     """Reject a new suggestion with a coded reason (brokers and admins); the pair is never suggested
     again. 409 when it was already decided."""
-    user = _broker()
+    user = api_user()
     s = _suggestion(suggestion_id)
     decisions.reject(s, user, RejectReason(data["reason"]), data["note"])
     db.session.flush()
