@@ -35,6 +35,24 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "PUT /api/v1/needs/{need_id}": (only("admin"), {"need_id": "draft_need"}),
     "POST /api/v1/needs/{need_id}/submit": (NOBODY, {"need_id": "draft_need"}),
     "POST /api/v1/needs/{need_id}/withdraw": (NOBODY, {"need_id": "published_need"}),
+    # Another enterprise's challenges (de-identified); the applications of other researchers.
+    "GET /api/v1/challenges": (EVERYONE, {}),
+    "GET /api/v1/challenges/mine": (SIGNED_IN, {}),
+    "GET /api/v1/challenges/{challenge_id}": (EVERYONE, {"challenge_id": "published_challenge"}),
+    "POST /api/v1/challenges": (only("enterprise"), {}),
+    "PUT /api/v1/challenges/{challenge_id}": (NOBODY, {"challenge_id": "draft_challenge"}),
+    "POST /api/v1/challenges/{challenge_id}/submit": (NOBODY, {"challenge_id": "draft_challenge"}),
+    "POST /api/v1/challenges/{challenge_id}/withdraw": (NOBODY, {"challenge_id": "published_challenge"}),
+    "POST /api/v1/challenges/{challenge_id}/applications": (
+        only("researcher", "enterprise"),
+        {"challenge_id": "published_challenge"},
+    ),
+    "GET /api/v1/applications/mine": (SIGNED_IN, {}),
+    # A lodged application: its applicant, the enterprise and admins read it.
+    "GET /api/v1/applications/{application_id}": (only("admin"), {"application_id": "lodged_application"}),
+    "PUT /api/v1/applications/{application_id}": (NOBODY, {"application_id": "draft_application"}),
+    "POST /api/v1/applications/{application_id}/submit": (NOBODY, {"application_id": "draft_application"}),
+    "POST /api/v1/applications/{application_id}/withdraw": (NOBODY, {"application_id": "lodged_application"}),
     "GET /api/v1/dashboard": (only("admin"), {}),
     "GET /api/v1/dashboard/quarterly": (only("admin"), {}),
     # The caller researcher belongs to a university: their office uploads its achievements.
@@ -93,9 +111,34 @@ def make_samples(session, owners: dict) -> dict[str, int]:
     }
     samples["import_job"] = _import_job(session, owners["researcher"])
     session.flush()
+    samples |= _challenge_samples(session, owners)
     samples |= _deals(session, owners)
     samples |= _matching(session, owners, samples["published_need"], samples["published_achievement"])
     return {name: obj.id for name, obj in samples.items()}
+
+
+def _challenge_samples(session, owners: dict) -> dict:
+    """A draft and a published challenge of the enterprise, a lodged application to the published
+    one by the researcher and a draft one by another researcher."""
+    from tests.challenges import factory
+    from webapp.accounts.models import Role
+    from webapp.challenges import applications
+
+    enterprise, admin, researcher = owners["enterprise"], owners["admin"], owners["researcher"]
+    # Only the enterprise that posts and the admin who publishes take part in posting.
+    people = factory.People(**dict.fromkeys(factory.People.__dataclass_fields__, admin) | {"owner": enterprise})
+    draft = factory.draft(people)
+    published = factory.published(people)
+    lodged = applications.save_application(researcher, published, factory.application_input("接口样例大学"))
+    applications.submit_application(researcher, lodged)
+    other = factory.user(Role.RESEARCHER, "接口样例研究员")
+    draft_application = applications.save_application(other, published, factory.application_input("接口样例研究院"))
+    return {
+        "draft_challenge": draft,
+        "published_challenge": published,
+        "lodged_application": lodged,
+        "draft_application": draft_application,
+    }
 
 
 def _import_job(session, owner):

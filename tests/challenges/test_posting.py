@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests import clock
 from tests.challenges import factory
 from tests.listings.search_factory import make_listing
+from webapp.challenges import board as challenge_board
 from webapp.challenges import permissions, posting
 from webapp.challenges.errors import ChallengeInvalid, TransitionError
 from webapp.challenges.models import MAX_BOUNTY, ChallengeStatus
@@ -151,7 +152,7 @@ def test_the_board_shows_published_challenges_open_ones_closing_soonest_first_an
     from webapp.challenges import deadlines
 
     deadlines.tick()
-    board = db.session.scalars(posting.board()).all()
+    board = db.session.scalars(challenge_board.board()).all()
     assert [c.id for c in board if c.id in {draft.id, later.id, sooner.id, lapsed.id}] == [
         sooner.id,
         later.id,

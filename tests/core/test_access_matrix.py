@@ -131,6 +131,19 @@ POLICY = {
     "api_listings.replace_need": "api_token",
     "api_listings.submit_need": "api_token",
     "api_listings.withdraw_need": "api_token",
+    "api_challenges.board": "public",
+    "api_challenges.challenge": "public",
+    "api_challenges.my_challenges": "api_token",
+    "api_challenges.create_challenge": "api_token",
+    "api_challenges.replace_challenge": "api_token",
+    "api_challenges.submit_challenge": "api_token",
+    "api_challenges.withdraw_challenge": "api_token",
+    "api_challenges.my_applications": "api_token",
+    "api_challenges.application": "api_token",  # never anonymous: 401 before anything is looked up
+    "api_challenges.create_application": "api_token",
+    "api_challenges.replace_application": "api_token",
+    "api_challenges.submit_application": "api_token",
+    "api_challenges.withdraw_application": "api_token",
     "api_dashboard.dashboard": "api_token",
     "api_dashboard.quarterly": "api_token",
     "api_imports.create_import": "api_token",
@@ -452,6 +465,8 @@ def _challenge_work_samples(query, expert_id: int | None) -> dict:
         work.update(
             {(f"challenge_work.{name}", "application_id"): application.id for name in ("application", "withdraw")}
         )
+        api = ("application", "replace_application", "submit_application", "withdraw_application")
+        work.update({(f"api_challenges.{name}", "application_id"): application.id for name in api})
         work[("challenge_work.review", "application_id")] = apps[0].id
         work.update(
             {(f"challenge_work.{name}", "attachment_id"): attachment.id for name in ("download", "remove_file")}
@@ -479,6 +494,8 @@ def _challenge_samples(query) -> dict:
             (f"challenges.{name}", "challenge_id"): published.id
             for name in ("detail", "act", "check", "experts", "ranking", "objection", "resolve_objection", "award")
         }
+        api = ("challenge", "replace_challenge", "submit_challenge", "withdraw_challenge", "create_application")
+        samples.update({(f"api_challenges.{name}", "challenge_id"): published.id for name in api})
         samples[("challenges.edit", "challenge_id")] = draft.id
         samples[("challenges.act", "name")] = "terminate"
         samples[("challenges.resolve_objection", "objection_id")] = objection.id

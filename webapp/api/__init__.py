@@ -97,10 +97,12 @@ def _document_common_answers(spec) -> None:
 
 def init_app(app: Flask) -> None:
     from webapp.api import (
+        applications,  # noqa: F401 - its operations join the challenges blueprint
         deal_writes,  # noqa: F401 - its operations join the deals blueprint
         listing_writes,  # noqa: F401 - its operations join the listings blueprint
     )
     from webapp.api.auth import authenticate_request
+    from webapp.api.challenges import bp as challenges
     from webapp.api.dashboard import bp as dashboard
     from webapp.api.deals import bp as deals
     from webapp.api.docs import bp as developers
@@ -109,7 +111,7 @@ def init_app(app: Flask) -> None:
     from webapp.api.matching import bp as matching
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings, deals, dashboard, imports, matching]
+    blueprints = [listings, challenges, deals, dashboard, imports, matching]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from webapp.api.schemas import Money
+
 PERIOD_TEXT = validate.Length(max=100)
 
 
@@ -30,11 +32,6 @@ class QuarterQuery(Schema):
     quarter = fields.String(
         required=True, validate=PERIOD_TEXT, metadata={"description": "The quarter: 2026Q3 or 2026-Q3."}
     )
-
-
-class Money(Schema):
-    yuan = fields.Integer(required=True, metadata={"description": "Whole 元."})
-    text = fields.String(required=True, metadata={"description": "As the page shows it (万元 in Chinese)."})
 
 
 class PeriodOut(Schema):

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, FieldRef, Page
+from webapp.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, FieldRef, Money, Page
 from webapp.deals.forms import SCHEDULE_MAX
 from webapp.deals.models import ContractType, DealFileKind, DealState
 
 ID = validate.Range(min=1, max=2**31 - 1)
 WAN_INPUT = "In 万元 as typed on the form: 12.5 is 125,000 元 (at most four decimal places; no ranges, no 面议)."
-
-
-class Money(Schema):
-    yuan = fields.Integer(required=True, metadata={"description": "Whole 元."})
-    text = fields.String(required=True, metadata={"description": "As the pages show it (万元, or ¥ in English)."})
 
 
 class Party(Schema):

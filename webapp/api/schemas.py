@@ -61,6 +61,13 @@ class FieldRef(Schema):
     name = fields.String(required=True, metadata={"description": "Name in the request's language."})
 
 
+class Money(Schema):
+    """One amount (a bounty, a budget, a total)."""
+
+    yuan = fields.Integer(required=True, metadata={"description": "Whole 元."})
+    text = fields.String(required=True, metadata={"description": "As the pages show it (万元, or ¥ in English)."})
+
+
 class Amount(Schema):
     min = fields.Integer(allow_none=True, metadata={"description": "Lower end in 元; null = negotiable."})
     max = fields.Integer(allow_none=True, metadata={"description": "Upper end in 元; null = negotiable."})

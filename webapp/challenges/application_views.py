@@ -143,19 +143,14 @@ def application(application_id: int):
     require(can_view_application(current_user, application))
     challenge = application.challenge
     mine = application.applicant_id == current_user.id
-    can_withdraw = (
-        mine
-        and application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED)
-        and before_deadline(challenge)
-    )
     return render_template(
         "challenges/work_application.html",
         application=application,
         challenge=challenge,
         mine=mine,
         attachments=files.files_of(AttachmentKind.APPLICATION, application.id),
-        can_withdraw=can_withdraw,
-        can_edit=mine and application.status is ApplicationStatus.DRAFT and before_deadline(challenge),
+        can_withdraw=applications.can_withdraw_application(current_user, application),
+        can_edit=applications.can_edit_application(current_user, application),
         can_apply_again=mine
         and application.status is ApplicationStatus.WITHDRAWN
         and applications.can_apply(challenge, current_user),

@@ -87,6 +87,26 @@ def can_apply(challenge: Challenge, user) -> bool:
     )
 
 
+def can_edit_application(user, application: Application) -> bool:
+    """The applicant's draft, until the deadline."""
+    return (
+        signed_in(user)
+        and application.applicant_id == user.id
+        and application.status is A.DRAFT
+        and before_deadline(application.challenge)
+    )
+
+
+def can_withdraw_application(user, application: Application) -> bool:
+    """The applicant's draft or submitted application, until the deadline."""
+    return (
+        signed_in(user)
+        and application.applicant_id == user.id
+        and application.status in (A.DRAFT, A.SUBMITTED)
+        and before_deadline(application.challenge)
+    )
+
+
 def _clean_application(challenge: Challenge, user, data: ApplicationInput) -> dict:
     errors: dict[str, str] = {}
     lead = clean_text(data.lead_unit, TITLE_MAX + 1)

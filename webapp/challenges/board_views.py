@@ -3,13 +3,13 @@ from that page, and objections during the public notice."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.challenges import applications, lifecycle, participants, posting
 from webapp.challenges import award as awarding
+from webapp.challenges import board as challenge_board
 from webapp.challenges.errors import ChallengeError
 from webapp.challenges.forms import (
     ActForm,
@@ -18,7 +18,6 @@ from webapp.challenges.forms import (
     ResolveForm,
 )
 from webapp.challenges.models import (
-    Challenge,
     ChallengeStatus,
 )
 from webapp.challenges.next_step import next_step
@@ -47,14 +46,8 @@ def board():
         status = S(request.args.get("status", "")) if request.args.get("status") else None
     except ValueError:
         status = None
-    query = posting.board(status=status)
-    if field_id is not None:  # a field and the fields under it
-        from webapp.taxonomy.models import TechField
-
-        children = sa.select(TechField.id).where(TechField.parent_id == field_id)
-        query = query.where(sa.or_(Challenge.field_id == field_id, Challenge.field_id.in_(children)))
-    if request.args.get("sort") == "newest":
-        query = query.order_by(None).order_by(Challenge.published_at.desc(), Challenge.id.desc())
+    sort = "newest" if request.args.get("sort") == "newest" else "closing"
+    query = challenge_board.board(field_id=field_id, status=status, sort=sort)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k in ("field", "status", "sort") and v}
     return render_template("challenges/board.html", form=form, page=page, args=args, now=clock.now())

@@ -8,7 +8,10 @@ class ChallengeError(ValueError):
 
 
 class TransitionError(ChallengeError):
-    """The step is not possible from the challenge's (or the application's, milestone's…) state."""
+    """The step is not possible from the challenge's (or the application's, milestone's…) state, or
+    not at this time: a conflict with the object's state, not a wrong input."""
+
+    conflict = True
 
 
 class ChallengeInvalid(ChallengeError):

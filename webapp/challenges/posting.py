@@ -1,6 +1,6 @@
 """Posting and publishing a challenge: the enterprise's draft made from a need and its submission,
 the admin's return or publication (with government co-funding), withdrawal and termination, and the
-board's lists.
+enterprise's and the admins' lists (the public board is `board`'s).
 
 Every service checks permission (PermissionDenied), state and time (ChallengeError, translated),
 changes state, writes the audit event and notifies, and only flushes: the caller commits. Nothing is
@@ -24,7 +24,6 @@ from webapp.challenges.inputs import NAME_MAX, REASON_MAX, TEXT_MAX, TITLE_MAX, 
 from webapp.challenges.lifecycle import record
 from webapp.challenges.models import (
     MAX_BOUNTY,
-    PUBLIC_STATES,
     UNIT_ELIGIBILITY,
     Application,
     ApplicationStatus,
@@ -69,19 +68,40 @@ def current_challenge(need) -> Challenge | None:
     )
 
 
-def can_create_from(need, user) -> bool:
+def may_post(user) -> bool:
+    """Enterprises post challenges (from their own needs); the district's admins review them."""
     from webapp.accounts.models import Role
+
+    return bool(user is not None and user.is_authenticated and user.role is Role.ENTERPRISE)
+
+
+def can_create_from(need, user) -> bool:
     from webapp.listings.models import ListingStatus
 
     return bool(
-        user is not None
-        and user.is_authenticated
-        and user.role is Role.ENTERPRISE
+        may_post(user)
         and need is not None
         and need.owner_id == user.id
         and need.status is ListingStatus.PUBLISHED
         and current_challenge(need) is None
     )
+
+
+def check_need(need, user) -> None:
+    """Why `need` cannot become the user's challenge, for a client that named it: not one of the
+    user's published needs (ChallengeInvalid on `need`), or one with a challenge under way
+    (TransitionError)."""
+    from webapp.listings.models import ListingStatus
+
+    if (
+        need is None
+        or not need.can_view(user)
+        or need.owner_id != user.id
+        or need.status is not ListingStatus.PUBLISHED
+    ):
+        raise invalid("need", _("Choose one of your own published needs (see /needs/mine)."))
+    if current_challenge(need) is not None:
+        raise TransitionError(_("This need already has a challenge under way."))
 
 
 def can_edit(challenge: Challenge, user) -> bool:
@@ -103,22 +123,6 @@ def before_deadline(challenge: Challenge, at: datetime | None = None) -> bool:
 
 
 # ---------------------------------------------------------------- lists the pages show
-
-
-def board(*, field_id: int | None = None, status: S | None = None) -> sa.Select:
-    """The public challenge board: published challenges and what became of them; open windows
-    first (closing soonest first), then the rest, newest first."""
-    query = sa.select(Challenge).where(Challenge.status.in_(PUBLIC_STATES))
-    if status is not None:
-        query = query.where(Challenge.status == status)
-    if field_id is not None:
-        query = query.where(Challenge.field_id == field_id)
-    return query.order_by(
-        (Challenge.status != S.PUBLISHED),
-        sa.case((Challenge.status == S.PUBLISHED, Challenge.closes_at)),
-        Challenge.published_at.desc(),
-        Challenge.id.desc(),
-    )
 
 
 def owned_by(user) -> sa.Select:
