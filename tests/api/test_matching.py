@@ -472,6 +472,8 @@ def test_a_listing_shows_its_suggestions_to_whom_its_page_shows_them(client, que
     assert on_need[0]["achievement"]["title"] == "锂电池热失控预警算法"
     assert on_need[0]["achievement"]["institution"] == "天津大学" and on_need[0]["status"] == "new"
     assert on_need[0]["terms"] == ["锂电池", "热管理"] and on_need[0]["score"] == 77
+    created = query(lambda session: session.get(Suggestion, sid).created_at)
+    assert datetime.fromisoformat(on_need[0]["created_at"]) == created  # a week's new matches are read by it
     on_achievement = client.http.get(achievement_url, headers=_auth(make_token(researcher))).get_json()["items"]
     assert on_achievement[0]["need"]["title"] == "电池包热失控预警需求"
     for role in ("broker", "admin"):

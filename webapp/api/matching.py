@@ -254,6 +254,7 @@ def _listing_suggestions(listing, user, counterpart) -> list[dict]:
             "id": s.id,
             "status": s.status.value,
             "terms": list(s.terms or []),
+            "created_at": s.created_at,
             "introduction_id": introduced.get(s.id),
         }
         | counterpart(s)

@@ -302,6 +302,10 @@ class ListingSuggestion(BandMixin):
         metadata={"description": "new (a broker has yet to review it) or accepted (introduced)."},
     )
     terms = fields.List(fields.String(), required=True, metadata={"description": "The technical terms both share."})
+    created_at = fields.DateTime(
+        required=True,
+        metadata={"description": "When the pair was first suggested (to read a week's new matches)."},
+    )
     introduction_id = fields.Integer(allow_none=True, metadata={"description": "The introduction, once accepted."})
 
 
