@@ -71,6 +71,21 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "PUT /api/v1/deals/{deal_id}/schedule": (only("admin"), {"deal_id": "signed_deal"}),
     "PUT /api/v1/deals/{deal_id}/field": (only("admin"), {"deal_id": "signed_deal"}),
     "POST /api/v1/deals/{deal_id}/cancel": (only("admin"), {"deal_id": "negotiating_deal"}),
+    # Matching: the queue and its decisions are the brokers' and admins'; another broker's
+    # introduction is for its broker, its two owners and admins; a listing's suggestions are read by
+    # anyone who sees the listing (an empty list for all but its owner, brokers and admins).
+    "GET /api/v1/suggestions": (only("broker", "admin"), {}),
+    "GET /api/v1/suggestions/{suggestion_id}": (only("broker", "admin"), {"suggestion_id": "new_suggestion"}),
+    "POST /api/v1/suggestions/{suggestion_id}/accept": (only("broker", "admin"), {"suggestion_id": "new_suggestion"}),
+    "POST /api/v1/suggestions/{suggestion_id}/reject": (only("broker", "admin"), {"suggestion_id": "new_suggestion"}),
+    "GET /api/v1/introductions": (SIGNED_IN, {}),
+    "GET /api/v1/introductions/{intro_id}": (only("admin"), {"intro_id": "introduction"}),
+    "POST /api/v1/introductions/{intro_id}/outcome": (only("admin"), {"intro_id": "introduction"}),
+    "GET /api/v1/achievements/{achievement_id}/suggestions": (
+        EVERYONE,
+        {"achievement_id": "published_achievement"},
+    ),
+    "GET /api/v1/needs/{need_id}/suggestions": (EVERYONE, {"need_id": "published_need"}),
 }
 
 
@@ -98,6 +113,7 @@ def make_samples(session, owners: dict) -> dict[str, int]:
     session.flush()
     samples |= _challenge_samples(session, owners)
     samples |= _deals(session, owners)
+    samples |= _matching(session, owners, samples["published_need"], samples["published_achievement"])
     return {name: obj.id for name, obj in samples.items()}
 
 
@@ -177,3 +193,32 @@ def _deals(session, owners: dict) -> dict:
             )
         services.sign(owners["broker"], deals["signed_deal"], date(2025, 3, 1))
     return deals
+
+
+def _matching(session, owners: dict, need, achievement) -> dict:
+    """A new suggestion between the sample need and achievement, and an introduction by the broker
+    among the owners on a second pair (the same need, another achievement of the researcher's)."""
+    from tests.listings.search_factory import make_listing
+    from webapp.core.db import utcnow
+    from webapp.matching.models import Introduction, Suggestion, SuggestionStatus
+
+    other = make_listing(session, "a", title="接口样例撮合成果", owner_id=owners["researcher"].id)
+    new = Suggestion(
+        need_id=need.id, achievement_id=achievement.id, score=70.0, parts={"keywords": 40.0}, terms=["样例"]
+    )
+    accepted = Suggestion(
+        need_id=need.id,
+        achievement_id=other.id,
+        score=65.0,
+        parts={"keywords": 35.0},
+        terms=["样例"],
+        status=SuggestionStatus.ACCEPTED,
+        decided_by_id=owners["broker"].id,
+        decided_at=utcnow(),
+    )
+    session.add_all([new, accepted])
+    session.flush()
+    introduction = Introduction(suggestion_id=accepted.id, broker_id=owners["broker"].id, note="样例介绍")
+    session.add(introduction)
+    session.flush()
+    return {"new_suggestion": new, "introduction": introduction}

@@ -159,6 +159,18 @@ POLICY = {
     "api_deals.record_payment": "api_token",
     "api_deals.cancel": "api_token",
     "api_deals.set_technical_field": "api_token",
+    # The broker's queue, decisions and introductions need a token (brokers', parties', admins');
+    # a listing's own suggestions are read by anyone who sees the listing (empty for all but its
+    # owner, brokers and admins).
+    "api_matching.queue": "api_token",
+    "api_matching.suggestion": "api_token",
+    "api_matching.accept": "api_token",
+    "api_matching.reject": "api_token",
+    "api_matching.introductions": "api_token",
+    "api_matching.introduction": "api_token",
+    "api_matching.outcome": "api_token",
+    "api_matching.achievement_suggestions": "public",
+    "api_matching.need_suggestions": "public",
     "needs.edit": "owner_or_admin",
     "needs.transition": "owner_or_admin",
     "moderation.queue": "admin",

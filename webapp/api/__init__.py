@@ -108,9 +108,10 @@ def init_app(app: Flask) -> None:
     from webapp.api.docs import bp as developers
     from webapp.api.imports import bp as imports
     from webapp.api.listings import bp as listings
+    from webapp.api.matching import bp as matching
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings, challenges, deals, dashboard, imports]
+    blueprints = [listings, challenges, deals, dashboard, imports, matching]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")

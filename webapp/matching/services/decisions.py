@@ -20,6 +20,14 @@ NOTE_MAX = 1000
 INTRO_NOTE_MAX = 2000
 
 
+class Conflict(ValueError):
+    """The suggestion or introduction is no longer in a state that allows the step (someone decided
+    it first, a listing went offline, the outcome was recorded): the pages flash it, the API answers
+    409 (`conflict`)."""
+
+    conflict = True
+
+
 def _claim(suggestion: Suggestion, user, **values) -> None:
     """Move a NEW suggestion to its decision, unless someone decided it first."""
     now = utcnow()
@@ -31,7 +39,7 @@ def _claim(suggestion: Suggestion, user, **values) -> None:
     ).rowcount
     if not done:
         db.session.refresh(suggestion)
-        raise ValueError(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
+        raise Conflict(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
     db.session.refresh(suggestion)
 
 
@@ -48,10 +56,10 @@ def accept(suggestion: Suggestion, user, note: str | None = None) -> Introductio
     require(can_broker(user))
     note = _clean_note(note, NOTE_MAX)
     if suggestion.status is not SuggestionStatus.NEW:
-        raise ValueError(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
+        raise Conflict(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
     need, achievement = suggestion.need, suggestion.achievement
     if need.status is not ListingStatus.PUBLISHED or achievement.status is not ListingStatus.PUBLISHED:
-        raise ValueError(_("One of the two listings is no longer published; it cannot be introduced now."))
+        raise Conflict(_("One of the two listings is no longer published; it cannot be introduced now."))
     _claim(suggestion, user, status=SuggestionStatus.ACCEPTED, note=note)
     introduction = Introduction(suggestion_id=suggestion.id, broker_id=user.id, note=note)
     db.session.add(introduction)
@@ -87,7 +95,7 @@ def reject(suggestion: Suggestion, user, reason: RejectReason | None, note: str 
             raise ValueError(_("Choose a reason for the rejection."))
     note = _clean_note(note, NOTE_MAX)
     if suggestion.status is not SuggestionStatus.NEW:
-        raise ValueError(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
+        raise Conflict(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
     _claim(suggestion, user, status=SuggestionStatus.REJECTED, reason=reason, note=note)
     audit.record(
         "match.reject",
@@ -116,7 +124,7 @@ def set_outcome(introduction: Introduction, user, outcome: IntroductionOutcome, 
     if outcome not in (IntroductionOutcome.DEAL, IntroductionOutcome.NO_DEAL):
         raise ValueError(_("Choose the outcome: deal or no deal."))
     if introduction.outcome is not IntroductionOutcome.NEGOTIATING:
-        raise ValueError(_("This introduction is already closed: %(outcome)s.", outcome=introduction.outcome.label))
+        raise Conflict(_("This introduction is already closed: %(outcome)s.", outcome=introduction.outcome.label))
     note = _clean_note(note, INTRO_NOTE_MAX)
     introduction.outcome = outcome
     introduction.outcome_note = note
