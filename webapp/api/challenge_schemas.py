@@ -187,7 +187,7 @@ class ChallengePage(Page):
 # ---------------------------------------------------------------- challenges, as written
 
 
-class NeedRef(Schema):
+class ChallengeFromNeed(Schema):
     need = fields.Integer(
         required=True,
         validate=validate.Range(min=1, max=2**31 - 1),

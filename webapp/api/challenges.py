@@ -18,10 +18,10 @@ from flask_smorest import Blueprint, abort
 from webapp.api.auth import api_user
 from webapp.api.challenge_schemas import (
     BoardQuery,
+    ChallengeFromNeed,
     ChallengeIn,
     ChallengeOut,
     ChallengePage,
-    NeedRef,
     ReasonIn,
 )
 from webapp.api.common import get_visible, write
@@ -271,7 +271,7 @@ def _named_as_requested(exc: ChallengeInvalid) -> ChallengeInvalid:
 
 @bp.post("/challenges")
 @write
-@bp.arguments(NeedRef)
+@bp.arguments(ChallengeFromNeed)
 @bp.response(201, ChallengeOut)
 @bp.alt_response(409, response="CONFLICT")
 def create_challenge(data):
