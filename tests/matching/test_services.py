@@ -585,7 +585,12 @@ def test_imported_listings_are_matched_after_each_batch(app, make_user, query, t
     assert result.exit_code == 0, result.output
     messages = query(
         lambda s: [
-            m.kwargs for m in s.scalars(sa.select(OutboxMessage).where(OutboxMessage.task == "matching.match_listing"))
+            m.kwargs
+            for m in s.scalars(
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.task == "matching.match_listing")
+                .order_by(OutboxMessage.id)  # the batches in the order they were written
+            )
         ]
     )
     assert len(messages) == 2 and {m["kind"] for m in messages} == {"achievement"}  # one per batch
