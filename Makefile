@@ -33,15 +33,20 @@ worker: install translations
 worker-bulk: install translations
 	$(BIN)/celery -A worker worker --loglevel INFO --queues bulk --concurrency 1 --hostname bulk@%h
 
-# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# The whole suite on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL at the same time: much
+# of each run waits on browsers, live servers and workers, so the two share the cores well. Each run
+# has its own databases and Redis numbers; the PostgreSQL run's report follows the SQLite run's.
 test: install translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS) --db sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL =="; \
-		$(BIN)/pytest $(PYTEST_ARGS) --db postgresql; \
-	fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest $(PYTEST_ARGS) --db sqlite; fi; \
+	report=$$(mktemp -d); \
+	$(BIN)/pytest $(PYTEST_ARGS) --db postgresql > $$report/postgresql.log 2>&1 & postgresql=$$!; \
+	$(BIN)/pytest $(PYTEST_ARGS) --db sqlite; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; \
+	echo "== the same suite on PostgreSQL =="; cat $$report/postgresql.log; rm -rf $$report; \
+	echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$pg"; \
+	test $$sqlite -eq 0 && test $$pg -eq 0
 
 # A backup of the configured database (uploaded files included) into backups/, and its restore.
 backup: install
