@@ -31,7 +31,7 @@ def test_a_job_interrupted_after_a_batch_resumes_where_it_stopped(app_ctx, make_
     def crash_after_first_batch():
         commits.append(1)
         db.session.commit()
-        if len(commits) == 3:  # the lease, "started", then the first batch: then the worker dies
+        if len(commits) == 4:  # the look-up, the lease, "started", the first batch: then the worker dies
             raise Crash
 
     try:

@@ -135,6 +135,10 @@ def execute_job(job_id: int, commit: Callable[[], None], chunk_rows: int | None 
     job = db.session.get(ImportJob, job_id)
     if job is None or job.status.finished:
         return job
+    # End the look-up's read snapshot: the claim's write then begins a transaction of its own, which
+    # on SQLite waits for another writer instead of failing ("database is locked") when one committed
+    # since the look-up — a failed claim would leave the job queued with its message already spent.
+    commit()
     if not _claim(job_id, commit):
         log.info("import job %s is being run elsewhere; this delivery leaves it", job_id)
         return db.session.get(ImportJob, job_id)
