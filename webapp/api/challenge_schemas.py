@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from webapp.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, FieldRef, Money, Page
+from webapp.api.schemas import FieldRef, Money, Page, Paging
 from webapp.challenges.board import SORTS
 from webapp.challenges.models import (
     PUBLIC_STATES,
@@ -42,7 +42,7 @@ def _moment(**kwargs) -> fields.AwareDateTime:
 # ---------------------------------------------------------------- queries
 
 
-class BoardQuery(Schema):
+class BoardQuery(Paging):
     field = fields.Integer(
         validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"description": "A technical field id (see /taxonomy); its sub-fields are included."},
@@ -55,14 +55,6 @@ class BoardQuery(Schema):
         load_default="closing",
         validate=validate.OneOf(SORTS),
         metadata={"description": "closing (default): open ones first, closing soonest first; newest: by publication."},
-    )
-    cursor = fields.String(
-        validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."}
-    )
-    limit = fields.Integer(
-        load_default=DEFAULT_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
-        metadata={"description": "Items per page, 1–100."},
     )
 
 

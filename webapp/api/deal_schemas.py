@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, FieldRef, Money, Page
+from webapp.api.schemas import FieldRef, Money, Page, Paging
 from webapp.deals.forms import SCHEDULE_MAX
 from webapp.deals.models import ContractType, DealFileKind, DealState
 
@@ -121,16 +121,7 @@ class PaymentPage(Page):
     remaining = fields.Nested(Money, required=True, metadata={"description": "The deal's money still to come."})
 
 
-class PagingQuery(Schema):
-    cursor = fields.String(validate=validate.Length(max=500), metadata={"description": "next_cursor of the last page."})
-    limit = fields.Integer(
-        load_default=DEFAULT_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
-        metadata={"description": "Items per page, 1–100."},
-    )
-
-
-class DealQuery(PagingQuery):
+class DealQuery(Paging):
     q = fields.String(
         load_default="", validate=validate.Length(max=100), metadata={"description": "Words of the title or a party."}
     )

@@ -14,7 +14,8 @@ from flask_smorest import Blueprint, abort
 
 from webapp.api.auth import api_user
 from webapp.api.common import get_visible
-from webapp.api.deal_schemas import DealDetail, DealPage, DealQuery, PagingQuery, PaymentPage
+from webapp.api.deal_schemas import DealDetail, DealPage, DealQuery, PaymentPage
+from webapp.api.schemas import Paging
 from webapp.core.audit import action_label
 from webapp.core.money import format_money
 from webapp.deals import access, browse, detail, files
@@ -219,7 +220,7 @@ def payments_page(deal: Deal, args: dict) -> dict:
 
 
 @bp.get("/deals/<int:deal_id>/payments")
-@bp.arguments(PagingQuery, location="query", as_kwargs=False)
+@bp.arguments(Paging, location="query", as_kwargs=False)
 @bp.response(200, PaymentPage)
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(404, response="NOT_FOUND")

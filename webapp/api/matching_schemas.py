@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from webapp.api.schemas import DEFAULT_LIMIT, MAX_LIMIT, Amount, FieldRef, Page
+from webapp.api.schemas import Amount, FieldRef, Page, Paging
 from webapp.core.boundary import INT_MAX
 from webapp.listings.models import CoopMode, ListingStatus, Maturity
 from webapp.matching.explain import BAND_LABELS
@@ -60,18 +60,7 @@ class ChoiceString(fields.String):
 # -------------------------------------------------------------------------- queries
 
 
-class Paged(Schema):
-    cursor = fields.String(
-        validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."}
-    )
-    limit = fields.Integer(
-        load_default=DEFAULT_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
-        metadata={"description": "Items per page, 1–100."},
-    )
-
-
-class SuggestionQuery(Paged):
+class SuggestionQuery(Paging):
     """The queue page's filters, plus `since`."""
 
     field = fields.Integer(
@@ -107,7 +96,7 @@ class SuggestionQuery(Paged):
     )
 
 
-class IntroductionQuery(Paged):
+class IntroductionQuery(Paging):
     outcome = fields.String(
         validate=validate.OneOf(OUTCOMES), metadata={"description": "This outcome only: " + OUTCOME_TEXT}
     )

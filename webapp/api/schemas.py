@@ -13,7 +13,20 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 
 
-class ListQuery(Schema):
+class Paging(Schema):
+    """The paging every list takes: a page of `limit` items, then the next from `cursor`."""
+
+    cursor = fields.String(
+        validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."}
+    )
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": "Items per page, 1–100."},
+    )
+
+
+class ListQuery(Paging):
     q = fields.String(
         load_default="", validate=validate.Length(max=100), metadata={"description": "Keywords, as the search box."}
     )
@@ -44,14 +57,6 @@ class ListQuery(Schema):
     sort = fields.String(
         validate=validate.OneOf(SORTS),
         metadata={"description": "Order; default relevance with q, newest without."},
-    )
-    cursor = fields.String(
-        validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."}
-    )
-    limit = fields.Integer(
-        load_default=DEFAULT_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
-        metadata={"description": "Items per page, 1–100."},
     )
 
 
@@ -243,12 +248,7 @@ class NeedIn(ListingIn):
     contact_phone = fields.String(validate=validate.Length(max=30), load_default=None, allow_none=True)
 
 
-class MineQuery(Schema):
+class MineQuery(Paging):
     cursor = fields.String(
         validate=validate.Regexp(r"^[1-9][0-9]{0,9}$"), metadata={"description": "next_cursor of the previous page."}
-    )
-    limit = fields.Integer(
-        load_default=DEFAULT_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
-        metadata={"description": "Items per page, 1–100."},
     )
