@@ -18,12 +18,7 @@ from tests.dashboard.test_admin_pages import attribute, table_rows
 
 @pytest.fixture
 def ledger(query):
-    def build(session):
-        found = factory.ledger()
-        session.commit()
-        return found
-
-    return query(build)
+    return factory.committed_ledger(query)
 
 
 @pytest.fixture

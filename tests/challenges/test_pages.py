@@ -13,8 +13,11 @@ from flask_babel import force_locale, gettext
 
 from tests import clock
 from tests.challenges import factory
+from tests.listings.search_factory import make_listing
 from webapp.challenges import posting, review
 from webapp.challenges.models import ApplicationStatus, Challenge, ChallengeStatus, Objection, ObjectionStatus, UnitKind
+from webapp.extensions import db
+from webapp.listings.models import ListingStatus
 from webapp.needs.models import Need
 
 S = ChallengeStatus
@@ -364,6 +367,23 @@ def test_formal_check_marks_applications_and_starts_the_review(app, client, quer
     assert statuses == {tju: ApplicationStatus.ELIGIBLE, nku: ApplicationStatus.INELIGIBLE}
 
 
+def test_the_formal_check_can_be_finished_while_listings_wait_for_review(app, client, query):
+    """The navigation counts listings awaiting review for admins; that count is not the check's."""
+
+    def make(p):
+        make_listing(db.session, "n", status=ListingStatus.SUBMITTED, owner_id=p.owner.id, title="待审需求")
+        return _closed(p)
+
+    people, (challenge_id, (tju, nku)) = build(query, make)
+    client.login(people.admin.email)
+    for application_id in (tju, nku):
+        client.post(f"/challenges/{challenge_id}/check", {"application_id": application_id, "decision": "eligible"})
+    page = text(client.get(f"/challenges/{challenge_id}/check"))
+    finish = re.search(r'<form[^>]*id="finish-check".*?</form>', page, re.S).group(0)
+    assert "disabled" not in finish
+    assert zh(app, "%(n)d applications still wait for a decision.", n=1) not in page
+
+
 def test_experts_page_assigns_and_shows_the_automatic_exclusion(app, client, query):
     people, (challenge_id, _apps) = build(query, _closed)
     client.login(people.admin.email)
@@ -515,7 +535,6 @@ def test_pages_refuse_the_wrong_people(client, query, make_user):
 
 def test_board_filters_by_field_including_the_fields_under_it(client, query):
     from tests.listings.search_factory import field_named
-    from webapp.extensions import db
 
     def make(p):
         ai = field_named(db.session, "人工智能")

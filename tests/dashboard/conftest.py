@@ -10,12 +10,7 @@ from tests.dashboard import factory
 
 @pytest.fixture
 def data(app, query):
-    def build(session):
-        found = factory.ledger()
-        session.commit()
-        return found
-
-    return query(build)
+    return factory.committed_ledger(query)
 
 
 @pytest.fixture

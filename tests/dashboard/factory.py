@@ -165,3 +165,15 @@ def ledger() -> SimpleNamespace:
     return SimpleNamespace(
         x=x, y=y, u=u, i=i, c=c, e1=e1, e2=e2, e3=e3, a=a, a1=a1, a1a=a1a, b=b, bx=bx, by=by, deals=deals
     )
+
+
+def committed_ledger(query) -> SimpleNamespace:
+    """`ledger()` built and committed through the tests' `query` fixture (the live server and
+    other connections see it)."""
+
+    def build(session):
+        found = ledger()
+        session.commit()
+        return found
+
+    return query(build)

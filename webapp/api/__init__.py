@@ -4,6 +4,7 @@ errors, the Idempotency-Key on POST, and the OpenAPI 3.1 document at /api/v1/ope
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from flask import Flask, current_app, request
@@ -43,18 +44,17 @@ def _rate_key() -> str:
     return "api-addr:" + get_remote_address()
 
 
-_SHARED_LIMIT: list = []
+@functools.cache
+def _shared_limit(limiter):
+    """One budget per token over every API blueprint; the limit is read from the serving app's
+    config at each request."""
+    return limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_rate_key)
 
 
 def _rate_limit(limiter, blueprint) -> None:
-    """One budget per token over every API blueprint (the limit is read from the serving app's
-    config at each request, so each blueprint is limited once however many apps a process makes)."""
-    if not _SHARED_LIMIT:
-        _SHARED_LIMIT.append(
-            limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_rate_key)
-        )
+    """Put a blueprint under the shared budget, once however many apps a process makes."""
     if not getattr(blueprint, "rate_limited", False):
-        _SHARED_LIMIT[0](blueprint)
+        _shared_limit(limiter)(blueprint)
         blueprint.rate_limited = True
 
 

@@ -72,7 +72,6 @@ def write(view):
         db.session.commit()
         return response
 
-    wrapper.writes = True
     return wrapper
 
 

@@ -4,6 +4,9 @@ same lifecycle (webapp.listings.lifecycle) and the same audit events."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
@@ -72,65 +75,8 @@ def _step(model, listing_id: int, name: str, dump):
     return dump(listing, user)
 
 
-@bp.get("/achievements/mine")
-@bp.arguments(MineQuery, location="query", as_kwargs=False)
-@bp.response(200, AchievementPage)
-@bp.alt_response(401, response="UNAUTHORIZED")
-def my_achievements(args):
-    """The caller's achievements in every state (drafts, in review, returned, public, offline)."""
-    return _mine(Achievement, args, achievement_data)
-
-
-@bp.post("/achievements")
-@write
-@bp.arguments(AchievementIn)
-@bp.response(201, AchievementOut)
-def create_achievement(data):
-    """Create an achievement as a draft (researchers and admins), and submit it for review with
-    `submit: true`. Send an Idempotency-Key so that a retried request never creates two."""
-    user = api_user()
-    require(achievement_services.can_create(user))
-    achievement = achievement_services.save_achievement(user, None, _raw(data), field=_field(data["field"]))
-    submit_after_save(achievement, user, data["submit"])
-    db.session.flush()
-    return _created(achievement_data(achievement, user), "api_listings.achievement", achievement_id=achievement.id)
-
-
-@bp.put("/achievements/<int:achievement_id>")
-@write
-@bp.arguments(AchievementIn)
-@bp.response(200, AchievementOut)
-@bp.alt_response(404, response="NOT_FOUND")
-def replace_achievement(data, achievement_id: int):
-    """Replace an achievement's fields (its owner or an admin). A public achievement its owner
-    changes goes back to review, as on the page."""
-    user = api_user()
-    achievement = visible_listing(Achievement, achievement_id, user)
-    require(achievement.can_edit(user))
-    achievement_services.save_achievement(user, achievement, _raw(data), field=_field(data["field"]))
-    submit_after_save(achievement, user, data["submit"])
-    db.session.flush()
-    return achievement_data(achievement, user)
-
-
-@bp.post("/achievements/<int:achievement_id>/submit")
-@write
-@bp.response(200, AchievementOut)
-@bp.alt_response(404, response="NOT_FOUND")
-@bp.alt_response(409, response="CONFLICT")
-def submit_achievement(achievement_id: int):
-    """Submit a draft, returned or offline achievement for review."""
-    return _step(Achievement, achievement_id, "submit", achievement_data)
-
-
-@bp.post("/achievements/<int:achievement_id>/withdraw")
-@write
-@bp.response(200, AchievementOut)
-@bp.alt_response(404, response="NOT_FOUND")
-@bp.alt_response(409, response="CONFLICT")
-def withdraw_achievement(achievement_id: int):
-    """Take an achievement in review or public offline."""
-    return _step(Achievement, achievement_id, "withdraw", achievement_data)
+def _save_achievement(user, achievement: Achievement | None, data: dict) -> Achievement:
+    return achievement_services.save_achievement(user, achievement, _raw(data), field=_field(data["field"]))
 
 
 def _save_need(user, need: Need | None, data: dict) -> Need:
@@ -145,62 +91,124 @@ def _save_need(user, need: Need | None, data: dict) -> Need:
     )
 
 
-@bp.get("/needs/mine")
-@bp.arguments(MineQuery, location="query", as_kwargs=False)
-@bp.response(200, NeedPage)
-@bp.alt_response(401, response="UNAUTHORIZED")
-def my_needs(args):
-    """The caller's needs in every state (drafts, in review, returned, public, offline)."""
-    return _mine(Need, args, need_data)
+@dataclass(frozen=True)
+class Kind:
+    """What differs between the two kinds of listing; their operations are the same."""
+
+    model: type
+    path: str  # "achievements"
+    one: str  # "achievement": the read endpoint's name and its id parameter's prefix
+    schema_in: type
+    schema_out: type
+    page: type
+    dump: Callable
+    save: Callable  # (user, listing or None, data) -> listing
+    may_create: Callable
+    docs: dict[str, str]
 
 
-@bp.post("/needs")
-@write
-@bp.arguments(NeedIn)
-@bp.response(201, NeedOut)
-def create_need(data):
-    """Post a need as a draft (enterprises and admins), and submit it for review with
-    `submit: true`. Send an Idempotency-Key so that a retried request never creates two."""
-    user = api_user()
-    require(need_services.can_create(user))
-    need = _save_need(user, None, data)
-    submit_after_save(need, user, data["submit"])
-    db.session.flush()
-    return _created(need_data(need, user), "api_listings.need", need_id=need.id)
+def _add_routes(kind: Kind) -> None:
+    """The caller's own listings, create, replace, submit and withdraw, for one kind."""
+    model, dump, id_param = kind.model, kind.dump, f"{kind.one}_id"
+
+    def mine(args):
+        return _mine(model, args, dump)
+
+    def create(data):
+        user = api_user()
+        require(kind.may_create(user))
+        listing = kind.save(user, None, data)
+        submit_after_save(listing, user, data["submit"])
+        db.session.flush()
+        return _created(dump(listing, user), f"api_listings.{kind.one}", **{id_param: listing.id})
+
+    def replace(data, **path):
+        user = api_user()
+        listing = visible_listing(model, path[id_param], user)
+        require(listing.can_edit(user))
+        kind.save(user, listing, data)
+        submit_after_save(listing, user, data["submit"])
+        db.session.flush()
+        return dump(listing, user)
+
+    def submit(**path):
+        return _step(model, path[id_param], "submit", dump)
+
+    def withdraw(**path):
+        return _step(model, path[id_param], "withdraw", dump)
+
+    for view, name in (
+        (mine, "my"),
+        (create, "create"),
+        (replace, "replace"),
+        (submit, "submit"),
+        (withdraw, "withdraw"),
+    ):
+        view.__name__ = f"{name}_{kind.path}" if name == "my" else f"{name}_{kind.one}"
+        view.__doc__ = kind.docs[name]
+
+    one = f"/{kind.path}/<int:{id_param}>"
+    missing, refused = bp.alt_response(404, response="NOT_FOUND"), bp.alt_response(409, response="CONFLICT")
+    _decorate(
+        mine,
+        bp.get(f"/{kind.path}/mine"),
+        bp.arguments(MineQuery, location="query", as_kwargs=False),
+        bp.response(200, kind.page),
+        bp.alt_response(401, response="UNAUTHORIZED"),
+    )
+    _decorate(create, bp.post(f"/{kind.path}"), write, bp.arguments(kind.schema_in), bp.response(201, kind.schema_out))
+    _decorate(replace, bp.put(one), write, bp.arguments(kind.schema_in), bp.response(200, kind.schema_out), missing)
+    _decorate(submit, bp.post(f"{one}/submit"), write, bp.response(200, kind.schema_out), missing, refused)
+    _decorate(withdraw, bp.post(f"{one}/withdraw"), write, bp.response(200, kind.schema_out), missing, refused)
 
 
-@bp.put("/needs/<int:need_id>")
-@write
-@bp.arguments(NeedIn)
-@bp.response(200, NeedOut)
-@bp.alt_response(404, response="NOT_FOUND")
-def replace_need(data, need_id: int):
-    """Replace a need's fields (its owner or an admin). A public need its owner changes goes back
-    to review, as on the page."""
-    user = api_user()
-    need = visible_listing(Need, need_id, user)
-    require(need.can_edit(user))
-    _save_need(user, need, data)
-    submit_after_save(need, user, data["submit"])
-    db.session.flush()
-    return need_data(need, user)
+def _decorate(view: Callable, *decorators: Callable) -> None:
+    """Apply decorators as if written above `view` in this order (the last one first)."""
+    for decorator in reversed(decorators):
+        view = decorator(view)
 
 
-@bp.post("/needs/<int:need_id>/submit")
-@write
-@bp.response(200, NeedOut)
-@bp.alt_response(404, response="NOT_FOUND")
-@bp.alt_response(409, response="CONFLICT")
-def submit_need(need_id: int):
-    """Submit a draft, returned or offline need for review."""
-    return _step(Need, need_id, "submit", need_data)
-
-
-@bp.post("/needs/<int:need_id>/withdraw")
-@write
-@bp.response(200, NeedOut)
-@bp.alt_response(404, response="NOT_FOUND")
-@bp.alt_response(409, response="CONFLICT")
-def withdraw_need(need_id: int):
-    """Take a need in review or public offline."""
-    return _step(Need, need_id, "withdraw", need_data)
+_add_routes(
+    Kind(
+        model=Achievement,
+        path="achievements",
+        one="achievement",
+        schema_in=AchievementIn,
+        schema_out=AchievementOut,
+        page=AchievementPage,
+        dump=achievement_data,
+        save=_save_achievement,
+        may_create=achievement_services.can_create,
+        docs={
+            "my": "The caller's achievements in every state (drafts, in review, returned, public, offline).",
+            "create": "Create an achievement as a draft (researchers and admins), and submit it for review with\n"
+            "`submit: true`. Send an Idempotency-Key so that a retried request never creates two.",
+            "replace": "Replace an achievement's fields (its owner or an admin). A public achievement its owner\n"
+            "changes goes back to review, as on the page.",
+            "submit": "Submit a draft, returned or offline achievement for review.",
+            "withdraw": "Take an achievement in review or public offline.",
+        },
+    )
+)
+_add_routes(
+    Kind(
+        model=Need,
+        path="needs",
+        one="need",
+        schema_in=NeedIn,
+        schema_out=NeedOut,
+        page=NeedPage,
+        dump=need_data,
+        save=_save_need,
+        may_create=need_services.can_create,
+        docs={
+            "my": "The caller's needs in every state (drafts, in review, returned, public, offline).",
+            "create": "Post a need as a draft (enterprises and admins), and submit it for review with\n"
+            "`submit: true`. Send an Idempotency-Key so that a retried request never creates two.",
+            "replace": "Replace a need's fields (its owner or an admin). A public need its owner changes goes back\n"
+            "to review, as on the page.",
+            "submit": "Submit a draft, returned or offline need for review.",
+            "withdraw": "Take a need in review or public offline.",
+        },
+    )
+)
