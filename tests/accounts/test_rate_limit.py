@@ -31,6 +31,7 @@ def _assert_login_form(response, attempt: int):
 
 def _assert_too_many(response):
     assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1  # browsers and clients learn when to come back
     body = response.get_data(as_text=True)
     assert "Too many attempts" in body  # the app's own error page, in English via the lang cookie
     assert 'name="csrf-token"' in body  # rendered from the site's layout

@@ -32,6 +32,7 @@ def test_a_token_over_its_budget_gets_429_and_others_do_not(limited, make_user, 
     over = http.get("/api/v1/needs", headers=first)
     assert over.status_code == 429 and over.mimetype == "application/problem+json"
     assert over.get_json()["title"] == "Too many attempts"
+    assert 1 <= int(over.headers["Retry-After"]) <= 61  # within the minute (the store counts whole seconds)
     assert http.get("/api/v1/taxonomy", headers=second).status_code == 200
     assert http.get("/api/v1/taxonomy").status_code == 200  # without a token: the address's own budget
     assert http.get("/", headers=first).status_code == 200  # the pages are not the API's budget

@@ -65,10 +65,16 @@ def _tag(name: str) -> str:
 
 def _document_common_answers(spec) -> None:
     """What any operation may answer, named in each: 401 (a bad token), 429 (over the rate
-    limit); for a change also 403 (the token may only read, or the role may not), 422 (invalid
+    limit, with Retry-After); for a change also 403 (the token may only read, or the role may not), 422 (invalid
     input), and for a POST the Idempotency-Key header and its 400."""
     for tag in spec._tags:
         tag["name"] = _tag(tag["name"])
+    components = spec.components
+    too_many = components.responses.get("TOO_MANY_REQUESTS") or components.responses_lazy["TOO_MANY_REQUESTS"]
+    too_many.setdefault("headers", {})["Retry-After"] = {
+        "description": "Seconds until the token's budget lets a request through again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
     for operations in spec._paths.values():
         for method, operation in operations.items():
             if method not in ("get", "head", "options", *UNSAFE):

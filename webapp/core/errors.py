@@ -4,6 +4,8 @@ request's language: the one place either is made."""
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 import sqlalchemy.exc as sa_exc
 from flask import Flask, Response, json, render_template, request
@@ -57,14 +59,26 @@ def http_exception_response(exc: HTTPException):
 
     code = exc.code or 500
     detail = exc.description if isinstance(exc, BadInput) else None
+    retry = {"Retry-After": str(seconds)} if code == 429 and (seconds := _retry_after()) else {}
     if is_api_request():
         data = getattr(exc, "data", None) or {}
-        headers = dict(data.get("headers") or {})
+        headers = dict(data.get("headers") or {}) | retry
         allowed = getattr(exc, "valid_methods", None)
         if code == 405 and allowed:
             headers["Allow"] = ", ".join(allowed)
         return problem(code, data.get("message") or detail, errors=data.get("messages"), headers=headers)
-    return render_error(code, detail)
+    body, code = render_error(code, detail)
+    return body, code, retry
+
+
+def _retry_after() -> int | None:
+    """Whole seconds until the limit the request went over lets it through again."""
+    from webapp.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def render_error(code: int, detail: str | None = None):
