@@ -57,6 +57,7 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "GET /api/v1/dashboard/quarterly": (only("admin"), {}),
     # The caller researcher belongs to a university: their office uploads its achievements.
     "POST /api/v1/imports": (only("researcher", "admin"), {}),
+    "GET /api/v1/imports": (SIGNED_IN, {}),
     "GET /api/v1/imports/{job_id}": (only("admin"), {"job_id": "import_job"}),
     # Deals: each caller sees the deals naming them (none of the samples'); another broker's deal is
     # for its parties, its broker and admins only, and only admins and its broker keep it.

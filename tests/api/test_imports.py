@@ -179,6 +179,30 @@ def test_only_the_uploader_and_admins_see_the_job(client, office, make_user, mak
     assert client.http.get("/api/v1/imports/99999999999", headers=_auth(office.token)).status_code == 404
 
 
+def test_each_uploader_lists_their_own_imports_and_admins_list_all(
+    client, office, make_user, make_org, make_token, query, tmp_path
+):
+    first = _upload(client, office.token, write_csv(tmp_path / "a.csv", [achievement(1)])).get_json()["id"]
+    second = _upload(client, office.token, write_csv(tmp_path / "b.csv", [achievement(2)])).get_json()["id"]
+    other = make_user("researcher", organisation_id=make_org(OrgKind.INSTITUTE, name="另一研究所").id)
+    theirs = _upload(client, make_token(other, "read write"), write_csv(tmp_path / "c.csv", [achievement(3)]))
+    theirs = theirs.get_json()["id"]
+
+    page = client.http.get("/api/v1/imports?limit=1", headers=_auth(office.token)).get_json()
+    assert [job["id"] for job in page["items"]] == [second]  # newest first
+    rest = client.http.get(f"/api/v1/imports?cursor={page['next_cursor']}", headers=_auth(office.token)).get_json()
+    assert [job["id"] for job in rest["items"]] == [first] and rest["next_cursor"] is None
+    assert rest["items"][0]["filename"] == "a.csv" and rest["items"][0]["summary"]["imported"] == 1
+
+    everyone = client.http.get("/api/v1/imports", headers=_auth(make_token(make_user("admin")))).get_json()
+    assert [job["id"] for job in everyone["items"]] == [theirs, second, first]
+    assert client.http.get("/api/v1/imports", headers=_auth(make_token(make_user("enterprise")))).get_json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+    assert client.http.get("/api/v1/imports").status_code == 401
+
+
 def test_a_retried_upload_with_its_idempotency_key_makes_one_job(client, office, query, tmp_path):
     path = write_csv(tmp_path / "a.csv", [achievement(1)])
     key = {"Idempotency-Key": str(uuid.uuid4())}

@@ -11,7 +11,7 @@ from flask import url_for
 from webapp.api.auth import api_user
 from webapp.api.challenge_schemas import ApplicationIn, ApplicationOut, ApplicationPage
 from webapp.api.challenges import bp, money, signed_in_user, visible_challenge
-from webapp.api.common import get_visible, write
+from webapp.api.common import get_visible, newest_first, write
 from webapp.api.schemas import MineQuery
 from webapp.challenges import applications, files
 from webapp.challenges.applications import ApplicationInput, MemberInput
@@ -20,7 +20,6 @@ from webapp.challenges.models import Application, AttachmentKind
 from webapp.challenges.permissions import can_view_application, is_owner
 from webapp.core.money import MoneyError, parse_wan
 from webapp.core.permissions import require
-from webapp.extensions import db
 
 
 def application_data(application: Application, user) -> dict:
@@ -89,12 +88,7 @@ def _input(data: dict) -> ApplicationInput:
 def my_applications(args):
     """The caller's applications in every state, newest first."""
     user = signed_in_user()
-    query = applications.applications_of(user).limit(args["limit"] + 1)
-    if args.get("cursor"):
-        query = query.where(Application.id < int(args["cursor"]))
-    rows = list(db.session.scalars(query))
-    more, rows = len(rows) > args["limit"], rows[: args["limit"]]
-    return {"items": [application_data(a, user) for a in rows], "next_cursor": str(rows[-1].id) if more else None}
+    return newest_first(applications.applications_of(user), Application, args, lambda a: application_data(a, user))
 
 
 @bp.get("/applications/<int:application_id>")

@@ -24,7 +24,7 @@ from webapp.api.challenge_schemas import (
     ChallengePage,
     ReasonIn,
 )
-from webapp.api.common import get_visible, write
+from webapp.api.common import get_visible, newest_first, write
 from webapp.api.schemas import MineQuery
 from webapp.challenges import applications, lifecycle, participants, posting
 from webapp.challenges import board as challenge_board
@@ -204,12 +204,7 @@ def my_challenges(args):
     """The caller's own challenges in every state (drafts, in review, returned, published, …),
     newest first."""
     user = signed_in_user()
-    query = posting.owned_by(user).limit(args["limit"] + 1)
-    if args.get("cursor"):
-        query = query.where(Challenge.id < int(args["cursor"]))
-    rows = list(db.session.scalars(query))
-    more, rows = len(rows) > args["limit"], rows[: args["limit"]]
-    return {"items": [summary_data(c, user) for c in rows], "next_cursor": str(rows[-1].id) if more else None}
+    return newest_first(posting.owned_by(user), Challenge, args, lambda c: summary_data(c, user))
 
 
 @bp.get("/challenges/<int:challenge_id>")

@@ -92,3 +92,13 @@ def caller_must(may) -> callable:
         return wrapper
 
     return decorator
+
+
+def newest_first(query, model, args: dict, dump) -> dict:
+    """A page of `query` (ordered by id, newest first) after MineQuery's cursor, the last id shown."""
+    query = query.limit(args["limit"] + 1)
+    if args.get("cursor"):
+        query = query.where(model.id < int(args["cursor"]))
+    rows = list(db.session.scalars(query))
+    more, rows = len(rows) > args["limit"], rows[: args["limit"]]
+    return {"items": [dump(row) for row in rows], "next_cursor": str(rows[-1].id) if more else None}

@@ -19,7 +19,8 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from webapp.api.auth import api_user
-from webapp.api.common import caller_must, get_visible, write
+from webapp.api.common import caller_must, get_visible, newest_first, write
+from webapp.api.schemas import MineQuery, Page
 from webapp.imports import services
 from webapp.imports.columns import KINDS, MappingError
 from webapp.imports.models import ImportJob, JobStatus
@@ -142,6 +143,10 @@ class ImportJobOut(Schema):
     )
 
 
+class ImportJobPage(Page):
+    items = fields.List(fields.Nested(ImportJobOut), required=True)
+
+
 def summary_data(report: ImportReport) -> dict:
     return {
         "rows": report.rows,
@@ -218,6 +223,18 @@ def create_import(data):
     except ImportFileError as exc:
         _invalid("files", "file", str(exc))
     return job_data(job), 202, {"Location": url_for("api_imports.import_job", job_id=job.id, _external=True)}
+
+
+@bp.get("/imports")
+@bp.arguments(MineQuery, location="query", as_kwargs=False)
+@bp.response(200, ImportJobPage)
+def import_jobs(args):
+    """The caller's imports (admins: everyone's), newest first, each with its status, progress and
+    summary, as the upload page lists them."""
+    user = api_user()
+    if not user.is_authenticated:
+        abort(401)
+    return newest_first(services.jobs_seen_by(user), ImportJob, args, job_data)
 
 
 @bp.get("/imports/<int:job_id>")

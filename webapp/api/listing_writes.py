@@ -15,7 +15,7 @@ from flask_smorest import abort
 from webapp.achievements import services as achievement_services
 from webapp.achievements.models import Achievement
 from webapp.api.auth import api_user
-from webapp.api.common import write
+from webapp.api.common import newest_first, write
 from webapp.api.listings import achievement_data, bp, need_data, visible_listing
 from webapp.api.schemas import AchievementIn, AchievementOut, AchievementPage, MineQuery, NeedIn, NeedOut, NeedPage
 from webapp.core.permissions import require
@@ -56,13 +56,8 @@ def _mine(model, args: dict, dump) -> dict:
     user = api_user()
     if not user.is_authenticated:
         abort(401)
-    query = sa.select(model).where(model.owner_id == user.id).order_by(model.id.desc()).limit(args["limit"] + 1)
-    if args.get("cursor"):
-        query = query.where(model.id < int(args["cursor"]))
-    rows = list(db.session.scalars(query))
-    more = len(rows) > args["limit"]
-    rows = rows[: args["limit"]]
-    return {"items": [dump(row, user) for row in rows], "next_cursor": str(rows[-1].id) if more else None}
+    query = sa.select(model).where(model.owner_id == user.id).order_by(model.id.desc())
+    return newest_first(query, model, args, lambda row: dump(row, user))
 
 
 def _step(model, listing_id: int, name: str, dump):

@@ -48,6 +48,12 @@ def upload_kinds(user) -> list[str]:
     return ["achievements"] if is_institution_user(user) else []
 
 
+def jobs_seen_by(user) -> sa.Select:
+    """The import jobs a user follows, newest first: their own, or every one for admins."""
+    query = sa.select(ImportJob).order_by(ImportJob.id.desc())
+    return query if user.is_admin else query.where(ImportJob.created_by_id == user.id)
+
+
 def can_upload(user, kind: str | None = None) -> bool:
     kinds = upload_kinds(user)
     return bool(kinds) if kind is None else kind in kinds

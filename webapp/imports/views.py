@@ -7,7 +7,6 @@ refreshes, then the summary: imported, updated, unchanged and each skipped line 
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -54,10 +53,7 @@ def upload():
         else:
             db.session.commit()
             return redirect(url_for("imports.job", job_id=job.id))
-    query = sa.select(ImportJob).order_by(ImportJob.id.desc()).limit(RECENT)
-    if not current_user.is_admin:
-        query = query.where(ImportJob.created_by_id == current_user.id)
-    jobs = db.session.scalars(query).all()
+    jobs = db.session.scalars(services.jobs_seen_by(current_user).limit(RECENT)).all()
     return render_template(
         "imports/upload.html", form=form, jobs=jobs, kinds={k: KINDS[k] for k in kinds}, kind_labels=KIND_LABELS
     )
