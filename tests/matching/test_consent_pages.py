@@ -79,6 +79,11 @@ def test_the_researcher_sees_the_enterprise_only_after_both_agreed(app, query, i
     assert 'id="agree-form"' not in after_one and "欢迎来实验室看样品" in after_one  # one's own message
     assert "欢迎来实验室看样品" not in page_of(enterprise, intro["id"])  # for the broker until both agreed
     assert "欢迎来实验室看样品" in page_of(intro["clients"]["broker"], intro["id"])
+    # The researcher's own listing page links to it with where it stands, the enterprise unnamed.
+    achievement_id = query(lambda session: session.get(Introduction, intro["id"]).suggestion.achievement_id)
+    listing = researcher.get(f"/achievements/{achievement_id}").get_data(as_text=True)
+    assert f'href="{url}"' in listing and zh(app, "Waiting for the enterprise") in listing
+    assert SECRET_ORG not in listing and SECRET_PHONE not in listing
 
     enterprise.post(f"{url}/consent", {"agree_message": "请带上测试报告", "agree": "1"})
     assert state(query, intro["id"]).agreed

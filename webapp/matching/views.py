@@ -173,16 +173,18 @@ def _inject():
         """Best suggestions of a listing for its owner, brokers and admins; nothing for anyone else."""
         return suggestions.top_for(listing, current_user)
 
-    def matching_introduction_ids(suggestions) -> dict[int, int]:
-        """Introduction id of each accepted suggestion, for links from the owner's listing page."""
+    def matching_introductions(suggestions) -> dict[int, Introduction]:
+        """The introduction of each accepted suggestion, for links (with where it stands on the two
+        answers) from the owner's listing page."""
         accepted = [s.id for s in suggestions if s.status is SuggestionStatus.ACCEPTED]
         if not accepted:
             return {}
-        return dict(
-            db.session.execute(
-                sa.select(Introduction.suggestion_id, Introduction.id).where(Introduction.suggestion_id.in_(accepted))
-            ).all()
-        )
+        found = db.session.scalars(sa.select(Introduction).where(Introduction.suggestion_id.in_(accepted)))
+        return {intro.suggestion_id: intro for intro in found}
+
+    def matching_introduction_ids(suggestions) -> dict[int, int]:
+        """Introduction id of each accepted suggestion."""
+        return {sid: intro.id for sid, intro in matching_introductions(suggestions).items()}
 
     def matching_teams(challenge) -> list[dict]:
         """Teams suggested for a challenge through their achievements (its enterprise, brokers, admins)."""
@@ -191,6 +193,7 @@ def _inject():
     return {
         "matching_teams": matching_teams,
         "matching_suggestions": matching_suggestions,
+        "matching_introductions": matching_introductions,
         "matching_introduction_ids": matching_introduction_ids,
         "score_parts": ordered_parts,
         "match_band": band_of,
