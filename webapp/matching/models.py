@@ -114,8 +114,56 @@ OUTCOME_LABELS = {
 }
 
 
+class ConsentAnswer(enum.Enum):
+    """A party's answer to a proposed introduction."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return str(CONSENT_LABELS[self])
+
+
+CONSENT_LABELS = {
+    ConsentAnswer.ACCEPTED: _l("Agreed"),
+    ConsentAnswer.DECLINED: _l("Declined"),
+}
+
+
+class ConsentState(enum.Enum):
+    """Where an introduction stands on its two answers, as the broker's list shows and filters it
+    (not stored: read from the answers). One waiting for both is waiting for each side."""
+
+    WAITING_NEED = "waiting_need"
+    WAITING_ACHIEVEMENT = "waiting_achievement"
+    AGREED = "agreed"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return str(CONSENT_STATE_LABELS[self])
+
+
+CONSENT_STATE_LABELS = {
+    ConsentState.WAITING_NEED: _l("Waiting for the enterprise"),
+    ConsentState.WAITING_ACHIEVEMENT: _l("Waiting for the researcher"),
+    ConsentState.AGREED: _l("Both agreed"),
+    ConsentState.DECLINED: _l("Declined"),
+}
+
+# The two sides of an introduction, as `Introduction.side_of` names them.
+NEED_SIDE = "need"
+ACHIEVEMENT_SIDE = "achievement"
+SIDES = (NEED_SIDE, ACHIEVEMENT_SIDE)
+PARTY_LABELS = {NEED_SIDE: _l("The enterprise"), ACHIEVEMENT_SIDE: _l("The researcher")}
+
+
 class Introduction(TimestampMixin, db.Model):
-    """A broker put the two owners in touch after accepting a suggestion; tracked to an outcome."""
+    """A broker proposed to put the two owners in touch after accepting a suggestion. Each owner
+    agrees or declines (with an optional message); only once both agreed do they see each other's
+    identity and contacts. A decline closes the introduction as no deal; otherwise it is tracked
+    to an outcome."""
 
     __tablename__ = "introductions"
 
@@ -132,11 +180,94 @@ class Introduction(TimestampMixin, db.Model):
     )
     outcome_note: Mapped[str | None] = mapped_column(sa.String(2000))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The need's owner (the enterprise) and the achievement's owner (the researcher) each answer once.
+    need_answer: Mapped[ConsentAnswer | None] = mapped_column(enum_type(ConsentAnswer, "need_answer"))
+    need_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    need_message: Mapped[str | None] = mapped_column(sa.String(1000))
+    achievement_answer: Mapped[ConsentAnswer | None] = mapped_column(enum_type(ConsentAnswer, "achievement_answer"))
+    achievement_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    achievement_message: Mapped[str | None] = mapped_column(sa.String(1000))
+    # Why the side that declined did so (a decline closes the introduction: the other cannot decline too).
+    decline_reason: Mapped[RejectReason | None] = mapped_column(enum_type(RejectReason, "decline_reason"))
 
     suggestion = relationship("Suggestion", lazy="joined")
     broker = relationship("User", lazy="joined")
 
-    __table_args__ = (sa.CheckConstraint("(outcome = 'negotiating') = (closed_at IS NULL)", name="closed_has_time"),)
+    __table_args__ = (
+        sa.CheckConstraint("(outcome = 'negotiating') = (closed_at IS NULL)", name="closed_has_time"),
+        sa.CheckConstraint("(need_answer IS NULL) = (need_answered_at IS NULL)", name="need_answer_has_time"),
+        sa.CheckConstraint(
+            "(achievement_answer IS NULL) = (achievement_answered_at IS NULL)", name="achievement_answer_has_time"
+        ),
+        sa.CheckConstraint("need_message IS NULL OR need_answer IS NOT NULL", name="need_message_has_answer"),
+        sa.CheckConstraint(
+            "achievement_message IS NULL OR achievement_answer IS NOT NULL", name="achievement_message_has_answer"
+        ),
+        sa.CheckConstraint(
+            "NOT (need_answer = 'declined' AND achievement_answer = 'declined')", name="one_side_declines"
+        ),
+        sa.CheckConstraint(
+            "(COALESCE(need_answer, '') = 'declined' OR COALESCE(achievement_answer, '') = 'declined')"
+            " = (decline_reason IS NOT NULL)",
+            name="declined_has_reason",
+        ),
+        sa.CheckConstraint("decline_reason IS NULL OR outcome = 'no_deal'", name="declined_is_closed"),
+    )
+
+    @property
+    def agreed(self) -> bool:
+        """Both sides accepted: from now on each sees the other's identity and contacts."""
+        return self.need_answer is ConsentAnswer.ACCEPTED and self.achievement_answer is ConsentAnswer.ACCEPTED
+
+    @property
+    def declined(self) -> bool:
+        return ConsentAnswer.DECLINED in (self.need_answer, self.achievement_answer)
+
+    def side_of(self, user) -> str | None:
+        """Which party `user` is: the need's owner ("need"), the achievement's owner
+        ("achievement"), or neither (None) — brokers and admins are not a side."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        suggestion = self.suggestion
+        if suggestion.need is not None and suggestion.need.is_owned_by(user):
+            return NEED_SIDE
+        if suggestion.achievement is not None and suggestion.achievement.is_owned_by(user):
+            return ACHIEVEMENT_SIDE
+        return None
+
+    @property
+    def consent_states(self) -> list[ConsentState]:
+        if self.declined:
+            return [ConsentState.DECLINED]
+        if self.agreed:
+            return [ConsentState.AGREED]
+        return [
+            state
+            for side, state in (
+                (NEED_SIDE, ConsentState.WAITING_NEED),
+                (ACHIEVEMENT_SIDE, ConsentState.WAITING_ACHIEVEMENT),
+            )
+            if self.answer_of(side) is None
+        ]
+
+    @classmethod
+    def in_consent_state(cls, state: ConsentState):
+        """The SQL condition of `consent_states` containing `state` (the lists' filter)."""
+        if state is ConsentState.DECLINED:
+            return cls.decline_reason.is_not(None)  # a decline always carries its reason
+        if state is ConsentState.AGREED:
+            return sa.and_(cls.need_answer == ConsentAnswer.ACCEPTED, cls.achievement_answer == ConsentAnswer.ACCEPTED)
+        column = cls.need_answer if state is ConsentState.WAITING_NEED else cls.achievement_answer
+        return sa.and_(column.is_(None), cls.decline_reason.is_(None))
+
+    def answer_of(self, side: str) -> ConsentAnswer | None:
+        return getattr(self, f"{side}_answer")
+
+    def answered_at_of(self, side: str) -> datetime | None:
+        return getattr(self, f"{side}_answered_at")
+
+    def message_of(self, side: str) -> str | None:
+        return getattr(self, f"{side}_message")
 
 
 class LexiconKind(enum.Enum):
