@@ -87,6 +87,8 @@ def make_room(session, *, agreed: bool = True, confidential: str | None = None) 
         agree(introduction)
     return SimpleNamespace(
         uid=uid,
+        company=company.name,
+        university=university.name,
         intro=introduction,
         enterprise=enterprise,
         researcher=researcher,

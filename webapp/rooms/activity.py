@@ -108,3 +108,33 @@ def quiet_rooms(user, days: int = QUIET_DAYS) -> list[RoomSummary]:
     limit = clock.now() - timedelta(days=days)
     quiet = [s for s in summaries(rooms) if s.last_activity <= limit]
     return sorted(quiet, key=lambda s: (s.last_activity, s.introduction.id))
+
+
+def rooms_of(user, limit: int = 500) -> list[RoomSummary]:
+    """The rooms `user` is a member of (every room for admins), open ones first, latest activity first."""
+    from webapp.achievements.models import Achievement
+    from webapp.matching.models import Introduction, Suggestion
+    from webapp.needs.models import Need
+
+    if user is None or not user.is_authenticated:
+        return []
+    query = (
+        sa.select(Introduction)
+        .join(Suggestion, Suggestion.id == Introduction.suggestion_id)
+        .order_by(Introduction.id.desc())
+        .limit(limit)
+    )
+    if user.role is not Role.ADMIN:
+        own_need = sa.select(Need.id).where(Need.id == Suggestion.need_id, Need.owner_id == user.id).exists()
+        own_achievement = (
+            sa.select(Achievement.id)
+            .where(Achievement.id == Suggestion.achievement_id, Achievement.owner_id == user.id)
+            .exists()
+        )
+        mine = [own_need, own_achievement]
+        if user.role is Role.BROKER:
+            mine.append(Introduction.broker_id == user.id)
+        query = query.where(sa.or_(*mine))
+    rooms = [intro for intro in db.session.scalars(query) if access.can_view(intro, user)]
+    found = summaries(rooms)
+    return sorted(found, key=lambda s: (s.introduction.closed_at is not None, -s.last_activity.timestamp()))

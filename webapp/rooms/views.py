@@ -121,6 +121,13 @@ def _back(intro, anchor: str | None = None):
     return redirect(url_for("rooms.room", intro_id=intro.id, _anchor=anchor))
 
 
+@bp.route("/rooms/")
+@login_required
+def index():
+    """The rooms of the user's introductions, with what happened in each and the quiet ones marked."""
+    return render_template("rooms/index.html", rooms=activity.rooms_of(current_user), quiet_after=activity.QUIET_DAYS)
+
+
 @bp.route("/rooms/<int:intro_id>")
 @login_required
 def room(intro_id: int):
