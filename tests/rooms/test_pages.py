@@ -111,9 +111,9 @@ def test_a_refused_file_says_why_and_keeps_the_message_typed(room, login):
     assert "这是报价单，请查收</textarea>" in page  # nothing typed is lost
     assert "No messages yet." in text(researcher.get(url))
 
-    kept = researcher.post(f"{url}/files", {"file": (io.BytesIO(PROGRAM), "合同.docx")})
+    kept = researcher.post(f"{url}/files", {"room_file": (io.BytesIO(PROGRAM), "合同.docx")})
     assert "is not a PDF" in text(kept)
-    assert researcher.post(f"{url}/files", {"file": (io.BytesIO(PDF), "合同草案")}).status_code == 302
+    assert researcher.post(f"{url}/files", {"room_file": (io.BytesIO(PDF), "合同草案")}).status_code == 302
     assert "合同草案.pdf" in text(researcher.get(url))
 
 

@@ -25,7 +25,7 @@ class MessageForm(FlaskForm):
 
 
 class FileForm(FlaskForm):
-    file = FileField(_l("File for the room"))
+    room_file = FileField(_l("File for the room"))
     upload = SubmitField(_l("Keep the file"))
 
 

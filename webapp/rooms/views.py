@@ -165,15 +165,15 @@ def attach(intro_id: int):
     form = FileForm()
     if not form.validate_on_submit():
         return _render(intro, file_form=form)
-    upload = _upload(form.file)
+    upload = _upload(form.room_file)
     if upload is None:
-        form.file.errors = [*form.file.errors, _("Choose a file.")]
+        form.room_file.errors = [*form.room_file.errors, _("Choose a file.")]
         return _render(intro, file_form=form)
     try:
         stored = services.attach_file(current_user, intro, upload)
     except RoomError as exc:
         db.session.rollback()
-        show_error(form, exc)
+        form.room_file.errors = [*form.room_file.errors, str(exc)]
         return _render(intro, file_form=form)
     db.session.commit()
     flash(_("“%(name)s” is kept in the room.", name=stored.filename), "success")
