@@ -163,6 +163,7 @@ def test_the_owner_sets_new_terms_and_the_enterprise_accepts_again(room, login):
     r = room()
     researcher, enterprise = login(r.researcher), login(r.enterprise)
     terms_url = f"/achievements/{r.achievement.id}/terms"
+    assert f'href="{terms_url}"' in text(researcher.get(f"/achievements/{r.achievement.id}"))
     assert login(r.enterprise).get(terms_url).status_code == 403
     blank = researcher.post(terms_url, {"body": "  "})
     assert "Write the terms the enterprise is to accept." in text(blank)
