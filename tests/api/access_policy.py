@@ -81,6 +81,8 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "GET /api/v1/introductions": (SIGNED_IN, {}),
     "GET /api/v1/introductions/{intro_id}": (only("admin"), {"intro_id": "introduction"}),
     "POST /api/v1/introductions/{intro_id}/outcome": (only("admin"), {"intro_id": "introduction"}),
+    # Only the two owners answer, each for their side; the callers own neither (admins read it: 403).
+    "POST /api/v1/introductions/{intro_id}/consent": (NOBODY, {"intro_id": "introduction"}),
     "GET /api/v1/achievements/{achievement_id}/suggestions": (
         EVERYONE,
         {"achievement_id": "published_achievement"},

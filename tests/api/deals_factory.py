@@ -43,9 +43,11 @@ def open_deal(app, cast, *, value=100 * WAN, signed_on: date | None = None, titl
         return deal.id
 
 
-def introduction(app, cast, need_fields: dict | None = None) -> int:
-    """An introduction the broker made between the enterprise's need and the researcher's achievement."""
+def introduction(app, cast, need_fields: dict | None = None, *, agreed: bool = True) -> int:
+    """An introduction the broker made between the enterprise's need and the researcher's achievement,
+    which both agreed to unless `agreed` is false."""
     from tests.listings.search_factory import make_listing
+    from tests.matching.consent_helpers import both_agree
     from webapp.matching import services as matching
     from webapp.matching.models import Suggestion
 
@@ -70,5 +72,7 @@ def introduction(app, cast, need_fields: dict | None = None) -> int:
         db.session.flush()
         with force_locale("en"):
             intro = matching.accept(suggestion, db.session.get(User, cast.broker.id), "双方已初步沟通")
+            if agreed:
+                both_agree(intro)
         db.session.commit()
         return intro.id

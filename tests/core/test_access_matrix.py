@@ -169,6 +169,7 @@ POLICY = {
     "api_matching.introductions": "api_token",
     "api_matching.introduction": "api_token",
     "api_matching.outcome": "api_token",
+    "api_matching.consent": "api_token",
     "api_matching.achievement_suggestions": "public",
     "api_matching.need_suggestions": "public",
     "needs.edit": "owner_or_admin",
@@ -191,6 +192,7 @@ POLICY = {
     "matching.introductions": "broker",
     "matching.introduction": "broker",  # the sample's broker is the requesting broker; owners are others
     "matching.outcome": "broker",
+    "matching.answer": "owner_only",  # only the two owners answer, each for their side; never admins
     "matching.admin": "admin",
     "matching.add_entry": "admin",
     "matching.remove_entry": "admin",

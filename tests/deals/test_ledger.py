@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy.exc import IntegrityError
 
 from tests.listings.search_factory import make_listing
+from tests.matching.consent_helpers import both_agree
 from webapp.accounts.models import OrgKind
 from webapp.core.audit import AuditEvent
 from webapp.core.money import parse_wan_range
@@ -358,6 +359,11 @@ def test_an_accepted_introduction_becomes_a_negotiating_deal(people):
     db.session.add(suggestion)
     db.session.flush()
     introduction = matching.accept(suggestion, p.broker, "双方已初步沟通")
+    with pytest.raises(DealError, match="Both sides must agree"):
+        opening.create_from_introduction(
+            p.broker, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
+        )
+    both_agree(introduction)
     with pytest.raises(PermissionDenied):
         opening.create_from_introduction(
             p.other_broker, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN

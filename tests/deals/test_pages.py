@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from openpyxl import load_workbook
 
+from tests.matching.consent_helpers import both_agree
 from webapp.accounts.models import OrgKind
 from webapp.core.audit import AuditEvent
 from webapp.deals.models import Deal, Payment, PaymentInstalment
@@ -275,10 +276,22 @@ def test_an_accepted_introduction_opens_a_negotiating_deal(world, login, app):
         db.session.add(suggestion)
         db.session.flush()
         with force_locale("en"):
-            intro_id = matching.accept(suggestion, db.session.get(type(w.broker), w.broker.id), "双方已初步沟通").id
+            intro = matching.accept(suggestion, db.session.get(type(w.broker), w.broker.id), "双方已初步沟通")
         db.session.commit()
+        intro_id = intro.id
 
     broker = login(w.broker)
+    # Not before both sides agreed to be introduced.
+    page = text(broker.get(f"/broker/introductions/{intro_id}"))
+    assert f'href="/deals/new/from-introduction/{intro_id}"' not in page
+    assert (
+        broker.get(f"/deals/new/from-introduction/{intro_id}")
+        .headers["Location"]
+        .endswith(f"/broker/introductions/{intro_id}")
+    )
+    with app.app_context():
+        both_agree(db.session.get(Introduction, intro_id))
+        db.session.commit()
     page = text(broker.get(f"/broker/introductions/{intro_id}"))
     assert f'href="/deals/new/from-introduction/{intro_id}"' in page
     assert login(w.other_broker).get(f"/deals/new/from-introduction/{intro_id}").status_code == 403

@@ -171,7 +171,7 @@ def test_a_need_taken_offline_loses_its_new_suggestions_but_not_the_decided(worl
     assert [(r.achievement_id, r.status) for r in suggestions(w.need.id)] == [(w.battery.id, SuggestionStatus.ACCEPTED)]
 
 
-def test_accepting_opens_one_introduction_and_tells_both_owners(world):
+def test_accepting_proposes_one_introduction_to_both_owners(world):
     w = world
     matched(w)
     suggestion = pair(w.need, w.battery)
@@ -185,10 +185,12 @@ def test_accepting_opens_one_introduction_and_tells_both_owners(world):
     assert intros == [introduction]
     assert introduction.outcome is IntroductionOutcome.NEGOTIATING and introduction.broker_id == w.broker.id
     notes = db.session.scalars(sa.select(Notification).where(Notification.kind == "match.introduced")).all()
+    # Both are asked to agree, on the introduction's page.
     assert {(n.user_id, n.link) for n in notes} == {
-        (w.enterprise.id, f"/needs/{w.need.id}"),
-        (w.researcher.id, f"/achievements/{w.battery.id}"),
+        (w.enterprise.id, f"/broker/introductions/{introduction.id}"),
+        (w.researcher.id, f"/broker/introductions/{introduction.id}"),
     }
+    assert introduction.need_answer is None and introduction.achievement_answer is None
     mails = [
         m.kwargs["to"]
         for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.task == "notifications.send_email"))

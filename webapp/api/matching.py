@@ -1,12 +1,13 @@
 """/api/v1: the matching, as its pages allow — the broker's queue of suggestions and one suggestion
 (brokers and admins, as matching.queue and matching.suggestion), accepting and rejecting one through
 the same services (webapp.matching.services.decisions: the same introduction, notifications and
-audit events), introductions with their outcome, and the suggestions a listing's owner sees on its
-own page (matching.services.suggestions.top_for).
+audit events), introductions with the two owners' answers (POST …/consent) and their outcome, and
+the suggestions a listing's owner sees on its own page (matching.services.suggestions.top_for).
 
 Each answer shows what the page shows its viewer: a need is de-identified as the queue de-identifies
 it (its organisation only if the enterprise shows who it is), one suggestion shows brokers the
-organisation as its page does, a need's contact appears only on an introduction, and an
+organisation as its page does, a need's contact appears only on an introduction (to the researcher
+only once both sides agreed, as the researcher's own contact to the enterprise), and an
 achievement's confidential part never."""
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from webapp.api.matching_data import (
 from webapp.api.matching_schemas import (
     AcceptIn,
     AchievementSuggestions,
+    ConsentIn,
     IntroductionOut,
     IntroductionPage,
     IntroductionQuery,
@@ -48,10 +50,17 @@ from webapp.api.matching_schemas import (
 )
 from webapp.core import clock
 from webapp.extensions import db
-from webapp.matching.models import Introduction, IntroductionOutcome, RejectReason, Suggestion
+from webapp.matching.models import (
+    ConsentAnswer,
+    ConsentState,
+    Introduction,
+    IntroductionOutcome,
+    RejectReason,
+    Suggestion,
+)
 from webapp.matching.permissions import can_broker, can_view_introduction
 from webapp.matching.queue import QueueFilter, queue_query
-from webapp.matching.services import decisions, suggestions
+from webapp.matching.services import answer_introduction, decisions, suggestions
 from webapp.needs.models import Need
 
 bp = Blueprint(
@@ -204,6 +213,8 @@ def introductions(args):
         )
     if args.get("outcome"):
         query = query.where(Introduction.outcome == IntroductionOutcome(args["outcome"]))
+    if args.get("consent"):
+        query = query.where(Introduction.in_consent_state(ConsentState(args["consent"])))
     position = decode_cursor(args.get("cursor"), bool, datetime, int)
     if position is not None:
         was_closed, created, last_id = position
@@ -238,6 +249,26 @@ def outcome(data, intro_id: int):
     user = api_user()
     intro = _introduction(intro_id, user)
     decisions.set_outcome(intro, user, IntroductionOutcome(data["outcome"]), data["note"])
+    db.session.flush()
+    return introduction_data(intro, user, contacts=True)
+
+
+@bp.post("/introductions/<int:intro_id>/consent")
+@write
+@bp.arguments(ConsentIn)
+@bp.response(200, IntroductionOut)
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(409, response="CONFLICT")
+def consent(data, intro_id: int):
+    """Answer an introduction for your side, once: accepted, or declined with a reason (which closes
+    it as no_deal). Only the need's owner and the achievement's owner answer, each for their own
+    side (its broker and admins may read it but not answer: 403). The identities and contacts of both
+    sides are in the answer once both agreed. 409 when your side already answered or it is closed."""
+    user = api_user()
+    intro = _introduction(intro_id, user)
+    answer_introduction(
+        intro, user, ConsentAnswer(data["answer"]), reason=data.get("reason"), message=data.get("message")
+    )
     db.session.flush()
     return introduction_data(intro, user, contacts=True)
 

@@ -18,8 +18,15 @@ from webapp.achievements.models import Achievement
 from webapp.api.listings import _amount, _field
 from webapp.extensions import db
 from webapp.matching.explain import BAND_MEANINGS, band_label, band_of, explain
-from webapp.matching.models import Introduction, Suggestion, SuggestionStatus
-from webapp.matching.permissions import can_set_outcome
+from webapp.matching.models import (
+    ACHIEVEMENT_SIDE,
+    NEED_SIDE,
+    Introduction,
+    IntroductionOutcome,
+    Suggestion,
+    SuggestionStatus,
+)
+from webapp.matching.permissions import can_set_outcome, sees_message, sees_need_poster, sees_researcher
 from webapp.needs.models import Need
 
 # -------------------------------------------------------------------------- cursors
@@ -185,12 +192,27 @@ def suggestion_data(suggestion: Suggestion, user, *, in_queue: bool, introductio
     }
 
 
+def _consent(intro: Introduction, user, side: str) -> dict:
+    answer = intro.answer_of(side)
+    return {
+        "answer": answer.value if answer else None,
+        "answer_label": answer.label if answer else None,
+        "answered_at": intro.answered_at_of(side),
+        "message": intro.message_of(side) if sees_message(intro, user, side) else None,
+    }
+
+
 def introduction_data(intro: Introduction, user, *, contacts: bool) -> dict:
-    """As the introduction pages show it: the need's organisation to everyone who may open it, and
-    on one introduction (`contacts`) how to reach both sides."""
+    """As the introduction pages show it: the need's organisation, and on one introduction
+    (`contacts`) how to reach each side, to whoever may see them (`sees_need_poster`,
+    `sees_researcher`: the other side only once both agreed); both sides' answers."""
     s = intro.suggestion
     need, achievement = s.need, s.achievement
     owner = achievement.owner
+    poster_shown = sees_need_poster(intro, user)
+    need_contacts = contacts and poster_shown
+    owner_contacts = contacts and owner is not None and sees_researcher(intro, user)
+    side = intro.side_of(user)
     return scored(s.score) | {
         "id": intro.id,
         "url": url_for("matching.introduction", intro_id=intro.id, _external=True),
@@ -206,14 +228,23 @@ def introduction_data(intro: Introduction, user, *, contacts: bool) -> dict:
         "reasons": _reasons(s, counting_only=True),
         "need": need_ref(need)
         | {
-            "poster": need.organisation_label or need.anonymous_label,
-            "contact_name": need.contact_name if contacts else None,
-            "contact_phone": need.contact_phone if contacts else None,
+            "poster": (need.organisation_label or need.anonymous_label) if poster_shown else need.anonymous_label,
+            "contact_name": need.contact_name if need_contacts else None,
+            "contact_phone": need.contact_phone if need_contacts else None,
         },
         "achievement": achievement_ref(achievement)
         | {
-            "contact_name": owner.name if contacts and owner else None,
-            "contact_phone": owner.phone if contacts and owner else None,
+            "contact_name": owner.name if owner_contacts else None,
+            "contact_phone": owner.phone if owner_contacts else None,
         },
         "may_set_outcome": can_set_outcome(intro, user),
+        "agreed": intro.agreed,
+        "consent": [c.value for c in intro.consent_states],
+        "need_answer": _consent(intro, user, NEED_SIDE),
+        "achievement_answer": _consent(intro, user, ACHIEVEMENT_SIDE),
+        "decline_reason": intro.decline_reason.value if intro.decline_reason else None,
+        "your_side": side,
+        "may_answer": side is not None
+        and intro.answer_of(side) is None
+        and intro.outcome is IntroductionOutcome.NEGOTIATING,
     }

@@ -14,13 +14,15 @@ from webapp.api.schemas import Amount, FieldRef, Page, Paging
 from webapp.core.boundary import INT_MAX
 from webapp.listings.models import CoopMode, ListingStatus, Maturity
 from webapp.matching.explain import BAND_LABELS
-from webapp.matching.models import IntroductionOutcome, RejectReason, SuggestionStatus
+from webapp.matching.models import ConsentAnswer, ConsentState, IntroductionOutcome, RejectReason, SuggestionStatus
 from webapp.matching.queue import AGES, SORTS
 
 BANDS = list(BAND_LABELS)  # best first
 STATUSES = [s.value for s in SuggestionStatus]
 REASONS = [r.value for r in RejectReason]
 OUTCOMES = [o.value for o in IntroductionOutcome]
+CONSENT_ANSWERS = [a.value for a in ConsentAnswer]
+CONSENT_STATES = [c.value for c in ConsentState]
 CLOSING_OUTCOMES = [o.value for o in IntroductionOutcome if o is not IntroductionOutcome.NEGOTIATING]
 
 BAND_TEXT = (
@@ -41,6 +43,11 @@ REASON_TEXT = (
 )
 OUTCOME_TEXT = (
     "negotiating (the parties are talking; the introduction is open), deal (they signed), no_deal (they gave up)."
+)
+CONSENT_TEXT = (
+    "Where the introduction stands on the two owners' answers: waiting_need (the need's enterprise has yet "
+    "to answer), waiting_achievement (the achievement's researcher has yet to answer), agreed (both agreed: "
+    "each sees the other's identity and contacts) or declined (one side declined: closed as no_deal)."
 )
 NOTE = {"load_default": None, "allow_none": True}
 DAYS = validate.Range(min=date(1900, 1, 1), max=date(2199, 12, 31))
@@ -100,6 +107,10 @@ class IntroductionQuery(Paging):
     outcome = fields.String(
         validate=validate.OneOf(OUTCOMES), metadata={"description": "This outcome only: " + OUTCOME_TEXT}
     )
+    consent = fields.String(
+        validate=validate.OneOf(CONSENT_STATES),
+        metadata={"description": "In this state only (one waiting for both is waiting for each): " + CONSENT_TEXT},
+    )
 
 
 # -------------------------------------------------------------------------- bodies
@@ -131,6 +142,38 @@ class RejectIn(Schema):
         """As the page's form: the reason "other" says why."""
         if data.get("reason") == RejectReason.OTHER.value and not (data.get("note") or "").strip():
             raise ValidationError(_("Say why when the reason is “Other”."), "note")
+
+
+class ConsentIn(Schema):
+    answer = ChoiceString(
+        required=True,
+        validate=validate.OneOf(CONSENT_ANSWERS),
+        error_messages={"required": _l("Choose an answer."), "null": _l("Choose an answer.")},
+        metadata={"description": "accepted (you agree to be introduced) or declined (with a reason)."},
+    )
+    reason = ChoiceString(
+        **NOTE,
+        validate=validate.OneOf(REASONS),
+        metadata={"description": "Required to decline. " + REASON_TEXT.replace("the broker rejected", "you decline")},
+    )
+    message = fields.String(
+        **NOTE,
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "To the broker, and to the other side once both agreed (a decline's note stays "
+            "with the broker); required with the reason other."
+        },
+    )
+
+    @validates_schema
+    def reason_to_decline(self, data, **kwargs):
+        """As the page's form: a decline names its reason, and the reason "other" says why."""
+        if data.get("answer") != ConsentAnswer.DECLINED.value:
+            return
+        if not data.get("reason"):
+            raise ValidationError(_("Choose a reason."), "reason")
+        if data["reason"] == RejectReason.OTHER.value and not (data.get("message") or "").strip():
+            raise ValidationError(_("Say why when the reason is “Other”."), "message")
 
 
 class OutcomeIn(Schema):
@@ -246,15 +289,47 @@ class SuggestionPage(Page):
 
 
 class IntroNeed(ListingRef):
-    poster = fields.String(required=True, metadata={"description": "The organisation (or its de-identified label)."})
-    contact_name = fields.String(allow_none=True, metadata={"description": "On one introduction only."})
-    contact_phone = fields.String(allow_none=True, metadata={"description": "On one introduction only."})
+    poster = fields.String(
+        required=True,
+        metadata={
+            "description": "The organisation, or its de-identified label (某企业) to the researcher until both "
+            "sides agreed (unless the enterprise shows who it is)."
+        },
+    )
+    contact_name = fields.String(
+        allow_none=True, metadata={"description": "On one introduction only; to the researcher once both agreed."}
+    )
+    contact_phone = fields.String(
+        allow_none=True, metadata={"description": "On one introduction only; to the researcher once both agreed."}
+    )
 
 
 class IntroAchievement(ListingRef):
     institution = fields.String(allow_none=True, metadata={"description": "University or institute."})
-    contact_name = fields.String(allow_none=True, metadata={"description": "The owner; on one introduction only."})
-    contact_phone = fields.String(allow_none=True, metadata={"description": "On one introduction only."})
+    contact_name = fields.String(
+        allow_none=True,
+        metadata={"description": "The owner; on one introduction only; to the enterprise once both agreed."},
+    )
+    contact_phone = fields.String(
+        allow_none=True, metadata={"description": "On one introduction only; to the enterprise once both agreed."}
+    )
+
+
+class ConsentOut(Schema):
+    answer = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(CONSENT_ANSWERS),
+        metadata={"description": "accepted, declined, or null while this side has not answered."},
+    )
+    answer_label = fields.String(allow_none=True, metadata={"description": "The answer in the request's language."})
+    answered_at = fields.DateTime(allow_none=True)
+    message = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "This side's message: to that side, brokers and admins, and to the other side once "
+            "both agreed."
+        },
+    )
 
 
 class IntroductionOut(BandMixin):
@@ -276,6 +351,29 @@ class IntroductionOut(BandMixin):
     achievement = fields.Nested(IntroAchievement, required=True)
     may_set_outcome = fields.Boolean(
         required=True, metadata={"description": "Whether the caller records the outcome (its broker, admins)."}
+    )
+    agreed = fields.Boolean(
+        required=True, metadata={"description": "Both sides agreed: each sees the other's identity and contacts."}
+    )
+    consent = fields.List(
+        fields.String(validate=validate.OneOf(CONSENT_STATES)), required=True, metadata={"description": CONSENT_TEXT}
+    )
+    need_answer = fields.Nested(
+        ConsentOut, required=True, metadata={"description": "The answer of the need's owner (the enterprise)."}
+    )
+    achievement_answer = fields.Nested(
+        ConsentOut, required=True, metadata={"description": "The answer of the achievement's owner (the researcher)."}
+    )
+    decline_reason = fields.String(
+        allow_none=True, validate=validate.OneOf(REASONS), metadata={"description": "Why one side declined."}
+    )
+    your_side = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["need", "achievement"]),
+        metadata={"description": "need or achievement when the caller owns one of the two listings, else null."},
+    )
+    may_answer = fields.Boolean(
+        required=True, metadata={"description": "Whether the caller may still answer (POST …/consent)."}
     )
 
 

@@ -152,13 +152,15 @@ def create_direct(
 def create_from_introduction(
     user, introduction, *, contract_type: ContractType, contract_value: int, title: str | None = None
 ) -> Deal:
-    """An accepted introduction becomes a negotiating deal between the need's and the achievement's
+    """An introduction both sides agreed to becomes a negotiating deal between the need's and the achievement's
     sides, credited to the introducing broker and their agency; the introduction ends in a deal."""
     from webapp.matching.models import IntroductionOutcome
 
     require(can_open_from_introduction(user, introduction))
     if introduction.outcome is IntroductionOutcome.NO_DEAL:
         raise DealError(_("This introduction ended without a deal."), conflict=True)
+    if not introduction.agreed:
+        raise DealError(_("Both sides must agree to the introduction before a deal is opened."), conflict=True)
     if db.session.scalar(sa.select(Deal.id).where(Deal.introduction_id == introduction.id)) is not None:
         raise DealError(_("This introduction already has its deal."), conflict=True)
     need, achievement = introduction.suggestion.need, introduction.suggestion.achievement

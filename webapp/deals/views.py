@@ -208,6 +208,9 @@ def from_introduction(intro_id: int):
     if existing is not None:
         flash(_("This introduction already has its deal."), "info")
         return redirect(url_for("deals.detail", deal_id=existing))
+    if not intro.agreed:
+        flash(_("Both sides must agree to the introduction before a deal is opened."), "warning")
+        return redirect(url_for("matching.introduction", intro_id=intro.id))
     form = FromIntroductionForm()
     if request.method == "GET":
         form.title.data = intro.suggestion.achievement.title

@@ -1,4 +1,5 @@
-"""Forms of the broker's pages (queue filter, accept, reject, outcome) and the admin's matching page."""
+"""Forms of the broker's pages (queue filter, accept, reject, outcome), of the parties' answers to an
+introduction, and of the admin's matching page."""
 
 from __future__ import annotations
 
@@ -72,6 +73,41 @@ class RejectForm(FlaskForm):
         ok = super().validate(extra_validators)
         if ok and self.reason.data == RejectReason.OTHER.value and not (self.reject_note.data or "").strip():
             self.reject_note.errors = [*self.reject_note.errors, str(_l("Say why when the reason is “Other”."))]
+            return False
+        return ok
+
+
+class AgreeForm(FlaskForm):
+    """A party agrees to an introduction; the message goes to the broker, and to the other side once
+    both agreed."""
+
+    agree_message = TextAreaField(
+        _l("Message (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("The broker reads it now; the other side once both of you agreed."),
+    )
+    agree = SubmitField(_l("Agree to the introduction"))
+
+
+class DeclineForm(FlaskForm):
+    """A party declines an introduction, with a reason (the brokers' own reasons) and a note."""
+
+    decline_reason = RadioField(
+        _l("Reason"),
+        choices=[SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason],
+        validators=[DataRequired(message=_l("Choose a reason."))],
+    )
+    decline_note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Only the broker reads it."),
+    )
+    decline = SubmitField(_l("Decline"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.decline_reason.data == RejectReason.OTHER.value and not (self.decline_note.data or "").strip():
+            self.decline_note.errors = [*self.decline_note.errors, str(_l("Say why when the reason is “Other”."))]
             return False
         return ok
 

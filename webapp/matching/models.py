@@ -130,10 +130,33 @@ CONSENT_LABELS = {
     ConsentAnswer.DECLINED: _l("Declined"),
 }
 
+
+class ConsentState(enum.Enum):
+    """Where an introduction stands on its two answers, as the broker's list shows and filters it
+    (not stored: read from the answers). One waiting for both is waiting for each side."""
+
+    WAITING_NEED = "waiting_need"
+    WAITING_ACHIEVEMENT = "waiting_achievement"
+    AGREED = "agreed"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return str(CONSENT_STATE_LABELS[self])
+
+
+CONSENT_STATE_LABELS = {
+    ConsentState.WAITING_NEED: _l("Waiting for the enterprise"),
+    ConsentState.WAITING_ACHIEVEMENT: _l("Waiting for the researcher"),
+    ConsentState.AGREED: _l("Both agreed"),
+    ConsentState.DECLINED: _l("Declined"),
+}
+
 # The two sides of an introduction, as `Introduction.side_of` names them.
 NEED_SIDE = "need"
 ACHIEVEMENT_SIDE = "achievement"
 SIDES = (NEED_SIDE, ACHIEVEMENT_SIDE)
+PARTY_LABELS = {NEED_SIDE: _l("The enterprise"), ACHIEVEMENT_SIDE: _l("The researcher")}
 
 
 class Introduction(TimestampMixin, db.Model):
@@ -211,6 +234,31 @@ class Introduction(TimestampMixin, db.Model):
         if suggestion.achievement is not None and suggestion.achievement.is_owned_by(user):
             return ACHIEVEMENT_SIDE
         return None
+
+    @property
+    def consent_states(self) -> list[ConsentState]:
+        if self.declined:
+            return [ConsentState.DECLINED]
+        if self.agreed:
+            return [ConsentState.AGREED]
+        return [
+            state
+            for side, state in (
+                (NEED_SIDE, ConsentState.WAITING_NEED),
+                (ACHIEVEMENT_SIDE, ConsentState.WAITING_ACHIEVEMENT),
+            )
+            if self.answer_of(side) is None
+        ]
+
+    @classmethod
+    def in_consent_state(cls, state: ConsentState):
+        """The SQL condition of `consent_states` containing `state` (the lists' filter)."""
+        if state is ConsentState.DECLINED:
+            return cls.decline_reason.is_not(None)  # a decline always carries its reason
+        if state is ConsentState.AGREED:
+            return sa.and_(cls.need_answer == ConsentAnswer.ACCEPTED, cls.achievement_answer == ConsentAnswer.ACCEPTED)
+        column = cls.need_answer if state is ConsentState.WAITING_NEED else cls.achievement_answer
+        return sa.and_(column.is_(None), cls.decline_reason.is_(None))
 
     def answer_of(self, side: str) -> ConsentAnswer | None:
         return getattr(self, f"{side}_answer")

@@ -1,5 +1,6 @@
 """Who may do what in matching: brokers work the suggestions, owners see their own listings',
-introductions are closed by the broker who made them and seen by the people they concern."""
+introductions are closed by the broker who made them and seen by the people they concern, each of
+whom agrees to it before the other learns who they are."""
 
 from __future__ import annotations
 
@@ -39,3 +40,36 @@ def can_view_introduction(introduction, user) -> bool:
         return True
     s = introduction.suggestion
     return s.need.is_owned_by(user) or s.achievement.is_owned_by(user)
+
+
+def can_answer_introduction(introduction, user) -> bool:
+    """Each side answers for itself: the owner of the need or of the achievement. Brokers and admins
+    see the answers but never give one for a party."""
+    return introduction.side_of(user) is not None
+
+
+def sees_need_poster(introduction, user) -> bool:
+    """On an introduction, the enterprise behind the need and how to reach it: whoever may know the
+    poster anyway (the enterprise, brokers, admins, anyone if it shows who it is), and the
+    researcher once both sides agreed."""
+    return introduction.suggestion.need.can_see_identity(user) or (
+        introduction.agreed and introduction.side_of(user) is not None
+    )
+
+
+def sees_researcher(introduction, user) -> bool:
+    """On an introduction, the achievement's owner by name, phone and e-mail: brokers, admins, the
+    owner, and the enterprise once both sides agreed. Its institution and the public achievement are
+    shown to everyone who may open the introduction, as on the public page."""
+    return (
+        can_broker(user)
+        or introduction.suggestion.achievement.is_owned_by(user)
+        or (introduction.agreed and introduction.side_of(user) is not None)
+    )
+
+
+def sees_message(introduction, user, side: str) -> bool:
+    """A side's message with its answer: that side, brokers and admins; the other side once both
+    agreed (a decline's note never reaches the other side)."""
+    mine = introduction.side_of(user)
+    return can_broker(user) or mine == side or (introduction.agreed and mine is not None)

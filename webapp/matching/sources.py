@@ -138,23 +138,43 @@ def current_lexicon() -> Lexicon:
     return Lexicon.build(terms=terms, stopwords=stopwords, synonyms=synonyms)
 
 
-# -- the brokers' rejections, the weights and the threshold -------------------------------------
+# -- the refusals (brokers' and parties'), the weights and the threshold -------------------------------------
+
+
+def refused_pairs() -> sa.Subquery:
+    """Every pair someone turned down, with the reason (need_id, achievement_id, reason): the
+    brokers' rejections of suggestions and the parties' declines of an introduction. A party who
+    declines teaches the matching what a broker's rejection teaches."""
+    from webapp.matching.models import Introduction, Suggestion, SuggestionStatus
+
+    rejected = sa.select(
+        Suggestion.need_id.label("need_id"),
+        Suggestion.achievement_id.label("achievement_id"),
+        Suggestion.reason.label("reason"),
+    ).where(Suggestion.status == SuggestionStatus.REJECTED)
+    declined = (
+        sa.select(Suggestion.need_id, Suggestion.achievement_id, Introduction.decline_reason)
+        .join(Introduction, Introduction.suggestion_id == Suggestion.id)
+        .where(Introduction.decline_reason.is_not(None))
+    )
+    return sa.union_all(rejected, declined).subquery("refused")
 
 
 def field_pair_penalties() -> dict[tuple[int, int], float]:
-    """Brokers' repeated 领域不符 for a pair of areas (need's top field, achievement's top field)
-    lowers that pairing: 3 points per rejection (`scoring.adjustments` caps them at HISTORY_MOST)."""
-    from webapp.matching.models import RejectReason, Suggestion, SuggestionStatus
+    """Repeated 领域不符 for a pair of areas (need's top field, achievement's top field), from brokers
+    or from the parties, lowers that pairing: 3 points per refusal (`scoring.adjustments` caps them at
+    HISTORY_MOST)."""
+    from webapp.matching.models import RejectReason
 
     Achievement, Need = models()
+    refused = refused_pairs()
     rows = db.session.execute(
         sa.select(Need.field_id, Achievement.field_id)
-        .select_from(Suggestion)
-        .join(Need, Need.id == Suggestion.need_id)
-        .join(Achievement, Achievement.id == Suggestion.achievement_id)
+        .select_from(refused)
+        .join(Need, Need.id == refused.c.need_id)
+        .join(Achievement, Achievement.id == refused.c.achievement_id)
         .where(
-            Suggestion.status == SuggestionStatus.REJECTED,
-            Suggestion.reason == RejectReason.FIELD,
+            refused.c.reason == RejectReason.FIELD,
             Need.field_id.is_not(None),
             Achievement.field_id.is_not(None),
         )

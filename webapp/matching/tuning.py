@@ -3,7 +3,7 @@ labelled queries, the weights are refitted and measured on needs each fit never 
 when asked, the new set replaces the live one (audited; one step back restores the previous set).
 
 A broker's acceptance counts as a pair worth introducing (grade 2), a rejection as one that is not
-(grade 0). A rejection whose reason names a part of the score (领域不符 → field, 成熟度不足 →
+(grade 0), and so does an introduction one of the two parties declined (`sources.refused_pairs`). A rejection whose reason names a part of the score (领域不符 → field, 成熟度不足 →
 maturity, 预算不匹配 → budget) counts twice in the fit's objective: the part it names is the one
 that can move such pairs down, so that is what it teaches.
 """
@@ -90,17 +90,23 @@ def labelled_queries(judged_files: Iterable[str | Path] = ()) -> tuple[list[fit.
                     grades.setdefault(by_need[need_ref], {})[by_achievement[doc_ref]] = grade
                     judged += 1
     rows = db.session.execute(
-        sa.select(Suggestion.need_id, Suggestion.achievement_id, Suggestion.status, Suggestion.reason).where(
-            Suggestion.status != SuggestionStatus.NEW
-        )
+        sa.select(Suggestion.need_id, Suggestion.achievement_id).where(Suggestion.status != SuggestionStatus.NEW)
     ).all()
-    for need_id, achievement_id, status, reason in rows:
+    refused_table = sources.refused_pairs()
+    refused = {
+        (n, a): reason
+        for n, a, reason in db.session.execute(
+            sa.select(refused_table.c.need_id, refused_table.c.achievement_id, refused_table.c.reason)
+        )
+    }
+    for need_id, achievement_id in rows:
         if achievement_id in grades.get(need_id, {}):
             continue  # people who read both texts already said
         decided += 1
-        if status is SuggestionStatus.ACCEPTED:
+        if (need_id, achievement_id) not in refused:
             grades.setdefault(need_id, {})[achievement_id] = ACCEPTED_GRADE
         else:
+            reason = refused[need_id, achievement_id]
             grades.setdefault(need_id, {})[achievement_id] = 0.0
             rejected.setdefault(need_id, {})[achievement_id] = 2.0 if reason in NAMED_PART else 1.0
     matcher = runtime.live_matcher()

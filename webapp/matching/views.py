@@ -1,20 +1,22 @@
-"""The broker's pages (the queue of suggestions, one suggestion side by side, introductions), the
-admin's matching page (lexicon, full re-match with its progress) and what owners see of the
-suggestions on their own listing pages."""
+"""The broker's pages (the queue of suggestions, one suggestion side by side; introductions are in
+`introduction_views`), the admin's matching page (lexicon, full re-match with its progress) and what
+owners see of the suggestions on their own listing pages."""
 
 from __future__ import annotations
 
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.accounts.models import Role
-from webapp.core.permissions import PermissionDenied, roles_required
+from webapp.core.permissions import roles_required
 from webapp.extensions import db
 from webapp.listings.search import highlight
+from webapp.matching import introduction_views  # noqa: F401 - introductions are routes of this blueprint
+from webapp.matching.blueprint import bp
 from webapp.matching.explain import (
     BAND_MEANINGS,
     band_label,
@@ -24,10 +26,15 @@ from webapp.matching.explain import (
     ordered_parts,
     signed,
 )
-from webapp.matching.forms import AcceptForm, ConfirmForm, LexiconForm, OutcomeForm, QueueFilterForm, RejectForm
+from webapp.matching.forms import (
+    AcceptForm,
+    ConfirmForm,
+    LexiconForm,
+    QueueFilterForm,
+    RejectForm,
+)
 from webapp.matching.models import (
     Introduction,
-    IntroductionOutcome,
     LexiconEntry,
     LexiconKind,
     MatchJob,
@@ -35,14 +42,15 @@ from webapp.matching.models import (
     Suggestion,
     SuggestionStatus,
 )
-from webapp.matching.permissions import can_see_suggestions, can_set_outcome, can_view_introduction
+from webapp.matching.permissions import (
+    can_see_suggestions,
+)
 from webapp.matching.queue import PER_PAGE, QueueFilter, queue_page
 from webapp.matching.services import decisions, lexicon, suggestions
 from webapp.matching.services.rematch import start_rematch
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("matching", __name__, template_folder="templates")
 
 BROKERS = (Role.BROKER, Role.ADMIN)
 LEXICON_PER_PAGE = 50
@@ -122,7 +130,11 @@ def accept(suggestion_id: int):
         return redirect(url_for("matching.suggestion", suggestion_id=s.id, **flt.args()))
     db.session.commit()
     flash(
-        _("Accepted: both owners were told and the introduction is open (no. %(id)d).", id=introduction.id), "success"
+        _(
+            "Accepted: introduction no. %(id)d is proposed to both owners; they see each other once both agreed.",
+            id=introduction.id,
+        ),
+        "success",
     )
     return _back_to_queue(flt)
 
@@ -149,80 +161,6 @@ def reject(suggestion_id: int):
         "success",
     )
     return _back_to_queue(flt)
-
-
-# --------------------------------------------------------------------------------------------
-# Introductions
-
-
-@bp.route("/broker/introductions")
-@roles_required(*BROKERS)
-def introductions():
-    """The broker's own introductions (admins see everyone's), open ones first, newest first."""
-    outcome = request.args.get("outcome") or ""
-    query = sa.select(Introduction).order_by(
-        Introduction.closed_at.is_not(None), Introduction.created_at.desc(), Introduction.id.desc()
-    )
-    if not current_user.is_admin:
-        query = query.where(Introduction.broker_id == current_user.id)
-    if outcome in {o.value for o in IntroductionOutcome}:
-        query = query.where(Introduction.outcome == IntroductionOutcome(outcome))
-    else:
-        outcome = ""
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template(
-        "matching/introductions.html", page=page, outcome=outcome, outcomes=list(IntroductionOutcome)
-    )
-
-
-def _introduction(intro_id: int) -> Introduction:
-    intro = db.session.get(Introduction, intro_id) or abort(404)
-    if not can_view_introduction(intro, current_user):
-        raise PermissionDenied()
-    return intro
-
-
-def _render_introduction(intro: Introduction, form: OutcomeForm | None, status: int = 200):
-    s = intro.suggestion
-    return render_template(
-        "matching/introduction.html",
-        intro=intro,
-        s=s,
-        need=s.need,
-        achievement=s.achievement,
-        form=form,
-        reasons=explain(s),
-    ), status
-
-
-@bp.route("/broker/introductions/<int:intro_id>")
-@login_required
-def introduction(intro_id: int):
-    intro = _introduction(intro_id)
-    form = OutcomeForm(formdata=None) if can_set_outcome(intro, current_user) else None
-    return _render_introduction(intro, form)
-
-
-@bp.route("/broker/introductions/<int:intro_id>/outcome", methods=["POST"])
-@login_required
-def outcome(intro_id: int):
-    intro = _introduction(intro_id)
-    if not can_set_outcome(intro, current_user):
-        raise PermissionDenied()
-    form = OutcomeForm()
-    if not form.validate_on_submit():
-        return _render_introduction(intro, form)
-    try:
-        decisions.set_outcome(
-            intro, current_user, IntroductionOutcome(form.outcome.data), (form.outcome_note.data or "").strip() or None
-        )
-    except ValueError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("matching.introduction", intro_id=intro.id))
-    db.session.commit()
-    flash(_("Outcome recorded: %(outcome)s.", outcome=IntroductionOutcome(form.outcome.data).label), "success")
-    return redirect(url_for("matching.introduction", intro_id=intro.id))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Matching's services, one module for each: `suggestions` (computing, storing and showing them),
-`decisions` (the broker's accept and reject, introductions and their outcome), `lexicon` (the
+`decisions` (the broker's accept and reject, introductions and their outcome), `consent` (the
+parties' answers to an introduction), `lexicon` (the
 admins' edits) and `rematch` (the full re-match job). The calls other packages make are exposed
 here; like every service, none of them commits except the background runners."""
 
+from webapp.matching.services.consent import answer as answer_introduction
 from webapp.matching.services.decisions import accept, reject, set_outcome
 from webapp.matching.services.lexicon import add_lexicon_entry, remove_lexicon_entry
 from webapp.matching.services.rematch import (
@@ -28,6 +30,7 @@ from webapp.matching.services.suggestions import (
 __all__ = [
     "accept",
     "add_lexicon_entry",
+    "answer_introduction",
     "create_job",
     "latest_job",
     "published_ids",

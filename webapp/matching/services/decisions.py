@@ -1,5 +1,4 @@
-"""The broker's decisions on suggestions: accepting one opens an introduction and tells both
-owners, rejecting one (with a coded reason) keeps the pair from coming back; an introduction is
+"""The broker's decisions on suggestions: accepting one proposes an introduction to both owners, rejecting one (with a coded reason) keeps the pair from coming back; an introduction is
 closed as a deal or no deal. Nothing here commits.
 """
 
@@ -51,8 +50,9 @@ def _clean_note(note: str | None, limit: int) -> str | None:
 
 
 def accept(suggestion: Suggestion, user, note: str | None = None) -> Introduction:
-    """A broker accepts a suggestion: an introduction is opened with the broker's note and both
-    owners are told (in the app and by e-mail)."""
+    """A broker accepts a suggestion: an introduction is proposed with the broker's note and both
+    owners are asked (in the app and by e-mail) to agree or decline; neither learns who the other is
+    before both agreed (services.consent)."""
     require(can_broker(user))
     note = _clean_note(note, NOTE_MAX)
     if suggestion.status is not SuggestionStatus.NEW:
@@ -78,7 +78,13 @@ def accept(suggestion: Suggestion, user, note: str | None = None) -> Introductio
             "note": note,
         },
     )
-    _notify_owners(suggestion, "match.introduced", user, broker=user.name or user.email)
+    _notify_owners(
+        suggestion,
+        "match.introduced",
+        user,
+        link=f"/broker/introductions/{introduction.id}",
+        broker=user.name or user.email,
+    )
     return introduction
 
 
@@ -141,8 +147,9 @@ def set_outcome(introduction: Introduction, user, outcome: IntroductionOutcome, 
     _notify_owners(introduction.suggestion, kind, user)
 
 
-def _notify_owners(suggestion: Suggestion, kind: str, actor, **params) -> None:
-    """Tell the need's owner and the achievement's owner, each with a link to their own listing."""
+def _notify_owners(suggestion: Suggestion, kind: str, actor, link: str | None = None, **params) -> None:
+    """Tell the need's owner and the achievement's owner, each with `link` or else a link to their
+    own listing."""
     from webapp.notifications.services import notify
 
     need, achievement = suggestion.need, suggestion.achievement
@@ -152,4 +159,4 @@ def _notify_owners(suggestion: Suggestion, kind: str, actor, **params) -> None:
         if owner is None or owner.id in told or owner.id == actor.id or not owner.active:
             continue
         told.add(owner.id)
-        notify(owner, kind, link=f"/{path}/{own.id}", title=own.title, other=other.title, **params)
+        notify(owner, kind, link=link or f"/{path}/{own.id}", title=own.title, other=other.title, **params)

@@ -20,7 +20,7 @@ from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
 from webapp.matching import runtime
-from webapp.matching.models import Suggestion, SuggestionStatus
+from webapp.matching.models import Introduction, Suggestion, SuggestionStatus
 from webapp.matching.permissions import can_see_suggestions, can_see_teams
 from webapp.matching.sources import models
 
@@ -214,6 +214,15 @@ def _upsert(rows: list[dict], now: datetime) -> None:
 # ---------------------------------------------------------------- what owners see
 
 
+def _not_declined():
+    """A pair whose introduction one of the parties declined is no longer suggested to anyone."""
+    return (
+        ~sa.select(Introduction.id)
+        .where(Introduction.suggestion_id == Suggestion.id, Introduction.decline_reason.is_not(None))
+        .exists()
+    )
+
+
 def top_for(listing, user, limit: int = 5) -> list[Suggestion]:
     """The best NEW or accepted suggestions of a listing, best first, for its owner, brokers and
     admins (anyone else gets an empty list). NEW ones only while the other side is published."""
@@ -233,6 +242,7 @@ def top_for(listing, user, limit: int = 5) -> list[Suggestion]:
         sa.select(Suggestion)
         .where(
             own == listing.id,
+            _not_declined(),
             sa.or_(
                 Suggestion.status == SuggestionStatus.ACCEPTED,
                 sa.and_(Suggestion.status == SuggestionStatus.NEW, other_published),
@@ -278,7 +288,7 @@ def suggestions_of_need(
     """A need's stored suggestions, best first (no permission check: command line and services)."""
     query = (
         sa.select(Suggestion)
-        .where(Suggestion.need_id == need.id, Suggestion.status.in_(statuses))
+        .where(Suggestion.need_id == need.id, Suggestion.status.in_(statuses), _not_declined())
         .order_by(Suggestion.score.desc(), Suggestion.id)
     )
     if limit is not None:
