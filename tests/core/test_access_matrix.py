@@ -558,7 +558,7 @@ def _deal_samples(query, broker_id: int) -> dict:
 def _room_samples(query, broker_id: int) -> dict:
     """The negotiation room of an introduction by `broker_id` that both owners (other users) agreed
     to, with a file kept in it."""
-    from tests.rooms.factory import PDF, agree
+    from tests.rooms.factory import PDF, agree, person
     from webapp.accounts.models import User
     from webapp.core.db import utcnow
     from webapp.listings.models import ListingStatus
@@ -570,8 +570,12 @@ def _room_samples(query, broker_id: int) -> dict:
         from webapp.achievements.models import Achievement
 
         published = {"status": ListingStatus.PUBLISHED, "published_at": utcnow()}
-        need = Need(title="矩阵样例洽谈需求", description="样例", **published)
-        achievement = Achievement(title="矩阵样例洽谈成果", summary="样例", confidential="洽谈细节", **published)
+        enterprise = person(session, "enterprise", "矩阵样例洽谈企业")
+        researcher = person(session, "researcher", "矩阵样例洽谈教授")
+        need = Need(title="矩阵样例洽谈需求", description="样例", owner_id=enterprise.id, **published)
+        achievement = Achievement(
+            title="矩阵样例洽谈成果", summary="样例", confidential="洽谈细节", owner_id=researcher.id, **published
+        )
         session.add_all([need, achievement])
         session.flush()
         accepted = Suggestion(

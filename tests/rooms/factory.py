@@ -9,8 +9,7 @@ from types import SimpleNamespace
 
 from tests.listings.search_factory import make_listing
 from webapp.accounts.models import OrgKind, Role, User
-from webapp.extensions import db
-from webapp.matching.models import ConsentAnswer, Suggestion
+from webapp.matching.models import Suggestion
 from webapp.matching.services import decisions
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -35,13 +34,10 @@ def person(session, role: str, name: str, org=None) -> User:
 
 
 def agree(introduction) -> None:
-    """Both owners agree to the introduction."""
-    from webapp.core.db import utcnow
+    """Both owners agree to the introduction, through the service their page calls."""
+    from tests.matching.consent_helpers import both_agree
 
-    now = utcnow()
-    introduction.need_answer = introduction.achievement_answer = ConsentAnswer.ACCEPTED
-    introduction.need_answered_at = introduction.achievement_answered_at = now
-    db.session.flush()
+    both_agree(introduction)
 
 
 def make_room(session, *, agreed: bool = True, confidential: str | None = None) -> SimpleNamespace:

@@ -19,7 +19,7 @@ from webapp.core.outbox import OutboxMessage
 from webapp.core.permissions import PermissionDenied
 from webapp.extensions import db
 from webapp.matching.models import ConsentAnswer, IntroductionOutcome, RejectReason
-from webapp.matching.services import decisions
+from webapp.matching.services import answer_introduction, decisions
 from webapp.notifications import catalogue
 from webapp.notifications.models import Notification
 from webapp.rooms import access, activity, services, terms
@@ -60,11 +60,9 @@ def test_there_is_no_room_before_both_agree_nor_after_a_decline(app_ctx):
     with pytest.raises(PermissionDenied):
         services.post_message(r.enterprise, r.intro, "您好")
 
-    r.intro.need_answer, r.intro.need_answered_at = ConsentAnswer.ACCEPTED, r.intro.created_at
-    r.intro.achievement_answer, r.intro.achievement_answered_at = ConsentAnswer.DECLINED, r.intro.created_at
-    r.intro.decline_reason = RejectReason.EXISTING
-    r.intro.outcome, r.intro.closed_at = IntroductionOutcome.NO_DEAL, r.intro.created_at
-    db.session.flush()
+    answer_introduction(r.intro, r.enterprise, ConsentAnswer.ACCEPTED)
+    assert not access.can_view(r.intro, r.enterprise)  # one side agreed: still no room
+    answer_introduction(r.intro, r.researcher, ConsentAnswer.DECLINED, reason=RejectReason.EXISTING)
     assert not access.can_view(r.intro, r.researcher) and not access.can_view(r.intro, r.admin)
 
 
