@@ -168,6 +168,7 @@ POLICY = {
     "api_matching.reject": "api_token",
     "api_matching.introductions": "api_token",
     "api_matching.introduction": "api_token",
+    "api_rooms.room": "api_token",
     "api_matching.outcome": "api_token",
     "api_matching.consent": "api_token",
     "api_matching.achievement_suggestions": "public",

@@ -83,7 +83,7 @@ def test_a_closed_room_is_kept_and_read_only(room):
 
 
 def test_messages_reply_within_the_room_and_read_as_threads(room, app_ctx):
-    from webapp.rooms.views import threads
+    from webapp.rooms.activity import threads
 
     r = room
     first = services.post_message(r.enterprise, r.intro, "第一个问题：样机周期？")

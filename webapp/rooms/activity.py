@@ -138,3 +138,25 @@ def rooms_of(user, limit: int = 500) -> list[RoomSummary]:
     rooms = [intro for intro in db.session.scalars(query) if access.can_view(intro, user)]
     found = summaries(rooms)
     return sorted(found, key=lambda s: (s.introduction.closed_at is not None, -s.last_activity.timestamp()))
+
+
+def threads(intro) -> list[tuple[RoomMessage, int]]:
+    """The room's messages as threads: each first message in the order written, its replies under
+    it in the order written; with the depth of each (for the indent)."""
+    messages = list(
+        db.session.scalars(
+            sa.select(RoomMessage)
+            .where(RoomMessage.introduction_id == intro.id)
+            .order_by(RoomMessage.created_at, RoomMessage.id)
+        )
+    )
+    children: dict[int | None, list[RoomMessage]] = {}
+    for message in messages:
+        children.setdefault(message.parent_id, []).append(message)
+    ordered: list[tuple[RoomMessage, int]] = []
+    stack = [(message, 0) for message in reversed(children.get(None, []))]
+    while stack:
+        message, depth = stack.pop()
+        ordered.append((message, depth))
+        stack.extend((reply, depth + 1) for reply in reversed(children.get(message.id, [])))
+    return ordered

@@ -14,6 +14,7 @@ from webapp.core.forms import show_error
 from webapp.core.permissions import PermissionDenied, require
 from webapp.extensions import db
 from webapp.rooms import access, activity, services, terms
+from webapp.rooms.activity import threads
 from webapp.rooms.forms import AcceptTermsForm, FileForm, MessageForm, NextStepForm, TermsForm
 from webapp.rooms.models import RoomFile, RoomMessage, RoomNextStep
 from webapp.rooms.services import RoomError
@@ -38,28 +39,6 @@ def _upload(field) -> tuple[str, bytes] | None:
     if not upload or not getattr(upload, "filename", ""):
         return None
     return upload.filename, upload.read()
-
-
-def threads(intro) -> list[tuple[RoomMessage, int]]:
-    """The room's messages as threads: each first message in the order written, its replies under
-    it in the order written; with the depth of each (for the indent)."""
-    messages = list(
-        db.session.scalars(
-            sa.select(RoomMessage)
-            .where(RoomMessage.introduction_id == intro.id)
-            .order_by(RoomMessage.created_at, RoomMessage.id)
-        )
-    )
-    children: dict[int | None, list[RoomMessage]] = {}
-    for message in messages:
-        children.setdefault(message.parent_id, []).append(message)
-    ordered: list[tuple[RoomMessage, int]] = []
-    stack = [(message, 0) for message in reversed(children.get(None, []))]
-    while stack:
-        message, depth = stack.pop()
-        ordered.append((message, depth))
-        stack.extend((reply, depth + 1) for reply in reversed(children.get(message.id, [])))
-    return ordered
 
 
 def _render(intro, *, message_form=None, file_form=None, step_form=None, accept_form=None, status: int = 200):
