@@ -68,3 +68,45 @@ def test_downgrade_to_nothing_and_upgrade_again(request, tmp_path_factory):
             sa.inspect(db.engine).get_table_names()
         )
         db.engine.dispose()
+
+
+@pytest.mark.live
+def test_introductions_made_before_consent_count_as_agreed_by_both(request, tmp_path_factory):
+    """Their contacts were already shared: after 0016 both sides have agreed, when it was made."""
+    from flask_migrate import upgrade
+
+    fresh = create_app("testing", SQLALCHEMY_DATABASE_URI=make_database(request.config, tmp_path_factory, "consent"))
+    with fresh.app_context():
+        upgrade(revision="0015_idempotent_requests")
+        made = "2026-11-30 08:00:00+00:00"
+        # Only the introduction matters here: the rows it points to are left out, with the foreign
+        # keys off for this one connection (a raw one: the app's engine begins its own transactions).
+        off, on = (
+            ("SET session_replication_role = replica", "SET session_replication_role = DEFAULT")
+            if db.engine.dialect.name == "postgresql"
+            else ("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON")
+        )
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(off)
+            cursor.execute(
+                "INSERT INTO introductions (id, suggestion_id, outcome, created_at, updated_at)"
+                f" VALUES (1, 1, 'negotiating', '{made}', '{made}')"
+            )
+            raw.commit()
+            cursor.execute(on)
+            raw.commit()
+        finally:
+            raw.close()
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(
+                sa.text(
+                    "SELECT need_answer, achievement_answer, need_answered_at, achievement_answered_at, created_at"
+                    " FROM introductions"
+                )
+            ).one()
+        assert (row[0], row[1]) == ("accepted", "accepted")
+        assert row[2] == row[3] == row[4]
+        db.engine.dispose()

@@ -1,6 +1,7 @@
 """A de-identified enterprise stays unnamed everywhere: a recognisable name, contact person and phone
 number are planted on an enterprise whose needs are shown without its name, with challenges made
-from them (one open, one in 公示 with its ranking) and suggestions matched to them; then every page,
+from them (one open, one in 公示 with its ranking), suggestions matched to them and an introduction
+the matching researcher agreed to but the enterprise not yet; then every page,
 search result, export and download that an anonymous visitor and each role without the right can
 reach is crawled by following links, and none may contain any of them (nor answer with a 5xx).
 
@@ -69,7 +70,18 @@ def plant(session):
     runtime.rebuild_index()
     for need in needs:
         services.refresh_need(need.id)
+    # A broker proposes to introduce the first need to the matching researcher, who agrees: until the
+    # enterprise agrees too, the introduction's page, the researcher's listing page and what they are
+    # sent keep the enterprise unnamed.
+    from webapp.accounts.models import Role
+    from webapp.matching.models import ConsentAnswer, Suggestion
+
+    broker = factory.user(Role.BROKER, "隐私测试经纪人")
+    suggestion = session.query(Suggestion).filter_by(need_id=needs[0].id, achievement_id=achievement.id).one()
+    introduction = services.accept(suggestion, broker, "建议双方面谈")
+    services.answer_introduction(introduction, people.institute, ConsentAnswer.ACCEPTED, message="欢迎来所交流")
     session.commit()
+    people.introduction = introduction
     return people, needs, [open_challenge, notice_challenge], achievement
 
 
@@ -122,6 +134,7 @@ def test_a_de_identified_enterprise_is_named_to_nobody_without_the_right(app, qu
         *(f"/needs/{need.id}" for need in needs),
         *(f"/challenges/{challenge.id}" for challenge in challenges),
         f"/achievements/{achievement.id}",
+        f"/broker/introductions/{people.introduction.id}",
         "/needs/export",
         "/needs/export?format=csv",
         "/dashboard/",

@@ -422,8 +422,27 @@ def test_an_enterprise_posts_a_need_and_a_challenge(lang, world, open_page, scre
     walk.done()
 
 
+def _both_agree(live_app, need_id: int) -> None:
+    """The enterprise and the researcher agree to the broker's introduction (on its page, as their
+    own journeys would)."""
+    import sqlalchemy as sa
+
+    from tests.matching.consent_helpers import both_agree
+    from webapp.extensions import db
+    from webapp.matching.models import Introduction, Suggestion
+
+    with live_app.app_context():
+        intro = db.session.scalar(
+            sa.select(Introduction)
+            .join(Suggestion, Suggestion.id == Introduction.suggestion_id)
+            .where(Suggestion.need_id == need_id)
+        )
+        both_agree(intro)
+        db.session.commit()
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_broker_turns_a_suggestion_into_an_introduction_and_a_deal(lang, world, open_page, screenshot):
+def test_a_broker_turns_a_suggestion_into_an_introduction_and_a_deal(lang, world, open_page, screenshot, live_app):
     page = open_page()
     walk = Walk(page, "broker", lang, screenshot)
     _names(walk, world)
@@ -444,6 +463,7 @@ def test_a_broker_turns_a_suggestion_into_an_introduction_and_a_deal(lang, world
     page.locator("#accept").click()
     expect(page.locator(".alert-success")).to_be_visible()
     walk.look("accepted")
+    _both_agree(live_app, world["need"])
 
     walk.nav("nav-matching", "nav-introductions")
     row = page.locator("#introductions tbody tr", has_text=world["need_title"])

@@ -1,6 +1,7 @@
 """Matching in a real browser: a broker works the queue of suggestions (shared terms marked in both
 texts, one pair rejected as 领域不符, another accepted with a note, the introduction then under
-negotiation), and an enterprise whose need an administrator publishes finds suggested
+negotiation), the researcher and the enterprise each agree to an introduction before they see each
+other, and an enterprise whose need an administrator publishes finds suggested
 achievements on the need's page (the live server matches in-process).
 
 Listings are published through the services, as the site does; the live database keeps other
@@ -128,7 +129,14 @@ def _library(live_app, make_live_user, uid: str) -> dict:
         },
         "新能源汽车",
     )
-    return {"need": need, "cooling": cooling, "warning": warning, "institution": institution}
+    return {
+        "need": need,
+        "cooling": cooling,
+        "warning": warning,
+        "institution": institution,
+        "researcher_email": researcher.email,
+        "enterprise_email": enterprise.email,
+    }
 
 
 def test_a_broker_rejects_one_suggestion_and_accepts_another(open_page, live_app, make_live_user, screenshot):
@@ -305,3 +313,84 @@ def test_an_admin_edits_the_lexicon_and_follows_a_full_rematch(open_page, live_a
     expect(page.locator("#match-bar")).to_have_attribute("value", "100")
     expect(page.locator("#match-state")).to_have_text(zh("Finished"))
     screenshot(page, "matching-rematch-job")
+
+
+def _hide_enterprise(live_app, need_id: int, name: str, phone: str) -> None:
+    """The need's enterprise does not show who it is; its name and phone are planted to be looked for."""
+    from webapp.extensions import db
+    from webapp.needs.models import Need
+
+    with live_app.app_context():
+        need = db.session.get(Need, need_id)
+        need.organisation_id, need.organisation_name = None, name
+        need.contact_name, need.contact_phone, need.show_identity = "钱主任", phone, False
+        db.session.commit()
+
+
+def _suggestion_of(live_app, need_id: int, achievement_id: int) -> int:
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+    from webapp.matching.models import Suggestion
+
+    with live_app.app_context():
+        return db.session.scalar(
+            sa.select(Suggestion.id).where(Suggestion.need_id == need_id, Suggestion.achievement_id == achievement_id)
+        )
+
+
+def test_the_researcher_sees_the_enterprise_once_both_agreed_to_the_introduction(
+    open_page, live_app, make_live_user, screenshot
+):
+    uid = unique()
+    made = _library(live_app, make_live_user, uid)
+    assert made["cooling"] in dict(_refresh_need(live_app, made["need"]))
+    secret_name = f"津南隐名储能设备有限公司{uid}"
+    secret_phone = "139" + uid.translate(str.maketrans("abcdef", "123456"))
+    _hide_enterprise(live_app, made["need"], secret_name, secret_phone)
+    sid = _suggestion_of(live_app, made["need"], made["cooling"])
+    broker = make_live_user("broker", name=f"孙经理{uid}")
+
+    # The broker accepts the pair: an introduction is proposed to both owners.
+    page = open_page()
+    log_in(page, broker.email)
+    page.goto(f"/broker/suggestions/{sid}")
+    field(page, "Note to both parties").fill("双方可先就液冷板方案交流。")
+    page.get_by_role("button", name=zh("Accept and introduce"), exact=True).click()
+    expect(page.locator(".alert-success")).to_be_visible()
+
+    # The researcher opens it from the achievement's page: the enterprise is 某企业, no contacts.
+    researcher = open_page()
+    log_in(researcher, made["researcher_email"])
+    researcher.goto(f"/achievements/{made['cooling']}")
+    researcher.locator(".match-introduced").first.click()
+    expect(researcher.locator("#intro-need-poster")).to_contain_text(zh("An enterprise"))
+    expect(researcher.locator("#intro-need-contact")).to_have_count(0)
+    expect(researcher.locator("body")).not_to_contain_text(secret_name)
+    expect(researcher.locator("body")).not_to_contain_text(secret_phone)
+    screenshot(researcher, "introduction-proposed")
+    intro_url = researcher.url
+    field(researcher, "Message (optional)").fill("欢迎来实验室看样品。")
+    researcher.get_by_role("button", name=zh("Agree to the introduction"), exact=True).click()
+    expect(researcher.locator(".alert-success")).to_be_visible()
+    expect(researcher.locator(".intro-answer[data-side='achievement']")).to_have_attribute("data-answer", "accepted")
+    expect(researcher.locator("body")).not_to_contain_text(secret_phone)
+
+    # The enterprise agrees too.
+    enterprise = open_page()
+    log_in(enterprise, made["enterprise_email"])
+    enterprise.goto(intro_url)
+    expect(enterprise.locator("#intro-achievement-hidden")).to_be_visible()
+    enterprise.get_by_role("button", name=zh("Agree to the introduction"), exact=True).click()
+    expect(enterprise.locator(".alert-success")).to_contain_text(
+        zh("Both sides agreed: you now see each other’s contacts below.")
+    )
+    expect(enterprise.locator("#intro-achievement-contact")).to_contain_text(f"刘教授{uid}")
+    expect(enterprise.locator("#intro-answers")).to_contain_text("欢迎来实验室看样品。")
+
+    # Now the researcher sees who the enterprise is and how to reach it.
+    researcher.reload()
+    expect(researcher.locator("#intro-need-poster")).to_have_text(secret_name)
+    expect(researcher.locator("#intro-need-contact")).to_contain_text(secret_phone)
+    expect(researcher.locator(".intro-consent")).to_contain_text(zh("Both agreed"))
+    screenshot(researcher, "introduction-agreed")

@@ -1,0 +1,149 @@
+"""What each side sees on an introduction's page before and after both agreed, the agree and
+decline forms, and the broker's list of introductions with the answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.matching.test_views import _introduce, add_pair, zh
+from webapp.accounts.models import OrgKind
+from webapp.matching.models import ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
+
+SECRET_ORG = "津南保密精密铸造有限公司"
+SECRET_CONTACT = "隐名联系人"
+SECRET_PHONE = "13911112222"
+RESEARCHER_NAME = "郑研究员"
+RESEARCHER_PHONE = "13833334444"
+RESEARCHER_MAIL = "zheng.lab@example.edu.cn"
+
+
+@pytest.fixture
+def intro(query, make_org, make_user, make_client):
+    """A de-identified need by an enterprise, an achievement by a researcher, an introduction by a
+    broker; each with a client signed in."""
+    org = make_org(OrgKind.ENTERPRISE, name=SECRET_ORG, address="天津市津南区八里台镇工业园1号")
+    enterprise = make_user("enterprise", organisation_id=org.id)
+    researcher = make_user("researcher", name=RESEARCHER_NAME, phone=RESEARCHER_PHONE, email=RESEARCHER_MAIL)
+    broker = make_user("broker")
+    sid = add_pair(
+        query,
+        need={
+            "owner_id": enterprise.id,
+            "organisation_id": org.id,
+            "organisation_name": SECRET_ORG,
+            "contact_name": SECRET_CONTACT,
+            "contact_phone": SECRET_PHONE,
+            "show_identity": False,
+        },
+        achievement={"owner_id": researcher.id, "institution_name": "天津大学"},
+    )
+    intro_id = _introduce(query, sid, broker.id)
+    clients = {}
+    for name, user in (("enterprise", enterprise), ("researcher", researcher), ("broker", broker)):
+        clients[name] = make_client()
+        clients[name].login(user.email)
+    return {"id": intro_id, "clients": clients, "users": {"enterprise": enterprise, "researcher": researcher}}
+
+
+def page_of(client, intro_id: int) -> str:
+    response = client.get(f"/broker/introductions/{intro_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def state(query, intro_id: int) -> Introduction:
+    return query(lambda session: session.get(Introduction, intro_id))
+
+
+def test_the_researcher_sees_the_enterprise_only_after_both_agreed(app, query, intro):
+    researcher, enterprise = intro["clients"]["researcher"], intro["clients"]["enterprise"]
+    url = f"/broker/introductions/{intro['id']}"
+
+    before = page_of(researcher, intro["id"])
+    assert "某企业" in before
+    for secret in (SECRET_ORG, SECRET_CONTACT, SECRET_PHONE):
+        assert secret not in before
+    assert 'id="agree-form"' in before and 'id="decline-form"' in before
+    # The enterprise sees the achievement and its institution, not who the researcher is.
+    theirs = page_of(enterprise, intro["id"])
+    assert "天津大学" in theirs and SECRET_ORG in theirs
+    for secret in (RESEARCHER_NAME, RESEARCHER_PHONE, RESEARCHER_MAIL):
+        assert secret not in theirs
+
+    response = researcher.post(f"{url}/consent", {"agree_message": "欢迎来实验室看样品", "agree": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    after_one = page_of(researcher, intro["id"])
+    assert SECRET_ORG not in after_one and SECRET_PHONE not in after_one
+    assert 'id="agree-form"' not in after_one and "欢迎来实验室看样品" in after_one  # one's own message
+    assert "欢迎来实验室看样品" not in page_of(enterprise, intro["id"])  # for the broker until both agreed
+    assert "欢迎来实验室看样品" in page_of(intro["clients"]["broker"], intro["id"])
+
+    enterprise.post(f"{url}/consent", {"agree_message": "请带上测试报告", "agree": "1"})
+    assert state(query, intro["id"]).agreed
+    both = page_of(researcher, intro["id"])
+    assert SECRET_ORG in both and SECRET_CONTACT in both and SECRET_PHONE in both and "请带上测试报告" in both
+    theirs = page_of(enterprise, intro["id"])
+    assert RESEARCHER_NAME in theirs and RESEARCHER_PHONE in theirs and RESEARCHER_MAIL in theirs
+    assert "欢迎来实验室看样品" in theirs
+    assert zh(app, "Both agreed") in both
+    # The need's own page still shows the researcher only what the public sees.
+    need_id = query(lambda session: session.get(Introduction, intro["id"]).suggestion.need_id)
+    need_page = researcher.get(f"/needs/{need_id}").get_data(as_text=True)
+    assert SECRET_ORG not in need_page and SECRET_PHONE not in need_page
+
+
+def test_a_decline_needs_its_reason_keeps_the_note_and_closes_it(app, query, intro):
+    enterprise = intro["clients"]["enterprise"]
+    url = f"/broker/introductions/{intro['id']}/consent"
+
+    response = enterprise.post(url, {"decline_note": "今年没有预算", "decline": "1"})
+    assert response.status_code == 200  # sent back with the error beside the reason, the note kept
+    text = response.get_data(as_text=True)
+    assert zh(app, "Choose a reason.") in text and "今年没有预算" in text
+    assert state(query, intro["id"]).need_answer is None
+    text = enterprise.post(url, {"decline_reason": "other", "decline": "1"}).get_data(as_text=True)
+    assert zh(app, "Say why when the reason is “Other”.") in text
+
+    enterprise.post(url, {"decline_reason": "budget", "decline_note": "今年没有预算", "decline": "1"})
+    intro_now = state(query, intro["id"])
+    assert (intro_now.need_answer, intro_now.decline_reason) == (ConsentAnswer.DECLINED, RejectReason.BUDGET)
+    assert intro_now.outcome is IntroductionOutcome.NO_DEAL
+    researcher_page = page_of(intro["clients"]["researcher"], intro["id"])
+    assert "今年没有预算" not in researcher_page and 'id="agree-form"' not in researcher_page
+    assert SECRET_ORG not in researcher_page
+    broker_page = page_of(intro["clients"]["broker"], intro["id"])
+    assert "今年没有预算" in broker_page and zh(app, "Budget does not fit") in broker_page
+    # Answering again is refused with a message, nothing changes.
+    again = intro["clients"]["researcher"].post(url, {"agree": "1"})
+    assert again.status_code == 302
+    assert "alert-danger" in intro["clients"]["researcher"].get(again.headers["Location"]).get_data(as_text=True)
+    assert state(query, intro["id"]).achievement_answer is None
+
+
+def test_brokers_and_admins_see_everything_but_never_answer(query, intro, make_user, make_client):
+    broker = intro["clients"]["broker"]
+    page = page_of(broker, intro["id"])
+    assert SECRET_ORG in page and SECRET_PHONE in page and RESEARCHER_PHONE in page
+    assert 'id="agree-form"' not in page
+    assert broker.post(f"/broker/introductions/{intro['id']}/consent", {"agree": "1"}).status_code == 403
+    admin = make_client()
+    admin.login(make_user("admin").email)
+    assert admin.post(f"/broker/introductions/{intro['id']}/consent", {"agree": "1"}).status_code == 403
+    assert state(query, intro["id"]).need_answer is None
+
+
+def test_the_brokers_list_shows_and_filters_the_answers(app, query, intro):
+    broker, researcher = intro["clients"]["broker"], intro["clients"]["researcher"]
+
+    def listed(consent: str = "") -> list[int]:
+        page = broker.get("/broker/introductions" + (f"?consent={consent}" if consent else "")).get_data(as_text=True)
+        return [int(i) for i in re.findall(r'<tr data-introduction="(\d+)"', page)]
+
+    assert listed("waiting_need") == [intro["id"]] == listed("waiting_achievement")
+    researcher.post(f"/broker/introductions/{intro['id']}/consent", {"agree": "1"})
+    assert listed("waiting_need") == [intro["id"]] and listed("waiting_achievement") == []
+    assert listed("agreed") == [] and listed("declined") == [] and listed() == [intro["id"]]
+    page = broker.get("/broker/introductions").get_data(as_text=True)
+    assert zh(app, "Waiting for the enterprise") in page
