@@ -21,7 +21,7 @@ LAYERS = [
     {"dedupe", "matching", "imports"},
     {"challenges"},
     {"deals"},
-    {"dashboard"},
+    {"dashboard", "rooms"},
     {"admin", "demo"},
     {"cli", "models", "assets"},
     {"api"},

@@ -187,3 +187,76 @@ def test_a_de_identified_enterprise_is_named_to_nobody_without_the_right(app, qu
         client.login(person.email, PASSWORD)
         for challenge in challenges:
             assert SECRET_NAME in readable(client.http.get(f"/challenges/{challenge.id}").get_data())
+
+
+SECRET_DETAIL = f"保密配方XQ{UID}：冷却液乙二醇占比百分之四十七"
+
+
+def plant_room(session):
+    """An agreed introduction's negotiation room, with a confidential part planted on its
+    achievement, some talk in the room and a token for the enterprise's API reads."""
+    from tests.rooms.factory import PDF, make_room
+    from webapp.accounts.tokens import create_token
+    from webapp.rooms import services
+
+    room = make_room(session, confidential=SECRET_DETAIL)
+    services.post_message(room.enterprise, room.intro, "想了解冷却液配方")
+    services.attach_file(room.researcher, room.intro, ("工艺简介.pdf", PDF))
+    _token, room.token = create_token(room.enterprise, "隐私测试", "read")
+    session.commit()
+    return room
+
+
+def test_a_confidential_part_reaches_the_enterprise_only_after_it_accepts_the_terms(app, query):
+    room = query(plant_room)
+    achievement_id = room.achievement.id
+    seeds = [
+        "/",
+        "/achievements/",
+        f"/achievements/{achievement_id}",
+        f"/achievements/?q={room.uid}",
+        "/achievements/?q=乙二醇",
+        f"/needs/{room.need.id}",
+        f"/rooms/{room.intro.id}",
+        "/rooms/",
+        "/notifications/",
+        "/dashboard/me/",
+        "/broker/introductions",
+        "/broker/suggestions",
+        f"/broker/introductions/{room.intro.id}",
+    ]
+
+    def leaks_for(who: str, person) -> list[str]:
+        client = Client(app)
+        if person is not None:
+            assert client.login(person.email, PASSWORD).status_code == 302
+        pages = crawl(client, seeds)
+        found = [f"{who}: {url}" for url, body in pages.items() if SECRET_DETAIL in readable(body)]
+        api = client.http.get(f"/api/v1/achievements/{achievement_id}").get_data(as_text=True)
+        return found + ([f"{who}: the API"] if SECRET_DETAIL in api else [])
+
+    non_members = {
+        "anonymous": None,
+        "another enterprise": room.outsiders.enterprise,
+        "another researcher": room.outsiders.researcher,
+        "an expert": room.outsiders.expert,
+        "another broker": room.outsiders.broker,
+    }
+    members_without_right = {"the enterprise before accepting": room.enterprise, "the broker": room.broker}
+    leaks = [
+        leak for who, person in {**non_members, **members_without_right}.items() for leak in leaks_for(who, person)
+    ]
+    bearer = {"Authorization": f"Bearer {room.token}"}
+    api = Client(app).http.get(f"/api/v1/achievements/{achievement_id}", headers=bearer).get_data(as_text=True)
+    leaks += ["the enterprise's API read before accepting"] if SECRET_DETAIL in api else []
+    assert not leaks, "\n".join(leaks)
+
+    # The enterprise accepts the 保密承诺 in the room: the confidential part is theirs, and only theirs.
+    enterprise = Client(app)
+    enterprise.login(room.enterprise.email, PASSWORD)
+    assert enterprise.post(f"/rooms/{room.intro.id}/terms", {"version": "0"}).status_code == 302
+    assert SECRET_DETAIL in readable(enterprise.http.get(f"/rooms/{room.intro.id}").get_data())
+    api = Client(app).http.get(f"/api/v1/achievements/{achievement_id}", headers=bearer).get_data(as_text=True)
+    assert SECRET_DETAIL in api
+    leaks = [leak for who, person in non_members.items() for leak in leaks_for(who, person)]
+    assert not leaks, "\n".join(leaks)

@@ -144,12 +144,15 @@ def connect_domains() -> None:
     from webapp.needs import texts as needs_texts
     from webapp.needs.models import Need
     from webapp.notifications import texts as notifications_texts
+    from webapp.rooms import terms as room_terms
+    from webapp.rooms import texts as rooms_texts
     from webapp.taxonomy import texts as taxonomy_texts
 
     kinds.register(Achievement)
     kinds.register(Need)
     dedupe_subscribers.register()
     matching_subscribers.register()
+    room_terms.register()  # the room's acceptance of the 保密承诺 opens an achievement's confidential part
     for texts in (
         accounts_texts,
         notifications_texts,
@@ -162,6 +165,7 @@ def connect_domains() -> None:
         matching_texts,
         challenges_texts,
         deals_texts,
+        rooms_texts,
     ):
         texts.register()  # audit log labels and notification texts
 
@@ -180,6 +184,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.matching.views import bp as matching_bp
     from webapp.needs.views import bp as needs_bp
     from webapp.notifications.views import bp as notifications_bp
+    from webapp.rooms.views import bp as rooms_bp
     from webapp.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (
@@ -197,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
         matching_bp,
         challenges_bp,
         deals_bp,
+        rooms_bp,
     ):
         app.register_blueprint(blueprint)
     from webapp.challenges.work_views import bp as challenge_work_bp  # applications, reviews, delivery

@@ -32,4 +32,11 @@ from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401
 from webapp.matching.models import Introduction, LexiconEntry, MatchJob, Suggestion  # noqa: F401
 from webapp.needs.models import Need  # noqa: F401
 from webapp.notifications.models import Notification  # noqa: F401
+from webapp.rooms.models import (  # noqa: F401
+    ConfidentialityTerms,
+    RoomFile,
+    RoomMessage,
+    RoomNextStep,
+    TermsAcceptance,
+)
 from webapp.taxonomy.models import TechField  # noqa: F401

@@ -84,6 +84,8 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "POST /api/v1/introductions/{intro_id}/outcome": (only("admin"), {"intro_id": "introduction"}),
     # Only the two owners answer, each for their side; the callers own neither (admins read it: 403).
     "POST /api/v1/introductions/{intro_id}/consent": (NOBODY, {"intro_id": "introduction"}),
+    # A negotiation room: its two parties and its broker (owners, never the callers) and admins.
+    "GET /api/v1/rooms/{intro_id}": (only("admin"), {"intro_id": "room"}),
     "GET /api/v1/achievements/{achievement_id}/suggestions": (
         EVERYONE,
         {"achievement_id": "published_achievement"},
@@ -117,6 +119,7 @@ def make_samples(session, owners: dict) -> dict[str, int]:
     samples |= _challenge_samples(session, owners)
     samples |= _deals(session, owners)
     samples |= _matching(session, owners, samples["published_need"], samples["published_achievement"])
+    samples |= _room(session, owners)
     return {name: obj.id for name, obj in samples.items()}
 
 
@@ -225,3 +228,25 @@ def _matching(session, owners: dict, need, achievement) -> dict:
     session.add(introduction)
     session.flush()
     return {"new_suggestion": new, "introduction": introduction}
+
+
+def _room(session, owners: dict) -> dict:
+    """The negotiation room of an introduction by the owners' broker that the owners' enterprise and
+    researcher both agreed to, with a message and a file."""
+    from tests.listings.search_factory import make_listing
+    from tests.matching.consent_helpers import both_agree
+    from tests.rooms.factory import PDF
+    from webapp.matching.models import Suggestion
+    from webapp.matching.services import decisions
+    from webapp.rooms import services
+
+    need = make_listing(session, "n", title="接口样例洽谈需求", owner_id=owners["enterprise"].id)
+    achievement = make_listing(
+        session, "a", title="接口样例洽谈成果", owner_id=owners["researcher"].id, confidential="接口样例洽谈保密"
+    )
+    suggestion = Suggestion(need_id=need.id, achievement_id=achievement.id, score=66.0, parts={}, terms=["样例"])
+    session.add(suggestion)
+    session.flush()
+    introduction = both_agree(decisions.accept(suggestion, owners["broker"], None))
+    services.post_message(owners["enterprise"], introduction, "接口样例留言", upload=("纪要.pdf", PDF))
+    return {"room": introduction}

@@ -168,6 +168,7 @@ POLICY = {
     "api_matching.reject": "api_token",
     "api_matching.introductions": "api_token",
     "api_matching.introduction": "api_token",
+    "api_rooms.room": "api_token",
     "api_matching.outcome": "api_token",
     "api_matching.consent": "api_token",
     "api_matching.achievement_suggestions": "public",
@@ -249,6 +250,17 @@ POLICY = {
     "dashboard.agency": "admin",
     "dashboard.targets_page": "admin",
     "dashboard.quarterly": "admin",
+    # Negotiation rooms: the sample room's introduction is the requesting broker's, its parties are
+    # others; the 保密承诺 are accepted by the enterprise of the room only, set by the achievement's owner.
+    "rooms.index": "login",
+    "rooms.room": "broker",
+    "rooms.message": "broker",
+    "rooms.attach": "broker",
+    "rooms.download": "broker",
+    "rooms.next_step": "broker",
+    "rooms.accept_terms": "party_only",
+    "rooms.terms_page": "owner_or_admin",
+    "rooms.set_terms": "owner_or_admin",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -544,6 +556,55 @@ def _deal_samples(query, broker_id: int) -> dict:
     return query(add)
 
 
+def _room_samples(query, broker_id: int) -> dict:
+    """The negotiation room of an introduction by `broker_id` that both owners (other users) agreed
+    to, with a file kept in it."""
+    from tests.rooms.factory import PDF, agree, person
+    from webapp.accounts.models import User
+    from webapp.core.db import utcnow
+    from webapp.listings.models import ListingStatus
+    from webapp.matching.models import Introduction, Suggestion, SuggestionStatus
+    from webapp.needs.models import Need
+    from webapp.rooms import services
+
+    def add(session):
+        from webapp.achievements.models import Achievement
+
+        published = {"status": ListingStatus.PUBLISHED, "published_at": utcnow()}
+        enterprise = person(session, "enterprise", "矩阵样例洽谈企业")
+        researcher = person(session, "researcher", "矩阵样例洽谈教授")
+        need = Need(title="矩阵样例洽谈需求", description="样例", owner_id=enterprise.id, **published)
+        achievement = Achievement(
+            title="矩阵样例洽谈成果", summary="样例", confidential="洽谈细节", owner_id=researcher.id, **published
+        )
+        session.add_all([need, achievement])
+        session.flush()
+        accepted = Suggestion(
+            need_id=need.id,
+            achievement_id=achievement.id,
+            score=70.0,
+            parts={},
+            terms=[],
+            status=SuggestionStatus.ACCEPTED,
+            decided_by_id=broker_id,
+            decided_at=utcnow(),
+        )
+        session.add(accepted)
+        session.flush()
+        intro = Introduction(suggestion_id=accepted.id, broker_id=broker_id)
+        session.add(intro)
+        session.flush()
+        agree(intro)
+        stored = services.attach_file(session.get(User, broker_id), intro, ("纪要.pdf", PDF))
+        session.commit()
+        rooms = ("room", "message", "attach", "download", "next_step", "accept_terms")
+        samples = {(f"rooms.{name}", "intro_id"): intro.id for name in rooms}
+        samples[("rooms.download", "file_id")] = stored.id
+        return samples
+
+    return query(add)
+
+
 def _agency_for(query, broker_id: int | None) -> dict:
     """A technology-transfer agency; the requesting broker (if any) works for it."""
     from webapp.accounts.models import Organisation, User
@@ -605,6 +666,7 @@ def samples_for(role: str, client, make_user, make_org, query):
     samples.update(_challenge_work_samples(query, user.id if role == "expert" else None))
     samples.update(_agency_for(query, user.id if role == "broker" else None))
     samples.update(_deal_samples(query, user.id if role == "broker" else make_user("broker").id))
+    samples.update(_room_samples(query, user.id if role == "broker" else make_user("broker").id))
     if user is not None:
         assert client.login(user.email).status_code == 302
     return user, samples

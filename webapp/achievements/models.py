@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,6 +13,10 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from webapp.core.db import TimestampMixin, UTCDateTime, enum_type
 from webapp.extensions import db
 from webapp.listings.models import ListingMixin, Maturity
+
+# Further rules by which a user may read an achievement's confidential part, added by the domains
+# that grant it (create_app registers them): each answers (achievement, user) -> bool.
+CONFIDENTIAL_GRANTS: list[Callable[[Achievement, object], bool]] = []
 
 
 class Achievement(ListingMixin, db.Model):
@@ -53,12 +58,16 @@ class Achievement(ListingMixin, db.Model):
         return self.organisation.name if self.organisation else (self.institution_name or "")
 
     def can_see_confidential(self, user) -> bool:
-        """Owner, admins, and users the owner granted access."""
+        """Owner, admins, users the owner granted access, and those a higher domain lets read it
+        (`CONFIDENTIAL_GRANTS`: the enterprise that accepted the achievement's 保密承诺 in a
+        negotiation room)."""
         if not self.confidential or user is None or not user.is_authenticated:
             return False
         if self.can_edit(user):
             return True
-        return any(g.user_id == user.id and g.status is AccessStatus.GRANTED for g in self.access_grants)
+        if any(g.user_id == user.id and g.status is AccessStatus.GRANTED for g in self.access_grants):
+            return True
+        return any(grant(self, user) for grant in CONFIDENTIAL_GRANTS)
 
     def __repr__(self) -> str:
         return f"<Achievement {self.id} {self.title[:20]}>"

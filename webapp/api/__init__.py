@@ -115,9 +115,10 @@ def init_app(app: Flask) -> None:
     from webapp.api.imports import bp as imports
     from webapp.api.listings import bp as listings
     from webapp.api.matching import bp as matching
+    from webapp.api.rooms import bp as rooms
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings, challenges, deals, dashboard, imports, matching]
+    blueprints = [listings, challenges, deals, dashboard, imports, matching, rooms]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
