@@ -143,6 +143,7 @@ def connect_domains() -> None:
     from webapp.matching import texts as matching_texts
     from webapp.needs import texts as needs_texts
     from webapp.needs.models import Need
+    from webapp.notifications import subscriptions as notification_subscriptions
     from webapp.notifications import texts as notifications_texts
     from webapp.taxonomy import texts as taxonomy_texts
 
@@ -150,6 +151,7 @@ def connect_domains() -> None:
     kinds.register(Need)
     dedupe_subscribers.register()
     matching_subscribers.register()
+    notification_subscriptions.register()
     for texts in (
         accounts_texts,
         notifications_texts,

@@ -31,5 +31,10 @@ from webapp.imports.models import ImportJob  # noqa: F401
 from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401
 from webapp.matching.models import Introduction, LexiconEntry, MatchJob, Suggestion  # noqa: F401
 from webapp.needs.models import Need  # noqa: F401
-from webapp.notifications.models import Notification  # noqa: F401
+from webapp.notifications.models import (  # noqa: F401
+    Notification,
+    NotificationDigest,
+    NotificationPreference,
+    Subscription,
+)
 from webapp.taxonomy.models import TechField  # noqa: F401
