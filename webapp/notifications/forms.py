@@ -36,7 +36,7 @@ for _category in CATEGORIES:
         f"delivery_{_category.code}",
         SelectField(
             _category.label,
-            choices=[SelectChoice(d.value, d.label) for d in _category.choices],
+            choices=[SelectChoice(d.value, _category.choice_label(d)) for d in _category.choices],
             description=_category.hint,
         ),
     )

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.core import audit
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.notifications.models import Delivery, NotificationPreference
+from webapp.notifications.models import DELIVERY_LABELS, Delivery, NotificationPreference
 from webapp.notifications.permissions import can_edit_preferences
 
 D = Delivery
@@ -29,6 +29,10 @@ class Category:
     prefixes: tuple[str, ...]  # the kinds it holds, by the start of their codes
     choices: tuple[Delivery, ...] = ALL
     default: Delivery = D.INSTANT  # when e-mail is on in the profile
+    labels: dict | None = None  # words of its own for a choice
+
+    def choice_label(self, delivery: Delivery):
+        return (self.labels or {}).get(delivery) or DELIVERY_LABELS[delivery]
 
 
 CATEGORIES: tuple[Category, ...] = (
@@ -63,7 +67,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "subscriptions",
         _l("New needs and challenges I follow"),
-        _l("Published needs and challenges in the fields and keywords you follow below."),
+        _l("Published needs and challenges in the fields and keywords you follow."),
         ("subscription.",),
         default=D.DAILY,
     ),
@@ -75,6 +79,7 @@ CATEGORIES: tuple[Category, ...] = (
         (),
         choices=(D.WEEKLY, D.OFF),
         default=D.WEEKLY,
+        labels={D.WEEKLY: _l("In the weekly digest e-mail")},
     ),
 )
 
