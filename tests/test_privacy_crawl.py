@@ -181,7 +181,7 @@ def test_digests_and_subscription_e_mails_never_name_a_de_identified_enterprise(
     """Followers of the enterprise's field and keywords hear of its new need and challenge at once
     and in digests, and the owner of the matched achievement reads the week's suggestions: none of
     these e-mails names the enterprise, its contact or their phone."""
-    from tests.notifications.helpers import beijing, choose, follow, run_digests
+    from tests.subscriptions.helpers import beijing, choose, follow, run_digests
     from webapp.listings import lifecycle
 
     people, _needs, _challenges, achievement = query(plant)

@@ -118,6 +118,7 @@ def init_extensions(app: Flask) -> None:
     import webapp.imports.tasks  # noqa: F401
     import webapp.matching.tasks  # noqa: F401
     import webapp.notifications.tasks  # noqa: F401
+    import webapp.subscriptions.tasks  # noqa: F401
 
     register_request_hook(app)
     from webapp.core import embedded_beat
@@ -143,15 +144,16 @@ def connect_domains() -> None:
     from webapp.matching import texts as matching_texts
     from webapp.needs import texts as needs_texts
     from webapp.needs.models import Need
-    from webapp.notifications import subscriptions as notification_subscriptions
     from webapp.notifications import texts as notifications_texts
+    from webapp.subscriptions import subscribers as subscription_subscribers
+    from webapp.subscriptions import texts as subscriptions_texts
     from webapp.taxonomy import texts as taxonomy_texts
 
     kinds.register(Achievement)
     kinds.register(Need)
     dedupe_subscribers.register()
     matching_subscribers.register()
-    notification_subscriptions.register()
+    subscription_subscribers.register()
     for texts in (
         accounts_texts,
         notifications_texts,
@@ -164,6 +166,7 @@ def connect_domains() -> None:
         matching_texts,
         challenges_texts,
         deals_texts,
+        subscriptions_texts,
     ):
         texts.register()  # audit log labels and notification texts
 
@@ -182,12 +185,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.matching.views import bp as matching_bp
     from webapp.needs.views import bp as needs_bp
     from webapp.notifications.views import bp as notifications_bp
+    from webapp.subscriptions.views import bp as subscriptions_bp
     from webapp.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (
         core_bp,
         accounts_bp,
         notifications_bp,
+        subscriptions_bp,
         admin_bp,
         listings_bp,
         achievements_bp,

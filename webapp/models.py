@@ -35,6 +35,6 @@ from webapp.notifications.models import (  # noqa: F401
     Notification,
     NotificationDigest,
     NotificationPreference,
-    Subscription,
 )
+from webapp.subscriptions.models import Subscription  # noqa: F401
 from webapp.taxonomy.models import TechField  # noqa: F401

@@ -82,7 +82,7 @@ def test_a_researcher_follows_a_field_reads_the_digest_and_unsubscribes(
     # The next morning the beat's task sends the day's digest.
     tomorrow = app_clock.today() + timedelta(days=1)
     clock.set_time(app_clock.day_start(tomorrow) + timedelta(hours=8))
-    live_app.extensions["celery"].tasks["notifications.send_digests"].apply()
+    live_app.extensions["celery"].tasks["subscriptions.send_digests"].apply()
 
     folder = Path(live_app.config["MAIL_FOLDER"])
     mails = [read_mail(path) for path in folder.glob("*.eml")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.notifications.helpers import choose, mails, send
+from tests.subscriptions.helpers import choose, mails, send
 from webapp.notifications import catalogue, preferences
 from webapp.notifications.models import Notification
 

@@ -69,7 +69,7 @@ def celery_init_app(app: Flask) -> Celery:
             },
             # Sends each finished day's and week's digests once (a claimed row per person and period).
             "notification-digests": {
-                "task": "notifications.send_digests",
+                "task": "subscriptions.send_digests",
                 "schedule": 900.0,
             },
         },

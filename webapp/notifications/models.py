@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from webapp.extensions import db
@@ -112,29 +112,3 @@ class NotificationDigest(db.Model):
         sa.UniqueConstraint("user_id", "period", "period_start"),
         sa.CheckConstraint("notifications >= 0 AND suggestions >= 0", name="counts_not_negative"),
     )
-
-
-class Subscription(db.Model):
-    """A technical field or a keyword someone follows: new needs and challenges about it are
-    notified to them (kinds `subscription.*`)."""
-
-    __tablename__ = "notification_subscriptions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    field_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tech_fields.id", ondelete="CASCADE"), index=True)
-    keyword: Mapped[str | None] = mapped_column(sa.String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-
-    field = relationship("TechField", lazy="joined")
-
-    __table_args__ = (
-        sa.UniqueConstraint("user_id", "field_id"),
-        sa.UniqueConstraint("user_id", "keyword"),
-        sa.CheckConstraint("(field_id IS NULL) <> (keyword IS NULL)", name="field_or_keyword"),
-        sa.CheckConstraint("keyword IS NULL OR length(trim(keyword)) > 0", name="keyword_not_blank"),
-    )
-
-    @property
-    def topic(self) -> str:
-        return self.field.label if self.field is not None else (self.keyword or "")

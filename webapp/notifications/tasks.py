@@ -11,11 +11,3 @@ from webapp.core import mail
 def send_email(to: str, subject: str, body: str, message_key: str, headers: dict[str, str] | None = None) -> str:
     """`headers` came with unsubscribe links; messages queued before them have none."""
     return mail.deliver(to=to, subject=subject, body=body, message_key=message_key, headers=headers)
-
-
-@shared_task(name="notifications.send_digests", ignore_result=True)
-def send_digests() -> dict:
-    """The beat's: the daily and weekly digests of the last finished day and week, once per person."""
-    from webapp.notifications import digests
-
-    return digests.send_due()

@@ -1,6 +1,7 @@
 """One-click unsubscribe (RFC 8058): every e-mail carries a signed link that turns off the e-mail it
 came from, without logging in. The signature (itsdangerous, as the password reset link) is the
-permission: it names the person and what the e-mail was, so a link works only for its own e-mail."""
+permission: it names the person and what the e-mail was, so a link works only for its own e-mail.
+The page that reads the link is `webapp.subscriptions.views.unsubscribe`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from webapp.extensions import db
 from webapp.notifications import preferences
 from webapp.notifications.models import Delivery, DigestPeriod
 
@@ -19,8 +19,10 @@ CATEGORY, DIGEST = "c", "d"
 
 
 @dataclass(frozen=True)
-class Request:
-    user: object
+class Link:
+    """What a valid link stands for."""
+
+    user_id: int
     scope: str
 
     @property
@@ -56,41 +58,31 @@ def headers(user, scope: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{link(user, scope)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def read_token(token: str) -> Request | None:
-    """The person and the e-mail a link stands for, or None for a link that was not made here."""
-    from webapp.accounts.models import User
-
+def read_token(token: str) -> Link | None:
+    """What a link stands for, or None for a link that was not made here (cut, changed, forged)."""
     try:
         data = _serializer().loads(token)
     except BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         return None
     scope = str(data.get("s") or "")
     kind, _sep, code = scope.partition(":")
     if not ((kind == CATEGORY and code in preferences.BY_CODE) or (kind == DIGEST and code in ("daily", "weekly"))):
         return None
-    user = db.session.get(User, data.get("u"))
-    if user is None or not user.active:
-        return None
-    return Request(user, scope)
+    return Link(data["u"], scope)
 
 
-def apply(request: Request) -> bool:
+def apply(user, scope: str) -> bool:
     """Turn the e-mail off: the category keeps its notifications in the app (the suggestions, which
     are e-mail only, stop); a digest's categories all move to the app. Returns whether anything changed."""
-    user = request.user
-    kind, _sep, code = request.scope.partition(":")
+    kind, _sep, code = scope.partition(":")
     current = preferences.choices_of(user)
-    if kind == CATEGORY:
-        codes = [code]
-    else:
-        period = Delivery(code)
-        codes = [c for c, delivery in current.items() if delivery is period]
+    codes = [code] if kind == CATEGORY else [c for c, delivery in current.items() if delivery is Delivery(code)]
     changes = {}
     for c in codes:
         category = preferences.BY_CODE[c]
         if current[c] in (Delivery.INSTANT, Delivery.DAILY, Delivery.WEEKLY):
             changes[c] = Delivery.APP if Delivery.APP in category.choices else Delivery.OFF
-    # The link is the person's own: it acts for them, with their signature standing in for a login.
-    return preferences._write(user, user, changes, "notification.unsubscribe")
+    # The link is the person's own: it acts for them, its signature standing in for a login.
+    return preferences.write(user, user, changes, "notification.unsubscribe")

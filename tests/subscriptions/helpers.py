@@ -38,7 +38,7 @@ def choose(app, user, **deliveries) -> None:
 
 
 def follow(app, user, *, fields=(), keywords=()) -> None:
-    from webapp.notifications import subscriptions
+    from webapp.subscriptions import services as subscriptions
 
     with app.app_context():
         person = reload(user)
@@ -57,7 +57,7 @@ def send(app, user, kind="account.password_changed", link="/account", **params):
 
 def run_digests(app) -> None:
     """The beat's task, as a worker runs it."""
-    app.extensions["celery"].tasks["notifications.send_digests"].apply()
+    app.extensions["celery"].tasks["subscriptions.send_digests"].apply()
 
 
 def mails(mailbox: Path, to: str | None = None) -> list:

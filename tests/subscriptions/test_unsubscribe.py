@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.notifications.helpers import choose, mails, send, unsubscribe_link
+from tests.subscriptions.helpers import choose, mails, send, unsubscribe_link
 from webapp.notifications import preferences
-from webapp.notifications.models import Delivery
+from webapp.notifications.models import Delivery, DigestPeriod
 
 
 def choice(app, user, code: str) -> Delivery:
-    from tests.notifications.helpers import reload
+    from tests.subscriptions.helpers import reload
 
     with app.app_context():
         return preferences.choices_of(reload(user))[code]
@@ -73,13 +73,13 @@ def test_a_mail_client_posts_one_click_with_no_session_or_token(app, make_user, 
 
 
 def test_a_digest_link_turns_that_digest_off(app, make_user):
-    from tests.notifications.helpers import reload
+    from tests.subscriptions.helpers import reload
     from webapp.notifications import unsubscribe
 
     user = make_user()
     choose(app, user, challenges="daily", deals="daily", listings="weekly")
     with app.app_context():
-        link = unsubscribe.link(reload(user), unsubscribe.digest_scope(unsubscribe.DigestPeriod.DAILY))
+        link = unsubscribe.link(reload(user), unsubscribe.digest_scope(DigestPeriod.DAILY))
     app.test_client().post(path_of(link))
     assert choice(app, user, "challenges") is Delivery.APP and choice(app, user, "deals") is Delivery.APP
     assert choice(app, user, "listings") is Delivery.WEEKLY

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests import clock
 from tests.listings.search_factory import make_listing
-from tests.notifications.helpers import beijing, choose, mails, run_digests, send, unsubscribe_link
+from tests.subscriptions.helpers import beijing, choose, mails, run_digests, send, unsubscribe_link
 from webapp.extensions import db
 
 

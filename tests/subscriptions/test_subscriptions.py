@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests import clock
 from tests.challenges import factory
 from tests.listings.search_factory import field_named, make_listing
-from tests.notifications.helpers import beijing, choose, follow, mails, run_digests
+from tests.subscriptions.helpers import beijing, choose, follow, mails, run_digests
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
 from webapp.notifications.models import Notification
