@@ -176,3 +176,16 @@ def test_listing_owners_read_the_weeks_best_new_suggestions(app, make_user, make
     run_digests(app)
     assert len(mails(mailbox, enterprise.email)) == 2
     assert len(mails(mailbox, researcher.email)) == 1
+
+
+def test_a_category_moved_out_of_the_digest_is_not_sent_in_it(app, make_user, mailbox):
+    user = make_user()
+    choose(app, user, challenges="daily", deals="daily")
+    clock.set_time(beijing(2026, 3, 4, 10, 0))
+    challenge_note(app, user, "压铸攻关甲")
+    send(app, user, "deal.signed", link="/deals/1", title="压铸合同", day="2026-03-04")
+    choose(app, user, challenges="app")  # changed the same day
+    clock.set_time(beijing(2026, 3, 5, 8, 0))
+    run_digests(app)
+    [(_message, body)] = mails(mailbox, user.email)
+    assert "压铸合同" in body and "压铸攻关甲" not in body

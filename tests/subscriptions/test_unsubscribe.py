@@ -115,3 +115,12 @@ def test_other_forms_still_need_their_csrf_token(app, make_user, make_client):
     client.login(user.email)
     response = client.post("/notifications/settings", {"delivery_deals": "off"}, csrf=False)
     assert response.status_code == 400
+
+
+def test_a_message_queued_before_unsubscribe_links_is_still_delivered(app, mailbox):
+    """Outbox rows written before the headers existed carry no `headers` argument."""
+    app.extensions["celery"].tasks["notifications.send_email"].apply(
+        kwargs={"to": "old@test.jiebang.cn", "subject": "旧邮件", "body": "正文", "message_key": "old-message"}
+    )
+    [(message, body)] = mails(mailbox, "old@test.jiebang.cn")
+    assert body.strip() == "正文" and message["List-Unsubscribe"] is None

@@ -94,12 +94,18 @@ def send_one(user_id: int, period: DigestPeriod, start: date) -> bool:
             .order_by(Notification.id)
         )
     )
+    # A category moved out of this digest since (in the settings, or by its unsubscribe link): its
+    # waiting notifications stay in the app only.
+    choices = preferences.choices_of(user)
+    wanted = Delivery(period.value)
+    for note in [n for n in notes if choices[preferences.category_of(n.kind).code] is not wanted]:
+        note.digest = None
+        notes.remove(note)
     sections: list[Section] = []
-    if period is DigestPeriod.WEEKLY and (
-        preferences.delivery_of(user, preferences.BY_CODE["suggestions"]) is Delivery.WEEKLY
-    ):
+    if period is DigestPeriod.WEEKLY and choices["suggestions"] is Delivery.WEEKLY:
         sections = suggestion_sections(user, begins, ends)
     if not notes and not sections:
+        db.session.commit()
         return False
     row = NotificationDigest(
         user_id=user.id,
