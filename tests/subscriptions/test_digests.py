@@ -4,8 +4,12 @@ listing owners, by title and link only."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from datetime import date
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests import clock
@@ -189,3 +193,39 @@ def test_a_category_moved_out_of_the_digest_is_not_sent_in_it(app, make_user, ma
     run_digests(app)
     [(_message, body)] = mails(mailbox, user.email)
     assert "压铸合同" in body and "压铸攻关甲" not in body
+
+
+@pytest.mark.live
+def test_two_workers_sending_the_same_digest_at_once_send_it_once(live_app, make_live_user):
+    """Two workers (threads with connections of their own, on the live database) claim the same
+    person's digest at the same moment: the database's unique claim lets one through."""
+    from webapp.notifications.models import DigestPeriod, NotificationDigest
+    from webapp.subscriptions import digests
+
+    user = make_live_user()
+    choose(live_app, user, challenges="daily")
+    clock.set_time(beijing(2026, 3, 4, 10, 0))
+    challenge_note(live_app, user, "同时发送的摘要")
+    clock.set_time(beijing(2026, 3, 5, 8, 0))
+
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def worker() -> None:
+        with live_app.app_context():
+            barrier.wait()
+            results.append(digests.send_one(user.id, DigestPeriod.DAILY, date(2026, 3, 4)))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    assert len(mails(Path(live_app.config["MAIL_FOLDER"]), user.email)) == 1
+    with live_app.app_context():
+        claims = db.session.scalar(
+            sa.select(sa.func.count(NotificationDigest.id)).where(NotificationDigest.user_id == user.id)
+        )
+    assert claims == 1

@@ -71,15 +71,28 @@ def send(period: DigestPeriod, start: date) -> int:
     )
     if period is DigestPeriod.WEEKLY:
         user_ids |= suggestion_owners(begins, ends)
-    db.session.commit()  # end the look-up's snapshot before the claims (see outbox.dispatch)
     return sum(send_one(user_id, period, start) for user_id in sorted(user_ids))
 
 
 def send_one(user_id: int, period: DigestPeriod, start: date) -> bool:
+    """Claim the person's digest of the period, then gather and queue it in the same transaction; a
+    claim with nothing to send is given back."""
     from webapp.accounts.models import User
 
+    # The claim is the transaction's first statement: on SQLite a transaction that read first cannot
+    # write once another worker committed (see core.db._may_write); here it waits for that worker.
+    db.session.commit()
+    row = NotificationDigest(user_id=user_id, period=period, period_start=start)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:  # already claimed: sent by an earlier run or another worker
+        db.session.rollback()
+        return False
     user = db.session.get(User, user_id)
     if user is None or not user.active or not user.email_notifications:
+        db.session.rollback()
         return False
     begins, ends = clock.day_start(start), clock.day_start(period_end(period, start))
     notes = list(
@@ -105,22 +118,10 @@ def send_one(user_id: int, period: DigestPeriod, start: date) -> bool:
     if period is DigestPeriod.WEEKLY and choices["suggestions"] is Delivery.WEEKLY:
         sections = suggestion_sections(user, begins, ends)
     if not notes and not sections:
+        db.session.delete(row)  # nothing this period: the claim is given back
         db.session.commit()
         return False
-    row = NotificationDigest(
-        user_id=user.id,
-        period=period,
-        period_start=start,
-        notifications=len(notes),
-        suggestions=sum(len(s.items) for s in sections),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:  # already claimed: sent by an earlier or another run
-        db.session.rollback()
-        return False
+    row.notifications, row.suggestions = len(notes), sum(len(s.items) for s in sections)
     for note in notes:
         note.digest_id = row.id
     _queue(user, period, start, notes, sections)
