@@ -39,13 +39,6 @@ class DigestPeriod(enum.Enum):
     DAILY = "daily"  # one of Beijing's days
     WEEKLY = "weekly"  # an ISO week, Monday to Sunday in Beijing
 
-    @property
-    def label(self) -> str:
-        return str(PERIOD_LABELS[self])
-
-
-PERIOD_LABELS = {DigestPeriod.DAILY: _l("Daily digest"), DigestPeriod.WEEKLY: _l("Weekly digest")}
-
 
 class Notification(db.Model):
     """An in-app message. Text is stored as a kind plus parameters and rendered in the reader's language."""

@@ -29,8 +29,8 @@ class Link:
     def what(self) -> str:
         kind, _sep, code = self.scope.partition(":")
         if kind == DIGEST:
-            return DigestPeriod(code).label
-        return _("E-mail about “%(category)s”", category=preferences.BY_CODE[code].label)
+            return _("the daily digest") if code == DigestPeriod.DAILY.value else _("the weekly digest")
+        return _("e-mail about “%(category)s”", category=preferences.BY_CODE[code].label)
 
 
 def _serializer() -> URLSafeSerializer:
