@@ -3,8 +3,8 @@ since their last digest, and (weekly) the best new suggestions for the listings 
 
 Periods are Beijing's: a day, and an ISO week from Monday. The beat task sends the digest of the last
 finished period from DIGEST_HOUR on; each person's digest of a period is claimed by inserting its row
-(unique per person and period) in the transaction that queues the e-mail, so a second run — on
-another worker, or after a restart — finds the row and sends nothing.
+(unique per person and period) as the first statement of the transaction that queues the e-mail, so
+a second run — at the next beat, on another worker at once, or after a restart — sends nothing.
 """
 
 from __future__ import annotations
@@ -71,6 +71,14 @@ def send(period: DigestPeriod, start: date) -> int:
     )
     if period is DigestPeriod.WEEKLY:
         user_ids |= suggestion_owners(begins, ends)
+    # Those already sent are not tried again at every beat (the claim would refuse them anyway).
+    user_ids -= set(
+        db.session.scalars(
+            sa.select(NotificationDigest.user_id).where(
+                NotificationDigest.period == period, NotificationDigest.period_start == start
+            )
+        )
+    )
     return sum(send_one(user_id, period, start) for user_id in sorted(user_ids))
 
 
