@@ -20,7 +20,7 @@ LAYERS = [
     {"achievements", "needs"},
     {"dedupe", "matching", "imports"},
     {"challenges"},
-    {"deals"},
+    {"deals", "subscriptions"},
     {"dashboard", "rooms"},
     {"admin", "demo"},
     {"cli", "models", "assets"},

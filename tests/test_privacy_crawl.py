@@ -22,7 +22,8 @@ import pytest
 from tests import clock
 from tests.challenges import factory
 from tests.conftest import PASSWORD, Client, read_mail
-from tests.listings.search_factory import make_listing
+from tests.listings.search_factory import field_named, make_listing
+from webapp.listings.models import ListingStatus
 
 UID = uuid.uuid4().hex[:6]
 SECRET_NAME = f"隐名测试精工装备有限公司{UID}"
@@ -259,4 +260,58 @@ def test_a_confidential_part_reaches_the_enterprise_only_after_it_accepts_the_te
     api = Client(app).http.get(f"/api/v1/achievements/{achievement_id}", headers=bearer).get_data(as_text=True)
     assert SECRET_DETAIL in api
     leaks = [leak for who, person in non_members.items() for leak in leaks_for(who, person)]
+    assert not leaks, "\n".join(leaks)
+
+
+def test_digests_and_subscription_e_mails_never_name_a_de_identified_enterprise(app, query, mailbox):
+    """Followers of the enterprise's field and keywords hear of its new need and challenge at once
+    and in digests, and the owner of the matched achievement reads the week's suggestions: none of
+    these e-mails names the enterprise, its contact or their phone."""
+    from tests.subscriptions.helpers import beijing, choose, follow, run_digests
+    from webapp.listings import lifecycle
+
+    people, _needs, _challenges, achievement = query(plant)
+    field_id = query(lambda s: field_named(s, "新能源汽车").id)
+    follow(app, people.tju, keywords=["压铸"])
+    choose(app, people.tju, subscriptions="instant")
+    follow(app, people.nku, fields=[field_id])  # the daily digest, by default
+    follow(app, people.rival, keywords=["真空压铸"])
+    choose(app, people.rival, subscriptions="weekly")
+
+    def publish(session):
+        need = make_listing(
+            session,
+            "n",
+            status=ListingStatus.SUBMITTED,
+            owner_id=people.owner.id,
+            organisation_id=people.owner.organisation_id,
+            field_id=field_id,
+            title="电驱壳体真空压铸气孔控制",
+            description="新能源汽车电驱壳体真空压铸，气孔率需低于0.5%。",
+            contact_name=SECRET_PERSON,
+            contact_phone=SECRET_PHONE,
+        )
+        lifecycle.apply(need, "approve", people.admin)
+        factory.published(people, title="电驱壳体真空压铸攻关（新发榜）")
+        session.commit()
+
+    query(publish)
+    clock.set_time(beijing(2026, 3, 16, 8, 0))  # the Monday after (plant ends on the 12th): every digest
+    run_digests(app)
+
+    readers = {person.email for person in (people.tju, people.nku, people.rival, people.institute)}
+    mails = [read_mail(path) for path in mailbox.glob("*.eml")]
+    received = [(message, body) for message, body in mails if message["To"] in readers]
+    assert any("新发榜" in body for _m, body in received if _m["To"] == people.tju.email)  # at once
+    assert any("电驱壳体真空压铸气孔控制" in body for _m, body in received if _m["To"] == people.nku.email)
+    weekly = [
+        body for m, body in received if m["To"] == people.institute.email and "可能用得上您的成果" in m["Subject"]
+    ]
+    assert weekly and achievement.title in weekly[0]  # the week's suggestions for its achievement
+    leaks = [
+        f"e-mail to {message['To']} shows {secret}"
+        for message, body in received
+        for secret in (SECRET_NAME, SECRET_PERSON, SECRET_PHONE)
+        if secret in body or secret in str(message["Subject"])
+    ]
     assert not leaks, "\n".join(leaks)

@@ -118,6 +118,7 @@ def init_extensions(app: Flask) -> None:
     import webapp.imports.tasks  # noqa: F401
     import webapp.matching.tasks  # noqa: F401
     import webapp.notifications.tasks  # noqa: F401
+    import webapp.subscriptions.tasks  # noqa: F401
 
     register_request_hook(app)
     from webapp.core import embedded_beat
@@ -146,6 +147,8 @@ def connect_domains() -> None:
     from webapp.notifications import texts as notifications_texts
     from webapp.rooms import terms as room_terms
     from webapp.rooms import texts as rooms_texts
+    from webapp.subscriptions import subscribers as subscription_subscribers
+    from webapp.subscriptions import texts as subscriptions_texts
     from webapp.taxonomy import texts as taxonomy_texts
 
     kinds.register(Achievement)
@@ -153,6 +156,7 @@ def connect_domains() -> None:
     dedupe_subscribers.register()
     matching_subscribers.register()
     room_terms.register()  # the room's acceptance of the 保密承诺 opens an achievement's confidential part
+    subscription_subscribers.register()
     for texts in (
         accounts_texts,
         notifications_texts,
@@ -166,6 +170,7 @@ def connect_domains() -> None:
         challenges_texts,
         deals_texts,
         rooms_texts,
+        subscriptions_texts,
     ):
         texts.register()  # audit log labels and notification texts
 
@@ -185,12 +190,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.needs.views import bp as needs_bp
     from webapp.notifications.views import bp as notifications_bp
     from webapp.rooms.views import bp as rooms_bp
+    from webapp.subscriptions.views import bp as subscriptions_bp
     from webapp.taxonomy.views import bp as taxonomy_bp
 
     for blueprint in (
         core_bp,
         accounts_bp,
         notifications_bp,
+        subscriptions_bp,
         admin_bp,
         listings_bp,
         achievements_bp,

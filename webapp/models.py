@@ -31,7 +31,11 @@ from webapp.imports.models import ImportJob  # noqa: F401
 from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401
 from webapp.matching.models import Introduction, LexiconEntry, MatchJob, Suggestion  # noqa: F401
 from webapp.needs.models import Need  # noqa: F401
-from webapp.notifications.models import Notification  # noqa: F401
+from webapp.notifications.models import (  # noqa: F401
+    Notification,
+    NotificationDigest,
+    NotificationPreference,
+)
 from webapp.rooms.models import (  # noqa: F401
     ConfidentialityTerms,
     RoomFile,
@@ -39,4 +43,5 @@ from webapp.rooms.models import (  # noqa: F401
     RoomNextStep,
     TermsAcceptance,
 )
+from webapp.subscriptions.models import Subscription  # noqa: F401
 from webapp.taxonomy.models import TechField  # noqa: F401

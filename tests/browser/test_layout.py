@@ -25,6 +25,7 @@ PAGES = {
         "/applications/mine",
         "/dashboard/me/",
         "/notifications/",
+        "/notifications/settings",
         "/account",
         "/account/tokens",
     ],

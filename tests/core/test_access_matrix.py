@@ -94,6 +94,9 @@ POLICY = {
     "notifications.index": "login",
     "notifications.open_": "login",
     "notifications.read_all": "login",
+    "subscriptions.settings": "login",
+    # The signed link is the permission: an invalid one gets a page that says so (never a login).
+    "subscriptions.unsubscribe_": "public",
     "admin.index": "admin",
     "admin.users": "admin",
     "admin.new_user": "admin",

@@ -67,6 +67,11 @@ def celery_init_app(app: Flask) -> Celery:
                 "task": "challenges.tick",
                 "schedule": 60.0,
             },
+            # Sends each finished day's and week's digests once (a claimed row per person and period).
+            "notification-digests": {
+                "task": "subscriptions.send_digests",
+                "schedule": 900.0,
+            },
         },
         timezone="UTC",
     )

@@ -10,21 +10,26 @@ from pathlib import Path
 from flask import current_app
 
 
-def build_message(*, to: str, subject: str, body: str, message_key: str) -> EmailMessage:
+def build_message(
+    *, to: str, subject: str, body: str, message_key: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """`headers`: extra ones such as List-Unsubscribe; messages queued without them stay valid."""
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(idstring=message_key, domain="jiebang.local")
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(body)
     return msg
 
 
-def deliver(*, to: str, subject: str, body: str, message_key: str) -> str:
+def deliver(*, to: str, subject: str, body: str, message_key: str, headers: dict[str, str] | None = None) -> str:
     """Send one message. A folder delivery is keyed by message_key, so a retry rewrites one file."""
     cfg = current_app.config
-    msg = build_message(to=to, subject=subject, body=body, message_key=message_key)
+    msg = build_message(to=to, subject=subject, body=body, message_key=message_key, headers=headers)
     if cfg.get("MAIL_SERVER"):
         with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10) as smtp:
             if cfg.get("MAIL_USE_TLS"):

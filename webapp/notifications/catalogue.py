@@ -17,6 +17,10 @@ def register_texts(texts: Mapping[str, object], params: Mapping[str, Callable[[o
     _PARAMS.update(params or {})
 
 
+def kinds() -> list[str]:
+    return sorted(_TEXTS)
+
+
 def known(kind: str) -> bool:
     return kind in _TEXTS
 

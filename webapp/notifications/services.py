@@ -12,28 +12,48 @@ from flask_babel import gettext as _
 from webapp.core import audit, outbox
 from webapp.core.db import utcnow
 from webapp.extensions import db
-from webapp.notifications import catalogue
-from webapp.notifications.models import Notification
+from webapp.notifications import catalogue, preferences, unsubscribe
+from webapp.notifications.models import Delivery, DigestPeriod, Notification
 
 
-def notify(user, kind: str, *, link: str | None = None, email: bool = True, **params) -> Notification:
-    """Record an in-app notification and, if the user wants e-mail, queue one."""
+def notify(user, kind: str, *, link: str | None = None, email: bool = True, **params) -> Notification | None:
+    """Record an in-app notification and e-mail it as the person chose for its category (at once, in
+    a digest, or not); nothing at all when they turned the category off. `email=False`: the sender
+    never wants this one e-mailed (a heads-up for admins, a message written separately)."""
     if not catalogue.known(kind):
         raise KeyError(f"unknown notification kind {kind!r}")
-    note = Notification(user_id=user.id, kind=kind, params=params, link=link)
+    category = preferences.category_of(kind)
+    delivery = preferences.delivery_of(user, category)
+    if delivery is Delivery.OFF:
+        return None
+    by_mail = email and user.email_notifications and user.active
+    digest = DigestPeriod(delivery.value) if by_mail and delivery in (Delivery.DAILY, Delivery.WEEKLY) else None
+    note = Notification(user_id=user.id, kind=kind, params=params, link=link, digest=digest)
     db.session.add(note)
-    if email and user.email_notifications and user.active:
+    if by_mail and delivery is Delivery.INSTANT:
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             text = catalogue.render_text(kind, params)
             subject = _("[Jiebang] %(text)s", text=text[:60])
             url = current_app.config["SITE_URL"].rstrip("/") + (link or "/notifications")
-            body = _("%(text)s\n\nOpen: %(url)s", text=text, url=url)
-        queue_email(to=user.email, subject=subject, body=body)
+            scope = unsubscribe.category_scope(category.code)
+            body = _("%(text)s\n\nOpen: %(url)s", text=text, url=url) + unsubscribe_footer(user, scope)
+        queue_email(to=user.email, subject=subject, body=body, headers=unsubscribe.headers(user, scope))
     return note
 
 
-def queue_email(*, to: str, subject: str, body: str) -> outbox.OutboxMessage:
-    return outbox.enqueue("notifications.send_email", to=to, subject=subject, body=body, message_key=uuid.uuid4().hex)
+def unsubscribe_footer(user, scope: str) -> str:
+    return "\n\n-- \n" + _(
+        "Stop these e-mails: %(link)s\nChoose how you hear of things: %(settings)s",
+        link=unsubscribe.link(user, scope),
+        settings=current_app.config["SITE_URL"].rstrip("/") + "/notifications/settings",
+    )
+
+
+def queue_email(*, to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> outbox.OutboxMessage:
+    extra = {"headers": headers} if headers else {}
+    return outbox.enqueue(
+        "notifications.send_email", to=to, subject=subject, body=body, message_key=uuid.uuid4().hex, **extra
+    )
 
 
 def unread_count(user) -> int:

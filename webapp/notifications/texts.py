@@ -10,11 +10,15 @@ from webapp.core import audit
 ACTIONS = {
     "notification.read": _l("Notification read"),
     "notification.read_all": _l("All notifications read"),
+    "notification.preferences": _l("Notification settings changed"),
+    "notification.unsubscribe": _l("E-mail unsubscribed by link"),
 }
 
 # Audit log objects (table names).
 OBJECTS = {
     "notifications": _l("Notification"),
+    "notification_preferences": _l("Notification setting"),
+    "notification_digests": _l("Digest e-mail"),
 }
 
 
