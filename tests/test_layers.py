@@ -21,6 +21,7 @@ LAYERS = [
     {"dedupe", "matching", "imports"},
     {"challenges"},
     {"deals"},
+    {"performance"},
     {"dashboard"},
     {"admin", "demo"},
     {"cli", "models", "assets"},

@@ -118,6 +118,7 @@ def init_extensions(app: Flask) -> None:
     import webapp.imports.tasks  # noqa: F401
     import webapp.matching.tasks  # noqa: F401
     import webapp.notifications.tasks  # noqa: F401
+    import webapp.performance.tasks  # noqa: F401
 
     register_request_hook(app)
     from webapp.core import embedded_beat
@@ -144,12 +145,15 @@ def connect_domains() -> None:
     from webapp.needs import texts as needs_texts
     from webapp.needs.models import Need
     from webapp.notifications import texts as notifications_texts
+    from webapp.performance import subscribers as performance_subscribers
+    from webapp.performance import texts as performance_texts
     from webapp.taxonomy import texts as taxonomy_texts
 
     kinds.register(Achievement)
     kinds.register(Need)
     dedupe_subscribers.register()
     matching_subscribers.register()
+    performance_subscribers.register()
     for texts in (
         accounts_texts,
         notifications_texts,
@@ -162,6 +166,7 @@ def connect_domains() -> None:
         matching_texts,
         challenges_texts,
         deals_texts,
+        performance_texts,
     ):
         texts.register()  # audit log labels and notification texts
 
@@ -202,6 +207,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.challenges.work_views import bp as challenge_work_bp  # applications, reviews, delivery
 
     app.register_blueprint(challenge_work_bp)
+    from webapp.performance.views import bp as performance_bp  # 事后绩效: reports after delivery
+
+    app.register_blueprint(performance_bp)
     from webapp.dashboard.views import bp as dashboard_bp  # the district's dashboard
 
     app.register_blueprint(dashboard_bp)

@@ -32,4 +32,5 @@ from webapp.listings.models import DuplicateCandidate, ListingTerm  # noqa: F401
 from webapp.matching.models import Introduction, LexiconEntry, MatchJob, Suggestion  # noqa: F401
 from webapp.needs.models import Need  # noqa: F401
 from webapp.notifications.models import Notification  # noqa: F401
+from webapp.performance.models import PerformanceReport, ReportFile, ReportReminder  # noqa: F401
 from webapp.taxonomy.models import TechField  # noqa: F401

@@ -17,7 +17,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp.challenges import notices
+from webapp.challenges import notices, signals
 from webapp.challenges.errors import TransitionError
 from webapp.challenges.models import AFTER_PUBLICATION, Challenge, Failure
 from webapp.challenges.models import ChallengeStatus as S
@@ -178,6 +178,8 @@ def finish(
         after["failure"] = challenge.failure
     record(f"challenge.{transition.name}", challenge, user, before={"status": before}, after=after, at=at)
     notices.transition(challenge, transition, user, reason=reason)
+    if challenge.status is S.COMPLETED:
+        signals.challenge_completed.send(challenge, at=at or clock.now())
 
 
 def record(

@@ -67,6 +67,10 @@ def celery_init_app(app: Flask) -> Celery:
                 "task": "challenges.tick",
                 "schedule": 60.0,
             },
+            "performance-remind": {
+                "task": "performance.remind",
+                "schedule": 3600.0,
+            },
         },
         timezone="UTC",
     )
