@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, IntegerField, MultipleFileField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
@@ -84,12 +85,17 @@ class ReportForm(FlaskForm):
 class ReviewForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
-        choices=[("accept", _l("Accept with a rating")), ("return", _l("Return to the enterprise for changes"))],
+        choices=[
+            SelectChoice("accept", _l("Accept with a rating")),
+            SelectChoice("return", _l("Return to the enterprise for changes")),
+        ],
         validators=[InputRequired(_l("Accept the report or return it."))],
     )
-    rating = SelectField(
+    rating = SelectField(  # the service says when a rating is missing or unknown
         _l("Rating"),
-        choices=[("", _l("— choose a rating —"))] + [(r.value, label) for r, label in RATING_LABELS.items()],
+        choices=[SelectChoice("", _l("— choose a rating —"))]
+        + [SelectChoice(r.value, label) for r, label in RATING_LABELS.items()],
+        validate_choice=False,
     )
     comment = TextAreaField(_l("Comment"), validators=[Length(max=2000)], description=_l("The enterprise reads it."))
     review = SubmitField(_l("Record the review"))
