@@ -85,6 +85,17 @@ def figures(today: date) -> Figures:
     return found
 
 
+def to_file(user) -> list[PerformanceReport]:
+    """The reports `user`'s enterprise still has to file (drafts and returned ones), soonest due first."""
+    return list(
+        db.session.scalars(
+            sa.select(PerformanceReport)
+            .where(PerformanceReport.enterprise_id == user.id, PerformanceReport.status.in_(OPEN_STATES))
+            .order_by(PerformanceReport.due_on, PerformanceReport.id)
+        )
+    )
+
+
 def reports_until(end: date, limit: int = 5000) -> list[PerformanceReport]:
     """The reports due on or before `end` (what the district follows up to a period's end), and those
     filed by then ahead of their due date, in the order they fall due; each in its state today."""
