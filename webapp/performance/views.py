@@ -70,7 +70,6 @@ def _render(report: PerformanceReport, form: ReportForm | None = None, review_fo
         form.load(report, indicators)
     if review_form is None and can_review(report, current_user):
         review_form = ReviewForm(prefix="v", formdata=None)
-    status = 422 if (form is not None and form.errors) or (review_form is not None and review_form.errors) else 200
     return render_template(
         "performance/report.html",
         report=report,
@@ -79,7 +78,7 @@ def _render(report: PerformanceReport, form: ReportForm | None = None, review_fo
         review_form=review_form,
         today=clock.today(),
         max_mb=max_bytes() // (1024 * 1024),
-    ), status
+    )
 
 
 @bp.get("/<int:report_id>")
