@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.core import clock
 from webapp.extensions import db
+from webapp.notifications.services import notify
 from webapp.performance.models import OPEN_STATES, PerformanceReport, ReportReminder
+from webapp.performance.services import link
 
 BEFORE_DAYS = 30
 OVERDUE_EVERY_DAYS = 30
@@ -39,9 +41,6 @@ def reminder_for(due_on: date, today: date) -> tuple[str, str, int] | None:
 
 def remind(commit: Callable[[], None] | None = None) -> int:
     """Send the reminders due today; `commit` after each (the task commits, tests may not)."""
-    from webapp.notifications.services import notify
-    from webapp.performance.services import link
-
     commit = commit or (lambda: None)
     today = clock.today()
     sent = 0

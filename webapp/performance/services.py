@@ -138,7 +138,7 @@ def _text(value: str | None, limit: int, name: str, errors: dict) -> str | None:
 
 
 def _clean(report: PerformanceReport, data: ReportInput, *, complete: bool) -> dict:
-    """The values to store, or ReportInvalid naming every wrong field; `complete` asks for all that
+    """The values to store, or ReportError naming every wrong field; `complete` asks for all that
     a submitted report needs."""
     errors: dict[str, str] = {}
     values: dict = {}
@@ -155,14 +155,8 @@ def _clean(report: PerformanceReport, data: ReportInput, *, complete: bool) -> d
         elif value > limit:
             errors[name] = _("The figure is too large; check the unit.")
         values[name] = value
-    if (
-        data.patents_filed is not None
-        and data.patents_granted is not None
-        and "patents_granted" not in errors
-        and isinstance(data.patents_granted, int)
-        and isinstance(data.patents_filed, int)
-        and data.patents_granted > data.patents_filed
-    ):
+    filed, granted = values.get("patents_filed"), values.get("patents_granted")
+    if "patents_granted" not in errors and isinstance(filed, int) and isinstance(granted, int) and granted > filed:
         errors["patents_granted"] = _("More patents granted than filed: count every granted patent as filed too.")
     if data.follow_on_contracts == 0 and data.follow_on_value:
         errors["follow_on_value"] = _("Follow-on contracts have a value but none are counted.")
