@@ -10,7 +10,7 @@ from webapp.core import clock
 from webapp.dashboard.periods import Period
 from webapp.dashboard.tables import Column, Table
 from webapp.performance import figures as performance
-from webapp.performance.models import PerformanceReport, Rating
+from webapp.performance.models import Rating
 
 
 def _row(key: str, name: str, group: performance.Group, sums: bool = True) -> dict:
@@ -56,21 +56,12 @@ def cards(table: Table) -> dict[str, int]:
     return {"due": by_key["due"], "overdue": by_key["overdue"], "submitted": by_key["submitted"], "reviewed": reviewed}
 
 
-def _party(report: PerformanceReport) -> str:
-    if report.deal is not None:
-        return report.deal.need_party
-    challenge = report.challenge
-    if challenge is not None and challenge.organisation is not None:
-        return challenge.organisation.name
-    return report.enterprise.name if report.enterprise is not None else ""
-
-
 def reports_table(period: Period) -> Table:
     rows = [
         {
             "name": report.title,
             "kind": _("Challenge") if report.challenge_id else _("Deal"),
-            "party": _party(report),
+            "party": report.enterprise_name,
             "opened_on": report.opened_on,
             "due_on": report.due_on,
             "status": report.status.label,

@@ -127,6 +127,16 @@ class PerformanceReport(TimestampMixin, db.Model):
     )
 
     @property
+    def enterprise_name(self) -> str:
+        """Who reports, as the district knows the enterprise: the deal's need side, the challenge's
+        organisation, or the reporting account."""
+        if self.deal is not None:
+            return self.deal.need_party
+        if self.challenge is not None and self.challenge.organisation is not None:
+            return self.challenge.organisation.name
+        return self.enterprise.name if self.enterprise is not None else ""
+
+    @property
     def subject_link(self) -> str:
         return f"/challenges/{self.challenge_id}" if self.challenge_id else f"/deals/{self.deal_id}"
 
