@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from tests.challenges import factory as challenges
 from tests.performance import factory
+from webapp.challenges import delivery
 from webapp.core.audit import AuditEvent
 from webapp.deals import services as deals
 from webapp.extensions import db
@@ -86,3 +88,15 @@ def test_a_value_corrected_down_to_what_was_received_pays_the_deal_in_full(peopl
     assert factory.report_of(deal=deal) is not None
     deals.set_value(broker, deal, 80 * factory.WAN)  # unchanged: still one report
     assert db.session.scalar(sa.select(sa.func.count()).where(PerformanceReport.deal_id == deal.id)) == 1
+
+
+def test_the_report_falls_due_in_the_completions_own_transaction(people):
+    challenge, _apps = challenges.contracted(people)
+    for milestone in challenge.milestones:
+        delivery.report_milestone(people.tju, milestone, "阶段完成", [("报告.pdf", factory.PDF)])
+        delivery.approve_milestone(people.owner, milestone)
+    savepoint = db.session.begin_nested()
+    delivery.final_acceptance(people.owner, challenge, "专家组一致同意通过验收")
+    assert factory.report_of(challenge=challenge) is not None
+    savepoint.rollback()  # the acceptance fails to commit: no report is left due
+    assert factory.report_of(challenge=challenge) is None
