@@ -74,6 +74,8 @@ class Config:
     IMPORT_MAX_ACTIVE_PER_USER = int(os.environ.get("IMPORT_MAX_ACTIVE_PER_USER", "2"))
     IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "5000"))  # rows per import task, with Celery
     CHALLENGE_FILE_MAX_MB = float(os.environ.get("CHALLENGE_FILE_MAX_MB", "10"))  # each application/evidence file
+    # A performance report (事后绩效) falls due this many months after completion or full payment.
+    PERFORMANCE_REPORT_MONTHS = int(os.environ.get("PERFORMANCE_REPORT_MONTHS", "12"))
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 

@@ -21,6 +21,7 @@ LAYERS = [
     {"dedupe", "matching", "imports"},
     {"challenges"},
     {"deals", "subscriptions"},
+    {"performance"},
     {"dashboard", "rooms"},
     {"admin", "demo"},
     {"cli", "models", "assets"},

@@ -6,7 +6,10 @@ search result, export and download that an anonymous visitor and each role witho
 reach is crawled by following links, and none may contain any of them (nor answer with a 5xx).
 
 Who has the right: the enterprise itself, brokers and admins (and the parties to a signed contract,
-not reached here). Everyone else sees 某企业（津南区）."""
+not reached here). Everyone else sees 某企业（津南区）.
+
+The enterprise's performance report (事后绩效) on a completed challenge, and its evidence, name it too:
+only the enterprise and the admins open them, never the winning team nor anyone else."""
 
 from __future__ import annotations
 
@@ -81,9 +84,33 @@ def plant(session):
     suggestion = session.query(Suggestion).filter_by(need_id=needs[0].id, achievement_id=achievement.id).one()
     introduction = services.accept(suggestion, broker, "建议双方面谈")
     services.answer_introduction(introduction, people.institute, ConsentAnswer.ACCEPTED, message="欢迎来所交流")
+    people.report = performance_report(people)
+    people.report_files = [stored.id for stored in people.report.files]
     session.commit()
     people.introduction = introduction
     return people, needs, [open_challenge, notice_challenge], achievement
+
+
+def performance_report(people):
+    """The enterprise's performance report on a completed challenge, naming it, with evidence. Another
+    team won and delivered it (a contract's parties know each other); `people.winner` is its lead."""
+    import dataclasses
+
+    from tests.performance import factory as performance
+    from webapp.performance import services
+
+    team = dataclasses.replace(factory.make_people(), owner=people.owner, admin=people.admin)
+    people.winner = team.tju
+    report = performance.report_of(challenge=performance.completed(team, title="电驱壳体压铸攻关（已验收）"))
+    services.add_evidence(people.owner, report, f"{SECRET_NAME}销售台账.pdf", factory.PDF)
+    services.save_draft(
+        people.owner,
+        report,
+        performance.complete_input(
+            report, summary=f"{SECRET_NAME}新产品销售1250万元，联系人{SECRET_PERSON} {SECRET_PHONE}"
+        ),
+    )
+    return report
 
 
 def crawl(client: Client, seeds: list[str]) -> dict[str, bytes]:
@@ -144,6 +171,9 @@ def test_a_de_identified_enterprise_is_named_to_nobody_without_the_right(app, qu
         "/notifications/",
         "/applications/mine",
         "/work/",
+        "/performance/",
+        f"/performance/{people.report.id}",
+        *(f"/performance/files/{file_id}" for file_id in people.report_files),
     ]
     without_right = {
         "anonymous": None,
@@ -182,12 +212,19 @@ def test_a_de_identified_enterprise_is_named_to_nobody_without_the_right(app, qu
     assert not leaks, "\n".join(leaks)
     assert crawled > 200  # the crawl reached the site, not only its seeds
 
+    # The winning team delivered the challenge but does not open the enterprise's performance report.
+    winner = Client(app)
+    winner.login(people.winner.email, PASSWORD)
+    assert winner.http.get(f"/performance/{people.report.id}").status_code == 403
+    assert all(winner.http.get(f"/performance/files/{i}").status_code == 403 for i in people.report_files)
+
     # Those with the right see the name: the enterprise itself and the admins.
     for person in (people.owner, people.admin):
         client = Client(app)
         client.login(person.email, PASSWORD)
         for challenge in challenges:
             assert SECRET_NAME in readable(client.http.get(f"/challenges/{challenge.id}").get_data())
+        assert SECRET_NAME in readable(client.http.get(f"/performance/{people.report.id}").get_data())
 
 
 SECRET_DETAIL = f"保密配方XQ{UID}：冷却液乙二醇占比百分之四十七"

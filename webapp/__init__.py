@@ -118,6 +118,7 @@ def init_extensions(app: Flask) -> None:
     import webapp.imports.tasks  # noqa: F401
     import webapp.matching.tasks  # noqa: F401
     import webapp.notifications.tasks  # noqa: F401
+    import webapp.performance.tasks  # noqa: F401
     import webapp.subscriptions.tasks  # noqa: F401
 
     register_request_hook(app)
@@ -145,6 +146,8 @@ def connect_domains() -> None:
     from webapp.needs import texts as needs_texts
     from webapp.needs.models import Need
     from webapp.notifications import texts as notifications_texts
+    from webapp.performance import subscribers as performance_subscribers
+    from webapp.performance import texts as performance_texts
     from webapp.rooms import terms as room_terms
     from webapp.rooms import texts as rooms_texts
     from webapp.subscriptions import subscribers as subscription_subscribers
@@ -157,6 +160,7 @@ def connect_domains() -> None:
     matching_subscribers.register()
     room_terms.register()  # the room's acceptance of the 保密承诺 opens an achievement's confidential part
     subscription_subscribers.register()
+    performance_subscribers.register()
     for texts in (
         accounts_texts,
         notifications_texts,
@@ -171,6 +175,7 @@ def connect_domains() -> None:
         deals_texts,
         rooms_texts,
         subscriptions_texts,
+        performance_texts,
     ):
         texts.register()  # audit log labels and notification texts
 
@@ -215,6 +220,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.challenges.work_views import bp as challenge_work_bp  # applications, reviews, delivery
 
     app.register_blueprint(challenge_work_bp)
+    from webapp.performance.views import bp as performance_bp  # 事后绩效: reports after delivery
+
+    app.register_blueprint(performance_bp)
     from webapp.dashboard.views import bp as dashboard_bp  # the district's dashboard
 
     app.register_blueprint(dashboard_bp)

@@ -36,6 +36,7 @@ from webapp.notifications.models import (  # noqa: F401
     NotificationDigest,
     NotificationPreference,
 )
+from webapp.performance.models import PerformanceReport, ReportFile, ReportReminder  # noqa: F401
 from webapp.rooms.models import (  # noqa: F401
     ConfidentialityTerms,
     RoomFile,

@@ -264,6 +264,14 @@ POLICY = {
     "rooms.accept_terms": "party_only",
     "rooms.terms_page": "owner_or_admin",
     "rooms.set_terms": "owner_or_admin",
+    # 事后绩效: the enterprise's own reports (admins see every report); the sample report is another
+    # enterprise's; only the enterprise files it, only admins review it.
+    "performance.index": "enterprise",
+    "performance.detail": "owner_or_admin",
+    "performance.file": "owner_only",
+    "performance.review": "admin",
+    "performance.download": "owner_or_admin",
+    "performance.remove_file": "owner_only",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -605,6 +613,25 @@ def _room_samples(query, broker_id: int) -> dict:
         samples[("rooms.download", "file_id")] = stored.id
         return samples
 
+
+def _performance_samples(query) -> dict:
+    """A completed challenge's performance report, due, with an evidence file, of another enterprise."""
+    from tests import clock
+    from tests.challenges import factory
+    from tests.performance import factory as performance
+    from webapp.performance import services
+
+    def add(session):
+        try:
+            people = factory.make_people()
+            report = performance.report_of(challenge=performance.completed(people))
+        finally:
+            clock.reset()
+        stored = services.add_evidence(people.owner, report, "台账.pdf", factory.PDF)
+        session.commit()
+        files = {(f"performance.{name}", "file_id"): stored.id for name in ("download", "remove_file")}
+        return {(None, "report_id"): report.id, **files}
+
     return query(add)
 
 
@@ -670,6 +697,7 @@ def samples_for(role: str, client, make_user, make_org, query):
     samples.update(_agency_for(query, user.id if role == "broker" else None))
     samples.update(_deal_samples(query, user.id if role == "broker" else make_user("broker").id))
     samples.update(_room_samples(query, user.id if role == "broker" else make_user("broker").id))
+    samples.update(_performance_samples(query))
     if user is not None:
         assert client.login(user.email).status_code == 302
     return user, samples

@@ -39,7 +39,7 @@ def test_admin_sees_the_years_figures(data, admin):
     assert attribute(html, "card-deals", "data-count") == "3"
     assert attribute(html, "target-figures", "data-progress") == "0.3700"
     assert attribute(html, "target-amount", "data-yuan") == "10000000"
-    assert len(re.findall(r'data-chart="chart-', html)) == 8
+    assert len(re.findall(r'data-chart="chart-', html)) == 9  # the performance reports' chart too
     agencies = table_rows(html, "agencies")
     assert [r["name"] for r in agencies][:2] == [data.y.name, data.x.name]
     assert f'href="/dashboard/agency/{data.x.id}?period=2019"' in html
@@ -136,7 +136,8 @@ def test_quarterly_summary_workbook(data, admin):
     response = admin.get("/dashboard/quarterly.xlsx?period=2019-Q1")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    assert len(book.sheetnames) == 11  # the cover, the totals and the nine dashboard tables
+    # the cover, the totals, the nine dashboard tables and the performance reports' two
+    assert len(book.sheetnames) == 13
     cover = list(book.worksheets[0].iter_rows(values_only=True))
     # The headline: the year's target, registered from 1 January to the quarter's end, the progress.
     assert [row[1] for row in cover[3:6]] == [10_000_000, 2_700_000, pytest.approx(0.27)]

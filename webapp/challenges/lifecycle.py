@@ -180,6 +180,8 @@ def finish(
     notices.transition(challenge, transition, user, reason=reason)
     if transition.name == "publish":
         signals.challenge_published.send(challenge)
+    if challenge.status is S.COMPLETED:
+        signals.challenge_completed.send(challenge, at=at or clock.now())
 
 
 def record(

@@ -72,6 +72,10 @@ def celery_init_app(app: Flask) -> Celery:
                 "task": "subscriptions.send_digests",
                 "schedule": 900.0,
             },
+            "performance-remind": {
+                "task": "performance.remind",
+                "schedule": 3600.0,
+            },
         },
         timezone="UTC",
     )

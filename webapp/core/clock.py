@@ -13,6 +13,7 @@ the server runs in: `today()` changes at 16:00 UTC, not at midnight UTC.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -72,3 +73,11 @@ def today() -> date:
 def day_start(day: date) -> datetime:
     """The first moment of one of the district's days (compare it with UTC columns as it is)."""
     return datetime.combine(day, time.min, tzinfo=zone())
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` later, or the month's last day when it is shorter
+    (31 January + 1 month = 28 or 29 February)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

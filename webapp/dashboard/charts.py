@@ -68,6 +68,16 @@ def funnel(table: Table) -> dict:
     }
 
 
+def performance(table: Table) -> dict:
+    """The performance reports by state and rating, each bar with its number."""
+    return {
+        "type": "hbar",
+        "labels": True,
+        "categories": [r["name"] for r in table.rows],
+        "series": [{"name": _("Reports"), "data": [r["count"] for r in table.rows]}],
+    }
+
+
 def stages(table: Table) -> dict:
     return {
         "type": "bar",

@@ -8,11 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts.models import Role
+from webapp.core import clock
 from webapp.core.db import utcnow
 from webapp.core.formatting import format_dt
 from webapp.dashboard import periods
 from webapp.dashboard.personal_board import Board
 from webapp.dashboard.tables import xlsx_response
+from webapp.performance.figures import to_file
 
 bp = Blueprint("my_dashboard", __name__, url_prefix="/dashboard/me", template_folder="templates")
 
@@ -53,6 +55,8 @@ def index():
     board = board_for(current_user, period)
     return render_template(
         "dashboard/mine.html",
+        performance_reports=to_file(current_user),
+        today=clock.today(),
         board=board,
         period=period,
         error=error,

@@ -16,7 +16,19 @@ from webapp.dashboard import periods, stats
 from webapp.dashboard.periods import Period, PeriodError
 from webapp.dashboard.tables import XLSX, write_sheet
 
-SHEETS = ("target", "months", "fields", "institutions", "tiers", "agencies", "funnel", "challenges", "stages")
+SHEETS = (
+    "target",
+    "months",
+    "fields",
+    "institutions",
+    "tiers",
+    "agencies",
+    "funnel",
+    "challenges",
+    "stages",
+    "performance",
+    "performance_reports",
+)
 
 
 class QuarterError(ValueError):

@@ -15,6 +15,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from webapp.accounts.models import Role
+from webapp.dashboard import stats_performance
 from webapp.dashboard.periods import Period
 from webapp.dashboard.stats_programme import STAGES, Board, Funnel, board, funnel
 from webapp.dashboard.stats_turnover import Figures, Ledger, ledger, year_to_date
@@ -358,6 +359,8 @@ def admin_dashboard(period: Period) -> Dashboard:
         challenges_table(found_board),
         stages_table(found_board),
         target_table(target),
+        stats_performance.figures_table(),
+        stats_performance.reports_table(period),
     ):
         out.tables[table.name] = table
     return out

@@ -15,7 +15,7 @@ from webapp.accounts.models import Organisation, User
 from webapp.core.forms import show_error
 from webapp.core.money import format_money
 from webapp.core.permissions import roles_required
-from webapp.dashboard import charts, periods, stats, targets
+from webapp.dashboard import charts, periods, stats, stats_performance, targets
 from webapp.dashboard.periods import PeriodError
 from webapp.dashboard.stats_turnover import ledger
 from webapp.dashboard.tables import Column, Table, xlsx_response
@@ -37,6 +37,7 @@ def _charts(found: stats.Dashboard) -> dict:
         "agencies": charts.turnover(tables["agencies"], links=True),
         "funnel": charts.funnel(tables["funnel"]),
         "stages": charts.stages(tables["stages"]),
+        "performance": charts.performance(tables["performance"]),
     }
 
 
@@ -53,6 +54,7 @@ def index():
         found=found,
         charts=_charts(found),
         height=charts.table_height,
+        performance_cards=stats_performance.cards(found.tables["performance"]),
     )
 
 

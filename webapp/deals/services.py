@@ -25,7 +25,7 @@ from webapp.core.money import format_money, wan_figure
 from webapp.core.permissions import require
 from webapp.deals import signals
 from webapp.deals.access import can_manage
-from webapp.deals.models import Deal, LedgerRevision, Payment, PaymentInstalment
+from webapp.deals.models import Deal, DealState, LedgerRevision, Payment, PaymentInstalment
 from webapp.extensions import db
 
 TITLE_MAX = 200
@@ -103,6 +103,13 @@ def ledger_changed(*days: date | None) -> None:
     signals.ledger_changed.send(None, days=days)
 
 
+def announce_paid(deal: Deal, before: DealState) -> None:
+    """The one place a deal becomes paid in full: `signals.paid_in_full` tells the packages above
+    (the performance report falls due in this transaction)."""
+    if deal.state is DealState.PAID and before is not DealState.PAID:
+        signals.paid_in_full.send(deal)
+
+
 def notify_parties(deal: Deal, kind: str, actor, **params) -> None:
     """Tell the parties' contacts (and the credited broker when someone else acted)."""
     from webapp.accounts.models import User
@@ -146,6 +153,7 @@ def set_value(user, deal: Deal, contract_value: int) -> None:
         raise DealError(_("The payment schedule adds up to more than the contract value."), field="contract_value")
     audit.record("deal.value", deal, actor=user, before=before, after=snapshot(deal))
     ledger_changed(deal.signed_on, deal.registered_on)
+    announce_paid(deal, before["state"])
 
 
 def sign(user, deal: Deal, signed_on: date) -> None:
@@ -278,6 +286,7 @@ def record_payment(user, deal: Deal, received_on: date, amount: int, evidence: s
         after=snapshot(deal) | {"payment": payment.id, "amount": amount, "received_on": day.isoformat()},
     )
     ledger_changed(day)
+    announce_paid(deal, before["state"])
     # The text reads "… (10k CNY) received": the amount goes in as a bare number of 万元, in no language.
     notify_parties(deal, "deal.payment", user, amount=wan_figure(amount), day=format_day(day))
     return payment

@@ -1,0 +1,164 @@
+"""The report's pages: the enterprise fills in and submits its report with evidence (a refused input
+comes back as typed), the district reviews it; nobody else opens it. Worlds are built through the
+services and committed into the test's transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from tests.challenges import factory as challenges
+from tests.challenges.test_files import EXE_BYTES
+from tests.performance import factory
+from webapp.accounts.models import User
+from webapp.extensions import db
+from webapp.performance.models import PerformanceReport, Rating, ReportStatus
+
+
+@pytest.fixture
+def world(app, challenge_clock):
+    """People and a completed challenge whose report is due, committed."""
+    with app.app_context(), force_locale("en"):
+        people = challenges.make_people()
+        challenge = factory.completed(people)
+        report_id = factory.report_of(challenge=challenge).id
+        db.session.commit()
+        ids = {f.name: getattr(people, f.name).id for f in dataclasses.fields(challenges.People)}
+    return ids, report_id
+
+
+def as_user(app, make_client, user_id, lang="en"):
+    with app.app_context():
+        email = db.session.get(User, user_id).email
+    client = make_client()
+    assert client.login(email).status_code == 302
+    client.get(f"/lang/{lang}")
+    return client
+
+
+def report(query, report_id) -> PerformanceReport:
+    return query(lambda s: s.get(PerformanceReport, report_id))
+
+
+def form(**overrides) -> dict:
+    data = {
+        "r-new_products": "2",
+        "r-sales": "1,250",
+        "r-cost_saved": "85.5",
+        "r-patents_filed": "3",
+        "r-patents_granted": "1",
+        "r-jobs": "12",
+        "r-follow_on_contracts": "1",
+        "r-follow_on_value": "60",
+        "r-outcomes-0": "良率达到96.2%",
+        "r-commitment": "按承诺书完成全部指标。",
+        "r-summary": "新产品年销售1250万元。",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_enterprise_files_its_report_and_bad_input_comes_back_as_typed(app, world, make_client, query):
+    ids, report_id = world
+    client = as_user(app, make_client, ids["owner"])
+    page = client.get(f"/performance/{report_id}")
+    assert page.status_code == 200 and "良率≥95%" in page.get_data(as_text=True)
+    assert "My performance reports" in client.get("/performance/").get_data(as_text=True)
+
+    refused = client.post(
+        f"/performance/{report_id}/file",
+        {**form(**{"r-sales": "一千万", "r-jobs": "-3"}), "r-send": "Submit for review"},
+    )
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert 'value="一千万"' in body and "良率达到96.2%" in body and "按承诺书完成全部指标。" in body
+    assert "is not an amount in 万元" in body and "cannot be negative" in body
+    assert report(query, report_id).status is ReportStatus.DRAFT
+
+    no_evidence = client.post(f"/performance/{report_id}/file", {**form(), "r-send": "Submit for review"})
+    assert no_evidence.status_code == 200 and "Attach at least one evidence file" in no_evidence.get_data(as_text=True)
+
+    wrong_file = client.post(
+        f"/performance/{report_id}/file",
+        {**form(), "r-send": "Submit", "r-files": [(io.BytesIO(EXE_BYTES), "台账.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert wrong_file.status_code == 200 and "is not a PDF" in wrong_file.get_data(as_text=True)
+
+    sent = client.post(
+        f"/performance/{report_id}/file",
+        {**form(), "r-send": "Submit", "r-files": [(io.BytesIO(factory.PDF), "销售台账.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    filed = report(query, report_id)
+    assert filed.status is ReportStatus.SUBMITTED
+    assert (filed.sales, filed.cost_saved, filed.follow_on_value) == (12_500_000, 855_000, 600_000)
+    page = client.get(f"/performance/{report_id}").get_data(as_text=True)
+    assert "销售台账.pdf" in page and "Submitted, awaiting review" in page
+
+
+def test_the_district_returns_then_rates_the_report(app, world, make_client, query):
+    ids, report_id = world
+    owner = as_user(app, make_client, ids["owner"])
+    owner.post(
+        f"/performance/{report_id}/file",
+        {**form(), "r-send": "Submit", "r-files": [(io.BytesIO(factory.PDF), "台账.pdf")]},
+        content_type="multipart/form-data",
+    )
+    admin = as_user(app, make_client, ids["admin"])
+    assert "Awaiting review" in admin.get("/performance/?show=submitted").get_data(as_text=True)
+    refused = admin.post(f"/performance/{report_id}/review", {"v-decision": "return", "v-comment": ""})
+    assert refused.status_code == 200 and "Say what the enterprise should change" in refused.get_data(as_text=True)
+    admin.post(f"/performance/{report_id}/review", {"v-decision": "return", "v-comment": "补充发票"})
+    assert report(query, report_id).status is ReportStatus.RETURNED
+    page = owner.get(f"/performance/{report_id}").get_data(as_text=True)
+    assert "补充发票" in page and 'value="1,250"' not in page  # the stored figure is shown as 万元
+    assert 'value="1250"' in page
+    owner.post(f"/performance/{report_id}/file", {**form(), "r-send": "Submit"})
+    no_rating = admin.post(f"/performance/{report_id}/review", {"v-decision": "accept", "v-comment": "好"})
+    assert no_rating.status_code == 200 and "Choose a rating" in no_rating.get_data(as_text=True)
+    done = admin.post(
+        f"/performance/{report_id}/review", {"v-decision": "accept", "v-rating": "good", "v-comment": "达成预期"}
+    )
+    assert done.status_code == 302
+    assert report(query, report_id).rating is Rating.GOOD
+    assert "Good" in owner.get(f"/performance/{report_id}").get_data(as_text=True)
+    zh = as_user(app, make_client, ids["owner"], lang="zh_CN")
+    assert "良好" in zh.get(f"/performance/{report_id}").get_data(as_text=True)
+
+
+def test_nobody_else_opens_a_report_or_its_evidence(app, world, make_client, query):
+    ids, report_id = world
+    owner = as_user(app, make_client, ids["owner"])
+    owner.post(
+        f"/performance/{report_id}/file",
+        {**form(), "r-save": "Save", "r-files": [(io.BytesIO(factory.PDF), "台账.pdf")]},
+        content_type="multipart/form-data",
+    )
+    file_id = query(lambda s: s.get(PerformanceReport, report_id).files[0].id)
+    assert owner.get(f"/performance/files/{file_id}").data == factory.PDF
+    for who in ("rival", "tju", "expert", "nku"):
+        client = as_user(app, make_client, ids[who])
+        assert client.get(f"/performance/{report_id}").status_code == 403
+        assert client.get(f"/performance/files/{file_id}").status_code == 403
+        assert client.post(f"/performance/{report_id}/file", form()).status_code == 403
+    admin = as_user(app, make_client, ids["admin"])
+    assert admin.get(f"/performance/files/{file_id}").status_code == 200
+    assert admin.post(f"/performance/{report_id}/file", form()).status_code == 403
+    anonymous = make_client()
+    assert anonymous.get(f"/performance/{report_id}").status_code == 302
+    rival = as_user(app, make_client, ids["rival"])
+    assert "No performance reports here." in rival.get("/performance/").get_data(as_text=True)
+    researcher = as_user(app, make_client, ids["tju"])
+    assert researcher.get("/performance/").status_code == 403
+    assert (
+        query(
+            lambda s: s.scalar(sa.select(sa.func.count(PerformanceReport.id)).where(PerformanceReport.id == report_id))
+        )
+        == 1
+    )

@@ -1,0 +1,83 @@
+"""Reminders of the reports still to file (the `performance.remind` task, hourly): 30 days before the
+due date, on the day, then every 30 days while overdue, each once, on the district's (Beijing)
+calendar. A report that is submitted or accepted is reminded of no more; a returned one is, since it
+is the enterprise's to file again.
+
+Only the reminder the day calls for is sent (a report found 45 days overdue gets the 30-day one, not
+every earlier one too). Every reminder sent is a ReportReminder row, unique per report and key, so
+running the task twice, or two runs at once, sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from webapp.core import clock
+from webapp.extensions import db
+from webapp.notifications.services import notify
+from webapp.performance.models import OPEN_STATES, PerformanceReport, ReportReminder
+from webapp.performance.services import link
+
+BEFORE_DAYS = 30
+OVERDUE_EVERY_DAYS = 30
+
+
+def reminder_for(due_on: date, today: date) -> tuple[str, str, int] | None:
+    """(key, notification kind, days) of the reminder `today` calls for, or None. Pure."""
+    if today < due_on - timedelta(days=BEFORE_DAYS):
+        return None
+    if today < due_on:
+        return f"before:{BEFORE_DAYS}", "performance.reminder_before", (due_on - today).days
+    late = (today - due_on).days
+    if late < OVERDUE_EVERY_DAYS:
+        return "due", "performance.reminder_due", 0
+    steps = late // OVERDUE_EVERY_DAYS * OVERDUE_EVERY_DAYS
+    return f"overdue:{steps}", "performance.reminder_overdue", late
+
+
+def remind(commit: Callable[[], None] | None = None) -> int:
+    """Send the reminders due today; `commit` after each (the task commits, tests may not)."""
+    commit = commit or (lambda: None)
+    today = clock.today()
+    sent = 0
+    open_ids = db.session.scalars(
+        sa.select(PerformanceReport.id)
+        .where(
+            PerformanceReport.status.in_(OPEN_STATES),
+            PerformanceReport.enterprise_id.is_not(None),
+            PerformanceReport.due_on <= today + timedelta(days=BEFORE_DAYS),
+        )
+        .order_by(PerformanceReport.id)
+    ).all()
+    for report_id in open_ids:
+        report = db.session.get(PerformanceReport, report_id)
+        found = reminder_for(report.due_on, today)
+        person = report.enterprise
+        if found is None or person is None or not person.active:
+            continue
+        key, kind, days = found
+        if _already(report.id, key):
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReportReminder(report_id=report.id, key=key, sent_at=clock.now()))
+                db.session.flush()
+        except IntegrityError:
+            continue  # another run sent it a moment ago
+        notify(person, kind, link=link(report), title=report.title, due=report.due_on.isoformat(), days=days)
+        sent += 1
+        commit()
+    return sent
+
+
+def _already(report_id: int, key: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(ReportReminder.id).where(ReportReminder.report_id == report_id, ReportReminder.key == key)
+        )
+        is not None
+    )
