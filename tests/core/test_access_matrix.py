@@ -151,6 +151,7 @@ POLICY = {
     "api_dashboard.quarterly": "api_token",
     "api_imports.create_import": "api_token",
     "api_imports.import_job": "api_token",
+    "api_imports.import_jobs": "api_token",
     "api_deals.deals": "api_token",
     "api_deals.deal": "api_token",
     "api_deals.payments": "api_token",
