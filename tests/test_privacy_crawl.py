@@ -18,6 +18,7 @@ import re
 import uuid
 import zipfile
 from collections import deque
+from datetime import timedelta
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
@@ -333,7 +334,8 @@ def test_digests_and_subscription_e_mails_never_name_a_de_identified_enterprise(
         session.commit()
 
     query(publish)
-    clock.set_time(beijing(2026, 3, 16, 8, 0))  # the Monday after (plant ends on the 12th): every digest
+    day = clock.today() + timedelta(days=7 - clock.today().weekday())
+    clock.set_time(beijing(day.year, day.month, day.day, 8, 0))  # the next Monday morning: every digest is due
     run_digests(app)
 
     readers = {person.email for person in (people.tju, people.nku, people.rival, people.institute)}

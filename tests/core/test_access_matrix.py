@@ -614,6 +614,8 @@ def _room_samples(query, broker_id: int) -> dict:
         samples[("rooms.download", "file_id")] = stored.id
         return samples
 
+    return query(add)
+
 
 def _performance_samples(query) -> dict:
     """A completed challenge's performance report, due, with an evidence file, of another enterprise."""

@@ -48,7 +48,19 @@ CATEGORIES: tuple[Category, ...] = (
         _l("Challenges you posted, applied to or review: each step, the notice, the contract and milestones."),
         ("challenge.",),
     ),
+    Category(
+        "rooms",
+        _l("Negotiation rooms"),
+        _l("Messages, files, the next step and confidentiality terms in the rooms of your introductions."),
+        ("room.",),
+    ),
     Category("deals", _l("Deals"), _l("Contracts, registrations and payments of your deals."), ("deal.",)),
+    Category(
+        "performance",
+        _l("Performance reports"),
+        _l("Performance reports after delivery: when one falls due, reminders, and the district's review."),
+        ("performance.",),
+    ),
     Category(
         "listings",
         _l("Listings review"),
