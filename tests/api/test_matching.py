@@ -17,6 +17,7 @@ from webapp.core.audit import AuditEvent
 from webapp.core.db import utcnow
 from webapp.listings.models import ListingStatus
 from webapp.matching.models import (
+    ConsentAnswer,
     Introduction,
     IntroductionOutcome,
     RejectReason,
@@ -65,11 +66,14 @@ def _all_pages(client, url: str, token: str) -> list[int]:
     raise AssertionError("the cursor never ended")
 
 
-def _introduce(query, sid: int, broker_id: int, *, closed: bool = False) -> int:
+def _introduce(query, sid: int, broker_id: int, *, closed: bool = False, agreed: bool = False) -> int:
     def add(session):
         s = session.get(Suggestion, sid)
         s.status, s.decided_at, s.decided_by_id = SuggestionStatus.ACCEPTED, utcnow(), broker_id
         intro = Introduction(suggestion_id=sid, broker_id=broker_id, note="请尽快联系")
+        if agreed:
+            intro.need_answer = intro.achievement_answer = ConsentAnswer.ACCEPTED
+            intro.need_answered_at = intro.achievement_answered_at = utcnow()
         if closed:
             intro.outcome, intro.closed_at = IntroductionOutcome.NO_DEAL, utcnow()
         session.add(intro)
@@ -415,7 +419,7 @@ def test_introductions_are_listed_for_their_broker_their_parties_and_admins(clie
 
 def test_the_outcome_is_recorded_by_the_introductions_broker(client, query, make_user, make_token):
     broker, enterprise = make_user("broker"), make_user("enterprise")
-    intro = _introduce(query, add_pair(query, need={"owner_id": enterprise.id}), broker.id)
+    intro = _introduce(query, add_pair(query, need={"owner_id": enterprise.id}), broker.id, agreed=True)
     url = f"/api/v1/introductions/{intro}/outcome"
     assert (
         client.http.post(url, json={"outcome": "deal"}, headers=_auth(make_token(enterprise, "read write"))).status_code

@@ -54,6 +54,8 @@ def test_the_researcher_reads_the_enterprise_only_once_both_agreed(client, query
     for text in (_text(one), _text(listed)):
         assert SECRET_ORG not in text and SECRET_CONTACT not in text and SECRET_PHONE not in text
     assert RESEARCHER_PHONE not in _text(client.http.get(url, headers=as_enterprise))
+    as_broker = _auth(make_token(broker, "read write"))
+    assert client.http.post(f"{url}/outcome", json={"outcome": "deal"}, headers=as_broker).status_code == 409
 
     agreed = client.http.post(
         f"{url}/consent", json={"answer": "accepted", "message": "可来校洽谈"}, headers=as_researcher

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from tests.listings.search_factory import make_listing
+from tests.matching.consent_helpers import both_agree
 from webapp.core.audit import AuditEvent
 from webapp.core.db import utcnow
 from webapp.core.outbox import OutboxMessage
@@ -272,6 +273,9 @@ def test_the_broker_who_introduced_closes_the_introduction(world, make_user):
             services.set_outcome(introduction, user, IntroductionOutcome.DEAL, None)
     with pytest.raises(ValueError):
         services.set_outcome(introduction, w.broker, IntroductionOutcome.NEGOTIATING, None)
+    with pytest.raises(ValueError, match="Both sides must agree"):
+        services.set_outcome(introduction, w.broker, IntroductionOutcome.DEAL, None)
+    both_agree(introduction)
 
     services.set_outcome(introduction, w.broker, IntroductionOutcome.DEAL, "签订技术转让合同 80 万元")
 

@@ -16,6 +16,7 @@ from webapp.accounts.models import OrgKind
 from webapp.core.db import utcnow
 from webapp.listings.models import ListingStatus, Maturity
 from webapp.matching.models import (
+    ConsentAnswer,
     Introduction,
     IntroductionOutcome,
     LexiconEntry,
@@ -306,11 +307,16 @@ def test_a_decided_suggestion_cannot_be_decided_again(client, query, broker):
 # -- introductions --------------------------------------------------------------------------
 
 
-def _introduce(query, sid: int, broker_id: int) -> int:
+def _introduce(query, sid: int, broker_id: int, *, agreed: bool = False) -> int:
+    """An introduction of the pair by the broker, waiting for both answers (or both agreed)."""
+
     def add(session):
         s = session.get(Suggestion, sid)
         s.status, s.decided_at, s.decided_by_id = SuggestionStatus.ACCEPTED, utcnow(), broker_id
         intro = Introduction(suggestion_id=sid, broker_id=broker_id, note="请尽快联系")
+        if agreed:
+            intro.need_answer = intro.achievement_answer = ConsentAnswer.ACCEPTED
+            intro.need_answered_at = intro.achievement_answered_at = utcnow()
         session.add(intro)
         session.commit()
         return intro.id
@@ -319,7 +325,7 @@ def _introduce(query, sid: int, broker_id: int) -> int:
 
 
 def test_introductions_list_the_brokers_own_and_the_outcome_is_recorded(app, client, query, make_user, broker):
-    mine = _introduce(query, add_pair(query, need={"title": "我的对接需求"}), broker.id)
+    mine = _introduce(query, add_pair(query, need={"title": "我的对接需求"}), broker.id, agreed=True)
     theirs = _introduce(query, add_pair(query, need={"title": "别人的对接需求"}), make_user("broker").id)
 
     page = client.get("/broker/introductions").get_data(as_text=True)

@@ -16,12 +16,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import gettext as _
 from flask_smorest import Blueprint, abort
 from sqlalchemy.orm import aliased
 
 from webapp.achievements.models import Achievement
 from webapp.api.auth import api_user
 from webapp.api.common import caller_must, get_visible, write
+from webapp.api.deal_writes import Invalid
 from webapp.api.listings import visible_listing
 from webapp.api.matching_data import (
     achievement_ref,
@@ -49,6 +51,7 @@ from webapp.api.matching_schemas import (
     SuggestionQuery,
 )
 from webapp.core import clock
+from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.matching.models import (
     ConsentAnswer,
@@ -58,7 +61,7 @@ from webapp.matching.models import (
     RejectReason,
     Suggestion,
 )
-from webapp.matching.permissions import can_broker, can_view_introduction
+from webapp.matching.permissions import can_answer_introduction, can_broker, can_view_introduction
 from webapp.matching.queue import QueueFilter, queue_query
 from webapp.matching.services import answer_introduction, decisions, suggestions
 from webapp.needs.models import Need
@@ -253,6 +256,16 @@ def outcome(data, intro_id: int):
     return introduction_data(intro, user, contacts=True)
 
 
+def _decline_explained(data: dict) -> None:
+    """As the page's form: a decline names its reason, and the reason "other" says why (422)."""
+    if data["answer"] != ConsentAnswer.DECLINED.value:
+        return
+    if not data.get("reason"):
+        raise Invalid({"reason": _("Choose a reason.")})
+    if data["reason"] == RejectReason.OTHER.value and not (data.get("message") or "").strip():
+        raise Invalid({"message": _("Say why when the reason is “Other”.")})
+
+
 @bp.post("/introductions/<int:intro_id>/consent")
 @write
 @bp.arguments(ConsentIn)
@@ -266,6 +279,8 @@ def consent(data, intro_id: int):
     sides are in the answer once both agreed. 409 when your side already answered or it is closed."""
     user = api_user()
     intro = _introduction(intro_id, user)
+    require(can_answer_introduction(intro, user))  # who answers is checked before what they answer
+    _decline_explained(data)
     answer_introduction(
         intro, user, ConsentAnswer(data["answer"]), reason=data.get("reason"), message=data.get("message")
     )

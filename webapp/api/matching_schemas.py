@@ -154,7 +154,10 @@ class ConsentIn(Schema):
     reason = ChoiceString(
         **NOTE,
         validate=validate.OneOf(REASONS),
-        metadata={"description": "Required to decline. " + REASON_TEXT.replace("the broker rejected", "you decline")},
+        metadata={
+            "description": "Required to decline (checked once the caller may answer). "
+            + REASON_TEXT.replace("the broker rejected", "you decline")
+        },
     )
     message = fields.String(
         **NOTE,
@@ -164,16 +167,6 @@ class ConsentIn(Schema):
             "with the broker); required with the reason other."
         },
     )
-
-    @validates_schema
-    def reason_to_decline(self, data, **kwargs):
-        """As the page's form: a decline names its reason, and the reason "other" says why."""
-        if data.get("answer") != ConsentAnswer.DECLINED.value:
-            return
-        if not data.get("reason"):
-            raise ValidationError(_("Choose a reason."), "reason")
-        if data["reason"] == RejectReason.OTHER.value and not (data.get("message") or "").strip():
-            raise ValidationError(_("Say why when the reason is “Other”."), "message")
 
 
 class OutcomeIn(Schema):

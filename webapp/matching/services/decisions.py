@@ -120,7 +120,8 @@ def reject(suggestion: Suggestion, user, reason: RejectReason | None, note: str 
 
 
 def set_outcome(introduction: Introduction, user, outcome: IntroductionOutcome, note: str | None = None) -> None:
-    """Close an introduction as a deal or no deal (the broker who made it, or an admin)."""
+    """Close an introduction as a deal or no deal (the broker who made it, or an admin); a deal only
+    once both sides agreed to be introduced."""
     require(can_set_outcome(introduction, user))
     if not isinstance(outcome, IntroductionOutcome):
         try:
@@ -131,6 +132,8 @@ def set_outcome(introduction: Introduction, user, outcome: IntroductionOutcome, 
         raise ValueError(_("Choose the outcome: deal or no deal."))
     if introduction.outcome is not IntroductionOutcome.NEGOTIATING:
         raise Conflict(_("This introduction is already closed: %(outcome)s.", outcome=introduction.outcome.label))
+    if outcome is IntroductionOutcome.DEAL and not introduction.agreed:
+        raise Conflict(_("Both sides must agree to the introduction before it ends in a deal."))
     note = _clean_note(note, INTRO_NOTE_MAX)
     introduction.outcome = outcome
     introduction.outcome_note = note
