@@ -53,6 +53,20 @@ def test_the_room_reads_in_chinese_and_in_english(room, login):
     assert "Confidentiality undertaking" in en and "any third party" in en
 
 
+def test_the_introduction_page_leads_to_its_room_once_both_agreed(room, login):
+    waiting = room(agreed=False)
+    page = text(login(waiting.broker).get(f"/broker/introductions/{waiting.intro.id}"))
+    assert 'id="intro-room"' not in page and f"/rooms/{waiting.intro.id}" not in page
+    r = room()
+    for member in (r.enterprise, r.researcher, r.broker):
+        page = text(login(member).get(f"/broker/introductions/{r.intro.id}"))
+        link = re.search(r'<a[^>]*id="intro-room"[^>]*href="([^"]+)"', page) or re.search(
+            r'<a[^>]*href="([^"]+)"[^>]*id="intro-room"', page
+        )
+        assert link and link.group(1) == f"/rooms/{r.intro.id}"
+        assert login(member).get(link.group(1)).status_code == 200
+
+
 def test_only_members_reach_an_agreed_room(room, login, client):
     r = room()
     url = f"/rooms/{r.intro.id}"

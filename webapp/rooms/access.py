@@ -20,7 +20,7 @@ def _signed_in(user) -> bool:
 
 def is_open(introduction) -> bool:
     """The room exists: both parties agreed and neither declined."""
-    return bool(introduction.agreed and not getattr(introduction, "declined", False))
+    return bool(introduction.agreed and not introduction.declined)
 
 
 def is_closed(introduction) -> bool:

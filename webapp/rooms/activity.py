@@ -33,8 +33,7 @@ class RoomSummary:
 
 def agreed_at(introduction) -> datetime:
     """When the room opened: the later of the two answers (the introduction's creation otherwise)."""
-    answers = [getattr(introduction, name, None) for name in ("need_answered_at", "achievement_answered_at")]
-    answers = [moment for moment in answers if moment is not None]
+    answers = [m for m in (introduction.need_answered_at, introduction.achievement_answered_at) if m is not None]
     return max(answers) if answers else introduction.created_at
 
 
