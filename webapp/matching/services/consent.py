@@ -15,20 +15,13 @@ from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.matching.models import ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
 from webapp.matching.permissions import can_answer_introduction
-from webapp.matching.services.decisions import NOTE_MAX, Conflict, _clean_note
+from webapp.matching.services.decisions import NOTE_MAX, Conflict, _clean_note, coded_reason
 
 MESSAGE_MAX = NOTE_MAX
 
 
 def _reason(reason) -> RejectReason:
-    if not isinstance(reason, RejectReason):
-        try:
-            reason = RejectReason(reason) if reason else None
-        except ValueError:
-            reason = None
-    if reason is None:
-        raise ValueError(_("Choose a reason for declining."))
-    return reason
+    return coded_reason(reason, _("Choose a reason for declining."))
 
 
 def _answer(answer) -> ConsentAnswer:

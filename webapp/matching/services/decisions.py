@@ -42,6 +42,18 @@ def _claim(suggestion: Suggestion, user, **values) -> None:
     db.session.refresh(suggestion)
 
 
+def coded_reason(reason, missing: str) -> RejectReason:
+    """A rejection's or a decline's reason as its code; `missing` is the message when there is none."""
+    if not isinstance(reason, RejectReason):
+        try:
+            reason = RejectReason(reason) if reason else None
+        except ValueError:
+            reason = None
+    if reason is None:
+        raise ValueError(missing)
+    return reason
+
+
 def _clean_note(note: str | None, limit: int) -> str | None:
     note = (note or "").strip()
     if len(note) > limit:
@@ -92,13 +104,7 @@ def reject(suggestion: Suggestion, user, reason: RejectReason | None, note: str 
     """A broker rejects a suggestion with a coded reason; the pair is never suggested again and the
     engine learns from the reason."""
     require(can_broker(user))
-    if reason is None or not isinstance(reason, RejectReason):
-        try:
-            reason = RejectReason(reason) if reason else None
-        except ValueError:
-            reason = None
-        if reason is None:
-            raise ValueError(_("Choose a reason for the rejection."))
+    reason = coded_reason(reason, _("Choose a reason for the rejection."))
     note = _clean_note(note, NOTE_MAX)
     if suggestion.status is not SuggestionStatus.NEW:
         raise Conflict(_("This suggestion was already decided: %(state)s.", state=suggestion.status.label))
