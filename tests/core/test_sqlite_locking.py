@@ -79,7 +79,9 @@ def test_a_message_is_handed_over_although_another_connection_wrote_while_it_was
         wrote = []
 
         def other_writer(conn, cursor, statement, *args):
-            if statement.lstrip().upper().startswith("UPDATE OUTBOX_MESSAGES") and not wrote:
+            # Just before the claim's transaction begins (it takes the write lock at BEGIN, so no
+            # writer can come between its BEGIN and its UPDATE).
+            if statement.strip().upper() == "BEGIN IMMEDIATE" and not wrote:
                 other = sqlite3.connect(path, timeout=10, isolation_level=None)
                 other.execute("INSERT INTO scratch_writes (n) VALUES (1)")
                 other.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -93,6 +96,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# Set by `writing()`: transactions begun meanwhile in this context will write.
+_writing: ContextVar[bool] = ContextVar("writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside the block will write: on SQLite they take the write lock at BEGIN
+    (see `_may_write`). For background work outside a request whose next transaction writes (a claim,
+    a state change after a task ran); keep the block to that transaction."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
 def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
 
@@ -102,8 +121,11 @@ def _may_write() -> bool:
     first and writes later fails at once with "database is locked" when another connection committed in
     between (its snapshot is stale; waiting cannot help), so a request that changes something (POST and
     the like) takes the write lock when its transaction begins, waiting up to busy_timeout for other
-    writers; page views, background tasks and commands begin as before (a task or a command that only
-    reads must not hold the lock while it works)."""
+    writers; so does background work inside `writing()`. Page views, other background work and
+    commands begin as before (a task or a command that only reads must not hold the lock while it
+    works)."""
     from flask import has_request_context, request
 
+    if _writing.get():
+        return True
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

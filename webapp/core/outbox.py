@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from webapp.core.breaker import Breaker
-from webapp.core.db import UTCDateTime, enum_type, utcnow
+from webapp.core.db import UTCDateTime, enum_type, utcnow, writing
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,10 @@ def _after_commit(session: Session) -> None:
     else:
         # A fresh application context brings a fresh session: this one is mid-commit.
         with current_app.app_context():
-            dispatch(ids)
+            try:
+                dispatch(ids)
+            except Exception:  # noqa: BLE001 - the commit stands; the relay hands the rows over later
+                log.exception("outbox: messages %s not handed over after their commit", ids)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -161,20 +164,21 @@ def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = Non
     # locked" when one committed since the look-up (the embedded set-up has no relay to retry).
     session.commit()
     for message_id in candidates:
-        claimed = session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-            )
-            .values(lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        session.commit()
+        with writing():
+            claimed = session.execute(
+                sa.update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                )
+                .values(lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            ).rowcount
+            session.commit()
         if not claimed:
             continue
         message = session.get(OutboxMessage, message_id)
-        name, kwargs = message.task, message.kwargs
+        name, kwargs, attempts = message.task, message.kwargs, message.attempts
         # Hold no read snapshot while the task is handed over: an in-process (eager) task writes
         # through a session of its own, and SQLite cannot turn an older snapshot into a write.
         session.commit()
@@ -188,19 +192,22 @@ def dispatch(ids: list[int] | None = None, *, older_than: timedelta | None = Non
         except Exception as exc:  # broker down or hung, a message the broker cannot take, a failed task
             log.warning("outbox %s (%s) not handed over: %s", message_id, name, exc)
             error = exc.error if isinstance(exc, TaskFailed) else exc
-            message.lease_until = retry_after(message.attempts) if isinstance(exc, TaskFailed) else None
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
-            session.commit()
+            lease_until = retry_after(attempts) if isinstance(exc, TaskFailed) else None
+            with writing():
+                message.lease_until = lease_until
+                message.last_error = f"{type(error).__name__}: {error}"[:500]
+                session.commit()
             if not eager and _is_broker_failure(exc):
                 # Later messages would meet the same broker: stop and remember it for a while.
                 broker_health.failed(app.config["OUTBOX_BROKER_BACKOFF_SECONDS"])
                 break
             continue
-        message.status = OutboxStatus.SENT
-        message.sent_at = utcnow()
-        message.lease_until = None
-        message.last_error = None
-        session.commit()
+        with writing():  # the task's own writes were committed meanwhile: this one waits its turn
+            message.status = OutboxStatus.SENT
+            message.sent_at = utcnow()
+            message.lease_until = None
+            message.last_error = None
+            session.commit()
         broker_health.ok()
         sent += 1
     return sent

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import clock
+from webapp.core.db import writing
 from webapp.extensions import db
 from webapp.notifications.services import notify
 from webapp.performance.models import OPEN_STATES, PerformanceReport, ReportReminder
@@ -53,25 +54,32 @@ def remind(commit: Callable[[], None] | None = None) -> int:
         )
         .order_by(PerformanceReport.id)
     ).all()
+    commit()  # no read snapshot is kept into the writes below
     for report_id in open_ids:
-        report = db.session.get(PerformanceReport, report_id)
-        found = reminder_for(report.due_on, today)
-        person = report.enterprise
-        if found is None or person is None or not person.active:
-            continue
-        key, kind, days = found
-        if _already(report.id, key):
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(ReportReminder(report_id=report.id, key=key, sent_at=clock.now()))
-                db.session.flush()
-        except IntegrityError:
-            continue  # another run sent it a moment ago
-        notify(person, kind, link=link(report), title=report.title, due=report.due_on.isoformat(), days=days)
-        sent += 1
+        with writing():  # each report's transaction claims its reminder: on SQLite it waits its turn
+            sent += _remind_one(report_id, today)
         commit()
     return sent
+
+
+def _remind_one(report_id: int, today: date) -> int:
+    """Send the report's reminder due today, once; 1 if it was sent."""
+    report = db.session.get(PerformanceReport, report_id)
+    found = reminder_for(report.due_on, today)
+    person = report.enterprise
+    if found is None or person is None or not person.active:
+        return 0
+    key, kind, days = found
+    if _already(report.id, key):
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.add(ReportReminder(report_id=report.id, key=key, sent_at=clock.now()))
+            db.session.flush()
+    except IntegrityError:
+        return 0  # another run sent it a moment ago
+    notify(person, kind, link=link(report), title=report.title, due=report.due_on.isoformat(), days=days)
+    return 1
 
 
 def _already(report_id: int, key: str) -> bool:

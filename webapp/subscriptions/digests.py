@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import clock
+from webapp.core.db import writing
 from webapp.core.formatting import format_day
 from webapp.extensions import db
 from webapp.notifications import preferences, unsubscribe
@@ -92,7 +93,7 @@ def send_one(user_id: int, period: DigestPeriod, start: date) -> bool:
     db.session.commit()
     row = NotificationDigest(user_id=user_id, period=period, period_start=start)
     try:
-        with db.session.begin_nested():
+        with writing(), db.session.begin_nested():
             db.session.add(row)
             db.session.flush()
     except IntegrityError:  # already claimed: sent by an earlier run or another worker
