@@ -44,10 +44,11 @@ def _counts(app) -> dict:
 
 
 def test_demo_load_shows_what_follows_a_match_once(app, make_client, monkeypatch):
+    from webapp.achievements.models import Achievement
     from webapp.extensions import db
     from webapp.matching.models import Introduction, IntroductionOutcome
     from webapp.rooms import access
-    from webapp.rooms.models import RoomMessage
+    from webapp.rooms.models import RoomMessage, TermsAcceptance
 
     monkeypatch.setitem(app.config, "DEMO_REAL_DATA", False)
     runner = app.test_cli_runner()
@@ -72,7 +73,12 @@ def test_demo_load_shows_what_follows_a_match_once(app, make_client, monkeypatch
             for i in intros
             if access.is_open(i) and i.outcome is IntroductionOutcome.NEGOTIATING and i.id in said
         ]
-    assert waiting and len(talking) >= 2
+        accepted = [
+            (t.achievement_id, db.session.get(Achievement, t.achievement_id).confidential, t.user.email)
+            for t in db.session.scalars(sa.select(TermsAcceptance))
+        ]
+        accepted = [row for row in accepted if row[1]]
+    assert waiting and len(talking) >= 2 and accepted
 
     # The researcher's introduction waits for their answer and names the enterprise only as 某企业.
     researcher = _signed_in(make_client, "researcher")
@@ -95,6 +101,14 @@ def test_demo_load_shows_what_follows_a_match_once(app, make_client, monkeypatch
         assert all(body in room for body in bodies)
     stranger = _signed_in(make_client, "researcher2" if achievement_owner != f"researcher2{DEMO}" else "researcher")
     assert stranger.get(f"/rooms/{room_id}").status_code in (403, 404)
+
+    # The enterprise that accepted the 保密承诺 reads the confidential part; another enterprise does not.
+    achievement_id, secret, reader = accepted[0]
+    enterprise_client = make_client()
+    enterprise_client.login(reader, PASSWORD)
+    assert secret in enterprise_client.get(f"/achievements/{achievement_id}").get_data(as_text=True)
+    other = _signed_in(make_client, "enterprise3")
+    assert secret not in other.get(f"/achievements/{achievement_id}").get_data(as_text=True)
 
     # The district's dashboard counts a reviewed performance report.
     dashboard = _signed_in(make_client, "admin").get("/dashboard/").get_data(as_text=True)
