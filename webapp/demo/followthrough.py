@@ -39,7 +39,7 @@ from webapp.notifications.preferences import saved, set_deliveries
 from webapp.performance import services as reports
 from webapp.performance.models import PerformanceReport, Rating, ReportStatus
 from webapp.rooms import services as rooms
-from webapp.rooms.terms import accept_terms, current_terms
+from webapp.rooms.terms import accept_terms, current_terms, set_terms
 from webapp.subscriptions import services as subscriptions
 from webapp.taxonomy.services import FieldResolver
 
@@ -67,9 +67,9 @@ class Story:
     answers: list[tuple[str, float, str]] = field(default_factory=list)  # (side, days ago, message)
     decline: RejectReason | None = None  # the need's side declines instead of agreeing
     steps: list[Step] = field(default_factory=list)
-    terms_ago: float | None = None  # the enterprise accepts the 保密承诺
+    terms_ago: float | None = None  # the researcher writes the 保密承诺, the enterprise accepts them
     deal_ago: float | None = None  # the broker opens a deal from the room
-    deal_value: str = "0"
+    deal: tuple[str, str] | None = None  # the deal's (title, value 万元)
 
 
 STORIES = [
@@ -114,7 +114,7 @@ STORIES = [
             Step(20.1, "achievement", "合同初稿与技术指标", next_step=20),
         ],
         deal_ago=12,
-        deal_value="65",
+        deal=("7系铝合金结构件搅拌摩擦焊工艺技术开发", "65"),
     ),
     Story(  # agreed, then nobody wrote for weeks: the broker's queue shows it
         "demo-n-09",
@@ -150,6 +150,13 @@ STORIES = [
         decline=RejectReason.EXISTING,
     ),
 ]
+
+TERMS = (
+    "保密承诺\n\n"
+    "1. 企业仅为评估与本成果的合作而使用保密部分所载的工艺参数、试验数据与图纸。\n"
+    "2. 未经成果完成单位书面同意，不向任何第三方披露，不据此申请专利或自行实施。\n"
+    "3. 保密期限自接受之日起三年，无论双方是否签订合同。"
+)
 
 # (field name, keyword) the demo researcher follows; the demo enterprise's choice of deliveries
 FOLLOWS = ("新能源与节能", "热管理")
@@ -205,6 +212,9 @@ def _tell(story: Story, broker: User, at: Callable[[float], None], now: datetime
         else:
             answer_introduction(intro, people[side], ConsentAnswer.ACCEPTED, message=message or None)
     if story.terms_ago is not None and achievement.confidential:
+        if current_terms(achievement).is_default:
+            at(story.terms_ago + 0.3)
+            set_terms(achievement.owner, achievement, TERMS)
         at(story.terms_ago)
         accept_terms(need.owner, intro, current_terms(achievement).version)
     messages = []
@@ -218,10 +228,11 @@ def _tell(story: Story, broker: User, at: Callable[[float], None], now: datetime
         parent = messages[step.reply_to].id if step.reply_to is not None else None
         upload = (step.file, REPORT_PDF) if step.file else None
         messages.append(rooms.post_message(author, intro, step.text, parent_id=parent, upload=upload))
-    if story.deal_ago is not None:
+    if story.deal_ago is not None and story.deal is not None:
         at(story.deal_ago)
+        title, value = story.deal
         opening.create_from_introduction(
-            broker, intro, contract_type=ContractType.DEVELOPMENT, contract_value=parse_wan(story.deal_value)
+            broker, intro, contract_type=ContractType.DEVELOPMENT, contract_value=parse_wan(value), title=title
         )
     return 1
 
