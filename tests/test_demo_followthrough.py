@@ -110,6 +110,12 @@ def test_demo_load_shows_what_follows_a_match_once(app, make_client, monkeypatch
     other = _signed_in(make_client, "enterprise3")
     assert secret not in other.get(f"/achievements/{achievement_id}").get_data(as_text=True)
 
+    # The researcher follows a keyword; the enterprise hears of challenges in the daily digest.
+    assert "热管理" in researcher.get("/notifications/settings").get_data(as_text=True)
+    settings = _signed_in(make_client, "enterprise").get("/notifications/settings").get_data(as_text=True)
+    chosen = re.search(r'name="delivery_challenges".*?</select>', settings, re.S)
+    assert chosen and 'selected value="daily"' in chosen.group(0)
+
     # The district's dashboard counts a reviewed performance report.
     dashboard = _signed_in(make_client, "admin").get("/dashboard/").get_data(as_text=True)
     reviewed = re.search(r'id="performance-reviewed" data-count="(\d+)"', dashboard)
