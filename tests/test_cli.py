@@ -56,8 +56,10 @@ def test_demo_load_fills_the_ledger_once_at_every_stage(app, monkeypatch):
     runner.invoke(args=["demo", "load"])
     runner.invoke(args=["demo", "load"])
     with app.app_context():
-        deals = db.session.scalars(sa.select(Deal)).all()
+        deals = db.session.scalars(sa.select(Deal).where(Deal.introduction_id.is_(None))).all()
         assert len(deals) == 8
+        from_rooms = db.session.scalars(sa.select(Deal).where(Deal.introduction_id.is_not(None))).all()
+        assert [d.state for d in from_rooms] == [DealState.NEGOTIATING]  # opened from a negotiation room
         assert {d.state for d in deals} == set(DealState)
         assert all(d.broker.email == "broker@demo.jiebang.cn" and d.agency_id is not None for d in deals)
         assert ledger_mismatches() == []

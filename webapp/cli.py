@@ -61,10 +61,12 @@ def create_user(email: str, role: str, password: str | None, org_name: str | Non
 def load_demo() -> None:
     """Bring a fresh site to life, once: the demo organisations and users, their listings, the real
     lists of the shared data folder when it is there (DEMO_REAL_DATA=0 skips them), the matching,
-    challenges at every stage and deals. Running it again changes nothing."""
+    challenges at every stage, deals, and what follows a match (introductions, rooms, subscriptions,
+    performance reports). Running it again changes nothing."""
     from webapp.challenges import demo as challenges_demo
     from webapp.core.db import refresh_statistics
     from webapp.deals import demo as deals_demo
+    from webapp.demo import followthrough
     from webapp.demo import listings as listings_demo
     from webapp.demo.accounts import DEMO_PASSWORD, load
     from webapp.imports import real_lists
@@ -78,13 +80,15 @@ def load_demo() -> None:
     db.session.commit()
     deals_demo.load()
     db.session.commit()
+    introductions = followthrough.load(say=click.echo)
+    db.session.commit()
     refresh_statistics()  # a database loaded from empty: plan from its real sizes at once
     db.session.commit()
     if created:
         click.echo(f"Demo content loaded. Demo users, all with the password {DEMO_PASSWORD}:")
         for email, role in created:
             click.echo(f"  {role:<10} {email}")
-    elif not challenges:
+    elif not challenges and not introductions:
         click.echo("Demo content already present.")
 
 

@@ -13,7 +13,7 @@ from webapp.achievements.models import Achievement
 from webapp.achievements.services import save_achievement
 from webapp.extensions import db
 from webapp.listings import lifecycle
-from webapp.listings.demo import ACHIEVEMENTS, NEEDS
+from webapp.listings.demo import ACHIEVEMENTS, CONFIDENTIAL, NEEDS
 from webapp.needs.models import Need
 from webapp.needs.services import save_need
 from webapp.taxonomy.services import FieldResolver
@@ -33,11 +33,12 @@ def load(say: Callable[[str], None] = lambda _text: None) -> int:
     }
     fields = FieldResolver()
     made = 0
-    for _key, title, summary, keywords, field, maturity, price, modes, email in ACHIEVEMENTS:
+    for key, title, summary, keywords, field, maturity, price, modes, email in ACHIEVEMENTS:
         owner = users.get(email)
         if owner is None or (owner.id, title) in present:
             continue
         data = {"title": title, "summary": summary, "keywords": keywords, "maturity": maturity, "price": price}
+        data["confidential"] = CONFIDENTIAL.get(key)
         listing = save_achievement(owner, None, {**data, "coop_modes": modes}, field=fields.resolve(field))
         made += _publish(listing, owner, admin)
     for key, title, description, keywords, field, budget, modes, email, public in NEEDS:

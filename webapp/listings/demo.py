@@ -5,6 +5,13 @@ not at hand. All of it is fictional; webapp/demo/listings.py posts it."""
 
 from __future__ import annotations
 
+# The confidential part of an achievement, by key: its owner shows it to an enterprise that asks, or
+# that accepted the 保密承诺 in a negotiation room.
+CONFIDENTIAL = {
+    "demo-a-01": "关键工艺参数：型腔真空度保持在30-50mbar，抽真空时间1.2秒；模温分区控制为定模220℃、动模200℃；"
+    "压射速度分两段（慢压射0.25m/s，快压射4.5m/s）。专用排气块结构与真空阀控制时序见中试报告附件。",
+}
+
 # (key, title, summary, keywords, field, maturity, price 万元, transfer modes, owner e-mail)
 ACHIEVEMENTS = [
     (
