@@ -209,6 +209,17 @@ def test_accepting_proposes_one_introduction_to_both_owners(world):
     assert (w.battery.id, SuggestionStatus.ACCEPTED) in shown
 
 
+def test_an_introduction_stays_on_the_owners_page_whatever_scores_better(world):
+    w = world
+    matched(w)
+    everything = services.top_for(w.need, w.enterprise, limit=10)
+    assert len(everything) >= 2
+    lowest = everything[-1]
+    services.accept(lowest, w.broker, None)
+    shown = services.top_for(w.need, w.enterprise, limit=1)
+    assert [(s.id, s.status) for s in shown] == [(lowest.id, SuggestionStatus.ACCEPTED)]
+
+
 def test_deciding_twice_is_refused(world):
     w = world
     matched(w)

@@ -4,9 +4,7 @@ allowed to see them."""
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -38,6 +36,7 @@ from webapp.challenges.work_forms import (
     ApplicationForm,
     WithdrawForm,
 )
+from webapp.core import stored_files
 from webapp.core.money import parse_wan
 from webapp.core.permissions import require, roles_required
 from webapp.extensions import db
@@ -187,16 +186,7 @@ def download(attachment_id: int):
     """The file as an attachment, with the type sniffed at upload and no sniffing by the browser."""
     attachment = db.session.get(Attachment, attachment_id) or abort(404)
     require(can_download(current_user, attachment))
-    response = send_file(
-        io.BytesIO(attachment.data),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_files.download(attachment)
 
 
 @login_required

@@ -10,7 +10,6 @@ attachments (Content-Disposition: attachment) to the people `permissions.can_dow
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import unicodedata
@@ -24,7 +23,7 @@ from webapp.challenges.errors import ChallengeError, TransitionError
 from webapp.challenges.lifecycle import record
 from webapp.challenges.models import Application, ApplicationStatus, Attachment, AttachmentKind, Challenge, Milestone
 from webapp.challenges.posting import before_deadline
-from webapp.core import clock
+from webapp.core import stored_files
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -123,13 +122,7 @@ def store(
         owner_kind=kind,
         owner_id=owner_id,
         challenge_id=challenge.id,
-        filename=filename,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_by_id=user.id,
-        uploaded_at=clock.now(),
+        **stored_files.columns(filename, content_type, data, user),
     )
     db.session.add(attachment)
     db.session.flush()

@@ -9,14 +9,11 @@ can serve them; the view serves them as attachments to those who may see the dea
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.challenges import files as challenge_files
-from webapp.core import audit
-from webapp.core.db import utcnow
+from webapp.core import audit, stored_files
 from webapp.core.permissions import require
 from webapp.deals.access import can_manage, can_view
 from webapp.deals.models import Deal, DealFile, DealFileKind, Payment
@@ -54,13 +51,7 @@ def attach_file(
         deal_id=deal.id,
         payment_id=payment.id if payment else None,
         kind=kind,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_by_id=user.id,
-        uploaded_at=utcnow(),
+        **stored_files.columns(name, content_type, data, user),
     )
     db.session.add(stored)
     db.session.flush()

@@ -5,15 +5,13 @@ who may see the deal."""
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.accounts.models import Organisation, User
-from webapp.core import clock
+from webapp.core import clock, stored_files
 from webapp.core.permissions import require
 from webapp.deals import (
     access,
@@ -130,16 +128,7 @@ def download(deal_id: int, file_id: int):
     if stored is None or stored.deal_id != deal.id:
         abort(404)
     require(files.can_download(current_user, deal))
-    response = send_file(
-        io.BytesIO(stored.data),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_files.download(stored)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ platform's one upload check (`webapp.challenges.files.check`: type by content, s
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from webapp.challenges import files as challenge_files
-from webapp.core import audit, clock
+from webapp.core import audit, clock, stored_files
 from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.performance.models import (
@@ -223,13 +222,7 @@ def add_evidence(user, report: PerformanceReport, filename: str | None, data: by
         raise ReportError({"files": _("At most %(count)s files can be attached.", count=FILES_PER_REPORT)})
     stored = ReportFile(
         report_id=report.id,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_by_id=user.id,
-        uploaded_at=clock.now(),
+        **stored_files.columns(name, content_type, data, user),
     )
     db.session.add(stored)
     db.session.flush()

@@ -3,15 +3,13 @@ its own), the report with the enterprise's form and the district's review, evide
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.challenges.files import max_bytes
-from webapp.core import clock
+from webapp.core import clock, stored_files
 from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.performance import services
@@ -178,16 +176,7 @@ def review(report_id: int):
 def download(file_id: int):
     stored = db.session.get(ReportFile, file_id) or abort(404)
     require(can_view(stored.report, current_user))
-    response = send_file(
-        io.BytesIO(stored.data),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_files.download(stored)
 
 
 @bp.post("/files/<int:file_id>/remove")

@@ -9,7 +9,6 @@ database like theirs.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from flask_babel import gettext as _
 
 from webapp.accounts.models import User
 from webapp.challenges import files as checked_files
-from webapp.core import audit, clock
+from webapp.core import audit, clock, stored_files
 from webapp.core.formatting import format_day
 from webapp.core.permissions import require
 from webapp.extensions import db
@@ -88,13 +87,7 @@ def _store(user, introduction, upload: tuple[str, bytes], message: RoomMessage |
     stored = RoomFile(
         introduction_id=introduction.id,
         message_id=message.id if message else None,
-        filename=name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-        uploaded_by_id=user.id,
-        uploaded_at=clock.now(),
+        **stored_files.columns(name, content_type, data, user),
     )
     db.session.add(stored)
     db.session.flush()

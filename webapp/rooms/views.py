@@ -3,13 +3,12 @@ the broker's queue and a deal's page show of the rooms."""
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from webapp.core import stored_files
 from webapp.core.forms import show_error
 from webapp.core.permissions import PermissionDenied, require
 from webapp.extensions import db
@@ -166,16 +165,7 @@ def download(intro_id: int, file_id: int):
     stored = db.session.get(RoomFile, file_id)
     if stored is None or stored.introduction_id != intro.id:
         abort(404)
-    response = send_file(
-        io.BytesIO(stored.data),
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_files.download(stored)
 
 
 @bp.route("/rooms/<int:intro_id>/next-step", methods=["POST"])

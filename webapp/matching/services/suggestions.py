@@ -224,8 +224,10 @@ def _not_declined():
 
 
 def top_for(listing, user, limit: int = 5) -> list[Suggestion]:
-    """The best NEW or accepted suggestions of a listing, best first, for its owner, brokers and
-    admins (anyone else gets an empty list). NEW ones only while the other side is published."""
+    """A listing's introductions and then its best NEW suggestions, best first, for its owner,
+    brokers and admins (anyone else gets an empty list): an introduction waiting for the owner's
+    answer is never pushed off the page by better pairs found since. NEW ones only while the other
+    side is published."""
     if listing is None or getattr(listing, "id", None) is None or not can_see_suggestions(listing, user):
         return []
     ach_model, need_model = models()
@@ -248,7 +250,7 @@ def top_for(listing, user, limit: int = 5) -> list[Suggestion]:
                 sa.and_(Suggestion.status == SuggestionStatus.NEW, other_published),
             ),
         )
-        .order_by(Suggestion.score.desc(), Suggestion.id)
+        .order_by((Suggestion.status == SuggestionStatus.ACCEPTED).desc(), Suggestion.score.desc(), Suggestion.id)
         .limit(max(0, int(limit)))
     )
     return list(db.session.scalars(query).unique())
