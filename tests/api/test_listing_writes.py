@@ -115,6 +115,22 @@ def test_roles_scopes_and_owners_are_checked(client, query, make_user, make_toke
     assert query(lambda s: s.get(Achievement, created["id"]).status) is ListingStatus.DRAFT
 
 
+def test_an_admin_corrects_a_draft_but_only_its_owner_submits_it(client, query, make_user, make_token):
+    researcher = make_user("researcher")
+    created = client.http.post(
+        "/api/v1/achievements", json=ACHIEVEMENT, headers=_auth(make_token(researcher, "read write"))
+    ).get_json()
+    url = f"/api/v1/achievements/{created['id']}"
+    admin = _auth(make_token(make_user("admin"), "read write"), **{"Accept-Language": "en"})
+    refused = client.http.put(url, json=ACHIEVEMENT | {"title": "管理员改的标题", "submit": True}, headers=admin)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["submit"] == ["Only the listing's owner submits it for review."]
+    assert query(lambda s: s.get(Achievement, created["id"]).title) == ACHIEVEMENT["title"]  # nothing saved
+    corrected = client.http.put(url, json=ACHIEVEMENT | {"title": "管理员改的标题"}, headers=admin)
+    assert corrected.status_code == 200 and corrected.get_json()["title"] == "管理员改的标题"
+    assert query(lambda s: s.get(Achievement, created["id"]).status) is ListingStatus.DRAFT
+
+
 def test_an_enterprise_posts_a_de_identified_need(client, make_user, make_token, make_org):
     from webapp.accounts.models import OrgKind
 

@@ -121,6 +121,12 @@ def _add_routes(kind: Kind) -> None:
         user = api_user()
         listing = visible_listing(model, path[id_param], user)
         require(listing.can_edit(user))
+        if data["submit"] and not listing.is_owned_by(user):  # an admin edits; only its owner submits
+            abort(
+                422,
+                message=_("Some fields are not valid; see errors."),
+                messages={"json": {"submit": [_("Only the listing's owner submits it for review.")]}},
+            )
         kind.save(user, listing, data)
         submit_after_save(listing, user, data["submit"])
         db.session.flush()
