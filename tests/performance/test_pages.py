@@ -162,3 +162,29 @@ def test_nobody_else_opens_a_report_or_its_evidence(app, world, make_client, que
         )
         == 1
     )
+
+
+def test_the_challenges_page_leads_its_enterprise_and_admins_to_the_report(app, world, make_client, query):
+    ids, report_id = world
+    challenge_id = report(query, report_id).challenge_id
+    for who in ("owner", "admin"):
+        page = as_user(app, make_client, ids[who]).get(f"/challenges/{challenge_id}").get_data(as_text=True)
+        assert 'id="performance-report"' in page and "To be filed" in page
+        assert f'href="/performance/{report_id}"' in page
+    for who in ("tju", "rival", "expert"):  # the winning team and others see the challenge, not the report
+        page = as_user(app, make_client, ids[who]).get(f"/challenges/{challenge_id}").get_data(as_text=True)
+        assert 'id="performance-report"' not in page and f"/performance/{report_id}" not in page
+    assert f"/performance/{report_id}" not in make_client().get(f"/challenges/{challenge_id}").get_data(as_text=True)
+
+
+def test_a_paid_deals_page_leads_to_its_report(app, make_client, query, challenge_clock):
+    with app.app_context(), force_locale("en"):
+        people = challenges.make_people()
+        broker = factory.broker()
+        deal = factory.paid(people, broker)
+        report_id = factory.report_of(deal=deal).id
+        deal_id = deal.id
+        db.session.commit()
+        admin_id = people.admin.id
+    page = as_user(app, make_client, admin_id).get(f"/deals/{deal_id}").get_data(as_text=True)
+    assert 'id="performance-report"' in page and f'href="/performance/{report_id}"' in page

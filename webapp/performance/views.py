@@ -192,3 +192,19 @@ def remove_file(file_id: int):
     db.session.commit()
     flash(_("File removed."), "success")
     return redirect(url_for(".detail", report_id=report.id))
+
+
+@bp.app_context_processor
+def _inject():
+    def performance_report_of(challenge=None, deal=None) -> PerformanceReport | None:
+        """The report that fell due for a challenge or a deal, for the pages of those who may read it
+        (its enterprise and admins); None for everyone else, and before one falls due."""
+        column, subject = (
+            (PerformanceReport.challenge_id, challenge) if challenge is not None else (PerformanceReport.deal_id, deal)
+        )
+        if subject is None or not current_user.is_authenticated:
+            return None
+        report = db.session.scalar(sa.select(PerformanceReport).where(column == subject.id))
+        return report if report is not None and can_view(report, current_user) else None
+
+    return {"performance_report_of": performance_report_of}
