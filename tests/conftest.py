@@ -349,6 +349,17 @@ def live_database_url(request, tmp_path_factory) -> str:
     return make_database(request.config, tmp_path_factory, "live")
 
 
+def make_race_app(live_database_url: str, tmp_path_factory, connections: int):
+    """An app on the live database with a connection for each of `connections` simultaneous callers
+    (the tests that race requests or task runs against each other)."""
+    return create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=live_database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": connections + 2, "max_overflow": 0},
+        MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")),
+    )
+
+
 @pytest.fixture(scope="session")
 def live_app(app, live_database_url, tmp_path_factory):
     """An app on the live database, tasks in-process. Tests using it are marked `live` and must

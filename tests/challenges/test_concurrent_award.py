@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests import clock
 from tests.challenges import factory
-from webapp import create_app
+from tests.conftest import make_race_app
 from webapp.accounts.models import User
 from webapp.challenges import applications, review
 from webapp.challenges import award as awarding
@@ -28,12 +28,7 @@ REQUESTS = 20
 @pytest.fixture(scope="module")
 def race_app(live_app, live_database_url, tmp_path_factory):
     """The live database with a connection for every request at once."""
-    return create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=live_database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": REQUESTS + 2, "max_overflow": 0},
-        MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")),
-    )
+    return make_race_app(live_database_url, tmp_path_factory, REQUESTS)
 
 
 def in_notice_committed(app, winners_max: int) -> tuple[int, int]:

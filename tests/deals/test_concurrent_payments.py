@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from webapp import create_app
+from tests.conftest import make_race_app
 from webapp.accounts.models import User
 from webapp.deals import opening, services
 from webapp.deals.models import ContractType, Deal, DealState, Payment
@@ -27,12 +27,7 @@ WAN = 10_000
 
 @pytest.fixture(scope="module")
 def race_app(live_app, live_database_url, tmp_path_factory):
-    return create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=live_database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": REQUESTS + 2, "max_overflow": 0},
-        MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")),
-    )
+    return make_race_app(live_database_url, tmp_path_factory, REQUESTS)
 
 
 def test_simultaneous_payments_never_exceed_the_contract_value(race_app, make_live_user):

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests import clock
 from tests.challenges.factory import make_people
+from tests.conftest import make_race_app
 from tests.performance import factory
-from webapp import create_app
 from webapp.extensions import db
 from webapp.notifications.models import Notification
 from webapp.performance import reminders
@@ -27,12 +27,7 @@ RUNS = 8
 
 @pytest.fixture(scope="module")
 def race_app(live_app, live_database_url, tmp_path_factory):
-    return create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=live_database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": RUNS + 2, "max_overflow": 0},
-        MAIL_FOLDER=str(tmp_path_factory.mktemp("race-mail")),
-    )
+    return make_race_app(live_database_url, tmp_path_factory, RUNS)
 
 
 def test_simultaneous_reminder_runs_send_the_days_reminder_once(race_app):
