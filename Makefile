@@ -35,16 +35,20 @@ worker-bulk: install translations
 
 # The whole suite on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL at the same time: much
 # of each run waits on browsers, live servers and workers, so the two share the cores well. Each run
-# has its own databases and Redis numbers; the PostgreSQL run's report follows the SQLite run's.
+# has its own databases and Redis numbers; the PostgreSQL run's report follows the SQLite run's, and
+# the failures of both are listed again at the end.
 test: install translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest $(PYTEST_ARGS) --db sqlite; fi; \
 	report=$$(mktemp -d); \
 	$(BIN)/pytest $(PYTEST_ARGS) --db postgresql > $$report/postgresql.log 2>&1 & postgresql=$$!; \
-	$(BIN)/pytest $(PYTEST_ARGS) --db sqlite; sqlite=$$?; \
-	wait $$postgresql; pg=$$?; \
-	echo "== the same suite on PostgreSQL =="; cat $$report/postgresql.log; rm -rf $$report; \
+	{ $(BIN)/pytest $(PYTEST_ARGS) --db sqlite; echo $$? > $$report/sqlite.rc; } | tee $$report/sqlite.log; \
+	sqlite=$$(cat $$report/sqlite.rc); wait $$postgresql; pg=$$?; \
+	echo "== the same suite on PostgreSQL =="; cat $$report/postgresql.log; \
+	echo "== what failed on SQLite, then on PostgreSQL =="; \
+	grep -E '^(FAILED|ERROR) ' $$report/sqlite.log $$report/postgresql.log || echo "(nothing)"; \
+	rm -rf $$report; \
 	echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$pg"; \
 	test $$sqlite -eq 0 && test $$pg -eq 0
 
