@@ -96,11 +96,15 @@ def summary(introduction) -> RoomSummary:
 def quiet_rooms(user, days: int = QUIET_DAYS) -> list[RoomSummary]:
     """The open rooms of the broker's introductions (every broker's, for admins) where nothing was
     written, kept or agreed for `days` days, quietest first."""
-    from webapp.matching.models import Introduction
+    from webapp.matching.models import ConsentState, Introduction
 
     if user is None or not user.is_authenticated or user.role not in (Role.BROKER, Role.ADMIN):
         return []
-    query = sa.select(Introduction).where(Introduction.closed_at.is_(None)).order_by(Introduction.id)
+    query = (
+        sa.select(Introduction)
+        .where(Introduction.closed_at.is_(None), Introduction.in_consent_state(ConsentState.AGREED))
+        .order_by(Introduction.id)
+    )
     if user.role is not Role.ADMIN:
         query = query.where(Introduction.broker_id == user.id)
     rooms = [intro for intro in db.session.scalars(query) if access.is_open(intro)]
