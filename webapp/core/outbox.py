@@ -4,7 +4,7 @@ Work that must happen is written in the same transaction as the change that caus
 after that transaction commits is it handed to Celery. If Redis is down or hung the hand-over
 fails quickly (or is skipped while a recent failure is remembered), the row stays pending, and
 the relay task re-sends it once the broker is back. Requests never wait on the broker: inside a
-request the hand-over runs after the response has been sent.
+request the hand-over runs after the response has been sent (`DispatchAfterResponse`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -72,9 +72,7 @@ def _after_commit(session: Session) -> None:
     if not ids:
         return
     if has_request_context():
-        from flask import g
-
-        g.setdefault("outbox_committed", []).extend(ids)
+        request.environ.setdefault(_ENVIRON_KEY, []).extend(ids)
     else:
         # A fresh application context brings a fresh session: this one is mid-commit.
         with current_app.app_context():
@@ -89,21 +87,46 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_SESSION_KEY, None)
 
 
+_ENVIRON_KEY = "jiebang.outbox_committed"  # the ids a request committed, for after its response
+
+
+class DispatchAfterResponse:
+    """WSGI middleware: hands the messages a request committed to Celery once the server has taken
+    the response's whole body. It does not wait for the server to close the body: Werkzeug's server
+    (`make run`) skips `close()` when the client drops the connection right after the response, and
+    the work would then wait for the relay (or, without a beat, for ever)."""
+
+    def __init__(self, wsgi_app, app) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        body = self.wsgi_app(environ, start_response)
+        if not environ.get(_ENVIRON_KEY):
+            return body  # nothing to hand over: the server keeps its own handling of the body (sendfile)
+        return self._then_dispatch(body, environ)
+
+    def _then_dispatch(self, body, environ):
+        try:
+            for chunk in body:  # noqa: UP028 - `yield from` would close the body a second time below
+                yield chunk
+        finally:
+            try:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+            finally:
+                ids = environ.pop(_ENVIRON_KEY, None)
+                if ids:
+                    with self.app.app_context():
+                        try:
+                            dispatch(ids)
+                        except Exception:  # noqa: BLE001 - the response is sent; the relay hands them over later
+                            log.exception("outbox: messages %s not handed over after their request", ids)
+
+
 def register_request_hook(app) -> None:
-    @app.after_request
-    def _dispatch_after_response(response):
-        from flask import g
-
-        ids = g.pop("outbox_committed", None)
-        if ids:
-            flask_app = current_app._get_current_object()
-
-            def run() -> None:
-                with flask_app.app_context():
-                    dispatch(ids)
-
-            response.call_on_close(run)
-        return response
+    app.wsgi_app = DispatchAfterResponse(app.wsgi_app, app)
 
 
 # Remembers a recent failure so that later requests do not each wait on a dead broker.
