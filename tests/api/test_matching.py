@@ -11,13 +11,13 @@ import jsonschema_rs
 import sqlalchemy as sa
 
 from tests.listings.search_factory import make_listing
+from tests.matching.consent_helpers import introduce
 from tests.matching.test_views import add_pair
 from webapp.accounts.models import OrgKind
 from webapp.core.audit import AuditEvent
 from webapp.core.db import utcnow
 from webapp.listings.models import ListingStatus
 from webapp.matching.models import (
-    ConsentAnswer,
     Introduction,
     IntroductionOutcome,
     RejectReason,
@@ -64,23 +64,6 @@ def _all_pages(client, url: str, token: str) -> list[int]:
         if cursor is None:
             return ids
     raise AssertionError("the cursor never ended")
-
-
-def _introduce(query, sid: int, broker_id: int, *, closed: bool = False, agreed: bool = False) -> int:
-    def add(session):
-        s = session.get(Suggestion, sid)
-        s.status, s.decided_at, s.decided_by_id = SuggestionStatus.ACCEPTED, utcnow(), broker_id
-        intro = Introduction(suggestion_id=sid, broker_id=broker_id, note="请尽快联系")
-        if agreed:
-            intro.need_answer = intro.achievement_answer = ConsentAnswer.ACCEPTED
-            intro.need_answered_at = intro.achievement_answered_at = utcnow()
-        if closed:
-            intro.outcome, intro.closed_at = IntroductionOutcome.NO_DEAL, utcnow()
-        session.add(intro)
-        session.commit()
-        return intro.id
-
-    return query(add)
 
 
 def _status(query, sid: int) -> SuggestionStatus:
@@ -395,10 +378,10 @@ def test_a_de_identified_need_reaches_the_broker_only_where_the_page_shows_it(
 def test_introductions_are_listed_for_their_broker_their_parties_and_admins(client, query, make_user, make_token):
     broker, colleague = make_user("broker"), make_user("broker")
     enterprise, stranger = make_user("enterprise"), make_user("enterprise")
-    mine_open = _introduce(query, add_pair(query, need={"owner_id": enterprise.id}), broker.id)
-    mine_closed = _introduce(query, add_pair(query), broker.id, closed=True)
-    mine_later = _introduce(query, add_pair(query), broker.id)
-    theirs = _introduce(query, add_pair(query), colleague.id)
+    mine_open = introduce(query, add_pair(query, need={"owner_id": enterprise.id}), broker.id)
+    mine_closed = introduce(query, add_pair(query), broker.id, closed=True)
+    mine_later = introduce(query, add_pair(query), broker.id)
+    theirs = introduce(query, add_pair(query), colleague.id)
 
     def listed(user, url="/api/v1/introductions?limit=1") -> list[int]:
         return _all_pages(client, url, make_token(user))
@@ -419,7 +402,7 @@ def test_introductions_are_listed_for_their_broker_their_parties_and_admins(clie
 
 def test_the_outcome_is_recorded_by_the_introductions_broker(client, query, make_user, make_token):
     broker, enterprise = make_user("broker"), make_user("enterprise")
-    intro = _introduce(query, add_pair(query, need={"owner_id": enterprise.id}), broker.id, agreed=True)
+    intro = introduce(query, add_pair(query, need={"owner_id": enterprise.id}), broker.id, agreed=True)
     url = f"/api/v1/introductions/{intro}/outcome"
     assert (
         client.http.post(url, json={"outcome": "deal"}, headers=_auth(make_token(enterprise, "read write"))).status_code

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.api.test_matching import _all_pages, _auth, _conforms, _introduce, _text
-from tests.matching.test_views import add_pair
-from webapp.accounts.models import OrgKind
+from tests.api.test_matching import _all_pages, _auth, _conforms, _text
+from tests.matching.consent_helpers import hidden_enterprise_introduction
 from webapp.core.audit import AuditEvent
 from webapp.matching.models import ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
 
@@ -18,23 +17,16 @@ RESEARCHER_PHONE = "13866667777"
 
 
 def _cast(query, make_org, make_user):
-    org = make_org(OrgKind.ENTERPRISE, name=SECRET_ORG, address="天津市津南区双港镇某路2号")
-    enterprise = make_user("enterprise", organisation_id=org.id)
-    researcher = make_user("researcher", name="冯研究员", phone=RESEARCHER_PHONE)
-    broker = make_user("broker")
-    sid = add_pair(
+    return hidden_enterprise_introduction(
         query,
-        need={
-            "owner_id": enterprise.id,
-            "organisation_id": org.id,
-            "organisation_name": SECRET_ORG,
-            "contact_name": SECRET_CONTACT,
-            "contact_phone": SECRET_PHONE,
-            "show_identity": False,
-        },
-        achievement={"owner_id": researcher.id},
+        make_org,
+        make_user,
+        org=SECRET_ORG,
+        contact=SECRET_CONTACT,
+        phone=SECRET_PHONE,
+        address="天津市津南区双港镇某路2号",
+        researcher={"name": "冯研究员", "phone": RESEARCHER_PHONE},
     )
-    return enterprise, researcher, broker, _introduce(query, sid, broker.id)
 
 
 def test_the_researcher_reads_the_enterprise_only_once_both_agreed(client, query, make_org, make_user, make_token):

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.matching.test_views import _introduce, add_pair, zh
-from webapp.accounts.models import OrgKind
+from tests.matching.consent_helpers import hidden_enterprise_introduction
+from tests.matching.test_views import zh
 from webapp.matching.models import ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
 
 SECRET_ORG = "津南保密精密铸造有限公司"
@@ -23,23 +23,17 @@ RESEARCHER_MAIL = "zheng.lab@example.edu.cn"
 def intro(query, make_org, make_user, make_client):
     """A de-identified need by an enterprise, an achievement by a researcher, an introduction by a
     broker; each with a client signed in."""
-    org = make_org(OrgKind.ENTERPRISE, name=SECRET_ORG, address="天津市津南区八里台镇工业园1号")
-    enterprise = make_user("enterprise", organisation_id=org.id)
-    researcher = make_user("researcher", name=RESEARCHER_NAME, phone=RESEARCHER_PHONE, email=RESEARCHER_MAIL)
-    broker = make_user("broker")
-    sid = add_pair(
+    enterprise, researcher, broker, intro_id = hidden_enterprise_introduction(
         query,
-        need={
-            "owner_id": enterprise.id,
-            "organisation_id": org.id,
-            "organisation_name": SECRET_ORG,
-            "contact_name": SECRET_CONTACT,
-            "contact_phone": SECRET_PHONE,
-            "show_identity": False,
-        },
-        achievement={"owner_id": researcher.id, "institution_name": "天津大学"},
+        make_org,
+        make_user,
+        org=SECRET_ORG,
+        contact=SECRET_CONTACT,
+        phone=SECRET_PHONE,
+        address="天津市津南区八里台镇工业园1号",
+        researcher={"name": RESEARCHER_NAME, "phone": RESEARCHER_PHONE, "email": RESEARCHER_MAIL},
+        institution_name="天津大学",
     )
-    intro_id = _introduce(query, sid, broker.id)
     clients = {}
     for name, user in (("enterprise", enterprise), ("researcher", researcher), ("broker", broker)):
         clients[name] = make_client()

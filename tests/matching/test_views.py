@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
 from tests.listings.search_factory import field_named, make_listing
+from tests.matching.consent_helpers import introduce
 from webapp.accounts.models import OrgKind
 from webapp.core.db import utcnow
 from webapp.listings.models import ListingStatus, Maturity
 from webapp.matching.models import (
-    ConsentAnswer,
     Introduction,
     IntroductionOutcome,
     LexiconEntry,
@@ -307,26 +307,9 @@ def test_a_decided_suggestion_cannot_be_decided_again(client, query, broker):
 # -- introductions --------------------------------------------------------------------------
 
 
-def _introduce(query, sid: int, broker_id: int, *, agreed: bool = False) -> int:
-    """An introduction of the pair by the broker, waiting for both answers (or both agreed)."""
-
-    def add(session):
-        s = session.get(Suggestion, sid)
-        s.status, s.decided_at, s.decided_by_id = SuggestionStatus.ACCEPTED, utcnow(), broker_id
-        intro = Introduction(suggestion_id=sid, broker_id=broker_id, note="请尽快联系")
-        if agreed:
-            intro.need_answer = intro.achievement_answer = ConsentAnswer.ACCEPTED
-            intro.need_answered_at = intro.achievement_answered_at = utcnow()
-        session.add(intro)
-        session.commit()
-        return intro.id
-
-    return query(add)
-
-
 def test_introductions_list_the_brokers_own_and_the_outcome_is_recorded(app, client, query, make_user, broker):
-    mine = _introduce(query, add_pair(query, need={"title": "我的对接需求"}), broker.id, agreed=True)
-    theirs = _introduce(query, add_pair(query, need={"title": "别人的对接需求"}), make_user("broker").id)
+    mine = introduce(query, add_pair(query, need={"title": "我的对接需求"}), broker.id, agreed=True)
+    theirs = introduce(query, add_pair(query, need={"title": "别人的对接需求"}), make_user("broker").id)
 
     page = client.get("/broker/introductions").get_data(as_text=True)
     assert "我的对接需求" in page and "别人的对接需求" not in page
@@ -347,7 +330,7 @@ def test_introductions_list_the_brokers_own_and_the_outcome_is_recorded(app, cli
 def test_listing_owners_see_the_introduction_but_cannot_record_its_outcome(client, query, make_user, make_client):
     need_owner, stranger, broker = make_user("enterprise"), make_user("enterprise"), make_user("broker")
     sid = add_pair(query, need={"owner_id": need_owner.id})
-    intro = _introduce(query, sid, broker.id)
+    intro = introduce(query, sid, broker.id)
 
     owner_client = make_client()
     owner_client.login(need_owner.email)
