@@ -72,6 +72,18 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "PUT /api/v1/deals/{deal_id}/schedule": (only("admin"), {"deal_id": "signed_deal"}),
     "PUT /api/v1/deals/{deal_id}/field": (only("admin"), {"deal_id": "signed_deal"}),
     "POST /api/v1/deals/{deal_id}/cancel": (only("admin"), {"deal_id": "negotiating_deal"}),
+    # Performance reports: another enterprise's report (a deal paid in full) is read by that enterprise
+    # and admins only, and filed by that enterprise alone; every caller lists their own (none of
+    # the samples'); admins review (a draft: 409, past the access rule).
+    "GET /api/v1/performance-reports": (SIGNED_IN, {}),
+    "GET /api/v1/performance-reports/{report_id}": (only("admin"), {"report_id": "due_report"}),
+    "PUT /api/v1/performance-reports/{report_id}": (NOBODY, {"report_id": "due_report"}),
+    "POST /api/v1/performance-reports/{report_id}/evidence": (NOBODY, {"report_id": "due_report"}),
+    "DELETE /api/v1/performance-reports/{report_id}/evidence/{file_id}": (
+        NOBODY,
+        {"report_id": "due_report", "file_id": "report_evidence"},
+    ),
+    "POST /api/v1/performance-reports/{report_id}/review": (only("admin"), {"report_id": "due_report"}),
     # Matching: the queue and its decisions are the brokers' and admins'; another broker's
     # introduction is for its broker, its two owners and admins; a listing's suggestions are read by
     # anyone who sees the listing (an empty list for all but its owner, brokers and admins).
@@ -171,19 +183,23 @@ def _import_job(session, owner):
 
 
 def _deals(session, owners: dict) -> dict:
-    """Two deals of the broker among the owners, between the owners' enterprise and researcher: one
-    negotiating, one signed."""
+    """Deals of the broker among the owners, between the owners' enterprise and researcher: one
+    negotiating, one signed, and one paid in full whose performance report is due, with the
+    enterprise's evidence and figures."""
     from datetime import date
 
     from flask_babel import force_locale
 
+    from tests.rooms.factory import PDF
     from webapp.deals import opening, services
     from webapp.deals.models import ContractType
+    from webapp.performance import services as performance
+    from webapp.performance.models import PerformanceReport
 
     enterprise, researcher = owners["enterprise"], owners["researcher"]
     deals = {}
     with force_locale("zh_CN"):
-        for name in ("negotiating_deal", "signed_deal"):
+        for name in ("negotiating_deal", "signed_deal", "paid_deal"):
             deals[name] = opening.create_direct(
                 owners["broker"],
                 title="接口样例成交",
@@ -198,7 +214,13 @@ def _deals(session, owners: dict) -> dict:
                 contract_value=1_000_000,
             )
         services.sign(owners["broker"], deals["signed_deal"], date(2025, 3, 1))
-    return deals
+        paid = deals.pop("paid_deal")
+        services.sign(owners["broker"], paid, date(2025, 3, 1))
+        services.record_payment(owners["broker"], paid, date(2025, 4, 1), 1_000_000)
+        report = session.query(PerformanceReport).filter_by(deal_id=paid.id).one()
+        evidence = performance.add_evidence(enterprise, report, "接口样例销售台账.pdf", PDF)
+        performance.save_draft(enterprise, report, performance.ReportInput(sales=2_000_000, summary="接口样例绩效"))
+    return deals | {"due_report": report, "report_evidence": evidence}
 
 
 def _matching(session, owners: dict, need, achievement) -> dict:

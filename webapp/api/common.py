@@ -5,8 +5,11 @@ Idempotency-Key."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import make_response
 from flask_babel import gettext as _
 from flask_smorest import abort
@@ -102,3 +105,32 @@ def newest_first(query, model, args: dict, dump) -> dict:
     rows = list(db.session.scalars(query))
     more, rows = len(rows) > args["limit"], rows[: args["limit"]]
     return {"items": [dump(row) for row in rows], "next_cursor": str(rows[-1].id) if more else None}
+
+
+DAY_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.([1-9]\d{0,9})$")
+
+
+def _day_position(cursor: str | None) -> tuple[date, int] | None:
+    """(day, id) of a "YYYY-MM-DD.id" cursor; None for anything else (a stale or edited one: the
+    first page)."""
+    match = DAY_CURSOR.match(cursor or "")
+    if not match:
+        return None
+    try:
+        return date.fromisoformat(match.group(1)), int(match.group(2))
+    except ValueError:
+        return None
+
+
+def by_day(query, day_column, model, args: dict, dump) -> dict:
+    """A page of `query` in the order of a day (`day_column`, then id, both ascending) after
+    Paging's cursor "YYYY-MM-DD.id", the day and id of the last row shown."""
+    position = _day_position(args.get("cursor"))
+    if position is not None:
+        day, last_id = position
+        query = query.where(sa.or_(day_column > day, sa.and_(day_column == day, model.id > last_id)))
+    rows = list(db.session.scalars(query.order_by(day_column, model.id).limit(args["limit"] + 1)))
+    more, rows = len(rows) > args["limit"], rows[: args["limit"]]
+    last = rows[-1] if more else None
+    next_cursor = f"{getattr(last, day_column.key).isoformat()}.{last.id}" if last is not None else None
+    return {"items": [dump(row) for row in rows], "next_cursor": next_cursor}

@@ -5,15 +5,12 @@ see it (access.can_view): anyone else gets 404. Changing deals: webapp.api.deal_
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 import sqlalchemy as sa
 from flask import url_for
 from flask_smorest import Blueprint, abort
 
 from webapp.api.auth import api_user
-from webapp.api.common import get_visible
+from webapp.api.common import by_day, get_visible
 from webapp.api.deal_schemas import DealDetail, DealPage, DealQuery, PaymentPage
 from webapp.api.schemas import Paging
 from webapp.core.audit import action_label
@@ -26,7 +23,6 @@ from webapp.listings.paging import decode_cursor, encode_cursor
 bp = Blueprint("api_deals", __name__, url_prefix="/api/v1", description="The technology-contract ledger.")
 
 LIST_ORDER = "deals"  # the cursor's sort: the list page's, newest first
-PAYMENT_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})\.([1-9]\d{0,9})$")
 
 
 def money(yuan: int) -> dict:
@@ -188,35 +184,12 @@ def deal(deal_id: int):
     return deal_detail(visible_deal(deal_id, user), user)
 
 
-def _payment_position(cursor: str | None) -> tuple[date, int] | None:
-    match = PAYMENT_CURSOR.match(cursor or "")
-    if not match:
-        return None
-    try:
-        return date.fromisoformat(match.group(1)), int(match.group(2))
-    except ValueError:
-        return None
-
-
 def payments_page(deal: Deal, args: dict) -> dict:
     """The deal's payments in the page's order (date received, then as recorded)."""
-    query = sa.select(Payment).where(Payment.deal_id == deal.id).order_by(Payment.received_on, Payment.id)
-    position = _payment_position(args.get("cursor"))
-    if position is not None:
-        day, last_id = position
-        query = query.where(
-            sa.or_(Payment.received_on > day, sa.and_(Payment.received_on == day, Payment.id > last_id))
-        )
-    rows = list(db.session.scalars(query.limit(args["limit"] + 1)))
-    more = len(rows) > args["limit"]
-    rows = rows[: args["limit"]]
     by_payment, _documents = _files_by_payment(deal)
-    return {
-        "items": [_payment(p, by_payment) for p in rows],
-        "next_cursor": f"{rows[-1].received_on.isoformat()}.{rows[-1].id}" if more else None,
-        "received": money(deal.received_total),
-        "remaining": money(deal.remaining),
-    }
+    query = sa.select(Payment).where(Payment.deal_id == deal.id)
+    page = by_day(query, Payment.received_on, Payment, args, lambda p: _payment(p, by_payment))
+    return page | {"received": money(deal.received_total), "remaining": money(deal.remaining)}
 
 
 @bp.get("/deals/<int:deal_id>/payments")

@@ -179,6 +179,13 @@ def _clean(report: PerformanceReport, data: ReportInput, *, complete: bool) -> d
     return values
 
 
+def validate(report: PerformanceReport, data: ReportInput, *, complete: bool) -> None:
+    """ReportError naming every field `save_draft` (or, `complete`, `submit`) would refuse; nothing
+    changes. For an input refused before the service runs (the API's unreadable amounts), so that
+    the other fields' messages come back with it."""
+    _clean(report, data, complete=complete)
+
+
 def _snapshot(report: PerformanceReport) -> dict:
     return audit.changes(report, [*FIGURES, "status"])
 
