@@ -9,7 +9,8 @@ Who has the right: the enterprise itself, brokers and admins (and the parties to
 not reached here). Everyone else sees 某企业（津南区）.
 
 The enterprise's performance report (事后绩效) on a completed challenge, and its evidence, name it too:
-only the enterprise and the admins open them, never the winning team nor anyone else."""
+only the enterprise and the admins open them, on the pages or through the API, never the winning team
+nor anyone else."""
 
 from __future__ import annotations
 
@@ -219,6 +220,33 @@ def test_a_de_identified_enterprise_is_named_to_nobody_without_the_right(app, qu
     assert winner.http.get(f"/performance/{people.report.id}").status_code == 403
     assert all(winner.http.get(f"/performance/files/{i}").status_code == 403 for i in people.report_files)
 
+    # Nor does the API give the report, or find it in a list, to any of them (the pages link no API
+    # address: each is asked directly, with a token of its own).
+    readers = {
+        **without_right,
+        "the winning team": people.winner,
+        "the enterprise": people.owner,
+        "admin": people.admin,
+    }
+    bearer = query(lambda session: api_tokens(session, [p for p in readers.values() if p is not None]))
+    report_api = f"/api/v1/performance-reports/{people.report.id}"
+    for who, person in readers.items():
+        headers = {"Authorization": f"Bearer {bearer[person.id]}"} if person is not None else {}
+        listed = Client(app).http.get("/api/v1/performance-reports", headers=headers)
+        read = Client(app).http.get(report_api, headers=headers)
+        if who in ("the enterprise", "admin"):
+            assert people.report.id in [item["id"] for item in listed.get_json()["items"]], who
+            assert SECRET_NAME in read.get_data(as_text=True) and SECRET_PHONE in read.get_data(as_text=True)
+            continue
+        assert (listed.status_code, read.status_code) == ((401, 401) if person is None else (200, 404)), who
+        leaks += [
+            f"{who}: the API's {url} shows {secret}"
+            for url, answer in (("list", listed), ("report", read))
+            for secret in (SECRET_NAME, SECRET_PERSON, SECRET_PHONE)
+            if secret in answer.get_data(as_text=True)
+        ]
+    assert not leaks, "\n".join(leaks)
+
     # Those with the right see the name: the enterprise itself and the admins.
     for person in (people.owner, people.admin):
         client = Client(app)
@@ -226,6 +254,15 @@ def test_a_de_identified_enterprise_is_named_to_nobody_without_the_right(app, qu
         for challenge in challenges:
             assert SECRET_NAME in readable(client.http.get(f"/challenges/{challenge.id}").get_data())
         assert SECRET_NAME in readable(client.http.get(f"/performance/{people.report.id}").get_data())
+
+
+def api_tokens(session, people) -> dict[int, str]:
+    """A read token of each person, by user id."""
+    from webapp.accounts.tokens import create_token
+
+    made = {person.id: create_token(session.merge(person), "隐私测试", "read")[1] for person in people}
+    session.commit()
+    return made
 
 
 SECRET_DETAIL = f"保密配方XQ{UID}：冷却液乙二醇占比百分之四十七"
