@@ -94,7 +94,7 @@ def report_data(report: PerformanceReport, user) -> dict:
         "enterprise": report.enterprise_name,
         "opened_on": report.opened_on,
         "due_on": report.due_on,
-        "overdue": report.status in OPEN_STATES and report.due_on < clock.today(),
+        "overdue": report.overdue_on(clock.today()),
         "status": report.status.value,
         "status_label": report.status.label,
         "submitted_at": report.submitted_at,

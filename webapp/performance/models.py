@@ -140,6 +140,15 @@ class PerformanceReport(TimestampMixin, db.Model):
     def subject_link(self) -> str:
         return f"/challenges/{self.challenge_id}" if self.challenge_id else f"/deals/{self.deal_id}"
 
+    def overdue_on(self, today: date) -> bool:
+        """Still to be filed after its due day (`today`: the district's date)."""
+        return self.status in OPEN_STATES and self.due_on < today
+
+    @classmethod
+    def overdue_where(cls, today: date):
+        """The SQL condition of `overdue_on` (the lists' filter)."""
+        return sa.and_(cls.status.in_(OPEN_STATES), cls.due_on < today)
+
     def __repr__(self) -> str:
         return f"<PerformanceReport {self.id} {self.status.value} due {self.due_on}>"
 

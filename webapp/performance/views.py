@@ -27,7 +27,7 @@ def _filtered(query, name: str, today):
     if name == "due":
         return query.where(PerformanceReport.status.in_(OPEN_STATES), PerformanceReport.due_on >= today)
     if name == "overdue":
-        return query.where(PerformanceReport.status.in_(OPEN_STATES), PerformanceReport.due_on < today)
+        return query.where(PerformanceReport.overdue_where(today))
     if name == "submitted":
         return query.where(PerformanceReport.status == ReportStatus.SUBMITTED)
     if name == "reviewed":
