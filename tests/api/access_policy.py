@@ -103,6 +103,14 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
         {"achievement_id": "published_achievement"},
     ),
     "GET /api/v1/needs/{need_id}/suggestions": (EVERYONE, {"need_id": "published_need"}),
+    # The caller's own notifications, settings and followed fields and keywords: every account has
+    # them, as the pages (login only); nobody reaches anyone else's, so no sample is needed.
+    "GET /api/v1/me/notifications": (SIGNED_IN, {}),
+    "POST /api/v1/me/notifications/read": (SIGNED_IN, {}),
+    "GET /api/v1/me/notification-settings": (SIGNED_IN, {}),
+    "PUT /api/v1/me/notification-settings": (SIGNED_IN, {}),
+    "GET /api/v1/me/subscriptions": (SIGNED_IN, {}),
+    "PUT /api/v1/me/subscriptions": (SIGNED_IN, {}),
 }
 
 

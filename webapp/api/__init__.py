@@ -115,11 +115,12 @@ def init_app(app: Flask) -> None:
     from webapp.api.imports import bp as imports
     from webapp.api.listings import bp as listings
     from webapp.api.matching import bp as matching
+    from webapp.api.notifications import bp as notifications
     from webapp.api.performance import bp as performance
     from webapp.api.rooms import bp as rooms
     from webapp.extensions import csrf, limiter
 
-    blueprints = [listings, challenges, deals, performance, dashboard, imports, matching, rooms]
+    blueprints = [listings, challenges, deals, performance, dashboard, imports, matching, rooms, notifications]
     app.config.setdefault("API_TITLE", "Jiebang API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
@@ -130,8 +131,8 @@ def init_app(app: Flask) -> None:
         spec_kwargs={
             "info": {
                 "description": "The achievements and needs libraries, the taxonomy, the matching, "
-                "challenges, deals and performance reports of Jiebang, as each user may see and change them on "
-                "the pages."
+                "challenges, deals and performance reports of Jiebang, and each user's own notifications and "
+                "their settings, as each user may see and change them on the pages."
             },
             "components": {
                 "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

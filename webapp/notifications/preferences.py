@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp.core import audit
@@ -141,6 +142,50 @@ def delivery_for(user, kind: str) -> Delivery:
     return delivery_of(user, category_of(kind))
 
 
+class ChoiceError(ValueError):
+    """Choices the settings do not offer: an unknown category or delivery, or a delivery its category
+    does not allow (account and security switched off). `errors` names each, by category code, in
+    the reader's language."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+def _refusal(code: str, choice: Delivery | str) -> str | None:
+    """Why `code` cannot be set to `choice` (a delivery or its value), or None when it can."""
+    category = BY_CODE.get(code)
+    if category is None:
+        return _("There is no category “%(code)s”; the categories are: %(codes)s.", code=code, codes=", ".join(BY_CODE))
+    try:
+        delivery = Delivery(choice)
+    except ValueError:
+        return _(
+            "There is no delivery “%(value)s”; the deliveries are: %(choices)s.",
+            value=choice,
+            choices=", ".join(d.value for d in Delivery),
+        )
+    if delivery in category.choices:
+        return None
+    if delivery is D.OFF:
+        return _("“%(category)s” cannot be switched off.", category=category.label)
+    return _(
+        "“%(category)s” cannot be “%(delivery)s”; choose one of: %(choices)s.",
+        category=category.label,
+        delivery=delivery.value,
+        choices=", ".join(d.value for d in category.choices),
+    )
+
+
+def parse(choices: dict[str, Delivery | str]) -> dict[str, Delivery]:
+    """The choices ({"deals": "weekly"}, values as deliveries or their text) as deliveries, each one
+    its category offers; raises ChoiceError naming every one that is not."""
+    errors = {code: why for code, choice in choices.items() if (why := _refusal(code, choice))}
+    if errors:
+        raise ChoiceError(errors)
+    return {code: Delivery(choice) for code, choice in choices.items()}
+
+
 def set_deliveries(actor, user, deliveries: dict[str, Delivery], *, action: str = "notification.preferences") -> bool:
     """Save the choices (each category's own choices only); records one audit event if anything changed."""
     require(can_edit_preferences(actor, user))
@@ -148,7 +193,9 @@ def set_deliveries(actor, user, deliveries: dict[str, Delivery], *, action: str 
 
 
 def write(actor, user, deliveries: dict[str, Delivery], action: str) -> bool:
-    """Save without a permission check: for the callers that proved who acts (a signed link)."""
+    """Save without a permission check: for the callers that proved who acts (a signed link).
+    Nothing is saved when any choice is refused (ChoiceError)."""
+    deliveries = parse(deliveries)
     before = choices_of(user)
     rows = {
         row.category: row
@@ -157,9 +204,6 @@ def write(actor, user, deliveries: dict[str, Delivery], action: str) -> bool:
         )
     }
     for code, delivery in deliveries.items():
-        category = BY_CODE[code]
-        if delivery not in category.choices:
-            raise ValueError(f"{delivery} is not a choice of {code}")
         if code in rows:
             rows[code].delivery = delivery
         else:  # saved even when equal to today's default, which follows the profile's e-mail switch

@@ -55,8 +55,12 @@ def set_subscriptions(actor, user, *, field_ids: list[int], keywords: list[str])
     if len(field_ids) > FIELDS_MAX:
         raise SubscriptionError(_("Follow at most %(max)d fields.", max=FIELDS_MAX), "followed_fields")
     known = set(db.session.scalars(sa.select(TechField.id).where(TechField.id.in_(field_ids)))) if field_ids else set()
-    if set(field_ids) - known:
-        raise SubscriptionError(_("Choose fields from the list."), "followed_fields")
+    unknown = [i for i in field_ids if i not in known]
+    if unknown:
+        raise SubscriptionError(
+            _("Choose fields from the list: there is no field %(ids)s.", ids=", ".join(map(str, unknown))),
+            "followed_fields",
+        )
     current = of(user)
     before = {
         "fields": sorted(s.field_id for s in current if s.field_id),
