@@ -25,7 +25,7 @@ from webapp.api.common import by_day, get_visible, write
 from webapp.api.deals import signed_in
 from webapp.api.imports import MultipartParser
 from webapp.api.performance_schemas import EvidenceIn, ReportDetail, ReportIn, ReportPage, ReportQuery, ReviewIn
-from webapp.core import clock
+from webapp.core import clock, stored_files
 from webapp.core.money import MoneyError, parse_wan
 from webapp.core.permissions import require
 from webapp.extensions import db
@@ -119,14 +119,7 @@ def _outcomes(report: PerformanceReport) -> list[dict]:
 
 
 def _file(stored: ReportFile) -> dict:
-    return {
-        "id": stored.id,
-        "filename": stored.filename,
-        "content_type": stored.content_type,
-        "size": stored.size,
-        "uploaded_at": stored.uploaded_at,
-        "url": url_for("performance.download", file_id=stored.id, _external=True),
-    }
+    return stored_files.described(stored, url_for("performance.download", file_id=stored.id, _external=True))
 
 
 def report_detail(report: PerformanceReport, user) -> dict:

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint, abort
 from webapp.api.auth import api_user
 from webapp.api.common import get_visible
 from webapp.api.room_schemas import RoomOut
+from webapp.core import stored_files
 from webapp.extensions import db
 from webapp.matching.models import Introduction
 from webapp.rooms import access, activity, terms
@@ -32,15 +33,8 @@ def _name(user) -> str | None:
 
 
 def _file(intro: Introduction, stored: RoomFile) -> dict:
-    return {
-        "id": stored.id,
-        "filename": stored.filename,
-        "content_type": stored.content_type,
-        "size": stored.size,
-        "uploaded_by": _name(stored.uploaded_by),
-        "uploaded_at": stored.uploaded_at,
-        "url": url_for("rooms.download", intro_id=intro.id, file_id=stored.id, _external=True),
-    }
+    url = url_for("rooms.download", intro_id=intro.id, file_id=stored.id, _external=True)
+    return {**stored_files.described(stored, url), "uploaded_by": _name(stored.uploaded_by)}
 
 
 def _step(step: RoomNextStep) -> dict:

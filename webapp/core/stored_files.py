@@ -26,6 +26,19 @@ def columns(filename: str, content_type: str, data: bytes, user) -> dict:
     }
 
 
+def described(stored, url: str) -> dict:
+    """What the API says of a stored file: its id, name, type, size, when it was kept and where it is
+    downloaded (`url`)."""
+    return {
+        "id": stored.id,
+        "filename": stored.filename,
+        "content_type": stored.content_type,
+        "size": stored.size,
+        "uploaded_at": stored.uploaded_at,
+        "url": url,
+    }
+
+
 def download(stored) -> Response:
     """The file as an attachment, with the type found at upload, no sniffing by the browser and no
     copy kept by a cache on the way."""
