@@ -187,11 +187,23 @@ class Introduction(TimestampMixin, db.Model):
     achievement_answer: Mapped[ConsentAnswer | None] = mapped_column(enum_type(ConsentAnswer, "achievement_answer"))
     achievement_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     achievement_message: Mapped[str | None] = mapped_column(sa.String(1000))
+    # A side whose listing has no owner account (imported from the district's lists) has its answer,
+    # obtained outside the platform, recorded by the introduction's broker or an admin: who did (the
+    # account's id, kept as the audit log keeps its actor: without a foreign key, because adding one
+    # to this table on SQLite copies it and empties the rooms and deals that point at it).
+    need_recorded_by_id: Mapped[int | None] = mapped_column(sa.Integer)
+    achievement_recorded_by_id: Mapped[int | None] = mapped_column(sa.Integer)
     # Why the side that declined did so (a decline closes the introduction: the other cannot decline too).
     decline_reason: Mapped[RejectReason | None] = mapped_column(enum_type(RejectReason, "decline_reason"))
 
     suggestion = relationship("Suggestion", lazy="joined")
     broker = relationship("User", lazy="joined")
+    need_recorded_by = relationship(
+        "User", primaryjoin="foreign(Introduction.need_recorded_by_id) == User.id", viewonly=True
+    )
+    achievement_recorded_by = relationship(
+        "User", primaryjoin="foreign(Introduction.achievement_recorded_by_id) == User.id", viewonly=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint("(outcome = 'negotiating') = (closed_at IS NULL)", name="closed_has_time"),
@@ -212,6 +224,11 @@ class Introduction(TimestampMixin, db.Model):
             name="declined_has_reason",
         ),
         sa.CheckConstraint("decline_reason IS NULL OR outcome = 'no_deal'", name="declined_is_closed"),
+        sa.CheckConstraint("need_recorded_by_id IS NULL OR need_answer IS NOT NULL", name="need_recorder_has_answer"),
+        sa.CheckConstraint(
+            "achievement_recorded_by_id IS NULL OR achievement_answer IS NOT NULL",
+            name="achievement_recorder_has_answer",
+        ),
     )
 
     @property
@@ -268,6 +285,18 @@ class Introduction(TimestampMixin, db.Model):
 
     def message_of(self, side: str) -> str | None:
         return getattr(self, f"{side}_message")
+
+    def listing_of(self, side: str):
+        """The side's listing: the need or the achievement."""
+        return getattr(self.suggestion, side)
+
+    def recorded_by_of(self, side: str):
+        """The broker or admin who recorded this side's answer for its ownerless listing (None when
+        the side's owner answered, or nobody answered yet)."""
+        return getattr(self, f"{side}_recorded_by")
+
+    def recorded_on_behalf(self, side: str) -> bool:
+        return getattr(self, f"{side}_recorded_by_id") is not None
 
 
 class LexiconKind(enum.Enum):
