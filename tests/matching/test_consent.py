@@ -233,3 +233,84 @@ def test_a_declined_pair_teaches_the_matching_like_a_rejection_and_never_comes_b
     assert w.battery.id not in [s.achievement_id for s in services.top_for(w.need, w.enterprise, limit=10)]
     assert w.battery.id not in [s.achievement_id for s in services.suggestions_of_need(w.need)]
     assert pair(w.need, w.battery).status is SuggestionStatus.ACCEPTED  # the broker's decision stays
+
+
+@pytest.fixture
+def imported(proposed):
+    """As `proposed`, but the need was imported by an admin from the district's lists: no owner account."""
+    proposed.need.owner_id = None
+    db.session.flush()
+    db.session.expire_all()
+    proposed.intro = db.session.get(Introduction, proposed.intro.id)
+    return proposed
+
+
+CALLED = "2026-12-03 电话联系王经理，同意对接"
+
+
+def test_the_broker_records_the_answer_of_a_side_without_an_owner_account(imported):
+    w, intro = imported, imported.intro
+    services.answer_introduction(intro, w.researcher, ACCEPTED)
+    assert not permissions.sees_need_poster(intro, w.researcher)
+    assert permissions.can_answer_for(intro, w.broker, "need") and permissions.can_answer_for(intro, w.admin, "need")
+    db.session.query(Notification).delete()
+
+    side = services.answer_on_behalf(intro, w.broker, "need", ACCEPTED, note=f"  {CALLED}  ")
+
+    assert side == "need" and intro.agreed and intro.consent_states == [ConsentState.AGREED]
+    assert intro.message_of("need") == CALLED and intro.recorded_by_of("need").id == w.broker.id
+    assert intro.recorded_on_behalf("need") and not intro.recorded_on_behalf("achievement")
+    assert permissions.sees_need_poster(intro, w.researcher)
+    assert set(notices("match.agreed")) == {w.researcher.id}  # the broker recorded it: knows
+    [mine, theirs] = sorted(audited("match.consent.accept", intro), key=lambda e: e.id)
+    assert mine.actor_id == w.researcher.id and not (mine.after or {}).get("on_behalf")
+    assert theirs.actor_id == w.broker.id
+    assert theirs.after["on_behalf"] is True and theirs.after["side"] == "need" and theirs.after["message"] == CALLED
+    with pytest.raises(ValueError, match="already answered"):
+        services.answer_on_behalf(intro, w.admin, "need", ACCEPTED, note=CALLED)
+
+
+def test_an_answer_on_behalf_says_how_it_was_obtained_and_only_for_an_ownerless_side(imported, make_user):
+    w, intro = imported, imported.intro
+    for note in (None, "", "   "):
+        with pytest.raises(ValueError, match="how and from whom"):
+            services.answer_on_behalf(intro, w.broker, "need", ACCEPTED, note=note)
+    # The achievement has its owner: only the researcher answers for it.
+    with pytest.raises(PermissionDenied):
+        services.answer_on_behalf(intro, w.broker, "achievement", ACCEPTED, note=CALLED)
+    # Only the introduction's broker and admins; never another broker, the other side or anyone else.
+    for user in (make_user("broker"), w.researcher, w.expert, make_user("enterprise")):
+        assert not permissions.can_answer_for(intro, user, "need")
+        with pytest.raises(PermissionDenied):
+            services.answer_on_behalf(intro, user, "need", ACCEPTED, note=CALLED)
+    assert not permissions.can_answer_for(intro, w.broker, "nonsense")
+    assert intro.need_answer is None and intro.achievement_answer is None
+    assert audited("match.consent.accept", intro) == []
+
+
+def test_a_side_with_an_owner_is_never_answered_for(proposed):
+    w, intro = proposed, proposed.intro
+    for side in ("need", "achievement"):
+        assert not permissions.can_answer_for(intro, w.admin, side)
+        with pytest.raises(PermissionDenied):
+            services.answer_on_behalf(intro, w.broker, side, ACCEPTED, note=CALLED)
+
+
+def test_a_decline_recorded_on_behalf_closes_it_and_teaches_the_matching(imported):
+    w, intro = imported, imported.intro
+    services.answer_on_behalf(
+        intro, w.admin, "need", DECLINED, reason=RejectReason.EXISTING, note="上门拜访王经理：已有合作单位"
+    )
+
+    assert intro.outcome is IntroductionOutcome.NO_DEAL and intro.decline_reason is RejectReason.EXISTING
+    assert intro.recorded_by_of("need").id == w.admin.id
+    told = notices("match.consent.declined")
+    assert set(told) == {w.broker.id, w.researcher.id}
+    assert told[w.researcher.id].params["consent_reason"] == "existing"
+    assert not permissions.sees_message(intro, w.researcher, "need")
+    [event] = audited("match.consent.decline", intro)
+    assert event.actor_id == w.admin.id and event.after["on_behalf"] is True
+    [query], _judged, _decided = tuning.labelled_queries()
+    assert w.battery.id in query.rejected and query.grades[w.battery.id] == 0.0
+    with pytest.raises(ValueError, match="already closed"):
+        services.answer_introduction(intro, w.researcher, ACCEPTED)

@@ -5,6 +5,7 @@ whom agrees to it before the other learns who they are."""
 from __future__ import annotations
 
 from webapp.accounts.models import Role
+from webapp.matching.models import SIDES
 
 
 def can_broker(user) -> bool:
@@ -44,8 +45,18 @@ def can_view_introduction(introduction, user) -> bool:
 
 def can_answer_introduction(introduction, user) -> bool:
     """Each side answers for itself: the owner of the need or of the achievement. Brokers and admins
-    see the answers but never give one for a party."""
+    see the answers and give one for a party only where `can_answer_for` allows."""
     return introduction.side_of(user) is not None
+
+
+def can_answer_for(introduction, user, side: str) -> bool:
+    """A side whose listing has no owner account (imported from the district's lists) cannot answer
+    on the platform: the introduction's broker, or an admin, records the answer that party gave
+    outside it (phone, visit). A side with an owner is only ever answered by that owner."""
+    if side not in SIDES or not can_set_outcome(introduction, user):
+        return False
+    listing = introduction.listing_of(side)
+    return listing is not None and listing.owner_id is None
 
 
 def sees_need_poster(introduction, user) -> bool:

@@ -5,6 +5,7 @@ admins' edits) and `rematch` (the full re-match job). The calls other packages m
 here; like every service, none of them commits except the background runners."""
 
 from webapp.matching.services.consent import answer as answer_introduction
+from webapp.matching.services.consent import answer_on_behalf
 from webapp.matching.services.decisions import accept, reject, set_outcome
 from webapp.matching.services.lexicon import add_lexicon_entry, remove_lexicon_entry
 from webapp.matching.services.rematch import (
@@ -31,6 +32,7 @@ __all__ = [
     "accept",
     "add_lexicon_entry",
     "answer_introduction",
+    "answer_on_behalf",
     "create_job",
     "latest_job",
     "published_ids",

@@ -1,7 +1,8 @@
 """The parties' answers to an introduction: the need's owner and the achievement's owner each agree
-or decline, once. Until both agreed neither learns who the other is; a decline (with a coded reason,
-the brokers' own `RejectReason`) closes the introduction as no deal and teaches the matching as a
-broker's rejection does. Nothing here commits.
+or decline, once (for a listing without an owner account, its broker or an admin records the answer
+the party gave outside the platform). Until both agreed neither learns who the other is; a decline
+(with a coded reason, the brokers' own `RejectReason`) closes the introduction as no deal and
+teaches the matching as a broker's rejection does. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from webapp.core import audit
 from webapp.core.db import utcnow
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.matching.models import ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
-from webapp.matching.permissions import can_answer_introduction
+from webapp.matching.models import PARTY_LABELS, ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
+from webapp.matching.permissions import can_answer_for, can_answer_introduction
 from webapp.matching.services.decisions import NOTE_MAX, Conflict, _clean_note, coded_reason
 
 MESSAGE_MAX = NOTE_MAX
@@ -46,12 +47,55 @@ def answer(
     a Conflict: the database decides which of two simultaneous answers came first."""
     require(can_answer_introduction(introduction, user))
     side = introduction.side_of(user)
+    _record(introduction, user, side, answer, reason, _clean_note(message, MESSAGE_MAX), on_behalf=False)
+    return side
+
+
+def answer_on_behalf(
+    introduction: Introduction,
+    user,
+    side: str,
+    answer: ConsentAnswer | str,
+    *,
+    reason: RejectReason | str | None = None,
+    note: str | None,
+) -> str:
+    """The introduction's broker (or an admin) records the answer a side whose listing has no owner
+    account gave outside the platform, with a required note saying how and from whom it was obtained
+    (it stands as that side's message). Otherwise as `answer`: once, the same conflicts, the same
+    notifications, and a decline teaches the matching. The audit event says it was given on the
+    party's behalf; its actor is who recorded it."""
+    require(can_answer_for(introduction, user, side))
+    note = _clean_note(note, MESSAGE_MAX)
+    if not note:
+        raise ValueError(_("Say how and from whom the answer was obtained."))
+    _record(introduction, user, side, answer, reason, note, on_behalf=True)
+    return side
+
+
+def _already(side: str, given: ConsentAnswer, on_behalf: bool) -> Conflict:
+    if on_behalf:
+        return Conflict(
+            _("%(side)s already answered this introduction: %(answer)s.", side=PARTY_LABELS[side], answer=given.label)
+        )
+    return Conflict(_("You already answered this introduction: %(answer)s.", answer=given.label))
+
+
+def _record(
+    introduction: Introduction,
+    user,
+    side: str,
+    answer: ConsentAnswer | str,
+    reason: RejectReason | str | None,
+    message: str | None,
+    *,
+    on_behalf: bool,
+) -> None:
     answer = _answer(answer)
     reason = _reason(reason) if answer is ConsentAnswer.DECLINED else None
-    message = _clean_note(message, MESSAGE_MAX)
     given = introduction.answer_of(side)
     if given is not None:
-        raise Conflict(_("You already answered this introduction: %(answer)s.", answer=given.label))
+        raise _already(side, given, on_behalf)
     if introduction.outcome is not IntroductionOutcome.NEGOTIATING:
         raise Conflict(_("This introduction is already closed: %(outcome)s.", outcome=introduction.outcome.label))
 
@@ -63,6 +107,8 @@ def answer(
         f"{side}_message": message,
         "updated_at": now,
     }
+    if on_behalf:
+        values[f"{side}_recorded_by_id"] = user.id
     if answer is ConsentAnswer.DECLINED:
         values |= {"decline_reason": reason, "outcome": IntroductionOutcome.NO_DEAL, "closed_at": now}
     done = db.session.execute(
@@ -79,10 +125,12 @@ def answer(
     if not done:
         given = introduction.answer_of(side)
         if given is not None:
-            raise Conflict(_("You already answered this introduction: %(answer)s.", answer=given.label))
+            raise _already(side, given, on_behalf)
         raise Conflict(_("This introduction is already closed: %(outcome)s.", outcome=introduction.outcome.label))
 
     after = {f"{side}_answer": answer, "message": message, "agreed": introduction.agreed}
+    if on_behalf:
+        after |= {"on_behalf": True, "side": side}
     if reason is not None:
         after |= {"reason": reason, "outcome": IntroductionOutcome.NO_DEAL}
     audit.record(
@@ -93,7 +141,6 @@ def answer(
         after=after,
     )
     _tell(introduction, side, answer, reason, user)
-    return side
 
 
 def _tell(introduction: Introduction, side: str, answer: ConsentAnswer, reason: RejectReason | None, actor) -> None:
