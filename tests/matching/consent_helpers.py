@@ -70,3 +70,26 @@ def hidden_enterprise_introduction(
         achievement={"owner_id": owner.id, **achievement},
     )
     return enterprise, owner, broker, introduce(query, sid, broker.id)
+
+
+def imported_need_introduction(query, make_user, *, org: str, contact: str, phone: str, researcher: dict):
+    """A de-identified need an admin imported from the district's lists (no owner account; its
+    enterprise's name, contact and phone planted to be looked for), an achievement of a researcher
+    (`researcher`: the account's fields) and their introduction by a broker, waiting for both
+    answers: (researcher, broker, its id)."""
+    from tests.matching.test_views import add_pair
+
+    owner = make_user("researcher", **researcher)
+    broker = make_user("broker")
+    sid = add_pair(
+        query,
+        need={
+            "owner_id": None,
+            "organisation_name": org,
+            "contact_name": contact,
+            "contact_phone": phone,
+            "show_identity": False,
+        },
+        achievement={"owner_id": owner.id},
+    )
+    return owner, broker, introduce(query, sid, broker.id)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.matching.consent_helpers import hidden_enterprise_introduction
+from tests.matching.consent_helpers import hidden_enterprise_introduction, imported_need_introduction
 from tests.matching.test_views import zh
 from webapp.matching.models import ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
 
@@ -146,3 +146,98 @@ def test_the_brokers_list_shows_and_filters_the_answers(app, query, intro):
     assert listed("agreed") == [] and listed("declined") == [] and listed() == [intro["id"]]
     page = broker.get("/broker/introductions").get_data(as_text=True)
     assert zh(app, "Waiting for the enterprise") in page
+
+
+IMPORTED_ORG = "津南导入保密铸件有限公司"
+IMPORTED_CONTACT = "王经理"
+IMPORTED_PHONE = "13700001111"
+CALLED = "2026-12-03 电话联系王经理，同意对接"
+
+
+@pytest.fixture
+def imported(query, make_user, make_client):
+    """A de-identified need imported without an owner account, an achievement by a researcher, their
+    introduction by a broker; the researcher and the broker signed in."""
+    researcher, broker, intro_id = imported_need_introduction(
+        query,
+        make_user,
+        org=IMPORTED_ORG,
+        contact=IMPORTED_CONTACT,
+        phone=IMPORTED_PHONE,
+        researcher={"name": RESEARCHER_NAME, "phone": RESEARCHER_PHONE},
+    )
+    clients = {}
+    for name, user in (("researcher", researcher), ("broker", broker)):
+        clients[name] = make_client()
+        clients[name].login(user.email)
+    return {"id": intro_id, "clients": clients, "broker": broker}
+
+
+def test_the_broker_records_the_answer_of_an_enterprise_without_an_account(app, query, imported):
+    researcher, broker = imported["clients"]["researcher"], imported["clients"]["broker"]
+    url = f"/broker/introductions/{imported['id']}"
+    assert 'id="behalf-form-need"' not in page_of(researcher, imported["id"])
+    researcher.post(f"{url}/consent", {"agree": "1"})
+    before = page_of(researcher, imported["id"])
+    for secret in (IMPORTED_ORG, IMPORTED_CONTACT, IMPORTED_PHONE):
+        assert secret not in before
+
+    page = page_of(broker, imported["id"])
+    # Only the enterprise's side has no owner account; the researcher answered for themself.
+    assert 'id="behalf-form-need"' in page and 'id="behalf-form-achievement"' not in page
+    assert zh(app, "Record the enterprise’s answer on its behalf") == "代为记录企业的答复"
+    assert "代为记录企业的答复" in page and "代为记录成果方的答复" not in page
+
+    # The note is required: sent back with the error, nothing recorded.
+    missing = broker.post(f"{url}/consent/need", {"need-behalf_answer": "accepted", "need-behalf_note": "  "})
+    assert missing.status_code == 200
+    assert zh(app, "Say how and from whom the answer was obtained.") in missing.get_data(as_text=True)
+    assert state(query, imported["id"]).need_answer is None
+
+    done = broker.post(f"{url}/consent/need", {"need-behalf_answer": "accepted", "need-behalf_note": CALLED})
+    assert done.status_code == 302 and done.headers["Location"].endswith(url)
+    assert state(query, imported["id"]).agreed
+    recorded = zh(app, "Recorded by broker %(name)s on the party’s behalf: %(note)s", name="", note=CALLED)
+    assert recorded.startswith("由经纪人") and "代为记录" in recorded
+    broker_page = page_of(broker, imported["id"])
+    assert 'id="behalf-form-need"' not in broker_page and CALLED in broker_page
+    after = page_of(researcher, imported["id"])  # both agreed: the researcher sees the note and the enterprise
+    assert "由经纪人" in after and CALLED in after
+    assert IMPORTED_ORG in after and IMPORTED_CONTACT in after and IMPORTED_PHONE in after
+    assert 'id="intro-room"' in after
+    assert researcher.get(f"/rooms/{imported['id']}").status_code == 200
+
+
+def test_only_the_introductions_broker_answers_for_a_side_without_an_account(query, imported, make_user, make_client):
+    url = f"/broker/introductions/{imported['id']}/consent"
+    other = make_client()
+    other.login(make_user("broker").email)
+    body = {"need-behalf_answer": "accepted", "need-behalf_note": CALLED}
+    assert other.post(f"{url}/need", body).status_code == 403
+    # The achievement has its owner: never answered by a broker.
+    broker = imported["clients"]["broker"]
+    ach = {"achievement-behalf_answer": "accepted", "achievement-behalf_note": CALLED}
+    assert broker.post(f"{url}/achievement", ach).status_code == 403
+    assert imported["clients"]["researcher"].post(f"{url}/need", body).status_code == 403
+    assert broker.post(f"{url}/nonsense", body).status_code == 404
+    intro_now = state(query, imported["id"])
+    assert intro_now.need_answer is None and intro_now.achievement_answer is None
+
+
+def test_a_decline_recorded_on_behalf_needs_its_reason_and_closes_it(app, query, imported, make_user, make_client):
+    admin = make_client()
+    admin.login(make_user("admin").email)
+    url = f"/broker/introductions/{imported['id']}/consent/need"
+    note = "上门拜访：已有合作单位"
+    text = admin.post(url, {"need-behalf_answer": "declined", "need-behalf_note": note}).get_data(as_text=True)
+    assert zh(app, "Choose a reason.") in text and note in text
+    assert state(query, imported["id"]).need_answer is None
+
+    admin.post(url, {"need-behalf_answer": "declined", "need-behalf_reason": "existing", "need-behalf_note": note})
+    intro_now = state(query, imported["id"])
+    assert (intro_now.need_answer, intro_now.decline_reason) == (ConsentAnswer.DECLINED, RejectReason.EXISTING)
+    assert intro_now.outcome is IntroductionOutcome.NO_DEAL
+    researcher_page = page_of(imported["clients"]["researcher"], imported["id"])
+    assert note not in researcher_page and IMPORTED_ORG not in researcher_page
+    assert 'id="agree-form"' not in researcher_page
+    assert note in page_of(imported["clients"]["broker"], imported["id"])

@@ -11,9 +11,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from webapp.matching.explain import BAND_LABELS
 from webapp.matching.models import (
+    CONSENT_LABELS,
     LEXICON_LABELS,
     OUTCOME_LABELS,
     REASON_LABELS,
+    ConsentAnswer,
     IntroductionOutcome,
     LexiconKind,
     RejectReason,
@@ -108,6 +110,36 @@ class DeclineForm(FlaskForm):
         ok = super().validate(extra_validators)
         if ok and self.decline_reason.data == RejectReason.OTHER.value and not (self.decline_note.data or "").strip():
             self.decline_note.errors = [*self.decline_note.errors, str(_l("Say why when the reason is “Other”."))]
+            return False
+        return ok
+
+
+class OnBehalfForm(FlaskForm):
+    """The introduction's broker (or an admin) records the answer a side without an owner account gave
+    outside the platform: agreed, or declined with a reason, and how and from whom it was obtained.
+    Made with the side as its prefix, so both sides' forms can share a page."""
+
+    behalf_answer = RadioField(
+        _l("Their answer"),
+        choices=[SelectChoice(a.value, CONSENT_LABELS[a]) for a in ConsentAnswer],
+        validators=[DataRequired(message=_l("Choose an answer."))],
+    )
+    behalf_reason = RadioField(
+        _l("Reason (when they declined)"),
+        choices=[SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason],
+        validators=[Optional()],
+    )
+    behalf_note = TextAreaField(
+        _l("How and from whom the answer was obtained"),
+        validators=[DataRequired(message=_l("Say how and from whom the answer was obtained.")), Length(max=1000)],
+        description=_l("For example: 2026-12-03, by phone with Manager Wang, agrees to be introduced."),
+    )
+    record = SubmitField(_l("Record their answer"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.behalf_answer.data == ConsentAnswer.DECLINED.value and not self.behalf_reason.data:
+            self.behalf_reason.errors = [*self.behalf_reason.errors, str(_l("Choose a reason."))]
             return False
         return ok
 

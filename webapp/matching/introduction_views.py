@@ -14,8 +14,9 @@ from webapp.core.permissions import PermissionDenied, roles_required
 from webapp.extensions import db
 from webapp.matching.blueprint import bp
 from webapp.matching.explain import explain
-from webapp.matching.forms import AgreeForm, DeclineForm, OutcomeForm
+from webapp.matching.forms import AgreeForm, DeclineForm, OnBehalfForm, OutcomeForm
 from webapp.matching.models import (
+    ON_BEHALF_TITLES,
     PARTY_LABELS,
     SIDES,
     ConsentAnswer,
@@ -25,6 +26,7 @@ from webapp.matching.models import (
     RejectReason,
 )
 from webapp.matching.permissions import (
+    can_answer_for,
     can_answer_introduction,
     can_set_outcome,
     can_view_introduction,
@@ -87,6 +89,8 @@ def _answers(intro: Introduction) -> list[dict]:
             "message": intro.message_of(side) if sees_message(intro, current_user, side) else None,
             "reason": intro.decline_reason if intro.answer_of(side) is ConsentAnswer.DECLINED else None,
             "mine": intro.side_of(current_user) == side,
+            "on_behalf": intro.recorded_on_behalf(side),
+            "recorded_by": intro.recorded_by_of(side),
         }
         for side in SIDES
     ]
@@ -97,11 +101,23 @@ def _render_introduction(
     form: OutcomeForm | None,
     agree_form: AgreeForm | None = None,
     decline_form: DeclineForm | None = None,
+    behalf: tuple[str, OnBehalfForm] | None = None,
     status: int = 200,
 ):
     s = intro.suggestion
     side = intro.side_of(current_user)
-    may_answer = side is not None and intro.answer_of(side) is None and intro.outcome is IntroductionOutcome.NEGOTIATING
+    negotiating = intro.outcome is IntroductionOutcome.NEGOTIATING
+    may_answer = side is not None and intro.answer_of(side) is None and negotiating
+    # A form for each side without an owner account that has not answered, to its broker and admins.
+    behalf_forms = [
+        {
+            "side": other,
+            "title": ON_BEHALF_TITLES[other],
+            "form": behalf[1] if behalf and behalf[0] == other else OnBehalfForm(formdata=None, prefix=other),
+        }
+        for other in SIDES
+        if negotiating and intro.answer_of(other) is None and can_answer_for(intro, current_user, other)
+    ]
     return render_template(
         "matching/introduction.html",
         intro=intro,
@@ -114,6 +130,7 @@ def _render_introduction(
         answers=_answers(intro),
         agree_form=(agree_form or AgreeForm(formdata=None)) if may_answer else None,
         decline_form=(decline_form or DeclineForm(formdata=None)) if may_answer else None,
+        behalf_forms=behalf_forms,
         shows_poster=sees_need_poster(intro, current_user),
         shows_researcher=sees_researcher(intro, current_user),
     ), status
@@ -163,6 +180,42 @@ def answer(intro_id: int):
         flash(_("Both sides agreed: you now see each other’s contacts below."), "success")
     else:
         flash(_("You agreed. The contacts are shared once the other side agrees too."), "success")
+    return redirect(url_for("matching.introduction", intro_id=intro.id))
+
+
+@bp.route("/broker/introductions/<int:intro_id>/consent/<side>", methods=["POST"])
+@login_required
+def answer_for(intro_id: int, side: str):
+    """The introduction's broker or an admin records the answer of a side without an owner account,
+    obtained outside the platform (the page's "record their answer" forms post here)."""
+    intro = _introduction(intro_id)
+    if side not in SIDES:
+        abort(404)
+    if not can_answer_for(intro, current_user, side):
+        raise PermissionDenied()
+    outcome_form = OutcomeForm(formdata=None) if can_set_outcome(intro, current_user) else None
+    form = OnBehalfForm(prefix=side)
+    if not form.validate_on_submit():
+        return _render_introduction(intro, outcome_form, behalf=(side, form))
+    answer = ConsentAnswer(form.behalf_answer.data)
+    try:
+        consent.answer_on_behalf(
+            intro,
+            current_user,
+            side,
+            answer,
+            reason=form.behalf_reason.data if answer is ConsentAnswer.DECLINED else None,
+            note=form.behalf_note.data,
+        )
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("matching.introduction", intro_id=intro.id))
+    db.session.commit()
+    if intro.agreed:
+        flash(_("Answer recorded. Both sides agreed: their contacts are now shared."), "success")
+    else:
+        flash(_("Answer recorded: %(side)s — %(answer)s.", side=PARTY_LABELS[side], answer=answer.label), "success")
     return redirect(url_for("matching.introduction", intro_id=intro.id))
 
 

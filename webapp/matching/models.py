@@ -157,6 +157,11 @@ NEED_SIDE = "need"
 ACHIEVEMENT_SIDE = "achievement"
 SIDES = (NEED_SIDE, ACHIEVEMENT_SIDE)
 PARTY_LABELS = {NEED_SIDE: _l("The enterprise"), ACHIEVEMENT_SIDE: _l("The researcher")}
+# The form a broker records an ownerless side's answer with (`permissions.can_answer_for`).
+ON_BEHALF_TITLES = {
+    NEED_SIDE: _l("Record the enterprise’s answer on its behalf"),
+    ACHIEVEMENT_SIDE: _l("Record the researcher’s answer on their behalf"),
+}
 
 
 class Introduction(TimestampMixin, db.Model):
