@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.api.test_matching import _all_pages, _auth, _conforms, _text
-from tests.matching.consent_helpers import hidden_enterprise_introduction
+from tests.matching.consent_helpers import hidden_enterprise_introduction, imported_need_introduction
 from webapp.core.audit import AuditEvent
 from webapp.matching.models import ConsentAnswer, Introduction, IntroductionOutcome, RejectReason
 
@@ -112,3 +112,80 @@ def test_only_the_owners_answer_and_a_decline_names_its_reason(client, query, ma
 
     assert listed("declined") == [intro] and listed("waiting_achievement") == [] and listed("agreed") == []
     assert client.http.get("/api/v1/introductions?consent=nope", headers=_auth(make_token(broker))).status_code == 422
+
+
+IMPORTED_ORG = "接口导入保密铸件有限公司"
+IMPORTED_CONTACT = "王经理"
+IMPORTED_PHONE = "13700002222"
+CALLED = "2026-12-03 电话联系王经理，同意对接"
+
+
+def test_the_broker_records_the_answer_of_an_enterprise_without_an_account(
+    client, query, make_user, make_token
+):
+    researcher, broker, intro = imported_need_introduction(
+        query,
+        make_user,
+        org=IMPORTED_ORG,
+        contact=IMPORTED_CONTACT,
+        phone=IMPORTED_PHONE,
+        researcher={"name": "冯研究员", "phone": RESEARCHER_PHONE},
+    )
+    as_researcher = _auth(make_token(researcher, "read write"))
+    as_broker = _auth(make_token(broker, "read write"))
+    url = f"/api/v1/introductions/{intro}"
+    assert client.http.post(f"{url}/consent", json={"answer": "accepted"}, headers=as_researcher).status_code == 200
+    seen = client.http.get(url, headers=as_researcher)
+    for secret in (IMPORTED_ORG, IMPORTED_CONTACT, IMPORTED_PHONE):
+        assert secret not in _text(seen)
+
+    # Without `side` a broker answers nobody's side; the owned side is never answered for.
+    assert client.http.post(f"{url}/consent", json={"answer": "accepted"}, headers=as_broker).status_code == 403
+    owned = {"answer": "accepted", "side": "achievement", "message": CALLED}
+    assert client.http.post(f"{url}/consent", json=owned, headers=as_broker).status_code == 403
+    other = _auth(make_token(make_user("broker"), "read write"))
+    on_behalf = {"answer": "accepted", "side": "need", "message": CALLED}
+    # Another broker does not see the introduction at all (404, as the API hides what one may not read).
+    assert client.http.post(f"{url}/consent", json=on_behalf, headers=other).status_code == 404
+    assert client.http.post(f"{url}/consent", json=on_behalf, headers=as_researcher).status_code == 403
+    for missing in ({"answer": "accepted", "side": "need"}, {"answer": "accepted", "side": "need", "message": " "}):
+        assert client.http.post(f"{url}/consent", json=missing, headers=as_broker).status_code == 422
+    assert client.http.post(f"{url}/consent", json={**on_behalf, "side": "x"}, headers=as_broker).status_code == 422
+    assert query(lambda s: s.get(Introduction, intro).need_answer) is None
+
+    done = client.http.post(f"{url}/consent", json=on_behalf, headers=as_broker)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    _conforms(client, done, "IntroductionOut")
+    body = done.get_json()
+    assert body["agreed"] is True and body["need_answer"]["recorded_by"] == broker.name
+    assert body["need_answer"]["message"] == CALLED and body["achievement_answer"]["recorded_by"] is None
+    now = client.http.get(url, headers=as_researcher).get_json()
+    assert now["need"]["contact_name"] == IMPORTED_CONTACT and now["need"]["contact_phone"] == IMPORTED_PHONE
+    assert now["need_answer"]["message"] == CALLED
+    assert client.http.get(f"/api/v1/rooms/{intro}", headers=as_researcher).status_code == 200
+    assert client.http.post(f"{url}/consent", json=on_behalf, headers=as_broker).status_code == 409
+    events = query(
+        lambda s: [
+            (e.actor_id, (e.after or {}).get("on_behalf"))
+            for e in s.scalars(
+                sa.select(AuditEvent).where(AuditEvent.action == "match.consent.accept").order_by(AuditEvent.id)
+            )
+        ]
+    )
+    assert events == [(researcher.id, None), (broker.id, True)]
+
+
+def test_a_decline_recorded_on_behalf_closes_it_as_no_deal(client, query, make_user, make_token):
+    researcher, _broker, intro = imported_need_introduction(
+        query, make_user, org=IMPORTED_ORG, contact=IMPORTED_CONTACT, phone=IMPORTED_PHONE, researcher={}
+    )
+    admin = _auth(make_token(make_user("admin"), "read write"))
+    url = f"/api/v1/introductions/{intro}/consent"
+    note = "上门拜访：已有合作单位"
+    no_reason = {"answer": "declined", "side": "need", "message": note}
+    assert client.http.post(url, json=no_reason, headers=admin).status_code == 422
+    declined = client.http.post(url, json={**no_reason, "reason": "existing"}, headers=admin)
+    assert declined.status_code == 200, declined.get_data(as_text=True)
+    assert declined.get_json()["outcome"] == "no_deal" and declined.get_json()["decline_reason"] == "existing"
+    seen = client.http.get(f"/api/v1/introductions/{intro}", headers=_auth(make_token(researcher, "read write")))
+    assert note not in _text(seen) and IMPORTED_ORG not in _text(seen) and IMPORTED_PHONE not in _text(seen)

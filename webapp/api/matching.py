@@ -61,9 +61,9 @@ from webapp.matching.models import (
     RejectReason,
     Suggestion,
 )
-from webapp.matching.permissions import can_answer_introduction, can_broker, can_view_introduction
+from webapp.matching.permissions import can_answer_for, can_answer_introduction, can_broker, can_view_introduction
 from webapp.matching.queue import QueueFilter, queue_query
-from webapp.matching.services import answer_introduction, decisions, suggestions
+from webapp.matching.services import answer_introduction, answer_on_behalf, decisions, suggestions
 from webapp.needs.models import Need
 
 bp = Blueprint(
@@ -275,15 +275,23 @@ def _decline_explained(data: dict) -> None:
 def consent(data, intro_id: int):
     """Answer an introduction for your side, once: accepted, or declined with a reason (which closes
     it as no_deal). Only the need's owner and the achievement's owner answer, each for their own
-    side (its broker and admins may read it but not answer: 403). The identities and contacts of both
-    sides are in the answer once both agreed. 409 when your side already answered or it is closed."""
+    side (its broker and admins may read it but not answer: 403). A side whose listing has no owner
+    account (imported from the district's lists) is answered by the introduction's broker or an
+    admin with `side`, recording the answer the party gave outside the platform; `message` then
+    says how and from whom it was obtained (422 without it; 403 when that side has an owner). The
+    identities and contacts of both sides are in the answer once both agreed. 409 when the side
+    already answered or it is closed."""
     user = api_user()
     intro = _introduction(intro_id, user)
-    require(can_answer_introduction(intro, user))  # who answers is checked before what they answer
+    side = data.get("side")
+    # who answers is checked before what they answer
+    require(can_answer_for(intro, user, side) if side else can_answer_introduction(intro, user))
     _decline_explained(data)
-    answer_introduction(
-        intro, user, ConsentAnswer(data["answer"]), reason=data.get("reason"), message=data.get("message")
-    )
+    answer = ConsentAnswer(data["answer"])
+    if side:  # the service requires the note (422 without it)
+        answer_on_behalf(intro, user, side, answer, reason=data.get("reason"), note=data.get("message"))
+    else:
+        answer_introduction(intro, user, answer, reason=data.get("reason"), message=data.get("message"))
     db.session.flush()
     return introduction_data(intro, user, contacts=True)
 

@@ -199,6 +199,9 @@ def _consent(intro: Introduction, user, side: str) -> dict:
         "answer_label": answer.label if answer else None,
         "answered_at": intro.answered_at_of(side),
         "message": intro.message_of(side) if sees_message(intro, user, side) else None,
+        "recorded_by": (recorder.name if (recorder := intro.recorded_by_of(side)) else "")
+        if intro.recorded_on_behalf(side)
+        else None,
     }
 
 

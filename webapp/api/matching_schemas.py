@@ -164,7 +164,17 @@ class ConsentIn(Schema):
         validate=validate.Length(max=1000),
         metadata={
             "description": "To the broker, and to the other side once both agreed (a decline's note stays "
-            "with the broker); required with the reason other."
+            "with the broker); required with the reason other. With side: required, how and from whom "
+            "the answer was obtained (e.g. by phone with the manager, on which day)."
+        },
+    )
+    side = ChoiceString(
+        **NOTE,
+        validate=validate.OneOf(["need", "achievement"]),
+        metadata={
+            "description": "need or achievement: the introduction's broker or an admin records the answer "
+            "a side whose listing has no owner account gave outside the platform (403 when that side has "
+            "an owner). Leave it out to answer for your own side."
         },
     )
 
@@ -321,6 +331,13 @@ class ConsentOut(Schema):
         metadata={
             "description": "This side's message: to that side, brokers and admins, and to the other side once "
             "both agreed."
+        },
+    )
+    recorded_by = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The broker or admin who recorded this answer on behalf of a side without an owner "
+            "account (its message says how it was obtained); null when the side answered itself."
         },
     )
 
