@@ -95,6 +95,8 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "GET /api/v1/introductions/{intro_id}": (only("admin"), {"intro_id": "introduction"}),
     "POST /api/v1/introductions/{intro_id}/outcome": (only("admin"), {"intro_id": "introduction"}),
     # Only the two owners answer, each for their side; the callers own neither (admins read it: 403).
+    # A broker or admin records a side's answer only where its listing has no owner account; the
+    # sample's two listings both have owners, so admins are refused here too.
     "POST /api/v1/introductions/{intro_id}/consent": (NOBODY, {"intro_id": "introduction"}),
     # A negotiation room: its two parties and its broker (owners, never the callers) and admins.
     "GET /api/v1/rooms/{intro_id}": (only("admin"), {"intro_id": "room"}),

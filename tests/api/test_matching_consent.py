@@ -120,9 +120,7 @@ IMPORTED_PHONE = "13700002222"
 CALLED = "2026-12-03 电话联系王经理，同意对接"
 
 
-def test_the_broker_records_the_answer_of_an_enterprise_without_an_account(
-    client, query, make_user, make_token
-):
+def test_the_broker_records_the_answer_of_an_enterprise_without_an_account(client, query, make_user, make_token):
     researcher, broker, intro = imported_need_introduction(
         query,
         make_user,
