@@ -26,7 +26,7 @@ from webapp.deals.opening import Parties
 from webapp.deals.services import DealError
 from webapp.extensions import db
 from webapp.matching import services as matching
-from webapp.matching.models import IntroductionOutcome, Suggestion
+from webapp.matching.models import ConsentAnswer, IntroductionOutcome, Suggestion
 from webapp.notifications.models import Notification
 
 WAN = 10_000
@@ -385,6 +385,26 @@ def test_an_accepted_introduction_becomes_a_negotiating_deal(people):
         opening.create_from_introduction(
             p.admin, introduction, contract_type=ContractType.TRANSFER, contract_value=80 * WAN
         )
+
+
+def test_an_introduction_of_an_imported_need_opens_a_deal_naming_its_enterprise(people):
+    """The need came from the district's lists: no owner account, no organisation row, its enterprise
+    named in the listing. The broker records the enterprise's agreement; the deal names it."""
+    p = people
+    achievement = make_listing(db.session, "a", owner_id=p.researcher.id, title="高强铝合金真空压铸", keywords=["压铸"])
+    need = make_listing(db.session, "n", owner_id=None, title="壳体压铸气孔治理", keywords=["压铸"])
+    need.organisation_name, need.show_identity = "天津津南某压铸有限公司", False
+    suggestion = Suggestion(need_id=need.id, achievement_id=achievement.id, score=80, parts={}, terms=["压铸"])
+    db.session.add(suggestion)
+    db.session.flush()
+    introduction = matching.accept(suggestion, p.broker, "已电话沟通")
+    matching.answer_introduction(introduction, p.researcher, ConsentAnswer.ACCEPTED)
+    matching.answer_on_behalf(introduction, p.broker, "need", ConsentAnswer.ACCEPTED, note="电话联系王经理，同意对接")
+
+    deal = opening.create_from_introduction(
+        p.broker, introduction, contract_type=ContractType.DEVELOPMENT, contract_value=30 * WAN
+    )
+    assert (deal.need_party, deal.need_user_id, deal.need_org_id) == ("天津津南某压铸有限公司", None, None)
 
 
 def test_an_awarded_challenge_contract_becomes_a_development_deal(app_ctx):

@@ -166,7 +166,8 @@ def create_from_introduction(
     need, achievement = introduction.suggestion.need, introduction.suggestion.achievement
     need_org = need.organisation or (need.owner.organisation if need.owner else None)
     parties = Parties(
-        need_party=need_org.name if need_org else (need.owner.name if need.owner else ""),
+        # An imported need without an account or an organisation row names its enterprise in its text.
+        need_party=need_org.name if need_org else (need.owner.name if need.owner else need.organisation_name or ""),
         need_org_id=need_org.id if need_org else None,
         need_user_id=need.owner_id,
         provider_party=achievement.institution_label or (achievement.owner.name if achievement.owner else ""),
