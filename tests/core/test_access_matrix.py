@@ -210,6 +210,9 @@ POLICY = {
     "matching.introduction": "broker",  # the sample's broker is the requesting broker; owners are others
     "matching.outcome": "broker",
     "matching.answer": "owner_only",  # only the two owners answer, each for their side; never admins
+    # Answering for a side without an owner account: the introduction's broker (the requesting broker)
+    # and admins; the sample's need has none (an owned side: tests/matching/test_consent_pages.py).
+    "matching.answer_for": "broker",
     "matching.admin": "admin",
     "matching.add_entry": "admin",
     "matching.remove_entry": "admin",
@@ -297,6 +300,7 @@ STATIC_SAMPLES = {
     ("bootstrap.static", "filename"): "css/bootstrap.min.css",
     (None, "code"): "en",
     (None, "token"): "not-a-valid-reset-token",
+    (None, "side"): "need",
 }
 
 
