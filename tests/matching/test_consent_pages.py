@@ -208,6 +208,29 @@ def test_the_broker_records_the_answer_of_an_enterprise_without_an_account(app, 
     assert researcher.get(f"/rooms/{imported['id']}").status_code == 200
 
 
+def test_the_brokers_list_marks_the_answers_the_broker_records(app, query, imported, intro):
+    """The list tells the broker which introductions wait for them to record an answer (the enterprise
+    without an account), and marks the answers recorded so; introductions of owners show neither."""
+    broker = imported["clients"]["broker"]
+
+    def row(client, intro_id: int) -> str:
+        page = client.get("/broker/introductions").get_data(as_text=True)
+        match = re.search(rf'<tr data-introduction="{intro_id}">(.*?)</tr>', page, re.S)
+        assert match, f"introduction {intro_id} is not listed"
+        return match.group(1)
+
+    waiting = row(broker, imported["id"])
+    assert 'data-to-record="need"' in waiting and "待代为记录企业答复" in waiting
+    assert "data-to-record" not in row(intro["clients"]["broker"], intro["id"])  # both sides have owners
+
+    url = f"/broker/introductions/{imported['id']}/consent/need"
+    broker.post(url, {"need-behalf_answer": "accepted", "need-behalf_note": CALLED})
+    recorded = row(broker, imported["id"])
+    assert "data-to-record" not in recorded
+    assert 'data-recorded="need"' in recorded and "企业答复由经纪人代为记录" in recorded
+    assert zh(app, "Enterprise’s answer recorded by the broker") == "企业答复由经纪人代为记录"
+
+
 def test_only_the_introductions_broker_answers_for_a_side_without_an_account(query, imported, make_user, make_client):
     url = f"/broker/introductions/{imported['id']}/consent"
     other = make_client()

@@ -18,7 +18,9 @@ from webapp.matching.forms import AgreeForm, DeclineForm, OnBehalfForm, OutcomeF
 from webapp.matching.models import (
     ON_BEHALF_TITLES,
     PARTY_LABELS,
+    RECORDED_LABELS,
     SIDES,
+    TO_RECORD_LABELS,
     ConsentAnswer,
     ConsentState,
     Introduction,
@@ -68,7 +70,19 @@ def introductions():
         outcomes=list(IntroductionOutcome),
         consent_state=consent_state,
         consent_states=list(ConsentState),
+        to_record={intro.id: _sides_to_record(intro) for intro in page.items},
+        to_record_labels=TO_RECORD_LABELS,
+        recorded_labels=RECORDED_LABELS,
+        sides=SIDES,
     )
+
+
+def _sides_to_record(intro: Introduction) -> list[str]:
+    """The sides of an open introduction, without an owner account and not answered yet, whose answer
+    the viewer (its broker, an admin) records."""
+    if intro.outcome is not IntroductionOutcome.NEGOTIATING:
+        return []
+    return [side for side in SIDES if intro.answer_of(side) is None and can_answer_for(intro, current_user, side)]
 
 
 def _introduction(intro_id: int) -> Introduction:
@@ -115,8 +129,7 @@ def _render_introduction(
             "title": ON_BEHALF_TITLES[other],
             "form": behalf[1] if behalf and behalf[0] == other else OnBehalfForm(formdata=None, prefix=other),
         }
-        for other in SIDES
-        if negotiating and intro.answer_of(other) is None and can_answer_for(intro, current_user, other)
+        for other in _sides_to_record(intro)
     ]
     return render_template(
         "matching/introduction.html",

@@ -162,6 +162,16 @@ ON_BEHALF_TITLES = {
     NEED_SIDE: _l("Record the enterprise’s answer on its behalf"),
     ACHIEVEMENT_SIDE: _l("Record the researcher’s answer on their behalf"),
 }
+# The brokers' list: a side without an owner account whose answer waits for its broker to record it,
+# and one whose answer the broker recorded.
+TO_RECORD_LABELS = {
+    NEED_SIDE: _l("Enterprise’s answer to record"),
+    ACHIEVEMENT_SIDE: _l("Researcher’s answer to record"),
+}
+RECORDED_LABELS = {
+    NEED_SIDE: _l("Enterprise’s answer recorded by the broker"),
+    ACHIEVEMENT_SIDE: _l("Researcher’s answer recorded by the broker"),
+}
 
 
 class Introduction(TimestampMixin, db.Model):
