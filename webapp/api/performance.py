@@ -11,7 +11,6 @@ and come back in whole 元.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as _Blueprint
@@ -38,7 +37,7 @@ from webapp.performance.models import (
     ReportFile,
     ReportStatus,
 )
-from webapp.performance.permissions import can_file, can_review, can_view, is_admin, is_reporter
+from webapp.performance.permissions import can_file, can_review, can_view, is_admin, is_reporter, seen_by
 from webapp.performance.services import ReportError, ReportInput
 
 
@@ -147,11 +146,7 @@ def performance_reports(args):
     admin every report, an enterprise those it files (anyone else: none). `status` keeps those in
     one state."""
     user = signed_in()
-    query = sa.select(PerformanceReport).options(
-        selectinload(PerformanceReport.challenge), selectinload(PerformanceReport.deal)
-    )
-    if not is_admin(user):
-        query = query.where(PerformanceReport.enterprise_id == user.id)
+    query = seen_by(user).options(selectinload(PerformanceReport.challenge), selectinload(PerformanceReport.deal))
     if args.get("status"):
         query = query.where(PerformanceReport.status == ReportStatus(args["status"]))
     return by_day(query, PerformanceReport.due_on, PerformanceReport, args, lambda r: report_data(r, user))

@@ -32,6 +32,10 @@ AGE_LABELS = {
 }
 
 
+# The brokers' own reasons, offered wherever a pairing is turned down (rejected or declined).
+REASON_CHOICES = [SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason]
+
+
 class QueueFilterForm(FlaskForm):
     """The queue's filters: a GET form, so no CSRF token and the values stay in the URL."""
 
@@ -65,7 +69,7 @@ class AcceptForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = RadioField(
         _l("Reason"),
-        choices=[SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason],
+        choices=REASON_CHOICES,
         validators=[DataRequired(message=_l("Choose a reason."))],
     )
     reject_note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
@@ -96,7 +100,7 @@ class DeclineForm(FlaskForm):
 
     decline_reason = RadioField(
         _l("Reason"),
-        choices=[SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason],
+        choices=REASON_CHOICES,
         validators=[DataRequired(message=_l("Choose a reason."))],
     )
     decline_note = TextAreaField(
@@ -126,7 +130,7 @@ class OnBehalfForm(FlaskForm):
     )
     behalf_reason = RadioField(
         _l("Reason (when they declined)"),
-        choices=[SelectChoice(r.value, REASON_LABELS[r]) for r in RejectReason],
+        choices=REASON_CHOICES,
         validators=[Optional()],
     )
     behalf_note = TextAreaField(

@@ -9,6 +9,8 @@ whose own work was judged at the final acceptance (验收) or by the contract's 
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from webapp.performance.models import OPEN_STATES, PerformanceReport, ReportStatus
 
 
@@ -26,6 +28,17 @@ def is_reporter(report: PerformanceReport, user) -> bool:
 
 def can_view(report: PerformanceReport, user) -> bool:
     return is_admin(user) or is_reporter(report, user)
+
+
+def seen_by(user):
+    """The reports `user` may read, as a query (the SQL form of `can_view`): every report for an
+    admin, those it files for an enterprise, none for anyone else. The page and the API list it."""
+    query = sa.select(PerformanceReport)
+    if is_admin(user):
+        return query
+    if not _active(user):
+        return query.where(sa.false())
+    return query.where(PerformanceReport.enterprise_id == user.id)
 
 
 def can_file(report: PerformanceReport, user) -> bool:

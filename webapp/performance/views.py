@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.performance import services
 from webapp.performance.forms import ReportForm, ReviewForm
 from webapp.performance.models import OPEN_STATES, PerformanceReport, ReportFile, ReportStatus
-from webapp.performance.permissions import can_file, can_list, can_review, can_view, is_admin, is_reporter
+from webapp.performance.permissions import can_file, can_list, can_review, can_view, is_admin, is_reporter, seen_by
 
 bp = Blueprint("performance", __name__, url_prefix="/performance", template_folder="templates")
 
@@ -41,9 +41,7 @@ def index():
     require(can_list(current_user))
     today = clock.today()
     shown = request.args.get("show") if request.args.get("show") in FILTERS else ""
-    query = sa.select(PerformanceReport).order_by(PerformanceReport.due_on, PerformanceReport.id)
-    if not is_admin(current_user):
-        query = query.where(PerformanceReport.enterprise_id == current_user.id)
+    query = seen_by(current_user).order_by(PerformanceReport.due_on, PerformanceReport.id)
     reports = db.session.scalars(_filtered(query, shown, today).limit(500)).all()
     return render_template(
         "performance/index.html",
