@@ -13,6 +13,7 @@ import re
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -193,6 +194,20 @@ def app_ctx(app):
     """For tests that call services directly. Do not combine with the HTTP client: a request
     reuses an application context that is already pushed, and with it `g` and the session."""
     with app.app_context():
+        yield app
+
+
+@contextmanager
+def changing(app):
+    """An application context for a test that reads and then writes the live database while the live
+    server's or the worker's tasks may commit (a test's own session is outside any request). On SQLite
+    its transactions take the write lock when they begin, as a request that changes something does
+    (`webapp.core.db.writing`): read first and written later, a transaction whose snapshot another
+    writer made stale fails at once with "database is locked". Do not wait inside it: it holds the
+    lock until it commits."""
+    from webapp.core.db import writing
+
+    with app.app_context(), writing():
         yield app
 
 

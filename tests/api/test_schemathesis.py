@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.access_policy import POLICY, ROLES, make_samples
+from tests.conftest import changing
 from webapp.accounts import tokens
 from webapp.accounts.models import Organisation, OrgKind, Role
 from webapp.extensions import db
@@ -66,7 +67,7 @@ def world(live_app, make_live_user) -> dict:
     callers = {role: make_live_user(role, organisation_id=org_of.get(role)) for role in ROLES if role != "anonymous"}
     owners = {role.value: make_live_user(role, organisation_id=org_of.get(role.value)) for role in Role}
     owners["enterprise"] = make_live_user("enterprise", organisation_id=secret_id)
-    with live_app.app_context():
+    with changing(live_app):
         headers = {"anonymous": {}}
         for role, user in callers.items():
             _token, plaintext = tokens.create_token(db.session.merge(user), "schemathesis", "read write")

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_browser import field, log_in, unique, zh
+from tests.conftest import changing
 from tests.dedupe.texts import DEFECTS_TEXT, DEFECTS_TITLE, REPOST_TEXT, REPOST_TITLE
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -20,7 +21,7 @@ def _submitted_pair(live_app, owner_id: int, admin_id: int, uid: str) -> tuple[i
     from webapp.extensions import db
     from webapp.listings import lifecycle
 
-    with live_app.app_context():
+    with changing(live_app):
         owner = db.session.get(User, owner_id)
         admin = db.session.get(User, admin_id)
         first = save_achievement(owner, None, {"title": f"{DEFECTS_TITLE}{uid}", "summary": f"{DEFECTS_TEXT}{uid}"})

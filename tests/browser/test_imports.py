@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import BACKGROUND_MS
 from tests.browser.test_browser import field, log_in, unique, zh
+from tests.conftest import changing
 from tests.imports.conftest import achievement, write_xlsx
 from webapp.accounts.models import Organisation, OrgKind
 from webapp.extensions import db
@@ -66,14 +67,14 @@ def test_the_job_page_follows_a_running_import_and_shows_the_summary_when_it_end
     expect(page.locator("#import-bar")).to_have_attribute("value", "25")
     expect(page.locator("#import-report")).to_have_count(0)
 
-    with live_app.app_context():  # the worker gets on with it...
+    with changing(live_app):  # the worker gets on with it...
         running = db.session.get(ImportJob, job_id)
         running.processed = 3000
         db.session.commit()
     expect(page.locator("#import-count")).to_have_text("3000/4000")  # polled, without a reload
     expect(page.locator("#import-bar")).to_have_attribute("value", "75")
 
-    with live_app.app_context():  # ...and finishes
+    with changing(live_app):  # ...and finishes
         finished = db.session.get(ImportJob, job_id)
         report = ImportReport("needs", "进行中.csv", rows=4000, imported=3998)
         report.skip(17, "description: 请描述需要解决的问题。")

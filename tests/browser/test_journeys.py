@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.test_browser import unique, zh
 from tests.browser.test_layout import CJK, LATIN
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, changing
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -431,7 +431,7 @@ def _both_agree(live_app, need_id: int) -> None:
     from webapp.extensions import db
     from webapp.matching.models import Introduction, Suggestion
 
-    with live_app.app_context():
+    with changing(live_app):
         intro = db.session.scalar(
             sa.select(Introduction)
             .join(Suggestion, Suggestion.id == Introduction.suggestion_id)

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import BACKGROUND_MS
 from tests.browser.test_browser import field, log_in, open_menu, unique, zh
-from tests.conftest import wait_for
+from tests.conftest import changing, wait_for
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -33,7 +33,7 @@ def _publish(live_app, kind: str, owner_id: int, admin_id: int, data: dict, fiel
     from webapp.needs.services import save_need
     from webapp.taxonomy.models import TechField
 
-    with live_app.app_context():
+    with changing(live_app):
         owner, admin = db.session.get(User, owner_id), db.session.get(User, admin_id)
         tech_field = db.session.scalar(sa.select(TechField).where(TechField.name == field_name)) if field_name else None
         save = save_need if kind == "n" else save_achievement
@@ -320,7 +320,7 @@ def _hide_enterprise(live_app, need_id: int, name: str, phone: str) -> None:
     from webapp.extensions import db
     from webapp.needs.models import Need
 
-    with live_app.app_context():
+    with changing(live_app):
         need = db.session.get(Need, need_id)
         need.organisation_id, need.organisation_name = None, name
         need.contact_name, need.contact_phone, need.show_identity = "钱主任", phone, False

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests import clock
 from tests.browser.test_browser import field, log_in, unique, zh
-from tests.conftest import read_mail
+from tests.conftest import changing, read_mail
 from webapp.core import clock as app_clock
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -30,7 +30,7 @@ def publish_need(live_app, owner_id: int, admin_id: int, title: str, secret: str
     from webapp.needs.models import Need
     from webapp.taxonomy.models import TechField
 
-    with live_app.app_context():
+    with changing(live_app):
         body = "91120112MA" + unique()[:7].upper()  # hex digits: valid code characters
         org = Organisation(kind=OrgKind.ENTERPRISE, name=secret, uscc=body + uscc_check_char(body))
         db.session.add(org)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import Client, wait_for
+from tests.conftest import Client, changing, wait_for
 from webapp.core.db import utcnow
 from webapp.extensions import db
 from webapp.listings.models import ListingStatus
@@ -76,8 +76,10 @@ def test_a_full_rematch_runs_in_the_worker_to_the_end(redis_app, celery_worker, 
     add_listings(redis_app, researcher, enterprise, uuid.uuid4().hex[:6])
     with redis_app.app_context():
         waiting = services.running_job()
-        if waiting is not None:  # left by an earlier run of the suite on this database
-            wait_for(lambda: _finished(redis_app, waiting.id))
+        waiting_id = waiting.id if waiting is not None else None
+    if waiting_id is not None:  # left by an earlier run of the suite on this database
+        wait_for(lambda: _finished(redis_app, waiting_id))
+    with changing(redis_app):  # the worker may be committing an earlier test's work meanwhile
         job = services.start_rematch(db.session.get(User, admin.id))
         db.session.commit()
         job_id = job.id
