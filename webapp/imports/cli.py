@@ -134,6 +134,9 @@ def run_import(
                 )
     if dry_run:
         db.session.rollback()
+    else:
+        importer.announce()
+        db.session.commit()
     for line in importer.report.text_lines():
         click.echo(line)
     if dry_run:

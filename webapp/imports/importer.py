@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from webapp.accounts.models import Organisation
 from webapp.achievements.models import Achievement
-from webapp.core import audit, clock
+from webapp.core import audit, clock, outbox
 from webapp.core.db import utcnow
 from webapp.core.text import fold, normalise
 from webapp.extensions import db
@@ -83,6 +83,7 @@ class Importer:
         self.without_id = 0
         self.batch_number = 0
         self.written: list[int] = []  # listings inserted or updated by this run, for the duplicate check
+        self.inserted: list[int] = []  # listings new with this run, for the followers of their topics
 
     # ---------------------------------------------------------------- the run
 
@@ -195,6 +196,12 @@ class Importer:
         self.titles.add(title)
         return True
 
+    def announce(self) -> None:
+        """New needs published at once are news for the followers of their topics: one notification
+        each per run, in the background (`subscriptions.announce_imported`)."""
+        if self.kind.code == "n" and self.options.status is ListingStatus.PUBLISHED and self.inserted:
+            outbox.enqueue("subscriptions.announce_imported", ids=self.inserted)
+
     # ---------------------------------------------------------------- one batch
 
     def write(self, batch: list[Staged], done: int) -> None:
@@ -220,6 +227,7 @@ class Importer:
                     result.merge(one)
         result.apply(self.report)
         self.written.extend(result.written)
+        self.inserted.extend(result.inserted)
         if result.written:
             listings_imported.send(
                 self.kind.code,
@@ -280,7 +288,8 @@ class Importer:
             result.field_mapped += p.field_found
         now = utcnow()
         if inserts:
-            result.written += self._insert(inserts, now)
+            result.inserted += self._insert(inserts, now)
+            result.written += result.inserted
             result.imported += len(inserts)
         if updates:
             result.written += self._update(updates, now)
@@ -406,6 +415,7 @@ class BatchResult:
     field_given: int = 0
     field_mapped: int = 0
     written: list[int] = field(default_factory=list)  # ids of the listings inserted or updated
+    inserted: list[int] = field(default_factory=list)  # ids of the listings inserted
 
     def merge(self, other: BatchResult) -> None:
         self.imported += other.imported
@@ -415,6 +425,7 @@ class BatchResult:
         self.field_given += other.field_given
         self.field_mapped += other.field_mapped
         self.written.extend(other.written)
+        self.inserted.extend(other.inserted)
 
     def apply(self, report: ImportReport) -> None:
         report.imported += self.imported

@@ -207,14 +207,23 @@ def _run(job: ImportJob, commit: Callable[[], None], chunk_rows: int | None = No
         if chunk_rows and done - start >= chunk_rows and done < len(source.rows):
             # This chunk is done: the next one is a task of its own, resuming after this batch.
             job.lease_until = None
+            _follow_up(importer)
             outbox.enqueue("imports.run_job", job_id=job.id)
             commit()
             return
     _finish(job, JobStatus.DONE, importer.report)
     refresh_statistics(kind.name, "listing_terms")  # the kind is named as its table
-    if importer.written:  # the real lists are full of reposts: look for near-duplicates in the background
-        outbox.enqueue("dedupe.flag_listings", kind=kind.code, ids=importer.written)
+    _follow_up(importer)
     commit()
+
+
+def _follow_up(importer: Importer) -> None:
+    """What follows the listings one run (a chunk, or the whole file) wrote, in the background: the
+    real lists are full of reposts, so look for near-duplicates; new needs published at once are
+    announced to the followers of their topics, once per person for the run."""
+    if importer.written:
+        outbox.enqueue("dedupe.flag_listings", kind=importer.kind.code, ids=importer.written)
+    importer.announce()
 
 
 def _finish(job: ImportJob, status: JobStatus, report: ImportReport) -> None:

@@ -10,6 +10,7 @@ the dictionary so that it is cut as one word: 真空压铸 finds 真空压铸工
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -41,27 +42,66 @@ def keyword_hits(text: str, keywords: list[str]) -> set[str]:
     return hits
 
 
+@dataclass(frozen=True)
+class Topic:
+    """What a follower follows that a listing is about: a field (or the field above it) or a keyword."""
+
+    name: str
+    field_id: int | None = None
+
+    def search_args(self) -> dict[str, str]:
+        """The needs library's search for this topic."""
+        return {"field": str(self.field_id)} if self.field_id is not None else {"q": self.name}
+
+
+class Following:
+    """Who follows what, read once: for one listing, or for the many listings of an import."""
+
+    def __init__(self) -> None:
+        from webapp.taxonomy.models import TechField
+
+        self.parent_of: dict[int, int | None] = dict(
+            db.session.execute(sa.select(TechField.id, TechField.parent_id)).all()
+        )
+        self.by_field: dict[int, list[tuple[int, Topic]]] = {}
+        for sub in db.session.scalars(
+            sa.select(Subscription).where(Subscription.field_id.is_not(None)).order_by(Subscription.id)
+        ):
+            self.by_field.setdefault(sub.field_id, []).append((sub.user_id, Topic(sub.field.name, sub.field_id)))
+        self.keywords: list[tuple[int, str]] = list(
+            db.session.execute(
+                sa.select(Subscription.user_id, Subscription.keyword)
+                .where(Subscription.keyword.is_not(None))
+                .order_by(Subscription.id)
+            ).all()
+        )
+        self.words = sorted({keyword for _user, keyword in self.keywords})
+
+    def of(self, *, field_id: int | None, text: str) -> dict[int, Topic]:
+        """Who follows this field (or the field above it) or a keyword in this text, each with the
+        first topic that matched (shown in the notification)."""
+        found: dict[int, Topic] = {}
+        if field_id is not None:
+            parent = self.parent_of.get(field_id)
+            for fid in (field_id, parent) if parent else (field_id,):
+                for user_id, topic in self.by_field.get(fid, ()):
+                    found.setdefault(user_id, topic)
+        hits = keyword_hits(text, self.words)
+        for user_id, keyword in self.keywords:
+            if keyword in hits:
+                found.setdefault(user_id, Topic(keyword))
+        return found
+
+
 def followers(*, field_id: int | None, text: str) -> dict[int, str]:
     """Who follows this field (or the field above it) or a keyword in this text, each with the first
-    topic that matched (shown in the notification)."""
-    from webapp.taxonomy.models import TechField
+    topic that matched."""
+    return {user_id: topic.name for user_id, topic in Following().of(field_id=field_id, text=text).items()}
 
-    found: dict[int, str] = {}
-    if field_id is not None:
-        field = db.session.get(TechField, field_id)
-        ids = [field.id] + ([field.parent_id] if field is not None and field.parent_id else [])
-        for sub in db.session.scalars(
-            sa.select(Subscription).where(Subscription.field_id.in_(ids)).order_by(Subscription.id)
-        ):
-            found.setdefault(sub.user_id, sub.field.name)
-    rows = db.session.execute(
-        sa.select(Subscription.user_id, Subscription.keyword).where(Subscription.keyword.is_not(None))
-    ).all()
-    hits = keyword_hits(text, sorted({keyword for _u, keyword in rows}))
-    for user_id, keyword in rows:
-        if keyword in hits:
-            found.setdefault(user_id, keyword)
-    return found
+
+def need_text(need) -> str:
+    """The words of a need its followers' keywords are looked for in."""
+    return "\n".join([need.title, need.description or "", need.indicators or "", *(need.keywords or [])])
 
 
 def announce(kind: str, *, title: str, link: str, field_id: int | None, text: str, skip: set[int]) -> int:
@@ -88,6 +128,73 @@ def announce(kind: str, *, title: str, link: str, field_id: int | None, text: st
     return told
 
 
+# An import's needs posted longer ago than this before it are a back catalogue loaded, not news.
+IMPORT_NEWS_DAYS = 30
+
+
+def announce_imported(ids: list[int]) -> int:
+    """The needs an import published at once (`ids`, one run of it) reach their followers as one
+    notification each — how many are on a topic they follow, the newest by name, and the needs
+    library searched for that topic since the first of them was posted — not one per need: a list
+    of 1,800 rows must not bury anyone. Needs posted more than IMPORT_NEWS_DAYS before the import
+    (as the import ran: the task follows it) are not announced. Run twice for the same needs (a task
+    delivered again), it tells nobody twice. Returns how many were told."""
+    from collections import Counter
+    from datetime import timedelta
+    from urllib.parse import urlencode
+
+    from webapp.accounts.models import User
+    from webapp.core import clock
+    from webapp.listings.models import ListingStatus
+    from webapp.needs.models import Need
+    from webapp.notifications.models import Notification
+    from webapp.notifications.services import notify
+
+    if not ids:
+        return 0
+    following = Following()
+    if not following.by_field and not following.keywords:
+        return 0
+    since = clock.now() - timedelta(days=IMPORT_NEWS_DAYS)
+    found: dict[int, list[tuple[Need, Topic]]] = {}
+    for start in range(0, len(ids), 500):
+        needs = db.session.scalars(
+            sa.select(Need)
+            .where(
+                Need.id.in_(ids[start : start + 500]),
+                Need.status == ListingStatus.PUBLISHED,
+                Need.published_at >= since,
+            )
+            .order_by(Need.id)
+        )
+        for need in needs:
+            for user_id, topic in following.of(field_id=need.field_id, text=need_text(need)).items():
+                if user_id != need.owner_id:
+                    found.setdefault(user_id, []).append((need, topic))
+    run = f"{min(ids)}-{max(ids)}/{len(ids)}"  # listing ids are never reused: one run's mark
+    told = 0
+    for user_id, pairs in found.items():
+        user = db.session.get(User, user_id)
+        if user is None or not user.active:
+            continue
+        earlier = db.session.scalars(
+            sa.select(Notification.params).where(
+                Notification.user_id == user_id, Notification.kind == "subscription.needs_imported"
+            )
+        )
+        if any((params or {}).get("run") == run for params in earlier):
+            continue
+        topic, _count = Counter(topic for _need, topic in pairs).most_common(1)[0]
+        on_topic = [need for need, t in pairs if t == topic]
+        newest = max(on_topic, key=lambda need: (need.published_at, need.id))
+        first_day = clock.local(min(need.published_at for need in on_topic)).date()
+        link = "/needs/?" + urlencode({**topic.search_args(), "posted_from": first_day.isoformat()})
+        params = {"count": len(pairs), "topic": topic.name, "title": newest.title, "run": run}
+        if notify(user, "subscription.needs_imported", link=link, **params) is not None:
+            told += 1
+    return told
+
+
 def register() -> None:
     """create_app: hear of needs and challenges as they are published."""
     from webapp.challenges import signals as challenge_signals
@@ -102,13 +209,12 @@ def _need_published(listing, **_kwargs) -> None:
 
     if listing.KIND != "n" or listing.status is not ListingStatus.PUBLISHED:
         return
-    text = "\n".join([listing.title, listing.description or "", listing.indicators or "", *(listing.keywords or [])])
     announce(
         "subscription.need",
         title=listing.title,
         link=f"/needs/{listing.id}",
         field_id=listing.field_id,
-        text=text,
+        text=need_text(listing),
         skip={listing.owner_id} if listing.owner_id else set(),
     )
 

@@ -9,3 +9,15 @@ def send_digests() -> dict:
     from webapp.subscriptions import digests
 
     return digests.send_due()
+
+
+@shared_task(name="subscriptions.announce_imported", ignore_result=True)
+def announce_imported(ids: list[int]) -> int:
+    """The needs an import published, announced to the followers of their topics (one notification
+    each)."""
+    from webapp.extensions import db
+    from webapp.subscriptions import subscribers
+
+    told = subscribers.announce_imported(ids)
+    db.session.commit()
+    return told

@@ -20,6 +20,9 @@ OBJECTS = {
 # Category "subscriptions" (webapp.notifications.preferences).
 NOTIFICATIONS = {
     "subscription.need": _l("New need “%(title)s”, on “%(topic)s” that you follow."),
+    "subscription.needs_imported": _l(
+        "%(count)d newly imported needs match what you follow (such as “%(topic)s”); the newest: “%(title)s”."
+    ),
     "subscription.challenge": _l("New challenge “%(title)s”, on “%(topic)s” that you follow."),
 }
 
