@@ -63,11 +63,13 @@ def test_a_long_import_goes_in_chunks_each_a_task_of_its_own(app_ctx, make_user,
     admin = make_user("admin")
     job = _queued_job(admin, tmp_path, 7)
     monkeypatch.setattr(services, "ImportOptions", _small_batches(services.ImportOptions))
-    handed_over = []
+    handed_over, checked = [], []
 
     def enqueue(task, **kwargs):  # the broker: the test delivers each queued task itself
         if task == "imports.run_job":
             handed_over.append((kwargs, db.session.get(ImportJob, job.id).processed))
+        elif task == "dedupe.flag_listings":
+            checked.extend(kwargs["ids"])
 
     monkeypatch.setattr(services.outbox, "enqueue", enqueue)
 
@@ -81,6 +83,8 @@ def test_a_long_import_goes_in_chunks_each_a_task_of_its_own(app_ctx, make_user,
     done = db.session.get(ImportJob, job.id)
     assert (done.status, done.processed, done.report["imported"], done.lease_until) == (JobStatus.DONE, 7, 7, None)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Achievement)) == 7
+    # Every chunk's listings are looked at for near-duplicates, not only the last chunk's.
+    assert sorted(checked) == sorted(db.session.scalars(sa.select(Achievement.id)))
 
 
 def _queued_job(admin, tmp_path, rows: int) -> ImportJob:
