@@ -187,3 +187,39 @@ def test_a_decline_recorded_on_behalf_closes_it_as_no_deal(client, query, make_u
     assert declined.get_json()["outcome"] == "no_deal" and declined.get_json()["decline_reason"] == "existing"
     seen = client.http.get(f"/api/v1/introductions/{intro}", headers=_auth(make_token(researcher, "read write")))
     assert note not in _text(seen) and IMPORTED_ORG not in _text(seen) and IMPORTED_PHONE not in _text(seen)
+
+
+def test_an_introduction_names_the_sides_its_caller_may_answer(client, query, make_org, make_user, make_token):
+    researcher, broker, intro = imported_need_introduction(
+        query, make_user, org=IMPORTED_ORG, contact=IMPORTED_CONTACT, phone=IMPORTED_PHONE, researcher={}
+    )
+    url = f"/api/v1/introductions/{intro}"
+    as_researcher = _auth(make_token(researcher, "read write"))
+    as_broker = _auth(make_token(broker, "read write"))
+    as_admin = _auth(make_token(make_user("admin"), "read write"))
+
+    def sides(headers) -> list[str]:
+        response = client.http.get(url, headers=headers)
+        _conforms(client, response, "IntroductionOut")
+        return response.get_json()["may_answer_sides"]
+
+    # The researcher answers their own side; the broker and admins the need imported without an owner.
+    assert sides(as_researcher) == ["achievement"]
+    assert sides(as_broker) == ["need"] and sides(as_admin) == ["need"]
+    listed = client.http.get("/api/v1/introductions", headers=as_broker)
+    _conforms(client, listed, "IntroductionPage")
+    assert [(i["id"], i["may_answer_sides"]) for i in listed.get_json()["items"]] == [(intro, ["need"])]
+
+    on_behalf = {"answer": "accepted", "side": "need", "message": CALLED}
+    recorded = client.http.post(f"{url}/consent", json=on_behalf, headers=as_broker)
+    assert recorded.status_code == 200 and recorded.get_json()["may_answer_sides"] == []
+    assert sides(as_admin) == [] and sides(as_researcher) == ["achievement"]
+    answered = client.http.post(f"{url}/consent", json={"answer": "accepted"}, headers=as_researcher)
+    assert answered.status_code == 200 and answered.get_json()["may_answer_sides"] == []
+
+    # On an introduction whose two sides have owners, only they answer: brokers and admins see none.
+    enterprise, owner, other_broker, owned = _cast(query, make_org, make_user)
+    url = f"/api/v1/introductions/{owned}"
+    assert sides(_auth(make_token(enterprise, "read write"))) == ["need"]
+    assert sides(_auth(make_token(owner, "read write"))) == ["achievement"]
+    assert sides(_auth(make_token(other_broker, "read write"))) == [] and sides(as_admin) == []

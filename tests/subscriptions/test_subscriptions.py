@@ -128,3 +128,41 @@ def test_subscriptions_can_be_changed_and_off_means_no_notification(app, make_us
     need_id = submitted_need(query, enterprise, admin, title="基于机器视觉的焊缝检测", field_id=ai)
     approve(app, need_id, admin)
     assert len(notes(query, follower, "subscription.need")) == 1
+
+
+def test_an_admins_synonym_reaches_the_followers_of_the_term_it_stands_for(app, make_user, query):
+    from webapp.accounts.models import User
+    from webapp.matching.models import LexiconEntry, LexiconKind
+    from webapp.matching.services.lexicon import add_lexicon_entry, remove_lexicon_entry
+
+    enterprise, admin, follower = make_user("enterprise"), make_user("admin"), make_user()
+    follow(app, follower, keywords=["固态电池"])
+
+    def publish(title: str) -> int:
+        need_id = submitted_need(
+            query, enterprise, admin, title=title, description="拟开发车载固态锂电模组，需要解决界面阻抗问题。"
+        )
+        approve(app, need_id, admin)
+        return need_id
+
+    def heard() -> list[tuple[str, str]]:
+        return [(n.link, n.params["topic"]) for n in notes(query, follower, "subscription.need")]
+
+    def edit(change) -> None:
+        with app.app_context():
+            change(db.session.get(User, admin.id))
+            db.session.commit()
+
+    publish("车载储能模组开发")
+    assert heard() == []  # 固态锂电 is not (yet) read as 固态电池
+
+    edit(lambda user: add_lexicon_entry(user, LexiconKind.SYNONYM, "固态锂电", "固态电池"))
+    need_id = publish("车载储能模组界面改进")
+    assert heard() == [(f"/needs/{need_id}", "固态电池")]
+
+    def remove(user) -> None:
+        remove_lexicon_entry(user, db.session.scalar(sa.select(LexiconEntry).where(LexiconEntry.word == "固态锂电")))
+
+    edit(remove)
+    publish("车载储能模组冬季续航")
+    assert len(heard()) == 1

@@ -22,11 +22,16 @@ from webapp.matching.models import (
     ACHIEVEMENT_SIDE,
     NEED_SIDE,
     Introduction,
-    IntroductionOutcome,
     Suggestion,
     SuggestionStatus,
 )
-from webapp.matching.permissions import can_set_outcome, sees_message, sees_need_poster, sees_researcher
+from webapp.matching.permissions import (
+    answerable_sides,
+    can_set_outcome,
+    sees_message,
+    sees_need_poster,
+    sees_researcher,
+)
 from webapp.needs.models import Need
 
 # -------------------------------------------------------------------------- cursors
@@ -216,6 +221,7 @@ def introduction_data(intro: Introduction, user, *, contacts: bool) -> dict:
     need_contacts = contacts and poster_shown
     owner_contacts = contacts and owner is not None and sees_researcher(intro, user)
     side = intro.side_of(user)
+    answerable = answerable_sides(intro, user)
     return scored(s.score) | {
         "id": intro.id,
         "url": url_for("matching.introduction", intro_id=intro.id, _external=True),
@@ -247,7 +253,6 @@ def introduction_data(intro: Introduction, user, *, contacts: bool) -> dict:
         "achievement_answer": _consent(intro, user, ACHIEVEMENT_SIDE),
         "decline_reason": intro.decline_reason.value if intro.decline_reason else None,
         "your_side": side,
-        "may_answer": side is not None
-        and intro.answer_of(side) is None
-        and intro.outcome is IntroductionOutcome.NEGOTIATING,
+        "may_answer": side in answerable,
+        "may_answer_sides": answerable,
     }

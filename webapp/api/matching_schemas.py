@@ -14,7 +14,14 @@ from webapp.api.schemas import Amount, FieldRef, Page, Paging
 from webapp.core.boundary import INT_MAX
 from webapp.listings.models import CoopMode, ListingStatus, Maturity
 from webapp.matching.explain import BAND_LABELS
-from webapp.matching.models import ConsentAnswer, ConsentState, IntroductionOutcome, RejectReason, SuggestionStatus
+from webapp.matching.models import (
+    SIDES,
+    ConsentAnswer,
+    ConsentState,
+    IntroductionOutcome,
+    RejectReason,
+    SuggestionStatus,
+)
 from webapp.matching.queue import AGES, SORTS
 
 BANDS = list(BAND_LABELS)  # best first
@@ -170,7 +177,7 @@ class ConsentIn(Schema):
     )
     side = ChoiceString(
         **NOTE,
-        validate=validate.OneOf(["need", "achievement"]),
+        validate=validate.OneOf(SIDES),
         metadata={
             "description": "need or achievement: the introduction's broker or an admin records the answer "
             "a side whose listing has no owner account gave outside the platform (403 when that side has "
@@ -379,11 +386,21 @@ class IntroductionOut(BandMixin):
     )
     your_side = fields.String(
         allow_none=True,
-        validate=validate.OneOf(["need", "achievement"]),
+        validate=validate.OneOf(SIDES),
         metadata={"description": "need or achievement when the caller owns one of the two listings, else null."},
     )
     may_answer = fields.Boolean(
-        required=True, metadata={"description": "Whether the caller may still answer (POST …/consent)."}
+        required=True,
+        metadata={"description": "Whether the caller may still answer for their own side (POST …/consent)."},
+    )
+    may_answer_sides = fields.List(
+        fields.String(validate=validate.OneOf(SIDES)),
+        required=True,
+        metadata={
+            "description": "The sides without an answer yet that the caller may answer now (POST …/consent): an "
+            "owner's own side; for its broker and admins, each side whose listing has no owner account (with "
+            "`side`). Empty once closed."
+        },
     )
 
 

@@ -28,6 +28,7 @@ from webapp.matching.models import (
     RejectReason,
 )
 from webapp.matching.permissions import (
+    answerable_sides,
     can_answer_for,
     can_answer_introduction,
     can_set_outcome,
@@ -78,11 +79,10 @@ def introductions():
 
 
 def _sides_to_record(intro: Introduction) -> list[str]:
-    """The sides of an open introduction, without an owner account and not answered yet, whose answer
-    the viewer (its broker, an admin) records."""
-    if intro.outcome is not IntroductionOutcome.NEGOTIATING:
-        return []
-    return [side for side in SIDES if intro.answer_of(side) is None and can_answer_for(intro, current_user, side)]
+    """The sides whose answer the viewer (its broker, an admin) records for a party without an owner
+    account: those of `answerable_sides` that are not the viewer's own."""
+    own = intro.side_of(current_user)
+    return [side for side in answerable_sides(intro, current_user) if side != own]
 
 
 def _introduction(intro_id: int) -> Introduction:
@@ -120,8 +120,7 @@ def _render_introduction(
 ):
     s = intro.suggestion
     side = intro.side_of(current_user)
-    negotiating = intro.outcome is IntroductionOutcome.NEGOTIATING
-    may_answer = side is not None and intro.answer_of(side) is None and negotiating
+    may_answer = side in answerable_sides(intro, current_user)
     # A form for each side without an owner account that has not answered, to its broker and admins.
     behalf_forms = [
         {

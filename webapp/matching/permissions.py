@@ -5,7 +5,7 @@ whom agrees to it before the other learns who they are."""
 from __future__ import annotations
 
 from webapp.accounts.models import Role
-from webapp.matching.models import SIDES
+from webapp.matching.models import SIDES, IntroductionOutcome
 
 
 def can_broker(user) -> bool:
@@ -57,6 +57,21 @@ def can_answer_for(introduction, user, side: str) -> bool:
         return False
     listing = introduction.listing_of(side)
     return listing is not None and listing.owner_id is None
+
+
+def answerable_sides(introduction, user) -> list[str]:
+    """The sides of an open introduction, not answered yet, whose answer `user` may give now: an
+    owner's own side (`can_answer_introduction`), and for its broker or an admin each side without
+    an owner account (`can_answer_for`). The page's forms and the API's `may_answer_sides` both read
+    this."""
+    if introduction.outcome is not IntroductionOutcome.NEGOTIATING:
+        return []
+    own = introduction.side_of(user)
+    return [
+        side
+        for side in SIDES
+        if introduction.answer_of(side) is None and (side == own or can_answer_for(introduction, user, side))
+    ]
 
 
 def sees_need_poster(introduction, user) -> bool:

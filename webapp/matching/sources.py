@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import g
@@ -111,31 +112,50 @@ def stamp(moment: datetime | None) -> int:
 # -- lexicon --------------------------------------------------------------------------------
 
 
+class AdminEntries(NamedTuple):
+    """The lexicon admins edit (`LexiconEntry`), sorted: the same entries compare and hash equal, so
+    they can key a cache that an admin's edit makes stale."""
+
+    terms: tuple[str, ...]
+    stopwords: tuple[str, ...]
+    synonyms: tuple[tuple[str, str], ...]  # (word, the canonical term it is read as)
+
+
+def admin_entries() -> AdminEntries:
+    """The admins' terms, stop words and synonyms, read with one query of that table alone."""
+    from webapp.matching.models import LexiconEntry, LexiconKind
+
+    terms: set[str] = set()
+    stopwords: set[str] = set()
+    synonyms: dict[str, str] = {}
+    for kind, word, canonical in db.session.execute(
+        sa.select(LexiconEntry.kind, LexiconEntry.word, LexiconEntry.canonical)
+    ):
+        if kind is LexiconKind.TERM:
+            terms.add(word)
+        elif kind is LexiconKind.STOPWORD:
+            stopwords.add(word)
+        elif canonical:
+            synonyms[word] = canonical
+    return AdminEntries(tuple(sorted(terms)), tuple(sorted(stopwords)), tuple(sorted(synonyms.items())))
+
+
 def current_lexicon() -> Lexicon:
     """The admins' entries, plus the taxonomy's field names and the listings' keywords as terms, and
     the grammar words no text is matched on (的, 以及, 所述 …, the search's own list)."""
     from webapp.listings.text import STOPWORDS as GRAMMAR_WORDS
-    from webapp.matching.models import LexiconEntry, LexiconKind
     from webapp.taxonomy.models import TechField
 
     Achievement, Need = models()
-    terms: list[str] = []
-    stopwords: list[str] = list(GRAMMAR_WORDS)
-    synonyms: dict[str, str] = {}
-    for entry in db.session.scalars(sa.select(LexiconEntry)):
-        if entry.kind is LexiconKind.TERM:
-            terms.append(entry.word)
-        elif entry.kind is LexiconKind.STOPWORD:
-            stopwords.append(entry.word)
-        elif entry.canonical:
-            synonyms[entry.word] = entry.canonical
+    entries = admin_entries()
+    terms: list[str] = list(entries.terms)
     for name, aliases in db.session.execute(sa.select(TechField.name, TechField.aliases)):
         terms.append(name)
         terms.extend(aliases or ())
     for model in (Achievement, Need):
         for (keywords,) in db.session.execute(sa.select(model.keywords).where(model.status == ListingStatus.PUBLISHED)):
             terms.extend(k for k in keywords or () if isinstance(k, str) and len(k) <= KEYWORD_TERMS_MAX)
-    return Lexicon.build(terms=terms, stopwords=stopwords, synonyms=synonyms)
+    return Lexicon.build(terms=terms, stopwords=[*GRAMMAR_WORDS, *entries.stopwords], synonyms=dict(entries.synonyms))
 
 
 # -- the refusals (brokers' and parties'), the weights and the threshold -------------------------------------

@@ -6,31 +6,44 @@ register().
 Keywords are matched on the terms of the matching pipeline (`webapp.matching.text`: segmented with
 the technical dictionary, synonyms read as their canonical term), each followed keyword added to
 the dictionary so that it is cut as one word: 真空压铸 finds 真空压铸工艺 but 压铸 does not find 铸造.
+The dictionary is the built-in one with the lexicon admins edit on top (their terms, stop words and
+synonyms, `matching.sources.admin_entries`): an admin's 钠电 → 钠离子电池 makes a need saying 钠电
+reach the followers of 钠离子电池. A stop word is no term: a keyword that is one finds nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.subscriptions.models import Subscription
 
+if TYPE_CHECKING:
+    from webapp.matching.sources import AdminEntries
+
 
 @lru_cache(maxsize=4)
-def _analyser(keywords: frozenset[str]):
+def _analyser(keywords: frozenset[str], entries: AdminEntries):
+    """One segmenter for a set of keywords and the admins' entries (a bulk publication builds it once;
+    an admin's edit changes `entries`, so the next listing is cut with a new one)."""
     from webapp.matching.text import Analyser, Lexicon
 
-    return Analyser(Lexicon.default(terms=keywords))
+    return Analyser(
+        Lexicon.default(terms=[*keywords, *entries.terms], stopwords=entries.stopwords, synonyms=dict(entries.synonyms))
+    )
 
 
 def keyword_hits(text: str, keywords: list[str]) -> set[str]:
     """The keywords whose every term is among the text's terms."""
+    from webapp.matching.sources import admin_entries
+
     if not keywords:
         return set()
-    analyser = _analyser(frozenset(keywords))
+    analyser = _analyser(frozenset(keywords), admin_entries())
     terms = set(analyser.tokens(text))
     hits = set()
     for keyword in keywords:
