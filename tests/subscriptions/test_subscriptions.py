@@ -166,3 +166,24 @@ def test_an_admins_synonym_reaches_the_followers_of_the_term_it_stands_for(app, 
     edit(remove)
     publish("车载储能模组冬季续航")
     assert len(heard()) == 1
+
+
+def test_a_followed_keyword_is_heard_although_the_lexicon_calls_it_a_stop_word(app, make_user, query):
+    """Generic words are stop words of matching (设计 is one of the admins'), but whoever follows one
+    asked for it."""
+    from webapp.accounts.models import User
+    from webapp.matching.models import LexiconEntry, LexiconKind
+    from webapp.matching.services.lexicon import add_lexicon_entry
+
+    enterprise, admin, follower = make_user("enterprise"), make_user("admin"), make_user()
+    with app.app_context():
+        if db.session.scalar(sa.select(LexiconEntry.id).where(LexiconEntry.word == "设计")) is None:
+            add_lexicon_entry(db.session.get(User, admin.id), LexiconKind.STOPWORD, "设计")
+            db.session.commit()
+    follow(app, follower, keywords=["设计"])
+
+    need_id = submitted_need(query, enterprise, admin, title="储能柜结构设计优化", description="需要改进柜体散热。")
+    approve(app, need_id, admin)
+
+    [note] = notes(query, follower, "subscription.need")
+    assert note.link == f"/needs/{need_id}" and note.params["topic"] == "设计"

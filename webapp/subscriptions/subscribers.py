@@ -8,7 +8,7 @@ the technical dictionary, synonyms read as their canonical term), each followed 
 the dictionary so that it is cut as one word: 真空压铸 finds 真空压铸工艺 but 压铸 does not find 铸造.
 The dictionary is the built-in one with the lexicon admins edit on top (their terms, stop words and
 synonyms, `matching.sources.admin_entries`): an admin's 钠电 → 钠离子电池 makes a need saying 钠电
-reach the followers of 钠离子电池. A stop word is no term: a keyword that is one finds nothing.
+reach the followers of 钠离子电池. A followed keyword is never a stop word for its followers.
 """
 
 from __future__ import annotations
@@ -29,21 +29,26 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=4)
 def _analyser(keywords: frozenset[str], entries: AdminEntries):
     """One segmenter for a set of keywords and the admins' entries (a bulk publication builds it once;
-    an admin's edit changes `entries`, so the next listing is cut with a new one)."""
+    an admin's edit changes `entries`, so the next listing is cut with a new one). A followed keyword
+    is never a stop word here: whoever follows 设计 asked for it."""
+    from webapp.core.text import fold
     from webapp.matching.text import Analyser, Lexicon
 
+    base = Lexicon.default(stopwords=entries.stopwords, synonyms=dict(entries.synonyms))
+    followed = {fold(keyword).replace(" ", "") for keyword in keywords}
     return Analyser(
-        Lexicon.default(terms=[*keywords, *entries.terms], stopwords=entries.stopwords, synonyms=dict(entries.synonyms))
+        Lexicon.build(terms=[*keywords, *entries.terms], stopwords=base.stopwords - followed, synonyms=base.synonyms)
     )
 
 
-def keyword_hits(text: str, keywords: list[str]) -> set[str]:
-    """The keywords whose every term is among the text's terms."""
+def keyword_hits(text: str, keywords: list[str], entries: AdminEntries | None = None) -> set[str]:
+    """The keywords whose every term is among the text's terms (`entries`: the admins' lexicon, when
+    the caller has read it already)."""
     from webapp.matching.sources import admin_entries
 
     if not keywords:
         return set()
-    analyser = _analyser(frozenset(keywords), admin_entries())
+    analyser = _analyser(frozenset(keywords), entries if entries is not None else admin_entries())
     terms = set(analyser.tokens(text))
     hits = set()
     for keyword in keywords:
@@ -71,6 +76,7 @@ class Following:
     """Who follows what, read once: for one listing, or for the many listings of an import."""
 
     def __init__(self) -> None:
+        from webapp.matching.sources import admin_entries
         from webapp.taxonomy.models import TechField
 
         self.parent_of: dict[int, int | None] = dict(
@@ -89,6 +95,7 @@ class Following:
             ).all()
         )
         self.words = sorted({keyword for _user, keyword in self.keywords})
+        self.entries = admin_entries() if self.words else None
 
     def of(self, *, field_id: int | None, text: str) -> dict[int, Topic]:
         """Who follows this field (or the field above it) or a keyword in this text, each with the
@@ -99,7 +106,7 @@ class Following:
             for fid in (field_id, parent) if parent else (field_id,):
                 for user_id, topic in self.by_field.get(fid, ()):
                     found.setdefault(user_id, topic)
-        hits = keyword_hits(text, self.words)
+        hits = keyword_hits(text, self.words, self.entries)
         for user_id, keyword in self.keywords:
             if keyword in hits:
                 found.setdefault(user_id, Topic(keyword))
