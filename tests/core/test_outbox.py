@@ -66,7 +66,7 @@ def test_bulk_jobs_the_clock_and_the_rest_go_to_queues_of_their_own(app):
     suggestion."""
     router = app.extensions["celery"].amqp.router
     queue = {name: router.route({}, name)["queue"].name for name in app.extensions["celery"].tasks if "." in name}
-    assert queue["imports.run_job"] == queue["matching.rematch"] == "bulk"
+    assert queue["imports.run_job"] == queue["matching.rematch"] == queue["subscriptions.announce_imported"] == "bulk"
     assert queue["challenges.tick"] == queue["core.relay_outbox"] == "clock"
     assert {queue[n] for n in ("matching.match_listing", "notifications.send_email", "dashboard.warm")} == {"celery"}
     assert set(queue.values()) == {"celery", "clock", "bulk"}

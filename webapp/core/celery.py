@@ -5,13 +5,14 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
-# Three queues, each served by workers of its own in production (README): bulk work (an import, a
-# full re-match) waits in `bulk` and can never delay a deadline (the clock and the outbox relay, in
-# `clock`) or a suggestion, a mail or a dashboard refresh (`celery`).
+# Three queues, each served by workers of its own in production (README): bulk work (an import and its
+# announcement to followers, a full re-match) waits in `bulk` and can never delay a deadline (the clock
+# and the outbox relay, in `clock`) or a suggestion, a mail or a dashboard refresh (`celery`).
 QUEUES = ("celery", "clock", "bulk")
 ROUTES = {
     "imports.*": {"queue": "bulk"},
     "matching.rematch": {"queue": "bulk"},
+    "subscriptions.announce_imported": {"queue": "bulk"},  # an import's thousands of needs, read at once
     "challenges.tick": {"queue": "clock"},
     "core.relay_outbox": {"queue": "clock"},
 }
