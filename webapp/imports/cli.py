@@ -15,6 +15,7 @@ from webapp.imports.columns import KINDS, MappingError, parse_mapping
 from webapp.imports.importer import BATCH_SIZE, Importer, ImportOptions
 from webapp.imports.readers import ImportFileError, read_source
 from webapp.imports.rows import default_workers
+from webapp.imports.services import announce_new_needs
 from webapp.listings.models import ListingStatus
 
 import_cli = AppGroup("import", help="Import achievements or needs from .jsonl, .csv or .xlsx files.")
@@ -135,7 +136,7 @@ def run_import(
     if dry_run:
         db.session.rollback()
     else:
-        importer.announce()
+        announce_new_needs(importer)
         db.session.commit()
     for line in importer.report.text_lines():
         click.echo(line)

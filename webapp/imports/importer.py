@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from webapp.accounts.models import Organisation
 from webapp.achievements.models import Achievement
-from webapp.core import audit, clock, outbox
+from webapp.core import audit, clock
 from webapp.core.db import utcnow
 from webapp.core.text import fold, normalise
 from webapp.extensions import db
@@ -195,12 +195,6 @@ class Importer:
             )
         self.titles.add(title)
         return True
-
-    def announce(self) -> None:
-        """New needs published at once are news for the followers of their topics: one notification
-        each per run, in the background (`subscriptions.announce_imported`)."""
-        if self.kind.code == "n" and self.options.status is ListingStatus.PUBLISHED and self.inserted:
-            outbox.enqueue("subscriptions.announce_imported", ids=self.inserted)
 
     # ---------------------------------------------------------------- one batch
 

@@ -223,7 +223,15 @@ def _follow_up(importer: Importer) -> None:
     announced to the followers of their topics, once per person for the run."""
     if importer.written:
         outbox.enqueue("dedupe.flag_listings", kind=importer.kind.code, ids=importer.written)
-    importer.announce()
+    announce_new_needs(importer)
+
+
+def announce_new_needs(importer: Importer) -> None:
+    """New needs published at once are news for the followers of their topics: one notification each
+    per run, in the background (`subscriptions.announce_imported`). The upload's runs and `flask
+    import` call it."""
+    if importer.kind.code == "n" and importer.options.status is ListingStatus.PUBLISHED and importer.inserted:
+        outbox.enqueue("subscriptions.announce_imported", ids=importer.inserted)
 
 
 def _finish(job: ImportJob, status: JobStatus, report: ImportReport) -> None:
