@@ -73,8 +73,9 @@ POLICY: dict[str, tuple[frozenset, dict[str, str]]] = {
     "PUT /api/v1/deals/{deal_id}/field": (only("admin"), {"deal_id": "signed_deal"}),
     "POST /api/v1/deals/{deal_id}/cancel": (only("admin"), {"deal_id": "negotiating_deal"}),
     # Performance reports: another enterprise's report (a deal paid in full) is read by that enterprise
-    # and admins only, and filed by that enterprise alone; every caller lists their own (none of
-    # the samples'); admins review (a draft: 409, past the access rule).
+    # and admins only, and filed by that enterprise alone (admins file on an enterprise's behalf only
+    # a report whose enterprise has no account: tests/api/test_performance_on_behalf.py); every
+    # caller lists their own (none of the samples'); admins review (a draft: 409, past the access rule).
     "GET /api/v1/performance-reports": (SIGNED_IN, {}),
     "GET /api/v1/performance-reports/{report_id}": (only("admin"), {"report_id": "due_report"}),
     "PUT /api/v1/performance-reports/{report_id}": (NOBODY, {"report_id": "due_report"}),

@@ -281,13 +281,23 @@ POLICY = {
     "rooms.terms_page": "owner_or_admin",
     "rooms.set_terms": "owner_or_admin",
     # 事后绩效: the enterprise's own reports (admins see every report); the sample report is another
-    # enterprise's; only the enterprise files it, only admins review it.
+    # enterprise's; only the enterprise files it, only admins review it. A report whose enterprise has
+    # no account is filed by admins on its behalf (ON_BEHALF, below).
     "performance.index": "enterprise",
     "performance.detail": "owner_or_admin",
     "performance.file": "owner_only",
     "performance.review": "admin",
     "performance.download": "owner_or_admin",
     "performance.remove_file": "owner_only",
+}
+
+# The same rules on a report whose enterprise has no account (a deal from an imported need): admins
+# file it on the enterprise's behalf, nobody else files it or reads it.
+ON_BEHALF = {
+    "performance.detail": "owner_or_admin",
+    "performance.file": "admin",
+    "performance.download": "owner_or_admin",
+    "performance.remove_file": "admin",
 }
 
 # Requests that end the login; the client signs in again after them.
@@ -654,6 +664,27 @@ def _performance_samples(query) -> dict:
     return query(add)
 
 
+def _on_behalf_samples(query) -> dict:
+    """The due report of a deal paid in full whose need side has no account, with an evidence file
+    an admin attached on the enterprise's behalf."""
+    from tests import clock
+    from tests.challenges import factory
+    from tests.performance import factory as performance
+    from webapp.performance import services
+
+    def add(session):
+        try:
+            people = factory.make_people()
+            report = performance.report_of(deal=performance.paid(people, performance.broker(), ownerless=True))
+        finally:
+            clock.reset()
+        stored = services.add_evidence(people.admin, report, "电话核实记录.pdf", factory.PDF)
+        session.commit()
+        return {(None, "report_id"): report.id, (None, "file_id"): stored.id}
+
+    return query(add)
+
+
 def _agency_for(query, broker_id: int | None) -> dict:
     """A technology-transfer agency; the requesting broker (if any) works for it."""
     from webapp.accounts.models import Organisation, User
@@ -746,6 +777,30 @@ def test_access_matrix(role, app, client, make_user, make_org, query):
 
     if failures:
         pytest.fail(f"access matrix for {role}:\n" + "\n".join(failures), pytrace=False)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_to_a_report_filed_on_the_enterprises_behalf(role, app, client, make_user, query):
+    samples = _on_behalf_samples(query)
+    user = None if role == "anonymous" else make_user(role)
+    if user is not None:
+        assert client.login(user.email).status_code == 302
+    failures = []
+    for rule in _rules(app):
+        if rule.endpoint not in ON_BEHALF:
+            continue
+        outcome = OUTCOMES[ON_BEHALF[rule.endpoint]][role]
+        url = _url(app, rule, samples)
+        for method in _methods(rule):
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.http.open(url, method=method, data={"csrf_token": client.csrf()}, buffered=True)
+            problem = _check(outcome, response, urlsplit(url).path)
+            if problem:
+                failures.append(f"{method} {url} ({rule.endpoint}, policy {ON_BEHALF[rule.endpoint]!r}): {problem}")
+    if failures:
+        pytest.fail(f"access on the enterprise's behalf for {role}:\n" + "\n".join(failures), pytrace=False)
 
 
 def test_sample_notification_of_someone_else_is_not_found(client, make_user, query):

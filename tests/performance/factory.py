@@ -19,6 +19,8 @@ from webapp.performance.services import ReportInput
 
 PDF = factory.PDF
 WAN = 10_000
+# The enterprise of a need imported from the district's lists: named on the deal, no account.
+IMPORTED_ENTERPRISE = "天津津南某压铸有限公司"
 
 
 def completed(people: factory.People, at: datetime | None = None, **overrides) -> Challenge:
@@ -37,15 +39,25 @@ def broker() -> User:
     return factory.user(Role.BROKER, f"张经纪{uuid.uuid4().hex[:4]}")
 
 
-def deal(people: factory.People, by: User, value: int = 100 * WAN, signed_on: date | None = None) -> Deal:
-    """A signed deal between the enterprise (the need side) and the TJU researcher."""
+def deal(
+    people: factory.People, by: User, value: int = 100 * WAN, signed_on: date | None = None, ownerless: bool = False
+) -> Deal:
+    """A signed deal between the enterprise (the need side) and the TJU researcher; `ownerless`: the
+    need side is an enterprise from the district's lists without an account (nor organisation row)."""
+    need_side = (
+        {"need_party": IMPORTED_ENTERPRISE}
+        if ownerless
+        else {
+            "need_party": people.owner.organisation.name,
+            "need_org_id": people.owner.organisation_id,
+            "need_user_id": people.owner.id,
+        }
+    )
     opened = opening.create_direct(
         by,
         title=f"储能电池液冷技术开发{uuid.uuid4().hex[:4]}",
         parties=opening.Parties(
-            need_party=people.owner.organisation.name,
-            need_org_id=people.owner.organisation_id,
-            need_user_id=people.owner.id,
+            **need_side,
             provider_party=people.tju.organisation.name,
             provider_org_id=people.tju.organisation_id,
             provider_user_id=people.tju.id,
@@ -57,10 +69,15 @@ def deal(people: factory.People, by: User, value: int = 100 * WAN, signed_on: da
     return opened
 
 
-def paid(people: factory.People, by: User, value: int = 100 * WAN) -> Deal:
-    found = deal(people, by, value)
+def paid(people: factory.People, by: User, value: int = 100 * WAN, ownerless: bool = False) -> Deal:
+    found = deal(people, by, value, ownerless=ownerless)
     services.record_payment(by, found, clock.today(), value)
     return found
+
+
+def admin(name: str = "区科技局审核员") -> User:
+    """Another administrator of the district (people.admin is the first)."""
+    return factory.user(Role.ADMIN, f"{name}{uuid.uuid4().hex[:4]}")
 
 
 def report_of(challenge: Challenge | None = None, deal: Deal | None = None) -> PerformanceReport | None:

@@ -188,3 +188,115 @@ def test_a_paid_deals_page_leads_to_its_report(app, make_client, query, challeng
         admin_id = people.admin.id
     page = as_user(app, make_client, admin_id).get(f"/deals/{deal_id}").get_data(as_text=True)
     assert 'id="performance-report"' in page and f'href="/performance/{report_id}"' in page
+
+
+@pytest.fixture
+def ownerless(app, challenge_clock):
+    """A deal paid in full whose need side has no account, its report due; a second admin, a broker."""
+    with app.app_context(), force_locale("en"):
+        people = challenges.make_people()
+        broker = factory.broker()
+        report_id = factory.report_of(deal=factory.paid(people, broker, ownerless=True)).id
+        owned_id = factory.report_of(challenge=factory.completed(people)).id
+        reviewer = factory.admin()
+        db.session.commit()
+        ids = {f.name: getattr(people, f.name).id for f in dataclasses.fields(challenges.People)}
+        ids |= {"broker": broker.id, "reviewer": reviewer.id}
+        names = {"admin": people.admin.name}
+    return ids, names, report_id, owned_id
+
+
+NOTE = "2027年3月5日电话向企业财务核实"
+
+
+def test_an_admin_files_the_report_of_an_enterprise_without_an_account_on_its_behalf(
+    app, ownerless, make_client, query
+):
+    ids, names, report_id, _owned = ownerless
+    admin = as_user(app, make_client, ids["admin"])
+    page = admin.get(f"/performance/{report_id}").get_data(as_text=True)
+    assert 'id="report-form"' in page and 'name="r-filed_note"' in page and "Where the figures come from" in page
+    assert "No account on the platform" in page and factory.IMPORTED_ENTERPRISE in page
+    assert "No account on the platform: admins file its report on its behalf" in admin.get(
+        "/performance/?show=due"
+    ).get_data(as_text=True)
+
+    # Without saying where the figures come from, nothing is saved, the evidence chosen included.
+    refused = admin.post(
+        f"/performance/{report_id}/file",
+        {
+            **form(**{"r-outcomes-0": None, "r-commitment": None}),
+            "r-send": "Submit",
+            "r-files": [(io.BytesIO(factory.PDF), "电话核实记录.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "Say where the figures come from" in body
+    assert 'value="1,250"' in body and "Nothing was saved: choose the files again." in body
+    unsaved = report(query, report_id)
+    assert (unsaved.status, unsaved.sales, unsaved.filed_by_id) == (ReportStatus.DRAFT, None, None)
+    assert query(lambda s: s.get(PerformanceReport, report_id).files) == []
+
+    sent = admin.post(
+        f"/performance/{report_id}/file",
+        {
+            **form(**{"r-outcomes-0": None, "r-commitment": None, "r-filed_note": NOTE}),
+            "r-send": "Submit",
+            "r-files": [(io.BytesIO(factory.PDF), "电话核实记录.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    filed = report(query, report_id)
+    assert (filed.status, filed.sales, filed.filed_by_id, filed.filed_note) == (
+        ReportStatus.SUBMITTED,
+        12_500_000,
+        ids["admin"],
+        NOTE,
+    )
+
+    reviewer = as_user(app, make_client, ids["reviewer"])
+    page = reviewer.get(f"/performance/{report_id}").get_data(as_text=True)
+    assert f"Filed on the enterprise’s behalf by {names['admin']}: {NOTE}" in page and 'id="review-form"' in page
+    done = reviewer.post(
+        f"/performance/{report_id}/review", {"v-decision": "accept", "v-rating": "good", "v-comment": "数据经核实"}
+    )
+    assert done.status_code == 302 and report(query, report_id).rating is Rating.GOOD
+    zh = as_user(app, make_client, ids["admin"], lang="zh_CN").get(f"/performance/{report_id}").get_data(as_text=True)
+    assert f"由 {names['admin']} 代为填报：{NOTE}" in zh and "良好" in zh and 'id="report-form"' not in zh
+
+
+def test_a_returned_report_is_filed_again_on_the_enterprises_behalf(app, ownerless, make_client, query):
+    ids, _names, report_id, _owned = ownerless
+    admin = as_user(app, make_client, ids["admin"])
+    fields = form(**{"r-outcomes-0": None, "r-commitment": None, "r-filed_note": NOTE})
+    upload = {"r-files": [(io.BytesIO(factory.PDF), "电话核实记录.pdf")]}
+    admin.post(
+        f"/performance/{report_id}/file", {**fields, "r-send": "Submit", **upload}, content_type="multipart/form-data"
+    )
+    reviewer = as_user(app, make_client, ids["reviewer"])
+    reviewer.post(f"/performance/{report_id}/review", {"v-decision": "return", "v-comment": "请补充发票"})
+    page = admin.get(f"/performance/{report_id}").get_data(as_text=True)
+    assert "请补充发票" in page and 'id="report-form"' in page and NOTE in page
+    again = admin.post(
+        f"/performance/{report_id}/file", {**fields, "r-filed_note": f"{NOTE}；3月8日补充发票", "r-send": "Submit"}
+    )
+    assert again.status_code == 302
+    assert report(query, report_id).status is ReportStatus.SUBMITTED
+    assert f"{NOTE}；3月8日补充发票" in reviewer.get(f"/performance/{report_id}").get_data(as_text=True)
+
+
+def test_only_admins_file_on_behalf_and_only_for_an_enterprise_without_an_account(app, ownerless, make_client, query):
+    ids, _names, report_id, owned_id = ownerless
+    fields = {**form(**{"r-filed_note": NOTE}), "r-save": "Save"}
+    for who in ("broker", "tju", "owner", "rival"):
+        client = as_user(app, make_client, ids[who])
+        assert client.get(f"/performance/{report_id}").status_code == 403, who
+        assert client.post(f"/performance/{report_id}/file", fields).status_code == 403, who
+    admin = as_user(app, make_client, ids["admin"])
+    page = admin.get(f"/performance/{owned_id}").get_data(as_text=True)
+    assert 'id="report-form"' not in page and 'name="r-filed_note"' not in page
+    assert admin.post(f"/performance/{owned_id}/file", fields).status_code == 403
+    assert admin.post(f"/performance/{report_id}/file", fields).status_code == 302
+    assert (report(query, owned_id).filed_note, report(query, report_id).filed_note) == (None, NOTE)

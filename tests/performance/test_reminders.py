@@ -37,10 +37,16 @@ def test_the_reminder_each_day_calls_for(today, expected):
     assert reminders.reminder_for(date(2027, 7, 1), today) == expected
 
 
+# The reminders of a report the admins file on the behalf of an enterprise without an account.
+_ADMINS_HEAR = Notification.kind.in_(
+    ["performance.behalf_before", "performance.behalf_due", "performance.behalf_overdue"]
+)
+
+
 def _reminders(user) -> list[Notification]:
     return db.session.scalars(
         sa.select(Notification)
-        .where(Notification.user_id == user.id, Notification.kind.like("performance.reminder%"))
+        .where(Notification.user_id == user.id, sa.or_(Notification.kind.like("performance.reminder%"), _ADMINS_HEAR))
         .order_by(Notification.id)
     ).all()
 
@@ -108,3 +114,35 @@ def test_the_task_sends_them(people, app):
     assert run.successful(), run.traceback
     assert run.result == 1
     assert [n.kind for n in _reminders(people.owner)] == ["performance.reminder_due"]
+
+
+def test_the_reminders_of_a_report_without_an_enterprise_account_reach_the_admins_once(people):
+    """Nobody else could file it: every active admin hears of it on the enterprise's days, each once."""
+    clock.set_time(datetime(2026, 7, 1, 2, 0, tzinfo=UTC))
+    broker, other_admin = factory.broker(), factory.admin()
+    report = factory.report_of(deal=factory.paid(people, broker, ownerless=True))
+    assert report.enterprise_id is None and report.due_on == date(2027, 7, 1)
+
+    clock.set_time(beijing_midnight(date(2027, 7, 1)))
+    assert reminders.remind() == 1
+    assert reminders.remind() == 0  # the same day again: nothing twice
+    for admin in (people.admin, other_admin):
+        [due] = _reminders(admin)
+        assert due.kind == "performance.behalf_due" and due.link == f"/performance/{report.id}"
+        assert factory.IMPORTED_ENTERPRISE in due.text and "due today (2027-07-01)" in due.text
+        assert "on the enterprise’s behalf" in due.text
+    assert _reminders(broker) == [] and _reminders(people.owner) == []
+
+    clock.set_time(beijing_midnight(date(2027, 7, 31)))
+    assert reminders.remind() == 1
+    assert reminders.remind() == 0
+    assert [n.kind for n in _reminders(other_admin)] == ["performance.behalf_due", "performance.behalf_overdue"]
+    assert "30 days overdue" in _reminders(other_admin)[-1].text
+    keys = db.session.scalars(sa.select(ReportReminder.key).where(ReportReminder.report_id == report.id)).all()
+    assert sorted(keys) == ["due", "overdue:30"]
+
+    # Filed on the enterprise's behalf: no more reminders.
+    services.add_evidence(people.admin, report, "电话核实记录.pdf", factory.PDF)
+    services.submit(people.admin, report, factory.complete_input(report, filed_note="电话向企业财务核实"))
+    clock.set_time(beijing_midnight(date(2027, 8, 30)))
+    assert reminders.remind() == 0

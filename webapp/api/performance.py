@@ -3,7 +3,8 @@
 district's return or rating, each audited) and the same rules (webapp.performance.permissions). A
 report is the enterprise's commercial data: only the enterprise that files it and admins read it;
 anyone else gets 404 and finds nothing in the list. Amounts are sent in 万元 text, as on the form,
-and come back in whole 元.
+and come back in whole 元. A report whose enterprise has no account is filed by an admin on the
+enterprise's behalf, with `filed_note` saying where the figures come from.
 
     curl -H "Authorization: Bearer $TOKEN" -F file=@销售台账.pdf \\
          https://…/api/v1/performance-reports/7/evidence
@@ -37,7 +38,7 @@ from webapp.performance.models import (
     ReportFile,
     ReportStatus,
 )
-from webapp.performance.permissions import can_file, can_review, can_view, is_admin, is_reporter, seen_by
+from webapp.performance.permissions import can_file, can_file_for, can_review, can_view, is_admin, is_filer, seen_by
 from webapp.performance.services import ReportError, ReportInput
 
 
@@ -85,6 +86,7 @@ def _review(report: PerformanceReport) -> dict | None:
 
 def report_data(report: PerformanceReport, user) -> dict:
     """A report as its row in the list shows it to `user` (who may read it)."""
+    recorder = db.session.get(User, report.filed_by_id) if report.filed_by_id else None
     return {
         "id": report.id,
         "url": url_for("performance.detail", report_id=report.id, _external=True),
@@ -103,7 +105,10 @@ def report_data(report: PerformanceReport, user) -> dict:
         },
         "return_comment": report.return_comment if report.status is ReportStatus.RETURNED else None,
         "review": _review(report),
+        "filed_by": recorder.name if recorder is not None else None,
+        "filed_note": report.filed_note,
         "can_file": can_file(report, user),
+        "on_behalf": can_file_for(report, user),
         "can_review": can_review(report, user),
     }
 
@@ -167,9 +172,10 @@ def performance_report(report_id: int):
 
 
 def _may_file(report: PerformanceReport, user, refused: str) -> None:
-    """The enterprise's step: 403 for a caller who reads the report but does not file it (admins),
-    409 (`refused`) once it is submitted."""
-    require(is_reporter(report, user))
+    """The filer's step (its enterprise; an admin for one without an account): 403 for a caller who
+    reads the report but does not file it (admins, when the enterprise has an account), 409
+    (`refused`) once it is submitted."""
+    require(is_filer(report, user))
     if report.status not in OPEN_STATES:
         raise ReportError(refused, conflict=True)
 
@@ -188,7 +194,7 @@ def _named_as_requested(exc: ReportError) -> ReportError:
     return exc
 
 
-def _input(report: PerformanceReport, data: dict) -> ReportInput:
+def _input(report: PerformanceReport, data: dict, user) -> ReportInput:
     """The request as the report form hands it to the service: amounts read from 万元 text. An amount
     the money parser refuses is reported with the service's messages on the other fields."""
     errors = {}
@@ -204,10 +210,11 @@ def _input(report: PerformanceReport, data: dict) -> ReportInput:
         outcomes=[text or "" for text in data["outcomes"]],
         commitment=data["commitment"],
         summary=data["summary"],
+        filed_note=data["filed_note"],
     )
     if errors:
         try:
-            services.validate(report, entered, complete=data["submit"])
+            services.validate(report, entered, complete=data["submit"], user=user)
         except ReportError as exc:
             errors = {**exc.errors, **errors}
         raise ReportError(errors)
@@ -227,14 +234,17 @@ def _done(report: PerformanceReport, user, status: int = 200, headers: dict | No
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
 def file_report(data, report_id: int):
-    """Save the report as a whole (its enterprise, while it is to be filed or returned): figures,
-    amounts in 万元 text, the outcome on each indicator, the commitment and a summary; what is left
-    out is cleared. With `submit: true` it is also submitted for review, complete and with at least
-    one evidence file, or refused (422) naming each missing or wrong field, and nothing is saved.
-    A report already submitted answers 409."""
+    """Save the report as a whole (its enterprise, while it is to be filed or returned; for an
+    enterprise without an account, an admin on its behalf): figures, amounts in 万元 text, the
+    outcome on each indicator, the commitment and a summary, and filed on the enterprise's behalf
+    where the figures come from (`filed_note`); what is left out is cleared. With `submit: true` it
+    is also submitted for review, complete (on the enterprise's behalf, with `filed_note`) and with
+    at least one evidence file, or refused (422) naming each missing or wrong field, and nothing is
+    saved. A report already submitted answers 409; an admin filing a report whose enterprise has an
+    account, 403."""
     user, report = _filing(report_id, _("This report was already submitted."))
     try:
-        entered = _input(report, data)
+        entered = _input(report, data, user)
         if data["submit"]:
             services.submit(user, report, entered)
         else:
@@ -256,7 +266,8 @@ def _upload_refused(message: str):
 @bp.alt_response(409, response="CONFLICT")
 @bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 def add_evidence(data, report_id: int):
-    """Attach one evidence file to the report (its enterprise, while it is to be filed or returned),
+    """Attach one evidence file to the report (its enterprise, or an admin on the behalf of one
+    without an account, while it is to be filed or returned),
     as multipart/form-data: sales records, invoices, patent certificates, contracts — checked as on
     the page (type read from the content, size limit, at most 20 files). Answers the report, with
     the new file's download (Location). Send an Idempotency-Key so that a retried upload never
@@ -279,7 +290,7 @@ def add_evidence(data, report_id: int):
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(409, response="CONFLICT")
 def remove_evidence(report_id: int, file_id: int):
-    """Remove an evidence file from the report (its enterprise, while it is to be filed or
+    """Remove an evidence file from the report (whoever files it, while it is to be filed or
     returned); the evidence of a submitted report stays with it (409)."""
     user = signed_in()
     report = visible_report(report_id, user)

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from webapp.api.imports import File
 from webapp.api.schemas import Money, Page, Paging
 from webapp.performance.models import Rating, ReportStatus
-from webapp.performance.services import INDICATORS_MAX
+from webapp.performance.services import FILED_NOTE_MAX, INDICATORS_MAX
 
 AMOUNT_INPUT = (
     'In 万元 as typed on the form: 12.5 is 125,000 元; "0" when there is none. Null or empty: not given yet '
@@ -97,8 +97,32 @@ class ReportOut(Schema):
         allow_none=True, required=True, metadata={"description": "What to change, while it is returned."}
     )
     review = fields.Nested(ReviewOut, allow_none=True, required=True, metadata={"description": "Once accepted."})
+    filed_by = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "The admin who last filed it (or saved its draft) on the enterprise's behalf, the "
+            "enterprise having no account on the platform; null when nobody did."
+        },
+    )
+    filed_note = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Filed on the enterprise's behalf: where the figures come from (how and when)."},
+    )
     can_file = fields.Boolean(
-        required=True, metadata={"description": "Whether the caller may change and submit it now (its enterprise)."}
+        required=True,
+        metadata={
+            "description": "Whether the caller may change and submit it now: its enterprise, or an admin on the "
+            "behalf of an enterprise without an account."
+        },
+    )
+    on_behalf = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Whether the caller may file it now on the enterprise's behalf (an admin; the enterprise "
+            "has no account): `filed_note` is then required to submit it."
+        },
     )
     can_review = fields.Boolean(required=True, metadata={"description": "Whether the caller may review it now."})
 
@@ -142,7 +166,8 @@ def _text_in(description: str):
 
 
 class ReportIn(Schema):
-    """The whole report as the enterprise fills it in (what is left out is cleared)."""
+    """The whole report as the enterprise (or an admin on its behalf) fills it in (what is left out is
+    cleared)."""
 
     new_products = _count_in()
     sales = _amount_in()
@@ -163,11 +188,21 @@ class ReportIn(Schema):
     )
     commitment = _text_in("How the commitments of the 承诺书 were kept (a challenge's report).")
     summary = _text_in("The overall outcome.")
+    filed_note = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "An admin filing on the behalf of an enterprise without an account: where the figures "
+            f"come from, e.g. checked by phone with the enterprise's finance department on 5 March 2027 (at most "
+            f"{FILED_NOTE_MAX} characters; required to submit). Ignored when the enterprise files its own report."
+        },
+    )
     submit = fields.Boolean(
         load_default=False,
         metadata={
             "description": "Also submit it for review: every figure, each indicator's outcome, the commitment "
-            "(a challenge's report), a summary and at least one evidence file."
+            "(a challenge's report), a summary, at least one evidence file and, filed on the enterprise's "
+            "behalf, `filed_note`."
         },
     )
 

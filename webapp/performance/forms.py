@@ -1,5 +1,6 @@
 """The performance report's forms: what the enterprise fills in (figures, money in 万元, one outcome
-per indicator, evidence files) and the district's review. A refused input is shown back as typed."""
+per indicator, evidence files; an admin filing for an enterprise without an account also says where
+the figures come from) and the district's review. A refused input is shown back as typed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from wtforms.widgets import NumberInput
 
 from webapp.core.money import MoneyField, wan_text
 from webapp.performance.models import AMOUNTS, COUNTS, RATING_LABELS, PerformanceReport
-from webapp.performance.services import ReportInput
+from webapp.performance.services import FILED_NOTE_MAX, ReportInput
 
 
 def _count(label, description=None) -> IntegerField:
@@ -44,6 +45,15 @@ class ReportForm(FlaskForm):
         description=_l("Against the commitment the winning team signed: indicators, schedule, budget."),
     )
     summary = TextAreaField(_l("Overall outcome"), validators=[Length(max=4000)])
+    # Shown to an admin filing on the enterprise's behalf only; the service asks for it at submission.
+    filed_note = TextAreaField(
+        _l("Where the figures come from"),
+        validators=[Length(max=FILED_NOTE_MAX)],
+        description=_l(
+            "Filing on the enterprise’s behalf: how and when the figures were obtained, for example "
+            "checked by phone with the enterprise’s finance department on 5 March 2027."
+        ),
+    )
     files = MultipleFileField(
         _l("Evidence files"),
         description=_l("Sales records, invoices, patent certificates, contracts: PDF, PNG, JPEG, .docx or .xlsx."),
@@ -63,6 +73,7 @@ class ReportForm(FlaskForm):
             self.outcomes.append_entry(stored.get(indicator, ""))
         self.commitment.data = report.commitment
         self.summary.data = report.summary
+        self.filed_note.data = report.filed_note
 
     def fit(self, indicators: list[str]) -> None:
         """As many outcome boxes as indicators, whatever was posted."""
@@ -79,6 +90,7 @@ class ReportForm(FlaskForm):
             outcomes=[entry.data or "" for entry in self.outcomes.entries],
             commitment=self.commitment.data,
             summary=self.summary.data,
+            filed_note=self.filed_note.data,
         )
 
 

@@ -4,6 +4,11 @@ A report falls due when a challenge is completed or a deal is paid in full; ther
 challenge and one per deal (unique columns), and exactly one of the two is set. CHECK constraints tie
 the state to the columns it needs: a submitted or accepted report has every figure, a returned one
 the comment it was returned with, an accepted one its rating. Money is whole 元.
+
+A report whose enterprise has no account on the platform (a deal from a need imported from the
+district's lists) is filed on the enterprise's behalf by an administrator, with the figures obtained
+by phone, visit or a paper form: `filed_by_id` says who recorded it, `filed_note` where the figures
+come from, and a filed report recorded so always has its note.
 """
 
 from __future__ import annotations
@@ -103,8 +108,14 @@ class PerformanceReport(TimestampMixin, db.Model):
     review_comment: Mapped[str | None] = mapped_column(sa.String(2000))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Filed on the enterprise's behalf (it has no account): the admin who last recorded it (the
+    # account's id, kept as the audit log keeps its actor: without a foreign key, because adding one
+    # to this table on SQLite copies it, see migration 0021) and where the figures come from.
+    filed_by_id: Mapped[int | None] = mapped_column(sa.Integer)
+    filed_note: Mapped[str | None] = mapped_column(sa.String(500))
 
     enterprise = relationship("User", foreign_keys=[enterprise_id], lazy="joined")
+    filed_by = relationship("User", primaryjoin="foreign(PerformanceReport.filed_by_id) == User.id", viewonly=True)
     challenge = relationship("Challenge")
     deal = relationship("Deal")
     files: Mapped[list[ReportFile]] = relationship(
@@ -124,6 +135,11 @@ class PerformanceReport(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "(status = 'accepted') = (rating IS NOT NULL AND reviewed_at IS NOT NULL)", name="accepted_has_rating"
         ),
+        sa.CheckConstraint("filed_note IS NULL OR filed_by_id IS NOT NULL", name="filed_note_has_recorder"),
+        sa.CheckConstraint(
+            "status IN ('draft', 'returned') OR filed_by_id IS NULL OR filed_note IS NOT NULL",
+            name="filed_for_has_note",
+        ),
     )
 
     @property
@@ -135,6 +151,11 @@ class PerformanceReport(TimestampMixin, db.Model):
         if self.challenge is not None and self.challenge.organisation is not None:
             return self.challenge.organisation.name
         return self.enterprise.name if self.enterprise is not None else ""
+
+    @property
+    def filed_on_behalf(self) -> bool:
+        """Filed (submitted at least once) by an admin on the enterprise's behalf."""
+        return self.filed_by_id is not None and self.status is not ReportStatus.DRAFT
 
     @property
     def subject_link(self) -> str:

@@ -5,6 +5,10 @@ administrators, nobody else: not the public, and not the challenge's winning tea
 researcher. What it holds is the enterprise's own business after the project (sales, costs saved,
 follow-on contracts, patents): commercial figures the enterprise owes the district, not its partners,
 whose own work was judged at the final acceptance (验收) or by the contract's payments.
+
+A report whose enterprise has no account on the platform (a deal from a need imported from the
+district's lists) has nobody to file it: the district's administrators file it on the enterprise's
+behalf (`files_for`), and it is then seen by the admins only.
 """
 
 from __future__ import annotations
@@ -41,9 +45,29 @@ def seen_by(user):
     return query.where(PerformanceReport.enterprise_id == user.id)
 
 
+def files_for(report: PerformanceReport, user) -> bool:
+    """An active admin files, on the enterprise's behalf, a report whose enterprise has no account
+    (whatever its state). A report with an enterprise account is only ever filed by that account."""
+    return is_admin(user) and report.enterprise_id is None
+
+
+def is_filer(report: PerformanceReport, user) -> bool:
+    """Who files the report, whatever its state: its enterprise's account, or for a report without
+    one the admins on the enterprise's behalf (the page's and the API's filing steps ask this first,
+    then say when the report is no longer open)."""
+    return is_reporter(report, user) or files_for(report, user)
+
+
+def can_file_for(report: PerformanceReport, user) -> bool:
+    """An admin may now file the report on the enterprise's behalf: it has no enterprise account and
+    is open (to be filed, or returned). Filing so asks where the figures come from."""
+    return files_for(report, user) and report.status in OPEN_STATES
+
+
 def can_file(report: PerformanceReport, user) -> bool:
-    """The enterprise fills in, attaches evidence to and submits its report while it is open."""
-    return is_reporter(report, user) and report.status in OPEN_STATES
+    """The report may be filled in, given evidence and submitted by `user` now, while it is open: by
+    its enterprise, or by an admin on the behalf of an enterprise without an account."""
+    return is_filer(report, user) and report.status in OPEN_STATES
 
 
 def can_review(report: PerformanceReport, user) -> bool:

@@ -6,6 +6,13 @@ is the enterprise's to file again.
 Only the reminder the day calls for is sent (a report found 45 days overdue gets the 30-day one, not
 every earlier one too). Every reminder sent is a ReportReminder row, unique per report and key, so
 running the task twice, or two runs at once, sends nothing twice.
+
+A report whose enterprise has no account (a deal from a need imported from the district's lists)
+is filed by the admins on the enterprise's behalf, so its reminders go to them instead: on the same
+days, each once per report (the same ReportReminder rows), to every active admin, in words of their
+own (`performance.behalf_*`: the enterprise named, since the admin has to reach it outside the
+platform). One whose enterprise account is deactivated is reminded of no more: it has an account,
+so nobody files it on its behalf.
 """
 
 from __future__ import annotations
@@ -21,10 +28,16 @@ from webapp.core.db import writing
 from webapp.extensions import db
 from webapp.notifications.services import notify
 from webapp.performance.models import OPEN_STATES, PerformanceReport, ReportReminder
-from webapp.performance.services import link
+from webapp.performance.services import link, tell_admins
 
 BEFORE_DAYS = 30
 OVERDUE_EVERY_DAYS = 30
+# The reminder of a report without an enterprise account, as the admins who file it hear it.
+BEHALF_KINDS = {
+    "performance.reminder_before": "performance.behalf_before",
+    "performance.reminder_due": "performance.behalf_due",
+    "performance.reminder_overdue": "performance.behalf_overdue",
+}
 
 
 def reminder_for(due_on: date, today: date) -> tuple[str, str, int] | None:
@@ -49,7 +62,6 @@ def remind(commit: Callable[[], None] | None = None) -> int:
         sa.select(PerformanceReport.id)
         .where(
             PerformanceReport.status.in_(OPEN_STATES),
-            PerformanceReport.enterprise_id.is_not(None),
             PerformanceReport.due_on <= today + timedelta(days=BEFORE_DAYS),
         )
         .order_by(PerformanceReport.id)
@@ -63,11 +75,12 @@ def remind(commit: Callable[[], None] | None = None) -> int:
 
 
 def _remind_one(report_id: int, today: date) -> int:
-    """Send the report's reminder due today, once; 1 if it was sent."""
+    """Send the report's reminder due today, once, to its enterprise (or, without an account, to the
+    admins); 1 if it was sent."""
     report = db.session.get(PerformanceReport, report_id)
     found = reminder_for(report.due_on, today)
     person = report.enterprise
-    if found is None or person is None or not person.active:
+    if found is None or (person is not None and not person.active):
         return 0
     key, kind, days = found
     if _already(report.id, key):
@@ -78,7 +91,11 @@ def _remind_one(report_id: int, today: date) -> int:
             db.session.flush()
     except IntegrityError:
         return 0  # another run sent it a moment ago
-    notify(person, kind, link=link(report), title=report.title, due=report.due_on.isoformat(), days=days)
+    due = report.due_on.isoformat()
+    if person is None:
+        tell_admins(report, BEHALF_KINDS[kind], enterprise=report.enterprise_name, due=due, days=days)
+    else:
+        notify(person, kind, link=link(report), title=report.title, due=due, days=days)
     return 1
 
 

@@ -3,6 +3,11 @@ the deal's full payment, in that transaction), the enterprise fills it in with e
 it, the district returns it with a comment or accepts it with a rating. Every step checks permission
 on the server, writes an audit event and tells the people concerned; nothing here commits.
 
+A report whose enterprise has no account is filed the same way by an admin on the enterprise's
+behalf (`permissions.can_file_for`), saying where the figures come from (`filed_note`, required to
+submit): the report keeps who recorded it and the note, and its audit events say `on_behalf` with
+the recorder. Its return and rating are told to that admin, as they would be to the enterprise.
+
 Money arrives as whole 元 (the form parses 万元 with `webapp.core.money`); evidence is checked by the
 platform's one upload check (`webapp.challenges.files.check`: type by content, size limit).
 """
@@ -30,10 +35,11 @@ from webapp.performance.models import (
     ReportFile,
     ReportStatus,
 )
-from webapp.performance.permissions import can_file, can_review
+from webapp.performance.permissions import can_file, can_file_for, can_review
 
 TEXT_MAX = 4000
 COMMENT_MAX = 2000
+FILED_NOTE_MAX = 500  # where the figures of a report filed on the enterprise's behalf come from
 OUTCOME_MAX = 1000
 INDICATORS_MAX = 20
 FILES_PER_REPORT = 20
@@ -70,6 +76,9 @@ class ReportInput:
     outcomes: list[str] = field(default_factory=list)  # one per indicator, in their order
     commitment: str | None = None
     summary: str | None = None
+    # Filed by an admin on the behalf of an enterprise without an account: where the figures come
+    # from (phone, visit, paper form, and when); ignored for a report its enterprise files.
+    filed_note: str | None = None
 
 
 # ---------------------------------------------------------------- falling due
@@ -136,9 +145,10 @@ def _text(value: str | None, limit: int, name: str, errors: dict) -> str | None:
     return value or None
 
 
-def _clean(report: PerformanceReport, data: ReportInput, *, complete: bool) -> dict:
+def _clean(report: PerformanceReport, data: ReportInput, *, complete: bool, behalf: bool = False) -> dict:
     """The values to store, or ReportError naming every wrong field; `complete` asks for all that
-    a submitted report needs."""
+    a submitted report needs, `behalf` (an admin filing for an enterprise without an account) also
+    where its figures come from."""
     errors: dict[str, str] = {}
     values: dict = {}
     for name in FIGURES:
@@ -174,51 +184,75 @@ def _clean(report: PerformanceReport, data: ReportInput, *, complete: bool) -> d
     values["summary"] = _text(data.summary, TEXT_MAX, "summary", errors)
     if complete and not values["summary"]:
         errors["summary"] = _("Summarise the outcome.")
+    if behalf:
+        values["filed_note"] = _text(data.filed_note, FILED_NOTE_MAX, "filed_note", errors)
+        if complete and not values["filed_note"] and "filed_note" not in errors:
+            errors["filed_note"] = _(
+                "Say where the figures come from: how and when they were obtained from the enterprise."
+            )
     if errors:
         raise ReportError(errors)
     return values
 
 
-def validate(report: PerformanceReport, data: ReportInput, *, complete: bool) -> None:
-    """ReportError naming every field `save_draft` (or, `complete`, `submit`) would refuse; nothing
-    changes. For an input refused before the service runs (the API's unreadable amounts), so that
-    the other fields' messages come back with it."""
-    _clean(report, data, complete=complete)
+def validate(report: PerformanceReport, data: ReportInput, *, complete: bool, user=None) -> None:
+    """ReportError naming every field `save_draft` (or, `complete`, `submit`) would refuse `user`;
+    nothing changes. For an input refused before the service runs (the API's unreadable amounts), so
+    that the other fields' messages come back with it."""
+    _clean(report, data, complete=complete, behalf=can_file_for(report, user))
 
 
-def _snapshot(report: PerformanceReport) -> dict:
-    return audit.changes(report, [*FIGURES, "status"])
+def _snapshot(report: PerformanceReport, behalf: bool = False) -> dict:
+    return audit.changes(report, [*FIGURES, "status", *(["filed_note"] if behalf else [])])
+
+
+def _behalf(user) -> dict:
+    """What an audit event of a step taken on the enterprise's behalf adds: that, and who took it."""
+    return {"on_behalf": True, "recorded_by": user.id}
+
+
+def _store(user, report: PerformanceReport, values: dict, behalf: bool) -> None:
+    for name, value in values.items():
+        setattr(report, name, value)
+    if behalf:
+        report.filed_by_id = user.id
 
 
 def save_draft(user, report: PerformanceReport, data: ReportInput) -> None:
-    """Keep what the enterprise has filled in so far (figures may still be empty)."""
+    """Keep what the enterprise (or an admin on its behalf) has filled in so far (figures may still
+    be empty)."""
     require(can_file(report, user))
-    values = _clean(report, data, complete=False)
-    before = _snapshot(report)
-    for name, value in values.items():
-        setattr(report, name, value)
+    behalf = can_file_for(report, user)
+    values = _clean(report, data, complete=False, behalf=behalf)
+    before = _snapshot(report, behalf)
+    _store(user, report, values, behalf)
     db.session.flush()
-    audit.record("performance.save", report, actor=user, before=before, after=_snapshot(report))
+    after = _snapshot(report, behalf) | (_behalf(user) if behalf else {})
+    audit.record("performance.save", report, actor=user, before=before, after=after)
 
 
 def submit(user, report: PerformanceReport, data: ReportInput) -> None:
     """File the report for review: every figure, each indicator's outcome, the commitment (for a
-    challenge), a summary and at least one evidence file."""
+    challenge), a summary and at least one evidence file; filed on the enterprise's behalf, also
+    where the figures come from."""
     require(can_file(report, user))
-    values = _clean(report, data, complete=True)
+    behalf = can_file_for(report, user)
+    values = _clean(report, data, complete=True, behalf=behalf)
     if not report.files:
         raise ReportError({"files": _("Attach at least one evidence file (PDF, image, Word or Excel).")})
-    before = _snapshot(report)
-    for name, value in values.items():
-        setattr(report, name, value)
+    before = _snapshot(report, behalf)
+    _store(user, report, values, behalf)
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = clock.now()
     db.session.flush()
-    audit.record("performance.submit", report, actor=user, before=before, after=_snapshot(report))
-    _tell_admins(report, "performance.submitted", actor=user)
+    after = _snapshot(report, behalf) | (_behalf(user) if behalf else {})
+    audit.record("performance.submit", report, actor=user, before=before, after=after)
+    tell_admins(report, "performance.submitted", actor=user)
 
 
 def add_evidence(user, report: PerformanceReport, filename: str | None, data: bytes) -> ReportFile:
+    """Attach an evidence file, checked by the platform's one upload check (the enterprise's, or an
+    admin's on its behalf)."""
     require(can_file(report, user))
     try:
         name, content_type = challenge_files.check(filename, data)
@@ -234,14 +268,23 @@ def add_evidence(user, report: PerformanceReport, filename: str | None, data: by
     db.session.add(stored)
     db.session.flush()
     db.session.expire(report, ["files"])
-    audit.record("performance.file", report, actor=user, after={"file": stored.id, "filename": name, "size": len(data)})
+    after = {"file": stored.id, "filename": name, "size": len(data)}
+    if can_file_for(report, user):
+        after |= _behalf(user)
+    audit.record("performance.file", report, actor=user, after=after)
     return stored
 
 
 def remove_evidence(user, stored: ReportFile) -> None:
     report = stored.report
     require(can_file(report, user))
-    audit.record("performance.file_remove", report, actor=user, before={"file": stored.id, "filename": stored.filename})
+    audit.record(
+        "performance.file_remove",
+        report,
+        actor=user,
+        before={"file": stored.id, "filename": stored.filename},
+        after=_behalf(user) if can_file_for(report, user) else None,
+    )
     db.session.delete(stored)
     db.session.flush()
     db.session.expire(report, ["files"])
@@ -304,20 +347,34 @@ def link(report: PerformanceReport) -> str:
     return f"/performance/{report.id}"
 
 
+# What the enterprise hears, as the admin who filed its report on its behalf hears it.
+_FOR_RECORDER = {
+    "performance.returned": "performance.behalf_returned",
+    "performance.accepted": "performance.behalf_accepted",
+}
+
+
 def _tell_enterprise(report: PerformanceReport, kind: str, actor=None, **params) -> None:
+    """The enterprise's account hears of its report; a report without one, filed on its behalf, is
+    the recording admin's to hear of (its return, its rating); one never filed, nobody's."""
+    from webapp.accounts.models import User
     from webapp.notifications.services import notify
 
     person = report.enterprise
+    if person is None and report.filed_by_id is not None and kind in _FOR_RECORDER:
+        person, kind = db.session.get(User, report.filed_by_id), _FOR_RECORDER[kind]
     if person is None or not person.active or (actor is not None and person.id == actor.id):
         return
     notify(person, kind, link=link(report), title=report.title, **params)
 
 
-def _tell_admins(report: PerformanceReport, kind: str, actor=None) -> None:
+def tell_admins(report: PerformanceReport, kind: str, actor=None, **params) -> None:
+    """Every active admin but `actor` hears of the report (a submission to review; the reminders of a
+    report they file on an enterprise's behalf)."""
     from webapp.accounts.models import Role, User
     from webapp.notifications.services import notify
 
     admins = db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id))
     for admin in admins:
         if actor is None or admin.id != actor.id:
-            notify(admin, kind, link=link(report), title=report.title)
+            notify(admin, kind, link=link(report), title=report.title, **params)

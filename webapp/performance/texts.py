@@ -34,6 +34,26 @@ NOTIFICATIONS = {
     "performance.submitted": _l("The performance report of “%(title)s” was submitted; review and rate it."),
     "performance.returned": _l("Your performance report of “%(title)s” was returned for changes: %(comment)s"),
     "performance.accepted": _l("Your performance report of “%(title)s” was reviewed: rated %(rating)s."),
+    # A report whose enterprise has no account: the admins file it on the enterprise's behalf.
+    "performance.behalf_before": _l(
+        "The performance report of “%(title)s” (%(enterprise)s, no account on the platform) is due by %(due)s "
+        "(in %(days)s days): obtain the figures and file it on the enterprise’s behalf."
+    ),
+    "performance.behalf_due": _l(
+        "The performance report of “%(title)s” (%(enterprise)s, no account on the platform) is due today "
+        "(%(due)s): obtain the figures and file it on the enterprise’s behalf."
+    ),
+    "performance.behalf_overdue": _l(
+        "The performance report of “%(title)s” (%(enterprise)s, no account on the platform) was due on %(due)s "
+        "and is %(days)s days overdue: obtain the figures and file it on the enterprise’s behalf."
+    ),
+    "performance.behalf_returned": _l(
+        "The performance report of “%(title)s” you filed on the enterprise’s behalf was returned for changes: "
+        "%(comment)s"
+    ),
+    "performance.behalf_accepted": _l(
+        "The performance report of “%(title)s” you filed on the enterprise’s behalf was reviewed: rated %(rating)s."
+    ),
 }
 
 

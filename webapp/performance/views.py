@@ -1,5 +1,6 @@
 """The performance report's pages: the list (administrators: every report, by state; an enterprise:
-its own), the report with the enterprise's form and the district's review, evidence downloads."""
+its own), the report with the enterprise's form (an admin's, with where the figures come from, for
+an enterprise without an account) and the district's review, evidence downloads."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from webapp.extensions import db
 from webapp.performance import services
 from webapp.performance.forms import ReportForm, ReviewForm
 from webapp.performance.models import OPEN_STATES, PerformanceReport, ReportFile, ReportStatus
-from webapp.performance.permissions import can_file, can_list, can_review, can_view, is_admin, is_reporter, seen_by
+from webapp.performance.permissions import (
+    can_file,
+    can_file_for,
+    can_list,
+    can_review,
+    can_view,
+    is_admin,
+    is_filer,
+    seen_by,
+)
 
 bp = Blueprint("performance", __name__, url_prefix="/performance", template_folder="templates")
 
@@ -72,6 +82,7 @@ def _render(report: PerformanceReport, form: ReportForm | None = None, review_fo
         indicators=indicators,
         form=form,
         review_form=review_form,
+        behalf=can_file_for(report, current_user),
         today=clock.today(),
         max_mb=max_bytes() // (1024 * 1024),
     )
@@ -104,9 +115,10 @@ def _uploads(field) -> list[tuple[str, bytes]]:
 @bp.post("/<int:report_id>/file")
 @login_required
 def file(report_id: int):
-    """The enterprise saves its draft or submits it, with any evidence files chosen."""
+    """The enterprise (or an admin on the behalf of one without an account) saves its draft or
+    submits it, with any evidence files chosen."""
     report = db.session.get(PerformanceReport, report_id) or abort(404)
-    require(is_reporter(report, current_user))
+    require(is_filer(report, current_user))
     if report.status not in OPEN_STATES:
         flash(_("This report was already submitted."), "warning")
         return redirect(url_for(".detail", report_id=report.id))
@@ -182,7 +194,7 @@ def download(file_id: int):
 def remove_file(file_id: int):
     stored = db.session.get(ReportFile, file_id) or abort(404)
     report = stored.report
-    require(is_reporter(report, current_user))
+    require(is_filer(report, current_user))
     if report.status not in OPEN_STATES:
         flash(_("The evidence of a submitted report stays with it."), "warning")
         return redirect(url_for(".detail", report_id=report.id))
