@@ -1,7 +1,8 @@
 """Needs published by an import reach the followers of their fields and keywords as one notification
 per person for the file (how many, the newest by name, a link to the library searched for the topic),
-not one per row; a back catalogue (needs posted a month or more before) is not news, and importing the
-same file again tells nobody anything."""
+not one per row — or, when only one of them concerns the person, as a need published on its own. A
+back catalogue (needs posted a month or more before) is not news, and importing the same file again
+tells nobody anything."""
 
 from __future__ import annotations
 
@@ -57,10 +58,12 @@ def test_an_imported_list_reaches_each_follower_once(app, client, make_user, que
     clock.set_time(beijing(2026, 3, 10, 10, 0))
     uid = uuid.uuid4().hex[:6]
     admin, by_field, by_keyword, unrelated = make_user("admin"), make_user(), make_user(), make_user()
+    herbal = make_user()
     battery, ai = query(lambda s: (field_named(s, "动力电池与储能").id, field_named(s, "人工智能").id))
     follow(app, by_field, fields=[battery])
     follow(app, by_keyword, keywords=["热失控"])
     follow(app, unrelated, fields=[ai])
+    follow(app, herbal, keywords=["中药"])
     choose(app, by_field, subscriptions="instant")
     path = district_list(tmp_path, uid)
 
@@ -77,6 +80,11 @@ def test_an_imported_list_reaches_each_follower_once(app, client, make_user, que
     assert not notes_of(query, unrelated)
     for person in (by_field, by_keyword):  # one notification for the file, none per need
         assert not notes_of(query, person, "subscription.need")
+    # Whom only one of the needs concerns hears of it as of a need published on its own.
+    herbal_need = query(lambda s: s.scalar(sa.select(Need.id).where(Need.external_id == f"imp-{uid}-5")))
+    [single] = notes_of(query, herbal, "subscription.need")
+    assert single.link == f"/needs/{herbal_need}" and single.params["title"] == f"中药提取工艺优化{uid}"
+    assert not notes_of(query, herbal)
 
     # The link opens the library on the topic, from the day the first of them was posted.
     client.logout()
@@ -93,6 +101,7 @@ def test_an_imported_list_reaches_each_follower_once(app, client, make_user, que
     client.login(admin.email)
     assert upload(client, path, kind="needs").status_code == 302
     assert len(notes_of(query, by_field)) == len(notes_of(query, by_keyword)) == 1
+    assert len(notes_of(query, herbal, "subscription.need")) == 1
 
 
 def run_import(app, path):

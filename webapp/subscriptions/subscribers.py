@@ -127,25 +127,28 @@ def need_text(need) -> str:
 def announce(kind: str, *, title: str, link: str, field_id: int | None, text: str, skip: set[int]) -> int:
     """Notify the followers of a newly published listing once (a listing published again after an
     edit is not news); returns how many were told."""
+    told = 0
+    for user_id, topic in followers(field_id=field_id, text=text).items():
+        if user_id not in skip and _tell_once(user_id, kind, link=link, title=title, topic=topic):
+            told += 1
+    return told
+
+
+def _tell_once(user_id: int, kind: str, *, link: str, **params) -> bool:
+    """Notify an active person of this kind and link unless they were already; whether they were now."""
     from webapp.accounts.models import User
     from webapp.notifications.models import Notification
     from webapp.notifications.services import notify
 
-    told = 0
-    for user_id, topic in followers(field_id=field_id, text=text).items():
-        if user_id in skip:
-            continue
-        user = db.session.get(User, user_id)
-        if user is None or not user.active:
-            continue
-        already = db.session.scalar(
-            sa.select(Notification.id).where(
-                Notification.user_id == user_id, Notification.kind == kind, Notification.link == link
-            )
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return False
+    already = db.session.scalar(
+        sa.select(Notification.id).where(
+            Notification.user_id == user_id, Notification.kind == kind, Notification.link == link
         )
-        if already is None and notify(user, kind, link=link, title=title, topic=topic) is not None:
-            told += 1
-    return told
+    )
+    return already is None and notify(user, kind, link=link, **params) is not None
 
 
 # An import's needs posted longer ago than this before it are a back catalogue loaded, not news.
@@ -156,7 +159,8 @@ def announce_imported(ids: list[int]) -> int:
     """The needs an import published at once (`ids`, one run of it) reach their followers as one
     notification each — how many are on a topic they follow, the newest by name, and the needs
     library searched for that topic since the first of them was posted — not one per need: a list
-    of 1,800 rows must not bury anyone. Needs posted more than IMPORT_NEWS_DAYS before the import
+    of 1,800 rows must not bury anyone (a person only one of them concerns hears of it as of a need
+    published on its own). Needs posted more than IMPORT_NEWS_DAYS before the import
     (as the import ran: the task follows it) are not announced. Run twice for the same needs (a task
     delivered again), it tells nobody twice. Returns how many were told."""
     from collections import Counter
@@ -194,6 +198,12 @@ def announce_imported(ids: list[int]) -> int:
     run = f"{min(ids)}-{max(ids)}/{len(ids)}"  # listing ids are never reused: one run's mark
     told = 0
     for user_id, pairs in found.items():
+        if len(pairs) == 1:  # one need is told of as if published on its own
+            [(need, topic)] = pairs
+            told += _tell_once(
+                user_id, "subscription.need", link=f"/needs/{need.id}", title=need.title, topic=topic.name
+            )
+            continue
         user = db.session.get(User, user_id)
         if user is None or not user.active:
             continue
