@@ -73,19 +73,22 @@ class Topic:
 
 
 class Following:
-    """Who follows what, read once: for one listing, or for the many listings of an import."""
+    """Who follows what, read once: for one listing, or for the many listings of an import. `fields`:
+    read the followers of these fields (and those above them) only, for one listing's field."""
 
-    def __init__(self) -> None:
+    def __init__(self, fields: list[int] | None = None) -> None:
         from webapp.matching.sources import admin_entries
         from webapp.taxonomy.models import TechField
 
         self.parent_of: dict[int, int | None] = dict(
             db.session.execute(sa.select(TechField.id, TechField.parent_id)).all()
         )
+        followed = sa.select(Subscription).where(Subscription.field_id.is_not(None)).order_by(Subscription.id)
+        if fields is not None:
+            ids = {*fields, *(self.parent_of.get(fid) for fid in fields)} - {None}
+            followed = followed.where(Subscription.field_id.in_(ids))
         self.by_field: dict[int, list[tuple[int, Topic]]] = {}
-        for sub in db.session.scalars(
-            sa.select(Subscription).where(Subscription.field_id.is_not(None)).order_by(Subscription.id)
-        ):
+        for sub in db.session.scalars(followed):
             self.by_field.setdefault(sub.field_id, []).append((sub.user_id, Topic(sub.field.name, sub.field_id)))
         self.keywords: list[tuple[int, str]] = list(
             db.session.execute(
@@ -116,7 +119,8 @@ class Following:
 def followers(*, field_id: int | None, text: str) -> dict[int, str]:
     """Who follows this field (or the field above it) or a keyword in this text, each with the first
     topic that matched."""
-    return {user_id: topic.name for user_id, topic in Following().of(field_id=field_id, text=text).items()}
+    following = Following(fields=[field_id] if field_id is not None else [])
+    return {user_id: topic.name for user_id, topic in following.of(field_id=field_id, text=text).items()}
 
 
 def need_text(need) -> str:
